@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Both create or update
+# the virtual environment and install the Debian packages they need when missing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+# What the desktop app needs from the system: Qt's xcb/offscreen platform libraries,
+# libpulse for QtMultimedia, a Secret Service for keyring, and the venv module.
+RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libxkbcommon0 \
+	libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-shape0 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
+	gnome-keyring dbus dbus-x11 ca-certificates
+# What the tests add: real SIP peers, a real audio server, a virtual screen, PostgreSQL.
+TEST_DEBS := $(RUN_DEBS) sip-tester kamailio pulseaudio xvfb postgresql iproute2 procps
+
+.PHONY: run test lint typecheck unit bench deps-run deps-test venv clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/ensure-debian-packages python3-venv
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[server,dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+deps-run:
+	@tools/ensure-debian-packages $(RUN_DEBS)
+
+deps-test:
+	@tools/ensure-debian-packages $(TEST_DEBS)
+
+run: deps-run venv
+	$(BIN)/python -m agent_app --demo
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+test: deps-test venv lint typecheck
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

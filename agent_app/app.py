@@ -1,0 +1,94 @@
+"""Start-up of the desktop app: settings, logging, keyring check, then the windows.
+
+Every check that can stop a shift runs here, before a window opens, and says in one
+message what is wrong and who can fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from pathlib import Path
+
+from agent_app import __version__, paths
+from agent_app.config import ConfigError, LoadedSettings, load_settings
+from agent_app.logging_setup import install_crash_handlers, setup_logging
+from agent_app.secret_store import InsecureKeyringError, SecretStore
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+EXIT_KEYRING = 3
+
+
+def device_id() -> str:
+    """This workstation's stable identifier for device registration (not a secret)."""
+    path = paths.data_dir() / "device-id"
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        return str(uuid.UUID(value))
+    except (OSError, ValueError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = str(uuid.uuid4())
+        path.write_text(value, encoding="ascii")
+        return value
+
+
+def prepare(*, stderr_logging: bool = False) -> LoadedSettings:
+    """Load settings and start logging; raises ConfigError."""
+    loaded = load_settings()
+    settings = loaded.settings.log
+    directory = Path(settings.dir) if settings.dir else paths.log_dir()
+    setup_logging(
+        directory,
+        level=settings.level,
+        max_bytes=settings.max_bytes,
+        backups=settings.backups,
+        stderr=stderr_logging,
+    )
+    install_crash_handlers(directory)
+    return loaded
+
+
+def run_gui(argv: list[str], *, demo: bool = False) -> int:
+    try:
+        loaded = prepare()
+    except ConfigError as exc:
+        print(f"pulse-agent: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        secrets = SecretStore()
+    except InsecureKeyringError as exc:
+        log.error("start-up refused: %s", exc)
+        print(f"pulse-agent: {exc}", file=sys.stderr)
+        return EXIT_KEYRING
+    log.info("starting Pulse %s; keyring backend %s", __version__, secrets.backend_name)
+
+    # Qt is imported only here so that --version, --print-config and the IT
+    # subcommands work on a machine without a display.
+    from PySide6.QtWidgets import QApplication
+
+    from agent_app.sync.auth_client import ServerAuthenticator
+    from agent_app.views.login_dialog import LoginDialog
+    from agent_app.views.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setApplicationName("Pulse")
+    app.setApplicationVersion(__version__)
+    sync = loaded.settings.sync
+    authenticate = ServerAuthenticator(
+        sync.server_url,
+        device_id=device_id(),
+        timeout_s=sync.timeout_s,
+        verify=sync.ca_bundle or True,
+    )
+    dialog = LoginDialog(authenticate, sync.server_url)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.result_value is None:
+        log.info("sign-in cancelled")
+        return 0
+    result = dialog.result_value
+    log.info("signed in as agent %s (role %s)", result.agent_id, result.role)
+    window = MainWindow(result.display_name)
+    window.show()
+    return app.exec()

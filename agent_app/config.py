@@ -1,0 +1,249 @@
+"""Layered, validated settings of the desktop app.
+
+Layers, lowest first: built-in defaults < the machine-wide file IT writes
+(``/etc/pulse/pulse.toml``, ``%ProgramData%\\Pulse\\pulse.toml``) < the per-user file
+< ``PULSE_<SECTION>_<KEY>`` environment variables. Every value remembers the layer it
+came from, so ``pulse-agent --print-config`` can say where each one was set, and a bad
+value stops start-up with the file, key, value and what is allowed.
+
+Secrets never live here: they go through :mod:`agent_app.secret_store`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from agent_app import paths
+
+DEFAULTS = "defaults"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SyncSettings(_Section):
+    server_url: str = Field("http://127.0.0.1:8600", pattern=r"^https?://[^\s/]+(/\S*)?$")
+    """Base URL of the central server."""
+    ca_bundle: str = ""
+    """PEM file of CAs trusted for the server; empty means the system store."""
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    pull_interval_s: Annotated[float, Field(ge=5, le=3600)] = 30.0
+    max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+    """After this long without reaching the server the patient cache locks."""
+
+
+class SipSettings(_Section):
+    registrar: str = "127.0.0.1"
+    """Host[:port] of the PBX registrar."""
+    fallback_registrar: str = ""
+    outbound_proxy: str = ""
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    local_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    """Local SIP port; 0 lets the system choose."""
+    username: str = ""
+    domain: str = ""
+    srtp: Literal["off", "optional", "mandatory"] = "optional"
+    codecs: tuple[str, ...] = ("G722/16000", "PCMA/8000", "PCMU/8000")
+    tls_ca_file: str = ""
+    tls_verify: bool = True
+    tls_pin_sha256: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
+    stun_server: str = ""
+    ice: bool = False
+    register_expiry_s: Annotated[int, Field(ge=60, le=86400)] = 300
+
+
+class AudioSettings(_Section):
+    microphone: str = ""
+    """Device id of the microphone; empty means the system default."""
+    speaker: str = ""
+    ringer: str = ""
+
+
+class SecuritySettings(_Section):
+    lock_after_idle_s: Annotated[int, Field(ge=30, le=3600)] = 300
+    """Automatic lock (HIPAA 164.312(a)(2)(iii)) after this much inactivity."""
+    offline_login_hours: Annotated[float, Field(ge=0, le=24 * 14)] = 12.0
+    """How long the last successful online login allows an offline unlock."""
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    dir: str = ""
+    """Directory of the rotating log files; empty means the platform log directory."""
+    max_bytes: Annotated[int, Field(ge=64 * 1024, le=1024 * 1024 * 1024)] = 5 * 1024 * 1024
+    backups: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class UiSettings(_Section):
+    language: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+
+
+class Settings(_Section):
+    sync: SyncSettings = SyncSettings()
+    sip: SipSettings = SipSettings()
+    audio: AudioSettings = AudioSettings()
+    security: SecuritySettings = SecuritySettings()
+    log: LogSettings = LogSettings()
+    ui: UiSettings = UiSettings()
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    name: field.annotation  # type: ignore[misc]
+    for name, field in Settings.model_fields.items()
+}
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; the message names where and what."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an effective value came from."""
+
+    layer: str  # "defaults", "machine", "user", "environment"
+    where: str  # file path or variable name
+
+    def __str__(self) -> str:
+        return self.layer if self.layer == DEFAULTS else f"{self.layer} ({self.where})"
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    settings: Settings
+    sources: Mapping[str, Source]  # "section.key" -> source of the effective value
+
+    def source_of(self, dotted: str) -> Source:
+        return self.sources.get(dotted, Source(DEFAULTS, DEFAULTS))
+
+
+def _read_toml(path: Path, layer: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    for section, body in data.items():
+        if section not in SECTIONS:
+            allowed = ", ".join(SECTIONS)
+            raise ConfigError(f"{path}: unknown section [{section}] (allowed: {allowed})")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: '{section}' must be a [{section}] table")
+        for key in body:
+            if key not in SECTIONS[section].model_fields:
+                allowed = ", ".join(SECTIONS[section].model_fields)
+                raise ConfigError(
+                    f"{path}: unknown key '{section}.{key}' in the {layer} configuration "
+                    f"(allowed in [{section}]: {allowed})"
+                )
+    return data
+
+
+def _read_environment(environ: Mapping[str, str]) -> dict[str, tuple[str, str, str]]:
+    """``PULSE_<SECTION>_<KEY>`` variables, as dotted key -> (section, key, raw)."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for name, raw in environ.items():
+        if not name.startswith("PULSE_"):
+            continue
+        rest = name[len("PULSE_") :].lower()
+        # Only our own sections: PULSE_SERVER, PULSE_COOKIE ... belong to PulseAudio.
+        section = next((s for s in SECTIONS if rest.startswith(s + "_")), None)
+        if section is None:
+            continue
+        key = rest[len(section) + 1 :]
+        if key not in SECTIONS[section].model_fields:
+            allowed = ", ".join(
+                f"PULSE_{section.upper()}_{k.upper()}" for k in SECTIONS[section].model_fields
+            )
+            raise ConfigError(f"environment variable {name}: unknown setting (allowed: {allowed})")
+        found[f"{section}.{key}"] = (section, key, raw)
+    return found
+
+
+def _env_value(section: str, key: str, raw: str) -> Any:
+    annotation = SECTIONS[section].model_fields[key].annotation
+    if annotation == tuple[str, ...]:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> LoadedSettings:
+    """Read every layer and validate the result; raises :class:`ConfigError`."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    sources: dict[str, Source] = {}
+
+    layers = (("machine", paths.machine_config_file()), ("user", paths.user_config_file()))
+    for layer, path in layers:
+        for section, body in _read_toml(path, layer).items():
+            for key, value in body.items():
+                merged[section][key] = value
+                sources[f"{section}.{key}"] = Source(layer, str(path))
+    for dotted, (section, key, raw) in _read_environment(environ).items():
+        merged[section][key] = _env_value(section, key, raw)
+        sources[dotted] = Source("environment", f"PULSE_{section.upper()}_{key.upper()}")
+
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, merged, sources)) from None
+    return LoadedSettings(settings, sources)
+
+
+def _describe(
+    exc: ValidationError, merged: dict[str, dict[str, Any]], sources: Mapping[str, Source]
+) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        dotted = ".".join(loc[:2])
+        value = merged.get(loc[0], {}).get(loc[1]) if len(loc) >= 2 else None
+        source = sources.get(dotted, Source(DEFAULTS, DEFAULTS))
+        allowed = error["msg"]
+        if error["type"] == "literal_error":
+            allowed = "allowed: " + str(error.get("ctx", {}).get("expected", ""))
+        lines.append(f"{source.where}: {dotted} = {value!r} is not valid ({allowed})")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    if isinstance(value, str) and "@" in value and "://" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            netloc = f"{parts.username}:********@{parts.hostname}"
+            if parts.port:
+                netloc += f":{parts.port}"
+            return urlunsplit(parts._replace(netloc=netloc))
+    return value
+
+
+def effective_items(loaded: LoadedSettings) -> Iterator[tuple[str, Any, Source]]:
+    """Every setting as (dotted key, masked value, source), in declaration order."""
+    for section in SECTIONS:
+        body = getattr(loaded.settings, section)
+        for key in type(body).model_fields:
+            dotted = f"{section}.{key}"
+            yield dotted, _mask(getattr(body, key)), loaded.source_of(dotted)
+
+
+def format_effective(loaded: LoadedSettings) -> str:
+    rows = list(effective_items(loaded))
+    width = max(len(dotted) for dotted, _, _ in rows)
+    return "\n".join(
+        f"{dotted:<{width}}  {value!r:<40}  # {source}" for dotted, value, source in rows
+    )

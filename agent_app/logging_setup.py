@@ -1,0 +1,121 @@
+"""Rotating log files, one line per event, every line passed through the PHI redactor.
+
+Also installs the crash writers: an uncaught Python exception (any thread) becomes a
+redacted crash file beside the logs, and a native abort (a pjsua2 assertion, say)
+leaves a faulthandler stack dump, which holds code locations only.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import logging.handlers
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from agent_app.redaction import redact
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
+_fault_state: dict[str, IO[str]] = {}
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a record on one line and scrubs its message and exception text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = redact(record.getMessage())
+        if record.exc_info:
+            exc_text = redact(self.formatException(record.exc_info))
+            message = f"{message} | {exc_text}"
+        if record.stack_info:
+            message = f"{message} | {redact(record.stack_info)}"
+        saved = record.msg, record.args, record.exc_info, record.exc_text, record.stack_info
+        record.msg, record.args, record.exc_info, record.exc_text, record.stack_info = (
+            message.replace("\r", " ").replace("\n", " ⏎ "),
+            None,
+            None,
+            None,
+            None,
+        )
+        try:
+            return super().format(record)
+        finally:
+            record.msg, record.args, record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def setup_logging(
+    directory: Path,
+    *,
+    level: str = "INFO",
+    max_bytes: int = 5 * 1024 * 1024,
+    backups: int = 5,
+    filename: str = "pulse-agent.log",
+    stderr: bool = False,
+) -> Path:
+    """Attach the redacting rotating file handler to the root logger; return the log path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_pulse", False):
+            root.removeHandler(handler)
+            handler.close()
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+    )
+    handlers: list[logging.Handler] = [file_handler]
+    if stderr:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    formatter = RedactingFormatter(LOG_FORMAT)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler._pulse = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    return path
+
+
+def write_crash_file(
+    directory: Path,
+    exc_type: type[BaseException],
+    exc: BaseException,
+    tb: TracebackType | None,
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{threading.get_ident()}.txt"
+    text = "".join(traceback.format_exception(exc_type, exc, tb))
+    path.write_text(redact(text), encoding="utf-8")
+    return path
+
+
+def install_crash_handlers(directory: Path) -> None:
+    """Uncaught exceptions → redacted crash file + log line; native aborts → stack dump."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log = logging.getLogger("pulse.crash")
+
+    def on_exception(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        path = write_crash_file(directory, exc_type, exc, tb)
+        log.critical(
+            "uncaught %s; crash file %s", exc_type.__name__, path.name, exc_info=(exc_type, exc, tb)
+        )
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            on_exception(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = on_exception
+    threading.excepthook = on_thread_exception
+    if "file" not in _fault_state:
+        # Kept open for the life of the process: faulthandler writes to it from a signal handler.
+        _fault_state["file"] = (directory / "native-crash.txt").open("a", encoding="utf-8")
+        faulthandler.enable(_fault_state["file"])

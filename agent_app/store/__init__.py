@@ -1,0 +1,1 @@
+"""Encrypted SQLCipher stores: the rebuildable patient cache and the precious journal."""

@@ -1,0 +1,1 @@
+"""The central-server client: sign-in, delta pulls, outbox pushes, connectivity."""

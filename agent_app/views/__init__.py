@@ -1,0 +1,1 @@
+"""Qt widgets. They observe the core through signals and load their forms from ``ui/``."""

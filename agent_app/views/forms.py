@@ -1,0 +1,39 @@
+"""Loads Qt Designer forms from ``ui/`` into a host widget."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtUiTools import QUiLoader
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from agent_app.resource_paths import ui_file
+
+W = TypeVar("W", bound=QWidget)
+
+
+def load_form(name: str, host: QWidget) -> QWidget:
+    """Load ``ui/<name>`` and place it as the only child layout item of ``host``."""
+    path = ui_file(name)
+    device = QFile(str(path))
+    if not device.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise OSError(f"cannot open Qt form {path}")
+    try:
+        form = QUiLoader().load(device, host)
+    finally:
+        device.close()
+    if form is None:
+        raise RuntimeError(f"Qt form {path} could not be loaded")
+    layout = QVBoxLayout(host)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(form)
+    return form
+
+
+def child(form: QWidget, kind: type[W], name: str) -> W:
+    """The named child of a loaded form, with its type checked."""
+    found = form.findChild(kind, name)
+    if found is None:
+        raise LookupError(f"form {form.objectName()} has no {kind.__name__} named {name}")
+    return found

@@ -1,0 +1,1 @@
+"""The agent workflow: states, call sessions, campaigns and compliance rules. No widgets."""

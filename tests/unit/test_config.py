@@ -1,0 +1,92 @@
+"""Layered settings: precedence, provenance, validation messages and masking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent_app import paths
+from agent_app.config import ConfigError, format_effective, load_settings
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_apply_without_any_file() -> None:
+    loaded = load_settings(environ={})
+    assert loaded.settings.sip.transport == "udp"
+    assert loaded.settings.sip.codecs[0] == "G722/16000"
+    assert str(loaded.source_of("sip.transport")) == "defaults"
+
+
+def test_layers_override_in_order() -> None:
+    machine = _write(
+        paths.machine_config_file(), '[sip]\nregistrar = "pbx.machine"\ntransport = "tcp"\n'
+    )
+    user = _write(paths.user_config_file(), '[sip]\ntransport = "tls"\n[ui]\nlanguage = "es"\n')
+    loaded = load_settings(
+        environ={"PULSE_UI_LANGUAGE": "fr", "PULSE_SIP_CODECS": "PCMU/8000, PCMA/8000"}
+    )
+    s = loaded.settings
+    assert s.sip.registrar == "pbx.machine"
+    assert loaded.source_of("sip.registrar").where == str(machine)
+    assert s.sip.transport == "tls"
+    assert loaded.source_of("sip.transport").where == str(user)
+    assert s.ui.language == "fr"
+    assert loaded.source_of("ui.language").where == "PULSE_UI_LANGUAGE"
+    assert s.sip.codecs == ("PCMU/8000", "PCMA/8000")
+
+
+def test_bad_value_names_file_key_value_and_allowed() -> None:
+    machine = _write(paths.machine_config_file(), '[sip]\ntransport = "carrier-pigeon"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={})
+    message = str(info.value)
+    assert str(machine) in message
+    assert "sip.transport" in message
+    assert "carrier-pigeon" in message
+    assert "'udp'" in message and "'tls'" in message
+
+
+def test_bad_environment_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"PULSE_SIP_LOCAL_PORT": "70000"})
+    assert "PULSE_SIP_LOCAL_PORT" in str(info.value)
+    assert "70000" in str(info.value)
+
+
+def test_unknown_key_and_section_are_refused() -> None:
+    _write(paths.user_config_file(), "[sip]\nregistar = 'typo'\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'sip.registar'"):
+        load_settings(environ={})
+    _write(paths.user_config_file(), "[telephone]\nx = 1\n")
+    with pytest.raises(ConfigError, match=r"unknown section \[telephone\]"):
+        load_settings(environ={})
+
+
+def test_unknown_variable_in_our_section_is_refused_but_pulseaudio_ones_are_ignored() -> None:
+    with pytest.raises(ConfigError, match="PULSE_SIP_REGISTAR"):
+        load_settings(environ={"PULSE_SIP_REGISTAR": "x"})
+    loaded = load_settings(environ={"PULSE_SERVER": "unix:/tmp/pa", "PULSE_COOKIE": "/tmp/c"})
+    assert loaded.settings.sip.registrar == "127.0.0.1"
+
+
+def test_broken_toml_is_reported_with_its_path() -> None:
+    path = _write(paths.user_config_file(), "[sip\n")
+    with pytest.raises(ConfigError, match="not valid TOML") as info:
+        load_settings(environ={})
+    assert str(path) in str(info.value)
+
+
+def test_print_config_masks_url_credentials() -> None:
+    loaded = load_settings(
+        environ={"PULSE_SYNC_SERVER_URL": "https://it:hunter2@pulse.example:8443/"}
+    )
+    text = format_effective(loaded)
+    assert "hunter2" not in text
+    assert "it:********@pulse.example:8443" in text
+    assert "# environment (PULSE_SYNC_SERVER_URL)" in text

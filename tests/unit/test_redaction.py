@@ -1,0 +1,78 @@
+"""The PHI redactor, on its own and behind the log files and the crash writer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from agent_app.logging_setup import setup_logging, write_crash_file
+from agent_app.redaction import Redactor
+
+# Synthetic PHI only: invented names, reserved 555 numbers, made-up identifiers.
+SYNTHETIC = {
+    "name": "Quillon Marbury",
+    "phone_e164": "+15555550143",
+    "phone_national": "(555) 555-0143",
+    "dob": "1961-04-17",
+    "dob_us": "04/17/1961",
+    "mrn": "MRN-77120045",
+    "address": "4410 Larkspur Avenue",
+    "email": "q.marbury@example.org",
+    "ssn": "900-12-3456",
+}
+
+
+@pytest.fixture
+def redactor() -> Redactor:
+    r = Redactor()
+    r.register([SYNTHETIC["name"], "Quillon", "Marbury"])
+    return r
+
+
+@pytest.mark.parametrize("key", sorted(SYNTHETIC))
+def test_each_kind_of_phi_is_removed(redactor: Redactor, key: str) -> None:
+    text = redactor.redact(f"lookup failed for {SYNTHETIC[key]} in campaign 12")
+    assert SYNTHETIC[key] not in text
+    assert "campaign 12" in text
+
+
+def test_ids_and_small_numbers_survive(redactor: Redactor) -> None:
+    text = "record 4711 call 9f1c2e6a-77d0-4f55-9a4b-5f0c1d2e3a4b sip 486 after 12.5 s"
+    assert redactor.redact(text) == text
+
+
+def test_key_value_pairs_are_redacted(redactor: Redactor) -> None:
+    text = redactor.redact("patient first_name='Zed' dob=2001-02-03 id=88")
+    assert "Zed" not in text and "2001" not in text and "id=88" in text
+
+
+@pytest.mark.allow_log_errors
+def test_logs_and_crash_files_hold_no_phi(tmp_path: Path) -> None:
+    from agent_app.redaction import register_phi
+
+    register_phi(SYNTHETIC["name"])
+    log_path = setup_logging(tmp_path / "logs", level="DEBUG")
+    log = logging.getLogger("pulse.test.phi")
+    for value in SYNTHETIC.values():
+        log.info("screen-pop for %s", value)
+        log.warning("caller %s not found", value)
+    try:
+        raise ValueError(
+            f"bad row for {SYNTHETIC['name']} {SYNTHETIC['phone_e164']} {SYNTHETIC['dob']}"
+        )
+    except ValueError as exc:
+        log.exception("store failed")
+        crash = write_crash_file(tmp_path / "logs", type(exc), exc, exc.__traceback__)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    written = [p for p in (tmp_path / "logs").iterdir() if p.is_file()]
+    assert log_path in written and crash in written
+    for path in written:
+        content = path.read_text(encoding="utf-8")
+        assert "screen-pop for" in content or path == crash
+        for value in SYNTHETIC.values():
+            assert value not in content, f"{path.name} leaks a synthetic {value[:2]}…"
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+    assert all(line[:4].isdigit() for line in lines), "every event is on one line"
