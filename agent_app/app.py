@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent_app import __version__, paths
-from agent_app.config import ConfigError, LoadedSettings, SyncSettings, load_settings
+from agent_app.config import (
+    ConfigError,
+    LoadedSettings,
+    SecuritySettings,
+    SyncSettings,
+    load_settings,
+)
 from agent_app.logging_setup import install_crash_handlers, setup_logging
 from agent_app.secret_store import InsecureKeyringError, SecretStore
 
@@ -92,16 +98,22 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
             return 1
         sync = sync.model_copy(update={"server_url": demo_server.url})
     try:
-        return _sign_in_and_run(app, sync, demo_server)
+        return _sign_in_and_run(app, sync, loaded.settings.security, demo_server)
     finally:
         if demo_server is not None:
             demo_server.stop()
 
 
-def _sign_in_and_run(app: QApplication, sync: SyncSettings, demo_server: DemoServer | None) -> int:
+def _sign_in_and_run(
+    app: QApplication,
+    sync: SyncSettings,
+    security: SecuritySettings,
+    demo_server: DemoServer | None,
+) -> int:
     from agent_app.sync.auth_client import ServerAuthenticator
     from agent_app.views.login_dialog import LoginDialog
     from agent_app.views.main_window import MainWindow
+    from agent_app.workflow.idle_lock import IdleLock
 
     authenticate = ServerAuthenticator(
         sync.server_url,
@@ -117,6 +129,11 @@ def _sign_in_and_run(app: QApplication, sync: SyncSettings, demo_server: DemoSer
         return 0
     result = dialog.result_value
     log.info("signed in as agent %s (role %s)", result.agent_id, result.role)
-    window = MainWindow(result.display_name)
+    window = MainWindow(
+        result.agent_id,
+        result.display_name,
+        idle_lock=IdleLock(security.lock_after_idle_s),
+        authenticate=authenticate,
+    )
     window.show()
     return app.exec()
