@@ -132,6 +132,7 @@ class AgentStore:
         only when ``repair_cache`` is false.
         """
         layout = StoreLayout.for_agent(agent_id, data_dir)
+        layout.ensure()
         lock = InstanceLock(layout.lock)
         lock.acquire()
         keys = StoreKeys(secrets, agent_id, workstation_id)
@@ -201,7 +202,6 @@ class AgentStore:
         repair: bool,
     ) -> T:
         path = layout.cache if which == "cache" else layout.journal
-        layout.directory.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             report.provisioned.append(which)
             return opener(keys.create(which))
