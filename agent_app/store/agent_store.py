@@ -444,19 +444,27 @@ class AgentStore:
             self.journal.close()
             self._journal = None
         new = self._keys.begin_rotation(which)
-        conn = open_encrypted(path, current, label=which)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            rekey(conn, new, which)
-        finally:
-            conn.close()
-        self._keys.finish_rotation(which, new)
-        if which == "cache":
-            self._cache = PatientCache(path, new, **self._cache_options)
-            if self._last_contact is not None:
-                self._apply_offline_deadline()
+            conn = open_encrypted(path, current, label=which)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                rekey(conn, new, which)
+            finally:
+                conn.close()
+        except BaseException:
+            # The file still opens with the current key: undo, reopen, report.
+            self._keys.abandon_rotation(which)
+            new = current
+            raise
         else:
-            self._journal = Journal(path, new, agent_id=agent_id)
+            self._keys.finish_rotation(which, new)
+        finally:
+            if which == "cache":
+                self._cache = PatientCache(path, new, **self._cache_options)
+                if self._last_contact is not None:
+                    self._apply_offline_deadline()
+            else:
+                self._journal = Journal(path, new, agent_id=agent_id)
         log.info("%s key rotated", which)
 
     def wipe_cache(self) -> None:

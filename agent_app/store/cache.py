@@ -131,6 +131,14 @@ class PatientCache:
 
     def _restore_indexes(self) -> None:
         """After a crash in the middle of a first fill the search indexes may be missing."""
+        names = cache_schema.BULK_INDEX_NAMES
+        present = self.writer.query(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+            f"AND name IN ({', '.join('?' for _ in names)})",
+            names,
+        )[0][0]
+        if present == len(names):
+            return
         filling = self.writer.query(
             "SELECT 1 FROM feed_state WHERE feed = 'patients' AND snapshot_direct = 1"
         )
@@ -259,6 +267,9 @@ class PatientCache:
                     self._purge_unassigned(conn)
             else:
                 self._set_state(conn, feed, cursor=None, snapshot_cursor=cursor, direct=direct)
+        if last and feed == "patients":
+            # A full slice rewrote most pages: fold the WAL back and give its space back.
+            self.writer.query("PRAGMA wal_checkpoint(TRUNCATE)")
         if feed == "campaigns":
             self._load_regions()
         return ApplyResult(applied, 0, skipped)
