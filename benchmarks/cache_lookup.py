@@ -106,6 +106,8 @@ def timed(fn: Callable[[str], Any], number: str) -> float:
 def run(count: int, work: Path, secrets: Any) -> None:
     os.environ["PULSE_HOME"] = str(work / "home")
     emit("patients", count, "count")
+    # Context for reading the timings: other work on the machine inflates them.
+    emit("load_average_1m_at_start", os.getloadavg()[0], "processes")
     store = AgentStore.open(
         agent_id=AGENT, workstation_id=WORKSTATION, secrets=secrets, verify="none"
     )
@@ -191,6 +193,7 @@ def run(count: int, work: Path, secrets: Any) -> None:
     problems = cache.integrity_problems()
     emit("verify_s", time.perf_counter() - started, "s")
     cache.close()
+    emit("load_average_1m_at_end", os.getloadavg()[0], "processes")
     if problems:
         raise SystemExit("the benchmark cache failed its integrity check")
 

@@ -168,3 +168,26 @@ def test_documents_round_trip(open_store: OpenStore) -> None:
     assert cache.document("scripts", "script-1") is None
     with pytest.raises(ValueError, match="unknown feed"):
         cache.apply_delta("dogs", [], [], cursor="x")
+
+
+@pytest.mark.parametrize("fill", ["first fill", "replacing a slice"])
+def test_a_patient_repeated_across_snapshot_pages_keeps_its_latest_phones(
+    open_store: OpenStore, fill: str
+) -> None:
+    store = open_store()
+    if fill == "replacing a slice":
+        seed(store, 3)
+    [item] = patient_items(1, start=500)
+    moved = dict(item, phones=[{"number": fiction_number(950), "kind": "mobile"}], version=2)
+    store.cache.apply_snapshot("patients", [item], cursor="a", first=True, last=False)
+    store.cache.apply_snapshot("patients", [moved], cursor="b", first=False, last=True)
+    assert store.caller_lookup(item["phones"][0]["number"]) == []
+    [record] = store.caller_lookup(fiction_number(950))
+    assert (record.id, record.version) == (item["id"], 2)
+    assert store.cache.counts() == {
+        "patients": 1,
+        "phones": 1,
+        "campaigns": 1 if fill == "replacing a slice" else 0,
+        "scripts": 0,
+        "code_trees": 0,
+    }

@@ -66,6 +66,7 @@ def uk_number(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @given(us_number())
+@settings(deadline=None)  # a loaded CI machine must not turn slowness into failure
 def test_every_us_rendering_normalises_to_the_same_e164(case: tuple[str, str]) -> None:
     e164, rendering = case
     assert to_e164(rendering, "US") == e164
@@ -73,6 +74,7 @@ def test_every_us_rendering_normalises_to_the_same_e164(case: tuple[str, str]) -
 
 
 @given(uk_number())
+@settings(deadline=None)
 def test_every_uk_rendering_normalises_in_its_region(case: tuple[str, str]) -> None:
     e164, rendering = case
     assert to_e164(rendering, "GB") == e164
@@ -80,6 +82,7 @@ def test_every_uk_rendering_normalises_in_its_region(case: tuple[str, str]) -> N
 
 
 @given(st.one_of(us_number(), uk_number()), st.sampled_from(["US", "GB", "MX", "DE"]))
+@settings(deadline=None)
 def test_normalising_is_idempotent(case: tuple[str, str], region: str) -> None:
     e164, _ = case
     assert to_e164(e164, region) == e164
@@ -87,7 +90,7 @@ def test_normalising_is_idempotent(case: tuple[str, str], region: str) -> None:
 
 
 @given(st.text(max_size=30), st.sampled_from(["US", "GB"]))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_any_text_is_either_e164_or_a_named_error(text: str, region: str) -> None:
     try:
         result = to_e164(text, region)
