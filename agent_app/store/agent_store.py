@@ -142,6 +142,7 @@ class AgentStore:
             "page_cache_mib": page_cache_mib,
         }
         journal: Journal | None = None
+        cache: PatientCache | None = None
         try:
             journal = cls._open_or_recover(
                 "journal",
@@ -162,23 +163,24 @@ class AgentStore:
                 verify=verify == "full",
                 repair=repair_cache,
             )
+            store = cls(
+                layout=layout,
+                keys=keys,
+                lock=lock,
+                journal=journal,
+                cache=cache,
+                report=report,
+                max_offline_hours=max_offline_hours,
+                cache_options=cache_options,
+            )
         except BaseException:
-            if journal is not None:
-                journal.close()
+            for part in (cache, journal):
+                if part is not None:
+                    part.close()
             lock.release()
             raise
         if remember_agent:
             remember_last_agent(agent_id, data_dir)
-        store = cls(
-            layout=layout,
-            keys=keys,
-            lock=lock,
-            journal=journal,
-            cache=cache,
-            report=report,
-            max_offline_hours=max_offline_hours,
-            cache_options=cache_options,
-        )
         if verify == "background":
             store.start_cache_verification()
         log.info(
