@@ -89,9 +89,6 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
         return 0
     result = dialog.result_value
     log.info("signed in as agent %s (role %s)", result.agent_id, result.role)
-    from agent_app.store.layout import remember_last_agent
-
-    remember_last_agent(result.agent_id)  # `pulse-agent cache` defaults to this agent
     window = MainWindow(result.display_name)
     window.show()
     return app.exec()
