@@ -810,7 +810,9 @@ class Engine:
             pj.PJSUA_DTMF_METHOD_RFC2833: "rfc2833",
             pj.PJSUA_DTMF_METHOD_SIP_INFO: "info",
         }.get(method, "other")
-        self._emit(p.DtmfReceived(call.call_id, digit, name, duration))  # type: ignore[arg-type]
+        # 0xFFFFFFFF: the duration is not known yet (RFC 2833 start of event).
+        known = duration if 0 <= duration < 0x7FFFFFFF else 0
+        self._emit(p.DtmfReceived(call.call_id, digit, name, known))  # type: ignore[arg-type]
 
     def _on_transfer_request(self, call: _Call, prm: Any) -> None:
         record = self._calls.get(call.call_id)
@@ -855,7 +857,7 @@ class Engine:
         if timeout <= 0 and not emit_stats:
             return
         for record in list(self._calls.values()):
-            if record.media is None or record.media_state_hold():
+            if record.media is None:
                 continue
             try:
                 stat = record.call.getStreamStat(0)
@@ -864,7 +866,7 @@ class Engine:
             rx, tx = int(stat.rtcp.rxStat.pkt), int(stat.rtcp.txStat.pkt)
             if emit_stats:
                 self._emit(p.MediaStats(record.call.call_id, rx, tx))
-            if rx != record.last_rx:
+            if rx != record.last_rx or record.media_state_hold():
                 record.last_rx, record.last_rx_change = rx, now
             elif timeout > 0 and now - record.last_rx_change >= timeout:
                 record.ended_by = "media_timeout"
