@@ -294,7 +294,8 @@ class Engine:
                 if future is not None:
                     future.set_result(result)
         now = time.monotonic()
-        if now - self._last_watch >= 0.25:
+        every = min(0.25, self._config.stats_interval_s or 0.25)
+        if now - self._last_watch >= every:
             self._last_watch = now
             self._watch_media(now)
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
+from agent_app.telephony.qt_emit import safe_emit
 
 
 class QtEngineClient(QObject):
@@ -20,7 +21,10 @@ class QtEngineClient(QObject):
 
     def __init__(self, parent: QObject | None = None, **kwargs: Any) -> None:
         super().__init__(parent)
-        self.client = EngineClient(self.event.emit, **kwargs)
+        self.client = EngineClient(self._forward, **kwargs)
+
+    def _forward(self, event: p.Event) -> None:
+        safe_emit(self.event, event)
 
     def start(self, config: p.EngineConfig) -> None:
         self.client.start(config)
