@@ -799,10 +799,9 @@ class Engine:
             with contextlib.suppress(pj.Error):
                 stream = call.getStreamInfo(0)
                 codec = str(stream.codecName)
-                srtp = int(stream.proto) in (
-                    pj.PJMEDIA_TP_PROTO_RTP_SAVP,
-                    pj.PJMEDIA_TP_PROTO_RTP_SAVPF,
-                )
+                # With optional SRTP the profile stays RTP/AVP while SDES keys are in
+                # use; the call dump is the one place pjsua2 reports the SRTP state.
+                srtp = "SRTP status: Active" in str(call.dump(True, ""))
             self._connect_media(record)
         self._emit(p.MediaChanged(call.call_id, state, codec, srtp))
 
