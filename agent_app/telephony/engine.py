@@ -89,10 +89,10 @@ class _Endpoint(pj.Endpoint):  # type: ignore[misc]
         super().__init__()
         self._engine = engine
 
-    def onTransportState(self, prm: Any) -> None:  # noqa: N802 - pjsua2 names
+    def onTransportState(self, prm: Any) -> None:
         self._engine._on_transport_state(prm)
 
-    def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802
+    def onRejectedIncomingCall(self, prm: Any) -> None:
         self._engine._on_rejected_incoming(int(prm.statusCode), str(prm.reason))
 
 
@@ -102,10 +102,10 @@ class _Account(pj.Account):  # type: ignore[misc]
         self._engine = engine
         self.account_id = account_id
 
-    def onRegState(self, prm: Any) -> None:  # noqa: N802
+    def onRegState(self, prm: Any) -> None:
         self._engine._on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
 
-    def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
+    def onIncomingCall(self, prm: Any) -> None:
         self._engine._on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
 
 
@@ -118,24 +118,24 @@ class _Call(pj.Call):  # type: ignore[misc]
         self._engine = engine
         self.call_id = call_id
 
-    def onCallState(self, prm: Any) -> None:  # noqa: N802
+    def onCallState(self, prm: Any) -> None:
         self._engine._on_call_state(self)
 
-    def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: Any) -> None:
         self._engine._on_call_media_state(self)
 
-    def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
+    def onDtmfDigit(self, prm: Any) -> None:
         self._engine._on_dtmf(self, str(prm.digit), int(prm.method), int(prm.duration))
 
-    def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+    def onCallTransferRequest(self, prm: Any) -> None:
         self._engine._on_transfer_request(self, prm)
 
-    def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
+    def onCallTransferStatus(self, prm: Any) -> None:
         self._engine._on_transfer_status(
             self, int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
         )
 
-    def onCallReplaced(self, prm: Any) -> None:  # noqa: N802
+    def onCallReplaced(self, prm: Any) -> None:
         self._engine._on_call_replaced(self, prm)
 
 
@@ -482,7 +482,9 @@ class Engine:
             acfg.regConfig.dropCallsOnFail = False
         if spec.password:
             acfg.sipConfig.authCreds.append(
-                pj.AuthCredInfo("digest", "*", spec.auth_username or spec.username, 0, spec.password)
+                pj.AuthCredInfo(
+                    "digest", "*", spec.auth_username or spec.username, 0, spec.password
+                )
             )
         if spec.outbound_proxy:
             acfg.sipConfig.proxies.append(_proxy_uri(spec.outbound_proxy, spec.transport))
@@ -493,7 +495,9 @@ class Engine:
         nat.sdpNatRewriteUse = 0
         nat.udpKaIntervalSec = cfg.keepalive_s
         nat.iceEnabled = cfg.ice
-        nat.sipStunUse = pj.PJSUA_STUN_USE_DEFAULT if cfg.stun_server else pj.PJSUA_STUN_USE_DISABLED
+        nat.sipStunUse = (
+            pj.PJSUA_STUN_USE_DEFAULT if cfg.stun_server else pj.PJSUA_STUN_USE_DISABLED
+        )
         nat.mediaStunUse = nat.sipStunUse
         acfg.mediaConfig.srtpUse = _SRTP[cfg.srtp]
         # SRTP keys travel in SDP: over plain SIP they are readable, but requiring
@@ -709,9 +713,7 @@ class Engine:
     def _on_incoming_call(self, account: _Account, pj_id: int, message: str) -> None:
         call_id = self._new_call_id()
         call = _Call(self, account, call_id, pj_id)
-        waiting = any(
-            r.call.isActive() and not r.hangup_requested for r in self._calls.values()
-        )
+        waiting = any(r.call.isActive() and not r.hangup_requested for r in self._calls.values())
         record = _CallRecord(call, account.account_id, "incoming")
         self._calls[call_id] = record
         who = caller_identity(message)
@@ -764,7 +766,9 @@ class Engine:
         ):
             self._emit(
                 p.SecureMediaRefused(
-                    "outgoing", code, "the peer refused SRTP; secure media is mandatory",
+                    "outgoing",
+                    code,
+                    "the peer refused SRTP; secure media is mandatory",
                     call.call_id,
                 )
             )
@@ -880,4 +884,3 @@ class Engine:
                 record.hangup_requested = True
                 with contextlib.suppress(pj.Error):
                     record.call.hangup(pj.CallOpParam(True))
-

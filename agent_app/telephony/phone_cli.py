@@ -155,7 +155,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--tls-pin", help="hex SHA-256 of the expected server certificate (DER)")
     g.add_argument("--stun", help="STUN server host[:port]")
     g.add_argument("--ice", action="store_true")
-    g.add_argument("--media-timeout", type=float, default=0.0, help="end a call after S s of no RTP")
+    g.add_argument(
+        "--media-timeout", type=float, default=0.0, help="end a call after S s of no RTP"
+    )
     g.add_argument("--stats-interval", type=float, default=0.0, help="media stats every S s")
     g.add_argument("--pj-log-level", type=int, default=0, help="pjsip log level on stderr")
     a = parser.add_argument_group("account")
@@ -183,7 +185,12 @@ def _start(session: Session, *, register: bool) -> bool:
     except EngineError as exc:
         print(f"pulse-phone: {exc}", file=sys.stderr)
         return False
-    session.submit(p.AddAccount(account_spec(args, register=register)))
+    try:
+        # Before any event is printed: a peer that saw engine_ready can be called.
+        session.engine.run_sync(p.AddAccount(account_spec(args, register=register)))
+    except EngineError as exc:
+        print(f"pulse-phone: {exc}", file=sys.stderr)
+        return False
     if args.commands_stdin:
         threading.Thread(target=_read_stdin, args=(session,), daemon=True).start()
     return True
@@ -263,7 +270,7 @@ def _call_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="give up after S s")
 
 
-def run_call(args: argparse.Namespace) -> int:
+def run_call(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event loop
     session = Session(args)
     _install_signals(session)
     if not _start(session, register=True):
@@ -300,13 +307,9 @@ def run_call(args: argparse.Namespace) -> int:
                     session.submit(
                         p.SendDtmf(call_id=call_id, digits=args.dtmf, method=args.dtmf_method)
                     )
-            elif isinstance(event, p.CallEnded) and event.call_id == call_id:
-                break
-            elif (
-                isinstance(event, p.CommandFailed)
-                and event.command == "dial"
-                or hangup_at == float("inf")
-                and now > deadline + 10
+            elif (isinstance(event, p.CallEnded) and event.call_id == call_id) or (
+                (isinstance(event, p.CommandFailed) and event.command == "dial")
+                or (hangup_at == float("inf") and now > deadline + 10)
             ):
                 break
     finally:
@@ -322,16 +325,14 @@ def _listen_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--answer-after", type=float, default=0.0, help="ring S s before answering")
     parser.add_argument("--decline", type=int, choices=(486, 603), help="decline every call")
     parser.add_argument("--play", help="WAV file sent into each answered call (looped)")
-    parser.add_argument(
-        "--record", help="WAV file for each call's audio ('{n}' numbers the calls)"
-    )
+    parser.add_argument("--record", help="WAV file for each call's audio ('{n}' numbers the calls)")
     parser.add_argument("--dtmf", help="digits to send once media is up")
     parser.add_argument("--duration", type=float, default=0.0, help="exit after S s (0: never)")
     parser.add_argument("--max-calls", type=int, default=0, help="exit after N calls ended")
     parser.add_argument("--register", action="store_true", help="register at --registrar first")
 
 
-def run_listen(args: argparse.Namespace) -> int:
+def run_listen(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event loop
     session = Session(args)
     _install_signals(session)
     if not _start(session, register=args.register):
@@ -397,7 +398,9 @@ def _install_signals(session: Session) -> None:
 
 
 register_subcommand(
-    Subcommand("register", "register an account and report the result", _register_args, run_register)
+    Subcommand(
+        "register", "register an account and report the result", _register_args, run_register
+    )
 )
 register_subcommand(Subcommand("call", "place a call", _call_args, run_call))
 register_subcommand(Subcommand("listen", "wait for calls", _listen_args, run_listen))

@@ -509,7 +509,9 @@ def from_dict(data: Any) -> Message:
         raise ProtocolError("a message must be a JSON object")
     version = data.get("v")
     if version != VERSION:
-        raise ProtocolError(f"unsupported protocol version {version!r} (this side speaks {VERSION})")
+        raise ProtocolError(
+            f"unsupported protocol version {version!r} (this side speaks {VERSION})"
+        )
     kind = data.get("kind")
     registry: dict[str, type[Any]]
     if kind == "command":

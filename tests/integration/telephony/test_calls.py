@@ -27,8 +27,16 @@ def _connect(start_engine, phone, tmp_path, tones, *peer_args: str):
 def test_tone_each_way_and_dtmf_both_ways(start_engine, phone, tmp_path: Path, tones) -> None:
     peer_rec = tmp_path / "peer.wav"
     eng, peer = _connect(
-        start_engine, phone, tmp_path, tones,
-        "--play", str(tones[1000]), "--record", str(peer_rec), "--dtmf", "59*",
+        start_engine,
+        phone,
+        tmp_path,
+        tones,
+        "--play",
+        str(tones[1000]),
+        "--record",
+        str(peer_rec),
+        "--dtmf",
+        "59*",
     )
     ours = tmp_path / "ours.wav"
     eng.send(p.PlayFile(call_id="c1", path=str(tones[700])))
@@ -66,8 +74,14 @@ def test_tone_each_way_and_dtmf_both_ways(start_engine, phone, tmp_path: Path, t
 def test_hold_stops_audio_and_resume_brings_it_back(start_engine, phone, tmp_path, tones) -> None:
     peer_port = free_port()
     peer = phone(
-        "listen", "--port", str(peer_port), "--auto-answer", "--play", str(tones[1000]),
-        "--stats-interval", "0.2",
+        "listen",
+        "--port",
+        str(peer_port),
+        "--auto-answer",
+        "--play",
+        str(tones[1000]),
+        "--stats-interval",
+        "0.2",
     )
     peer.ready()
     eng = start_engine()
@@ -118,9 +132,13 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="local_hold")
     eng.send(p.Resume(call_id="c1"))
     eng.events.wait_for(
-        lambda e: isinstance(e, p.MediaChanged)
-        and e.state == "active"
-        and any(isinstance(x, p.MediaChanged) and x.state == "local_hold" for x in eng.events.seen),
+        lambda e: (
+            isinstance(e, p.MediaChanged)
+            and e.state == "active"
+            and any(
+                isinstance(x, p.MediaChanged) and x.state == "local_hold" for x in eng.events.seen
+            )
+        ),
         what="media active again after hold",
     )
     time.sleep(2.0)  # muted after resume: the peer must hear nothing
