@@ -30,6 +30,7 @@ import gc
 import hashlib
 import logging
 import queue
+import socket
 import ssl
 import threading
 import time
@@ -324,6 +325,14 @@ class Engine:
             tcfg = pj.TransportConfig()
             tcfg.boundAddress = cfg.bind_address
             tcfg.port = cfg.tls_port if name == "tls" else cfg.local_port
+            if name in ("tcp", "tls"):
+                # Without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms per exchange.
+                nodelay = pj.SockOpt()
+                nodelay.level = socket.IPPROTO_TCP
+                nodelay.optName = socket.TCP_NODELAY
+                nodelay.setOptValInt(1)
+                target = tcfg.tlsConfig.sockOptParams if name == "tls" else tcfg.sockOptParams
+                target.sockOpts.append(nodelay)
             if name == "tls":
                 tls = tcfg.tlsConfig
                 tls.method = pj.PJSIP_TLSV1_2_METHOD
