@@ -86,10 +86,13 @@ def _measure(engine: Engine, events: queue.Queue[p.Event], target: str, calls: i
         confirmed = None
         while True:
             event = events.get(timeout=20)
-            if isinstance(event, p.CallStateChanged) and event.call_id == call_id:
-                if event.state == "confirmed":
-                    confirmed = event.at
-                    engine.submit(p.Hangup(call_id=call_id))
+            if (
+                isinstance(event, p.CallStateChanged)
+                and event.call_id == call_id
+                and event.state == "confirmed"
+            ):
+                confirmed = event.at
+                engine.submit(p.Hangup(call_id=call_id))
             if isinstance(event, p.CallEnded) and event.call_id == call_id:
                 break
         if confirmed is None:
