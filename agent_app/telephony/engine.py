@@ -43,7 +43,7 @@ import pjsua2 as pj
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.addressing import InvalidTarget, caller_identity, normalise_target
-from agent_app.telephony.call_audio import CallAudio
+from agent_app.telephony.call_audio import CallAudio, resolve_audio_bridge
 
 log = logging.getLogger(__name__)
 
@@ -347,8 +347,9 @@ class Engine:
         ep.libStart()
         ep.audDevManager().setNullDev()
         self._apply_codecs(cfg.codecs)
-        if self._audio_factory is not None:
-            self._audio = self._audio_factory()
+        factory = self._audio_factory or resolve_audio_bridge(cfg.audio)
+        if factory is not None:
+            self._audio = factory()
             self._audio.start()
         self._emit(
             p.EngineReady(
@@ -644,8 +645,8 @@ class Engine:
         for recorder in record.recorders:
             media.startTransmit(recorder)
         if self._audio is not None:
-            self._audio.connect_call(media)
             self._audio.set_muted(record.muted)
+            self._audio.connect_call(media)
             record.bridged = True
         for group in self._conferences:
             if record.call.call_id not in group:

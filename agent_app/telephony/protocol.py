@@ -69,6 +69,9 @@ class EngineConfig:
     """SIP session timer (RFC 4028) expiry; 0 keeps the library default."""
     user_agent: str = "Pulse"
     log_level: int = 0
+    audio: str = "null"
+    """Audio bridge: "null" (pjsua2's null device) or a name registered with
+    :func:`agent_app.telephony.call_audio.register_audio_bridge`."""
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,18 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     back = after.index(True, first_off)
     assert back - first_off >= 6, tone  # >= 1.5 s: the 2 s muted after resume
     assert all(after[-4:-1]), tone
+
+
+@pytest.mark.parametrize("codecs", [("PCMU/8000",), ("PCMA/8000", "G722/16000")])
+def test_codec_order_is_configurable(start_engine, phone, codecs) -> None:
+    peer_port = free_port()
+    peer = phone("listen", "--port", str(peer_port), "--auto-answer")
+    peer.ready()
+    eng = start_engine(
+        p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), codecs=codecs)
+    )
+    eng.send(p.Dial(call_id="c1", account_id="agent", target=f"sip:x@127.0.0.1:{peer_port}"))
+    media = eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
+    assert media.codec == codecs[0].split("/")[0]
+    eng.send(p.Hangup(call_id="c1"))
+    eng.events.wait_type(p.CallEnded, call_id="c1")
