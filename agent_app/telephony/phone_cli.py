@@ -211,12 +211,14 @@ def _read_stdin(session: Session) -> None:
             session.submit(message)
 
 
-def _wait_registered(session: Session, timeout: float) -> bool:
+def _wait_registered(session: Session, timeout: float, *, stop_on_failure: bool = False) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not session.stop_requested.is_set():
         event = session.next_event(deadline - time.monotonic())
         if isinstance(event, p.RegistrationChanged) and event.state == "registered":
             return True
+        if stop_on_failure and isinstance(event, p.RegistrationChanged) and event.state == "failed":
+            return False
         if isinstance(event, p.CommandFailed) and event.command == "add_account":
             return False
     return False
@@ -248,7 +250,7 @@ def run_register(args: argparse.Namespace) -> int:
     if not _start(session, register=True):
         return EXIT_FAILED
     try:
-        ok = _wait_registered(session, args.timeout)
+        ok = _wait_registered(session, args.timeout, stop_on_failure=True)
         end = time.monotonic() + args.duration
         while ok and time.monotonic() < end and not session.stop_requested.is_set():
             session.next_event(min(0.2, end - time.monotonic()))

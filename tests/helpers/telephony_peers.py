@@ -224,6 +224,9 @@ def phones(tmp_path: Path) -> Iterator[Callable[..., Phone]]:
     try:
         yield make
     finally:
+        for phone in started:  # all at once: each needs a moment to hang up and unregister
+            if phone.proc.poll() is None:
+                phone.proc.send_signal(signal.SIGTERM)
         for phone in started:
             phone.stop()
 
