@@ -315,9 +315,32 @@ def sipp_registrar(cwd: Path, port: int, transport: str = "u1", calls: int = 1) 
     )
 
 
-def kamailio(cwd: Path, port: int) -> Daemon:
+def kamailio(
+    cwd: Path,
+    port: int,
+    tls_port: int = 0,
+    cert: Path | None = None,
+    key: Path | None = None,
+) -> Daemon:
+    """Kamailio on UDP+TCP ``port`` (and TLS ``tls_port`` with cert/key when given)."""
     config = cwd / "kamailio.cfg"
     text = (DATA / "kamailio.cfg").read_text().replace("PORT", str(port))
+    if tls_port and cert and key:
+        text = text.replace(
+            "#TLS_LISTEN", f"enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}"
+        ).replace(
+            "#TLS_MODULE",
+            "\n".join(
+                [
+                    'loadmodule "tls.so"',
+                    f'modparam("tls", "certificate", "{cert}")',
+                    f'modparam("tls", "private_key", "{key}")',
+                    'modparam("tls", "tls_method", "TLSv1.2+")',
+                    'modparam("tls", "verify_certificate", 0)',
+                    'modparam("tls", "require_certificate", 0)',
+                ]
+            ),
+        )
     config.write_text(text.replace("PASSWORD", TEST_PASSWORD))
     daemon = Daemon(
         [
@@ -336,5 +359,11 @@ def kamailio(cwd: Path, port: int) -> Daemon:
         cwd,
         "kamailio",
     )
-    wait_tcp(port)
+    try:
+        wait_tcp(port)
+        if tls_port:
+            wait_tcp(tls_port)
+    except AssertionError:
+        daemon.stop()
+        raise AssertionError("kamailio did not start:\n" + daemon.log()[-3000:]) from None
     return daemon

@@ -211,3 +211,27 @@ def test_fallback_registrar_takes_over(start_engine, kamailio_port: int) -> None
     )
     registered = eng.events.wait_type(p.RegistrationChanged, state="registered", timeout=30)
     assert registered.registrar == f"127.0.0.1:{kamailio_port}"
+
+
+def test_registration_over_tls_with_verification_and_pin(start_engine, tmp_path: Path) -> None:
+    from tests.helpers.telephony_certs import make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    port, tls_port = free_port(), free_port()
+    daemon = kamailio(tmp_path, port, tls_port, pki.server_cert, pki.server_key)
+    try:
+        eng = start_engine(
+            p.EngineConfig(
+                transports=("tls",),
+                bind_address="127.0.0.1",
+                tls_port=free_port(),
+                tls_ca_file=str(pki.ca_cert),
+                tls_pin_sha256=pki.server_sha256(),
+            ),
+            **_account(tls_port, "agent", "tls"),
+        )
+        registered = eng.events.wait_type(p.RegistrationChanged, state="registered", timeout=30)
+        assert registered.code == 200
+        assert not eng.events.of_type(p.TransportProblem)
+    finally:
+        daemon.stop()
