@@ -525,7 +525,18 @@ class Engine:
         record = self._accounts.pop(cmd.account_id, None)
         if record is None:
             raise EngineError(f"no account '{cmd.account_id}'")
+        # shutdown() sends the un-REGISTER in the background; its answer no longer
+        # reaches a callback, so the state change is reported here.
         record.account.shutdown()
+        if record.spec.register and record.spec.registrar:
+            self._emit(
+                p.RegistrationChanged(
+                    cmd.account_id,
+                    "unregistered",
+                    reason="account removed",
+                    registrar=record.spec.registrar,
+                )
+            )
 
     def _cmd_handle_ip_change(self, cmd: p.HandleIpChange) -> None:
         assert self._ep is not None

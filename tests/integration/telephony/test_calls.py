@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port, tone_windows, wait_file
+from tests.helpers.telephony_peers import free_port, json_events, tone_windows, wait_file
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +171,57 @@ def test_codec_order_is_configurable(start_engine, phone, codecs) -> None:
     assert media.codec == codecs[0].split("/")[0]
     eng.send(p.Hangup(call_id="c1"))
     eng.events.wait_type(p.CallEnded, call_id="c1")
+
+
+def test_pulse_phone_call_exit_status_and_dtmf(phone, tones, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    peer_port = free_port()
+    peer = phone("listen", "--port", str(peer_port), "--auto-answer")
+    peer.ready()
+    rec = tmp_path / "call.wav"
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            "call",
+            f"sip:x@127.0.0.1:{peer_port}",
+            "--play",
+            str(tones[700]),
+            "--record",
+            str(rec),
+            "--dtmf",
+            "42",
+            "--duration",
+            "1.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    for digit in "42":
+        peer.events.wait_type(p.DtmfReceived, digit=digit)
+    ended = [e for e in json_events(ok.stdout) if e["type"] == "call_ended"]
+    assert ended and ended[0]["ended_by"] == "local"
+    wait_file(rec)
+
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            "call",
+            f"sip:x@127.0.0.1:{free_port()};transport=tcp",
+            "--timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1

@@ -151,6 +151,7 @@ def test_call_through_kamailio_with_407_and_media(
         str(tones[1000]),
         "--password-env",
         "SIP_TEST_PASSWORD",
+        "--commands-stdin",
         env={"SIP_TEST_PASSWORD": TEST_PASSWORD},
     )
     peer.events.wait_type(p.RegistrationChanged, state="registered")
@@ -168,6 +169,11 @@ def test_call_through_kamailio_with_407_and_media(
     from tests.helpers.telephony_peers import tone_windows
 
     assert max(tone_windows(ours, 1000)) > 0.8
+    eng.send(p.RemoveAccount(account_id="agent"))
+    eng.events.wait_type(p.RegistrationChanged, account_id="agent", state="unregistered")
+    # Kamailio forgot the agent: calling it now fails with 404 from the proxy.
+    peer.send(p.Dial(call_id="back", account_id="main", target="agent"))
+    assert peer.events.wait_type(p.CallEnded, call_id="back").code == 404
 
 
 def test_registrar_down_then_back_and_ip_change(start_engine, tmp_path: Path) -> None:
