@@ -854,6 +854,7 @@ class Engine:
         new_call = _Call(self, acc, new_id, -1)
         self._calls[new_id] = _CallRecord(new_call, record.account_id, "outgoing")
         prm.newCall = new_call
+        self._emit(p.TransferRequested(call.call_id, new_id, str(prm.dstUri)))
 
     def _on_transfer_status(self, call: _Call, code: int, reason: str, final: bool) -> None:
         self._emit(p.TransferProgress(call.call_id, code, reason, final))

@@ -355,6 +355,17 @@ class CallReplaced(Event):
 
 
 @dataclass(frozen=True)
+class TransferRequested(Event):
+    """The peer of ``call_id`` asked us (REFER) to call ``target``; ``new_call_id`` is that call."""
+
+    type: ClassVar[str] = "transfer_requested"
+    call_id: str
+    new_call_id: str
+    target: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class DtmfReceived(Event):
     type: ClassVar[str] = "dtmf_received"
     call_id: str
@@ -459,6 +470,7 @@ EVENTS: dict[str, type[Event]] = {
         MediaChanged,
         CallEnded,
         CallReplaced,
+        TransferRequested,
         DtmfReceived,
         TransferProgress,
         SecureMediaRefused,

@@ -39,6 +39,7 @@ SAMPLES: list[p.Command | p.Event] = [
     p.MediaChanged("c1", "active", "G722", True),
     p.CallEnded("c1", 200, "OK", "local", 3.5),
     p.CallReplaced("c1", "in-2"),
+    p.TransferRequested("c1", "in-3", "sip:nurse@pbx.test"),
     p.DtmfReceived("c1", "5", "rfc2833", 160),
     p.TransferProgress("c1", 200, "OK", True),
     p.SecureMediaRefused("incoming", 488, "no SRTP"),
