@@ -777,10 +777,8 @@ class Engine:
             ended_by, reason = record.ended_by, record.end_reason or reason
         elif record.hangup_requested:
             ended_by = "local"
-        elif code >= 300 and record.direction == "outgoing" and not record.connected_at:
-            ended_by = "remote"
-        elif code in (408, 503) and not record.connected_at:
-            ended_by = "error"
+        elif code in (408, 500, 503) and not record.connected_at:
+            ended_by = "error"  # timeout, local failure, unreachable / TLS refused
         else:
             ended_by = "remote"
         if (
