@@ -69,7 +69,16 @@ def _make_cert(root: Path) -> tuple[Path, Path]:
 
 def _peer(args: list[str]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent_app.telephony.phone_cli", "listen", "--auto-answer", *args],
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            "listen",
+            "--auto-answer",
+            "--duration",
+            "600",
+            *args,
+        ],  # never outlives a benchmark that crashed
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
