@@ -88,7 +88,7 @@ class EngineClient:
         token = secrets.token_hex(16)
         env = dict(self._env)
         env[TOKEN_ENV] = token
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        proc = subprocess.Popen(
             [self._python, "-m", "agent_app.telephony.engine_server"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
