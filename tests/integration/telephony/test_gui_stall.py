@@ -8,6 +8,7 @@ the machine), so we can see what it handled while we were stalled.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -104,9 +105,15 @@ def test_gui_stall_leaves_sip_and_media_untouched(start_engine, phone, tones) ->
         time.sleep(1.0)
         # 2) the GUI process holds the GIL in C code while the peer sends digits
         peer.send(p.SendDtmf(call_id=incoming.call_id, digits="5678"))
-        gil_start = time.monotonic()
-        json.loads(payload)
-        gil_end = time.monotonic()
+        # With the collector off, no finalizer can run Python code mid-parse and let
+        # another thread take the GIL: the parse holds it from start to end.
+        gc.disable()
+        try:
+            gil_start = time.monotonic()
+            json.loads(payload)
+            gil_end = time.monotonic()
+        finally:
+            gc.enable()
     assert gil_end - gil_start >= STALL_S * 0.9, "the GIL-holding stall was too short"
     assert ticker.max_gap >= (gil_end - gil_start) * 0.8, "the GIL was not held by the stall"
 
