@@ -32,7 +32,7 @@ deps-test:
 	@tools/ensure-debian-packages $(TEST_DEBS)
 
 run: deps-run venv
-	$(BIN)/python -m agent_app --demo
+	tools/run-demo
 
 lint: venv
 	$(BIN)/ruff check .

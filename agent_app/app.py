@@ -10,11 +10,17 @@ import logging
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent_app import __version__, paths
-from agent_app.config import ConfigError, LoadedSettings, load_settings
+from agent_app.config import ConfigError, LoadedSettings, SyncSettings, load_settings
 from agent_app.logging_setup import install_crash_handlers, setup_logging
 from agent_app.secret_store import InsecureKeyringError, SecretStore
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from agent_app.demo import DemoServer
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +75,34 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     # subcommands work on a machine without a display.
     from PySide6.QtWidgets import QApplication
 
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    app.setApplicationName("Pulse")
+    app.setApplicationVersion(__version__)
+    sync = loaded.settings.sync
+    demo_server = None
+    if demo:
+        from agent_app.demo import DemoError, start_demo_server
+
+        try:
+            demo_server = start_demo_server()
+        except DemoError as exc:
+            log.error("demo: %s", exc)
+            print(f"pulse-agent: {exc}", file=sys.stderr)
+            return 1
+        sync = sync.model_copy(update={"server_url": demo_server.url})
+    try:
+        return _sign_in_and_run(app, sync, demo_server)
+    finally:
+        if demo_server is not None:
+            demo_server.stop()
+
+
+def _sign_in_and_run(app: QApplication, sync: SyncSettings, demo_server: DemoServer | None) -> int:
     from agent_app.sync.auth_client import ServerAuthenticator
     from agent_app.views.login_dialog import LoginDialog
     from agent_app.views.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
-    app.setApplicationName("Pulse")
-    app.setApplicationVersion(__version__)
-    sync = loaded.settings.sync
     authenticate = ServerAuthenticator(
         sync.server_url,
         device_id=device_id(),
@@ -84,6 +110,8 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
         verify=sync.ca_bundle or True,
     )
     dialog = LoginDialog(authenticate, sync.server_url)
+    if demo_server is not None:
+        dialog.offer_demo_account(demo_server.agent, demo_server.password)
     if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.result_value is None:
         log.info("sign-in cancelled")
         return 0

@@ -49,6 +49,9 @@ class LoginDialog(QDialog):
         self.setObjectName("loginDialog")
         self.setWindowTitle("Pulse — sign in")
         form = load_form("login_dialog.ui", self)
+        if (layout := form.layout()) is not None:
+            layout.setContentsMargins(18, 18, 18, 18)
+        self.setMinimumWidth(420)
         self.agent_id = child(form, QLineEdit, "agentId")
         self.password = child(form, QLineEdit, "password")
         self.error = child(form, QLabel, "errorLabel")
@@ -62,6 +65,12 @@ class LoginDialog(QDialog):
         self._relay.failed.connect(self._on_failure)
         self.result_value: LoginResult | None = None
         self.error.hide()
+
+    def offer_demo_account(self, agent_id: str, password: str) -> None:
+        """Fill in the synthetic demo account and say that this is the demo."""
+        self.agent_id.setText(agent_id)
+        self.password.setText(password)
+        self.setWindowTitle("Pulse — sign in (demo: synthetic data only)")
 
     @Slot()
     def _submit(self) -> None:
