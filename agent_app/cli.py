@@ -21,7 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, qt_args = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["sync"]:
+        from agent_app.sync.headless import main as sync_main
+
+        return sync_main(raw[1:])
+    args, qt_args = build_parser().parse_known_args(raw)
     if args.print_config:
         from agent_app.config import ConfigError, format_effective, load_settings
 

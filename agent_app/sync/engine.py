@@ -51,6 +51,7 @@ class SyncEngine:
         pull_interval_s: float = 30.0,
         backoff: Backoff | None = None,
         on_revoked: Callable[[bool], None] | None = None,
+        on_contact: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.outbox = outbox
@@ -61,6 +62,7 @@ class SyncEngine:
         self.pusher = OutboxPusher(outbox, session)
         self.puller = FeedPuller(cache, session) if cache is not None else None
         self._on_revoked = on_revoked
+        self._on_contact = on_contact
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,7 +71,8 @@ class SyncEngine:
     # -- one round -----------------------------------------------------------------
 
     def _refresh_counts(self) -> None:
-        self.tracker.counts(self.outbox.pending_count(), self.outbox.parked_count())
+        counts = self.outbox.counts()
+        self.tracker.counts(counts.pending + counts.in_flight, counts.parked)
 
     def sync_once(self, *, pull: bool = True) -> RoundReport:
         """One full round; raises the :class:`SyncError` that ended it early."""
@@ -102,6 +105,8 @@ class SyncEngine:
             else:
                 self.tracker.reached_server()
                 self.tracker.synced()
+                if self._on_contact is not None:
+                    self._on_contact()
             finally:
                 self.tracker.syncing(False)
                 self._refresh_counts()
@@ -115,9 +120,6 @@ class SyncEngine:
                 self.pusher.drain()
             except SyncError as again:
                 log.warning("journal not delivered before the wipe (%s)", type(again).__name__)
-            if self.cache is not None:
-                self.cache.wipe()
-                log.warning("cache wiped on the server's request")
             self.session.vault.forget(self.session.agent_id)
         self.tracker.revoked()
         if self._on_revoked is not None:

@@ -46,7 +46,8 @@ class FeedPuller:
     def pull_feed(
         self, feed: str, report: PullReport, *, should_stop: Callable[[], bool] = lambda: False
     ) -> None:
-        cursor = self.cache.cursor(feed)
+        state = self.cache.feed_state(feed)
+        cursor = state.cursor or state.snapshot_cursor
         restarted = False
         while not should_stop():
             requested = cursor
@@ -60,18 +61,22 @@ class FeedPuller:
                 if restarted or cursor is None:
                     raise
                 log.info("feed %s: cursor gone; starting a full snapshot", feed)
+                self.cache.reset_feed(feed)
                 cursor, restarted = None, True
                 continue
             report.pages += 1
             if page.snapshot:
                 if requested is None:
-                    self.cache.begin_snapshot(feed)
                     report.snapshots.append(feed)
-                self.cache.apply_snapshot_page(feed, page.items, page.cursor)
-                if not page.has_more:
-                    self.cache.finish_snapshot(feed, page.cursor)
+                self.cache.apply_snapshot(
+                    feed,
+                    page.items,
+                    cursor=page.cursor,
+                    first=requested is None,
+                    last=not page.has_more,
+                )
             else:
-                self.cache.apply_delta(feed, page.items, page.deleted, page.cursor)
+                self.cache.apply_delta(feed, page.items, page.deleted, cursor=page.cursor)
                 report.deletions += len(page.deleted)
             report.upserts += len(page.items)
             cursor = page.cursor
