@@ -1,0 +1,639 @@
+"""The patient cache: this agent's slice of patients, campaigns, scripts and code trees.
+
+Rebuildable from the server, so any trouble with the file (wrong key, damage, a schema
+from a newer Pulse) ends with it set aside and a fresh one filled by a snapshot. The sync
+layer writes pages through :meth:`PatientCache.apply_snapshot` and
+:meth:`PatientCache.apply_delta`, one transaction per page; the screen-pop reads through
+:meth:`PatientCache.by_phone` and friends on a separate reader connection with a large
+page cache, so a sync page being written never delays a lookup (WAL lets both run).
+
+A multi-page snapshot is staged in the ``*_next`` tables and replaces the live rows in the
+transaction of its last page, so lookups see the old slice until the new one is whole.
+When the live feed is empty (first fill, rebuild) there is nothing to keep serving and
+pages go straight to the live tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from agent_app.store import cache_schema
+from agent_app.store.connection import Db, classify, integrity_problems, open_encrypted
+from agent_app.store.errors import CacheLockedError, InvalidItemError, StoreClosedError
+from agent_app.store.migrations import migrate, schema_version
+from agent_app.store.names import name_key
+from agent_app.store.phones import E164, InvalidPhoneNumberError, caller_candidates, to_e164
+from agent_app.store.records import PatientRecord, Phone
+
+log = logging.getLogger(__name__)
+
+FEEDS = ("patients", "campaigns", "scripts", "code_trees")
+DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KIND = re.compile(r"^[a-z_]{1,16}$")
+# Phones and campaign ids ride on the patient row as text joined by the ASCII unit
+# separator (a phone is its kind followed by its E.164 number): cheaper than JSON to
+# write a million times and to read on every lookup.
+_SEP = "\x1f"
+_PATIENT_COLUMNS = (
+    "id, mrn, given_name, family_name, birth_date, phones, language, time_zone, "
+    "consent_calls, do_not_call, care_program, campaign_ids, version"
+)
+_BY_PHONE = (
+    f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
+    "FROM patient_phones ph JOIN patients p ON p.id = ph.patient_id WHERE ph.e164 = ?"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    deleted: int
+    skipped: int  # malformed items, left on the server; their ids were logged
+
+
+@dataclass(frozen=True)
+class FeedState:
+    feed: str
+    cursor: str | None  # delta cursor of the live data; None: a snapshot is needed
+    snapshot_cursor: str | None  # where an unfinished snapshot resumes
+    last_sync_at: str | None
+
+
+def _phone(packed: str) -> Phone:
+    kind, _, digits = packed.partition("+")
+    return Phone("+" + digits, kind)
+
+
+def _record(row: Sequence[Any]) -> PatientRecord:
+    return PatientRecord(
+        id=row[0],
+        mrn=row[1],
+        given_name=row[2],
+        family_name=row[3],
+        birth_date=row[4],
+        phones=tuple(_phone(packed) for packed in row[5].split(_SEP)) if row[5] else (),
+        language=row[6],
+        time_zone=row[7],
+        consent_calls=bool(row[8]),
+        do_not_call=bool(row[9]),
+        care_program=row[10],
+        campaign_ids=tuple(row[11].split(_SEP)) if row[11] else (),
+        version=row[12],
+    )
+
+
+class PatientCache:
+    """One cache file, opened with its raw key; see the module docstring."""
+
+    def __init__(
+        self,
+        path: Path,
+        key_hex: str,
+        *,
+        default_region: str = "US",
+        page_cache_mib: int = 64,
+    ) -> None:
+        self.path = path
+        self.default_region = default_region.upper()
+        writer = Db(open_encrypted(path, key_hex, label="cache", cache_mib=32), "cache")
+        try:
+            self.schema_before, _ = migrate(writer, cache_schema.STEPS)
+            reader = open_encrypted(path, key_hex, label="cache", cache_mib=page_cache_mib)
+        except BaseException:
+            writer.close()
+            raise
+        self._writer: Db | None = writer
+        self._reader: Db | None = Db(reader, "cache")
+        self._locked_reason: str | None = None
+        self._lock_deadline = math.inf
+        self._state_lock = threading.Lock()
+        self._campaign_regions: dict[str, str] = {}
+        self._regions: tuple[str, ...] = (self.default_region,)
+        self._load_regions()
+        self._restore_indexes()
+
+    def _restore_indexes(self) -> None:
+        """After a crash in the middle of a first fill the search indexes may be missing."""
+        filling = self.writer.query(
+            "SELECT 1 FROM feed_state WHERE feed = 'patients' AND snapshot_direct = 1"
+        )
+        if not filling:
+            with self.writer.transaction() as conn:
+                _create_bulk_indexes(conn)
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                db.close()
+        self._reader = self._writer = None
+
+    @property
+    def writer(self) -> Db:
+        if self._writer is None:
+            raise StoreClosedError("cache: closed")
+        return self._writer
+
+    @property
+    def reader(self) -> Db:
+        if self._reader is None:
+            raise StoreClosedError("cache: closed")
+        return self._reader
+
+    def schema_version(self) -> int:
+        return schema_version(self.writer)
+
+    def integrity_problems(self) -> list[str]:
+        with self.writer.lock:
+            return integrity_problems(self.writer.conn, "cache")
+
+    def lock(self, reason: str) -> None:
+        """Refuse lookups until :meth:`unlock` (revoked, or locked by IT)."""
+        self._locked_reason = reason
+
+    def unlock(self) -> None:
+        self._locked_reason = None
+
+    def set_lock_deadline(self, epoch_seconds: float) -> None:
+        """Lookups are refused after this moment (the offline limit) until it moves."""
+        self._lock_deadline = epoch_seconds
+
+    def lock_reason(self, now: float | None = None) -> str | None:
+        if self._locked_reason is not None:
+            return self._locked_reason
+        if (time.time() if now is None else now) > self._lock_deadline:
+            return "too long without reaching the server"
+        return None
+
+    def _check_lock(self) -> None:
+        reason = self.lock_reason()
+        if reason is not None:
+            raise CacheLockedError(f"cache locked: {reason}")
+
+    # -- regions for phone normalisation ---------------------------------------------
+
+    def _load_regions(self) -> None:
+        rows = self.writer.query("SELECT id, body FROM documents WHERE feed = 'campaigns'")
+        regions: dict[str, str] = {}
+        for campaign_id, body in rows:
+            region = json.loads(body).get("default_region")
+            if isinstance(region, str) and region:
+                regions[campaign_id] = region.upper()
+        ordered = [self.default_region]
+        ordered += [r for r in dict.fromkeys(regions.values()) if r != self.default_region]
+        with self._state_lock:
+            self._campaign_regions = regions
+            self._regions = tuple(ordered)
+
+    def _region_for(self, campaign_ids: Iterable[str]) -> str:
+        for campaign_id in campaign_ids:
+            region = self._campaign_regions.get(campaign_id)
+            if region:
+                return region
+        return self.default_region
+
+    # -- writes from the sync layer ---------------------------------------------------
+
+    def feed_state(self, feed: str) -> FeedState:
+        _check_feed(feed)
+        rows = self.writer.query(
+            "SELECT cursor, snapshot_cursor, last_sync_at FROM feed_state WHERE feed = ?", (feed,)
+        )
+        if not rows:
+            return FeedState(feed, None, None, None)
+        return FeedState(feed, rows[0][0], rows[0][1], rows[0][2])
+
+    def apply_snapshot(
+        self,
+        feed: str,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        cursor: str,
+        first: bool,
+        last: bool,
+    ) -> ApplyResult:
+        """One page of a full snapshot, in one transaction.
+
+        ``first`` starts a new snapshot (discarding any unfinished one); ``last`` makes it
+        the live data and its cursor the feed's delta cursor.
+        """
+        _check_feed(feed)
+        with self.writer.transaction() as conn:
+            state = conn.execute(
+                "SELECT snapshot_cursor, snapshot_direct FROM feed_state WHERE feed = ?", (feed,)
+            ).fetchone()
+            if first or state is None or state[0] is None:
+                self._clear_staging(conn, feed)
+                direct = self._live_count(conn, feed) == 0
+                if direct and feed == "patients":
+                    _drop_bulk_indexes(conn)
+            else:
+                direct = bool(state[1])
+            suffix = "" if direct else "_next"
+            applied, skipped = self._upsert(conn, feed, items, suffix)
+            if last:
+                if not direct:
+                    self._swap_in(conn, feed)
+                elif feed == "patients":
+                    _create_bulk_indexes(conn)
+                self._set_state(conn, feed, cursor=cursor, snapshot_cursor=None, direct=False)
+                if feed == "campaigns":
+                    self._purge_unassigned(conn)
+            else:
+                self._set_state(conn, feed, cursor=None, snapshot_cursor=cursor, direct=direct)
+        if feed == "campaigns":
+            self._load_regions()
+        return ApplyResult(applied, 0, skipped)
+
+    def apply_delta(
+        self,
+        feed: str,
+        upserts: Sequence[Mapping[str, Any]],
+        deletions: Sequence[str],
+        *,
+        cursor: str,
+    ) -> ApplyResult:
+        """One page of changes since the feed's cursor, in one transaction."""
+        _check_feed(feed)
+        with self.writer.transaction() as conn:
+            applied, skipped = self._upsert(conn, feed, upserts, "")
+            deleted = self._delete(conn, feed, [str(d) for d in deletions], "")
+            self._set_state(conn, feed, cursor=cursor, snapshot_cursor=None, direct=False)
+            if feed == "campaigns":
+                self._purge_unassigned(conn)
+        if feed == "campaigns":
+            self._load_regions()
+        return ApplyResult(applied, deleted, skipped)
+
+    def reset_feed(self, feed: str) -> None:
+        """Forget the feed's cursor (the server answered 410): the next pull is a snapshot."""
+        _check_feed(feed)
+        with self.writer.transaction() as conn:
+            self._clear_staging(conn, feed)
+            conn.execute("DELETE FROM feed_state WHERE feed = ?", (feed,))
+
+    def purge_unassigned(self) -> int:
+        """Drop patients none of whose campaigns is still in this agent's campaign list."""
+        with self.writer.transaction() as conn:
+            return self._purge_unassigned(conn)
+
+    def _live_count(self, conn: sqlcipher3.Connection, feed: str) -> int:
+        if feed == "patients":
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM patients)").fetchone()
+        else:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM documents WHERE feed = ?)", (feed,)
+            ).fetchone()
+        return int(row[0])
+
+    def _set_state(
+        self,
+        conn: sqlcipher3.Connection,
+        feed: str,
+        *,
+        cursor: str | None,
+        snapshot_cursor: str | None,
+        direct: bool,
+    ) -> None:
+        if snapshot_cursor is None:
+            conn.execute(
+                "INSERT INTO feed_state (feed, cursor, snapshot_cursor, snapshot_direct, "
+                "last_sync_at) VALUES (?, ?, NULL, 0, ?) ON CONFLICT (feed) DO UPDATE SET "
+                "cursor = excluded.cursor, snapshot_cursor = NULL, snapshot_direct = 0, "
+                "snapshot_pages = 0, last_sync_at = excluded.last_sync_at",
+                (feed, cursor, _now()),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO feed_state (feed, cursor, snapshot_cursor, snapshot_direct, "
+                "snapshot_pages) VALUES (?, NULL, ?, ?, 1) ON CONFLICT (feed) DO UPDATE SET "
+                "snapshot_cursor = excluded.snapshot_cursor, "
+                "snapshot_direct = excluded.snapshot_direct, "
+                "snapshot_pages = snapshot_pages + 1",
+                (feed, snapshot_cursor, int(direct)),
+            )
+
+    def _clear_staging(self, conn: sqlcipher3.Connection, feed: str) -> None:
+        if feed == "patients":
+            for table in ("patients_next", "patient_phones_next", "patient_campaigns_next"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        else:
+            conn.execute("DELETE FROM documents_next WHERE feed = ?", (feed,))
+
+    def _swap_in(self, conn: sqlcipher3.Connection, feed: str) -> None:
+        if feed == "patients":
+            _drop_bulk_indexes(conn)
+            for table in ("patients", "patient_phones", "patient_campaigns"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                conn.execute(f"INSERT INTO {table} SELECT * FROM {table}_next")  # noqa: S608
+                conn.execute(f"DELETE FROM {table}_next")  # noqa: S608
+            _create_bulk_indexes(conn)
+        else:
+            conn.execute("DELETE FROM documents WHERE feed = ?", (feed,))
+            conn.execute(
+                "INSERT INTO documents SELECT * FROM documents_next WHERE feed = ?", (feed,)
+            )
+            conn.execute("DELETE FROM documents_next WHERE feed = ?", (feed,))
+
+    def _upsert(
+        self,
+        conn: sqlcipher3.Connection,
+        feed: str,
+        items: Sequence[Mapping[str, Any]],
+        suffix: str,
+    ) -> tuple[int, int]:
+        if feed != "patients":
+            rows = []
+            skipped = 0
+            for item in items:
+                try:
+                    rows.append((feed, _str_field(item, "id", feed), int(item["version"]), item))
+                except (KeyError, TypeError, ValueError, InvalidItemError):
+                    skipped += 1
+                    log.warning("%s item %s skipped: malformed", feed, _safe_id(item))
+            conn.executemany(
+                f"INSERT OR REPLACE INTO documents{suffix} (feed, id, version, body) "  # noqa: S608
+                "VALUES (?, ?, ?, ?)",
+                [(f, i, v, json.dumps(body, separators=(",", ":"))) for f, i, v, body in rows],
+            )
+            return len(rows), skipped
+
+        patients: list[tuple[Any, ...]] = []
+        phones: list[tuple[str, str]] = []
+        assignments: list[tuple[str, str]] = []
+        skipped = 0
+        for item in items:
+            try:
+                row, item_phones, item_campaigns = self._patient_row(item)
+            except InvalidItemError as exc:
+                skipped += 1
+                log.warning("patient %s skipped: %s", _safe_id(item), exc)
+                continue
+            patients.append(row)
+            phones.extend((e164, row[0]) for e164 in item_phones)
+            assignments.extend((row[0], c) for c in item_campaigns)
+        ids = [(row[0],) for row in patients]
+        conn.executemany(f"DELETE FROM patient_phones{suffix} WHERE patient_id = ?", ids)  # noqa: S608
+        conn.executemany(f"DELETE FROM patient_campaigns{suffix} WHERE patient_id = ?", ids)  # noqa: S608
+        conn.executemany(
+            f"INSERT OR REPLACE INTO patients{suffix} VALUES "  # noqa: S608
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            patients,
+        )
+        conn.executemany(
+            f"INSERT OR IGNORE INTO patient_phones{suffix} VALUES (?, ?)",  # noqa: S608
+            phones,
+        )
+        conn.executemany(
+            f"INSERT OR IGNORE INTO patient_campaigns{suffix} VALUES (?, ?)",  # noqa: S608
+            assignments,
+        )
+        return len(patients), skipped
+
+    def _patient_row(  # noqa: PLR0912 - one flat validation pass, kept inline for speed
+        self, item: Mapping[str, Any]
+    ) -> tuple[tuple[Any, ...], list[str], list[str]]:
+        # The hot path of a million-patient snapshot: plain dict access, no JSON.
+        try:
+            pid = item["id"]
+            mrn = item["mrn"]
+            given = item["given_name"]
+            family = item["family_name"]
+            birth_date = item["birth_date"]
+            raw_campaigns = item["campaign_ids"]
+        except (KeyError, TypeError) as exc:
+            raise InvalidItemError(f"patient: field {exc.args[0]} is missing") from None
+        for name, value in (("id", pid), ("mrn", mrn), ("given_name", given)):
+            if not isinstance(value, str) or not value:
+                raise InvalidItemError(f"patient: field {name} is missing or not text")
+        if not isinstance(family, str) or not family:
+            raise InvalidItemError(f"patient {pid}: field family_name is missing or not text")
+        if not isinstance(birth_date, str) or not _DATE.match(birth_date):
+            raise InvalidItemError(f"patient {pid}: birth_date is not YYYY-MM-DD")
+        if not isinstance(raw_campaigns, list) or not raw_campaigns:
+            raise InvalidItemError(f"patient {pid}: no campaign assignment")
+        campaigns = [str(c) for c in raw_campaigns]
+        if any(_SEP in c or not c for c in campaigns):
+            raise InvalidItemError(f"patient {pid}: a campaign id is empty or malformed")
+        region = ""
+        numbers: list[str] = []
+        packed: list[str] = []
+        for entry in item.get("phones") or ():
+            try:
+                number = entry["number"]
+                if not (isinstance(number, str) and E164.match(number)):
+                    region = region or self._region_for(campaigns)
+                    number = to_e164(str(number), region)
+            except (KeyError, TypeError, InvalidPhoneNumberError):
+                log.warning("patient %s: an unreadable phone number was left out", pid)
+                continue
+            kind = entry.get("kind") or "other"
+            if not (isinstance(kind, str) and _KIND.match(kind)):
+                kind = "other"
+            if number not in numbers:
+                numbers.append(number)
+            packed.append(kind + number)
+        version = item.get("version", 0)
+        if not isinstance(version, int):
+            raise InvalidItemError(f"patient {pid}: version is not an integer")
+        care_program = item.get("care_program")
+        row = (
+            pid,
+            mrn,
+            given,
+            family,
+            name_key(given),
+            name_key(family),
+            birth_date,
+            str(item.get("language") or "en"),
+            str(item.get("time_zone") or ""),
+            1 if item.get("consent_calls") else 0,
+            1 if item.get("do_not_call") else 0,
+            None if care_program is None else str(care_program),
+            _SEP.join(packed),
+            _SEP.join(campaigns),
+            version,
+        )
+        return row, numbers, list(dict.fromkeys(campaigns))
+
+    def _delete(self, conn: sqlcipher3.Connection, feed: str, ids: list[str], suffix: str) -> int:
+        if not ids:
+            return 0
+        params = [(i,) for i in ids]
+        if feed != "patients":
+            before = conn.total_changes
+            conn.executemany(
+                f"DELETE FROM documents{suffix} WHERE feed = ? AND id = ?",  # noqa: S608
+                [(feed, i) for i in ids],
+            )
+            return int(conn.total_changes - before)
+        conn.executemany(f"DELETE FROM patient_phones{suffix} WHERE patient_id = ?", params)  # noqa: S608
+        conn.executemany(f"DELETE FROM patient_campaigns{suffix} WHERE patient_id = ?", params)  # noqa: S608
+        before = conn.total_changes
+        conn.executemany(f"DELETE FROM patients{suffix} WHERE id = ?", params)  # noqa: S608
+        return int(conn.total_changes - before)
+
+    def _purge_unassigned(self, conn: sqlcipher3.Connection) -> int:
+        synced = conn.execute(
+            "SELECT cursor FROM feed_state WHERE feed = 'campaigns' AND cursor IS NOT NULL"
+        ).fetchone()
+        if synced is None:
+            return 0  # the campaign list is not known yet: nothing can be judged unassigned
+        live = "SELECT id FROM documents WHERE feed = 'campaigns'"
+        touched = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT patient_id FROM patient_campaigns "  # noqa: S608
+                f"WHERE campaign_id NOT IN ({live})"
+            )
+        ]
+        if not touched:
+            return 0
+        conn.execute(f"DELETE FROM patient_campaigns WHERE campaign_id NOT IN ({live})")  # noqa: S608
+        orphans = [
+            t
+            for t in touched
+            if conn.execute(
+                "SELECT 1 FROM patient_campaigns WHERE patient_id = ? LIMIT 1", (t,)
+            ).fetchone()
+            is None
+        ]
+        orphan_set = set(orphans)
+        remaining = [(t,) for t in touched if t not in orphan_set]
+        conn.executemany(
+            "UPDATE patients SET campaign_ids = (SELECT group_concat(campaign_id, char(31)) "
+            "FROM patient_campaigns WHERE patient_id = patients.id) WHERE id = ?",
+            remaining,
+        )
+        self._delete(conn, "patients", orphans, "")
+        if orphans:
+            log.info("purged %d patients no longer assigned to this agent", len(orphans))
+        return len(orphans)
+
+    # -- reads for the screen-pop and search -----------------------------------------
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[PatientRecord]:
+        self._check_lock()
+        reader = self.reader
+        with reader.lock:
+            try:
+                rows = reader.conn.execute(sql, params).fetchall()
+            except sqlcipher3.Error as exc:
+                raise classify(exc, "cache") from None
+        return [_record(row) for row in rows]
+
+    def by_phone(self, caller_id: str) -> list[PatientRecord]:
+        """Every patient with this number (a household phone gives several)."""
+        self._check_lock()
+        candidates = caller_candidates(caller_id, self._regions)
+        if not candidates:
+            return []
+        if len(candidates) == 1:
+            return self._fetch(_BY_PHONE, candidates)
+        found: dict[str, PatientRecord] = {}
+        for number in candidates:
+            for record in self._fetch(_BY_PHONE, (number,)):
+                found.setdefault(record.id, record)
+        return list(found.values())
+
+    def by_mrn(self, mrn: str) -> list[PatientRecord]:
+        return self._fetch(
+            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE mrn = ?",  # noqa: S608
+            (mrn.strip(),),
+        )
+
+    def by_name_dob(
+        self, family_name: str, birth_date: str, given_name: str | None = None
+    ) -> list[PatientRecord]:
+        """Exact family name (case, accents and punctuation aside) and date of birth."""
+        if not _DATE.match(birth_date):
+            raise InvalidItemError("birth date must be YYYY-MM-DD")
+        sql = f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE family_key = ? AND birth_date = ?"  # noqa: S608
+        params: list[str] = [name_key(family_name), birth_date]
+        if given_name:
+            sql += " AND given_key = ?"
+            params.append(name_key(given_name))
+        return self._fetch(sql + " ORDER BY given_key, id", params)
+
+    def get(self, patient_id: str) -> PatientRecord | None:
+        rows = self._fetch(
+            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE id = ?",  # noqa: S608
+            (patient_id,),
+        )
+        return rows[0] if rows else None
+
+    def document(self, feed: str, item_id: str) -> dict[str, Any] | None:
+        """A campaign, script or code tree as the server sent it."""
+        if feed not in DOCUMENT_FEEDS:
+            raise ValueError(f"not a document feed: {feed}")
+        self._check_lock()
+        rows = self.reader.query(
+            "SELECT body FROM documents WHERE feed = ? AND id = ?", (feed, item_id)
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def documents(self, feed: str) -> list[dict[str, Any]]:
+        if feed not in DOCUMENT_FEEDS:
+            raise ValueError(f"not a document feed: {feed}")
+        self._check_lock()
+        rows = self.reader.query("SELECT body FROM documents WHERE feed = ? ORDER BY id", (feed,))
+        return [dict(json.loads(row[0])) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        counts = {
+            "patients": int(self.reader.query("SELECT count(*) FROM patients")[0][0]),
+            "phones": int(self.reader.query("SELECT count(*) FROM patient_phones")[0][0]),
+        }
+        for feed in DOCUMENT_FEEDS:
+            counts[feed] = int(
+                self.reader.query("SELECT count(*) FROM documents WHERE feed = ?", (feed,))[0][0]
+            )
+        return counts
+
+
+def _drop_bulk_indexes(conn: sqlcipher3.Connection) -> None:
+    for name in cache_schema.BULK_INDEX_NAMES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _create_bulk_indexes(conn: sqlcipher3.Connection) -> None:
+    for statement in cache_schema.BULK_INDEXES:
+        conn.execute(statement)
+
+
+def _check_feed(feed: str) -> None:
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r} (known: {', '.join(FEEDS)})")
+
+
+def _str_field(item: Mapping[str, Any], name: str, owner: str) -> str:
+    value = item.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidItemError(f"{owner}: field {name} is missing")
+    return str(value)
+
+
+def _safe_id(item: object) -> str:
+    if isinstance(item, Mapping):
+        value = item.get("id")
+        if isinstance(value, str) and len(value) <= 64:
+            return value
+    return "<no id>"

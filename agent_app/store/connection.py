@@ -1,0 +1,146 @@
+"""Opening a SQLCipher file with a raw key, and turning SQLite failures into named errors.
+
+Every store file is opened here: raw 256-bit key (no per-open key derivation), WAL,
+foreign keys, an in-memory temp store, SQLCipher's own logging silenced (it would
+otherwise print to stderr). Transactions are explicit (``BEGIN IMMEDIATE``) so that each
+public write is exactly one transaction, which is what makes a crash at any moment safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from agent_app.store.errors import (
+    CorruptStoreError,
+    DiskFullError,
+    StoreError,
+    StoreInUseError,
+    WrongKeyError,
+)
+
+_KEY_HEX = re.compile(r"^[0-9a-f]{64}$")
+DatabaseError = sqlcipher3.DatabaseError
+Connection = sqlcipher3.Connection
+
+
+class StoreIOError(StoreError):
+    """The operating system refused a read or write (permissions, a vanished disk)."""
+
+
+def _check_key(key_hex: str) -> None:
+    # The key is spliced into a PRAGMA, so its shape is checked first; the message never
+    # quotes it.
+    if not _KEY_HEX.match(key_hex):
+        raise ValueError("a store key must be 64 lowercase hex digits")
+
+
+def classify(exc: Exception, label: str) -> StoreError:
+    """The named error for a SQLite failure on the store called ``label``."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    if name == "SQLITE_NOTADB":
+        return WrongKeyError(f"{label}: the key does not open the file (or its header is damaged)")
+    if name.startswith("SQLITE_CORRUPT"):
+        return CorruptStoreError(f"{label}: the file is damaged ({name})")
+    if name == "SQLITE_FULL" or "disk is full" in str(exc):
+        return DiskFullError(f"{label}: the disk is full; nothing was written")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreInUseError(f"{label}: the file is locked by another process ({name})")
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+        return StoreIOError(f"{label}: the operating system refused access ({name})")
+    return StoreError(f"{label}: {type(exc).__name__} ({name or 'no code'})")
+
+
+def open_encrypted(
+    path: Path, key_hex: str, *, label: str, cache_mib: int = 8, synchronous: str = "NORMAL"
+) -> sqlcipher3.Connection:
+    """Open (or create) ``path`` with the raw key; raises :class:`WrongKeyError` etc."""
+    _check_key(key_hex)
+    try:
+        conn = sqlcipher3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=5.0
+        )
+    except sqlcipher3.Error as exc:
+        raise classify(exc, label) from None
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
+        # The first read decrypts page 1: this is where a wrong key shows.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
+    except sqlcipher3.Error as exc:
+        conn.close()
+        raise classify(exc, label) from None
+    return conn
+
+
+def integrity_problems(conn: sqlcipher3.Connection, label: str) -> list[str]:
+    """Pages that fail their HMAC, then SQLite's structural check; empty when sound."""
+    try:
+        problems = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+        if not problems:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+            problems = [] if rows == ["ok"] else rows
+    except sqlcipher3.Error as exc:
+        err = classify(exc, label)
+        if isinstance(err, WrongKeyError | CorruptStoreError):
+            return [str(err)]
+        raise err from None
+    # cipher_integrity_check names page numbers only, never content.
+    return problems
+
+
+def rekey(conn: sqlcipher3.Connection, new_key_hex: str, label: str) -> None:
+    _check_key(new_key_hex)
+    try:
+        conn.execute(f"PRAGMA rekey = \"x'{new_key_hex}'\"")
+    except sqlcipher3.Error as exc:
+        raise classify(exc, label) from None
+
+
+class Db:
+    """One connection with a lock, so threads take turns; every write is one transaction."""
+
+    def __init__(self, conn: sqlcipher3.Connection, label: str) -> None:
+        self.conn = conn
+        self.label = label
+        self.lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlcipher3.Connection]:
+        with self.lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.Error as exc:
+                raise classify(exc, self.label) from None
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlcipher3.Error):
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlcipher3.Error):
+                    raise classify(exc, self.label) from None
+                raise
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        with self.lock:
+            try:
+                rows: list[Any] = self.conn.execute(sql, params).fetchall()
+                return rows
+            except sqlcipher3.Error as exc:
+                raise classify(exc, self.label) from None
+
+    def close(self) -> None:
+        with self.lock, contextlib.suppress(sqlcipher3.Error):
+            self.conn.close()

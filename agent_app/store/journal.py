@@ -1,0 +1,227 @@
+"""The journal: outbox of unsynced dispositions, call records, callbacks and audit events.
+
+Precious: nothing here can be rebuilt from the server. Every public write is one
+transaction with ``synchronous = FULL``, so a crash (even SIGKILL) at any moment leaves
+each entry either wholly written or not written at all. Delivery goes
+pending → in flight → acknowledged (then deleted), or → parked (a 4xx reason, kept and
+visible, never retried automatically). Entries left in flight by a crash go back to
+pending when the journal is opened, and are sent again: intake is idempotent by id.
+
+The file itself enforces append-only entries (see :mod:`agent_app.store.journal_schema`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent_app.store import journal_schema
+from agent_app.store.connection import Db, integrity_problems, open_encrypted
+from agent_app.store.errors import InvalidItemError, StoreClosedError
+from agent_app.store.migrations import migrate, schema_version
+from agent_app.store.records import OutboxCounts, OutboxItem, ParkedItem
+
+KINDS = journal_schema.KINDS
+AUDIT_ACTIONS = ("view", "reveal", "search", "verify_identity")
+LAST_SERVER_CONTACT = "last_server_contact"
+MAX_BATCH = 500  # the intake endpoint's limit
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Journal:
+    def __init__(self, path: Path, key_hex: str, *, agent_id: str) -> None:
+        self.path = path
+        self.agent_id = agent_id
+        db = Db(open_encrypted(path, key_hex, label="journal", synchronous="FULL"), "journal")
+        try:
+            self.schema_before, _ = migrate(db, journal_schema.STEPS)
+            self.recovered_in_flight = self._requeue_in_flight(db)
+        except BaseException:
+            db.close()
+            raise
+        self._db: Db | None = db
+
+    @property
+    def db(self) -> Db:
+        if self._db is None:
+            raise StoreClosedError("journal: closed")
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def schema_version(self) -> int:
+        return schema_version(self.db)
+
+    def integrity_problems(self) -> list[str]:
+        with self.db.lock:
+            return integrity_problems(self.db.conn, "journal")
+
+    @staticmethod
+    def _requeue_in_flight(db: Db) -> int:
+        with db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE outbox_delivery SET state = 'pending' WHERE state = 'in_flight'"
+            )
+            return int(cur.rowcount)
+
+    # -- outbox ------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        call_id: str | None = None,
+        created_at: str | None = None,
+    ) -> str:
+        """Store one entry for the server; return its id (a uuid4 the server dedupes by)."""
+        if kind not in KINDS:
+            raise InvalidItemError(f"unknown outbox kind {kind!r} (known: {', '.join(KINDS)})")
+        try:
+            body = json.dumps(dict(payload), separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidItemError(f"{kind} payload is not plain JSON") from None
+        item_id = str(uuid.uuid4())
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO outbox_items (id, kind, agent_id, call_id, created_at, payload) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (item_id, kind, self.agent_id, call_id, created_at or utc_now(), body),
+            )
+            conn.execute(
+                "INSERT INTO outbox_delivery (seq, state) VALUES (?, 'pending')", (cur.lastrowid,)
+            )
+        return item_id
+
+    def audit(self, action: str, *, patient_id: str | None, reason: str, result: str = "ok") -> str:
+        """Append an audit event (record view, reveal, search, identity verification)."""
+        if action not in AUDIT_ACTIONS:
+            raise InvalidItemError(f"unknown audit action {action!r}")
+        if not reason.strip():
+            raise InvalidItemError("an audit event needs a reason")
+        return self.enqueue(
+            "audit",
+            {"action": action, "patient_id": patient_id, "reason": reason, "result": result},
+        )
+
+    def next_batch(self, limit: int = MAX_BATCH) -> list[OutboxItem]:
+        """The oldest pending entries, now marked in flight (one transaction)."""
+        limit = max(1, min(int(limit), MAX_BATCH))
+        now = utc_now()
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT i.seq, i.id, i.kind, i.created_at, i.call_id, i.payload, d.attempts "
+                "FROM outbox_delivery d JOIN outbox_items i ON i.seq = d.seq "
+                "WHERE d.state = 'pending' ORDER BY d.seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+            conn.executemany(
+                "UPDATE outbox_delivery SET state = 'in_flight', attempts = attempts + 1, "
+                "last_attempt_at = ? WHERE seq = ?",
+                [(now, row[0]) for row in rows],
+            )
+        return [
+            OutboxItem(
+                id=row[1],
+                kind=row[2],
+                created_at=row[3],
+                call_id=row[4],
+                payload=json.loads(row[5]),
+                attempts=int(row[6]) + 1,
+            )
+            for row in rows
+        ]
+
+    def mark_acknowledged(self, ids: Iterable[str]) -> int:
+        """The server stored these (201 or 200): delete them; return how many were found."""
+        wanted = [(i,) for i in ids]
+        with self.db.transaction() as conn:
+            seqs = [
+                row[0]
+                for item in wanted
+                for row in conn.execute("SELECT seq FROM outbox_items WHERE id = ?", item)
+            ]
+            conn.executemany(
+                "UPDATE outbox_delivery SET state = 'acknowledged' WHERE seq = ?",
+                [(s,) for s in seqs],
+            )
+            conn.executemany("DELETE FROM outbox_items WHERE seq = ?", [(s,) for s in seqs])
+        return len(seqs)
+
+    def release(self, ids: Iterable[str]) -> int:
+        """Put in-flight entries back to pending (the push failed before an answer)."""
+        return self._set_state(ids, "pending", from_states=("in_flight",))
+
+    def park(self, item_id: str, reason: str) -> bool:
+        """The server rejected the entry (409, 422): keep it, visible, out of the queue."""
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE outbox_delivery SET state = 'parked', parked_reason = ?, parked_at = ? "
+                "WHERE seq = (SELECT seq FROM outbox_items WHERE id = ?) "
+                "AND state IN ('pending', 'in_flight')",
+                (reason[:500], utc_now(), item_id),
+            )
+            return bool(cur.rowcount == 1)
+
+    def unpark(self, item_id: str) -> bool:
+        """Queue a parked entry again (after the cause was fixed on the server)."""
+        return self._set_state([item_id], "pending", from_states=("parked",)) == 1
+
+    def _set_state(self, ids: Iterable[str], state: str, *, from_states: tuple[str, ...]) -> int:
+        marks = ", ".join("?" for _ in from_states)
+        with self.db.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                f"UPDATE outbox_delivery SET state = ? WHERE state IN ({marks}) "  # noqa: S608
+                "AND seq = (SELECT seq FROM outbox_items WHERE id = ?)",
+                [(state, *from_states, i) for i in ids],
+            )
+            return int(conn.total_changes - before)
+
+    def parked(self) -> list[ParkedItem]:
+        rows = self.db.query(
+            "SELECT i.id, i.kind, i.created_at, d.parked_reason, d.parked_at "
+            "FROM outbox_delivery d JOIN outbox_items i ON i.seq = d.seq "
+            "WHERE d.state = 'parked' ORDER BY d.seq"
+        )
+        return [ParkedItem(*row) for row in rows]
+
+    def counts(self) -> OutboxCounts:
+        by_state = dict.fromkeys(("pending", "in_flight", "parked"), 0)
+        by_kind: dict[str, int] = {}
+        for state, kind, n in self.db.query(
+            "SELECT d.state, i.kind, count(*) FROM outbox_delivery d "
+            "JOIN outbox_items i ON i.seq = d.seq GROUP BY d.state, i.kind"
+        ):
+            by_state[state] = by_state.get(state, 0) + int(n)
+            by_kind[kind] = by_kind.get(kind, 0) + int(n)
+        return OutboxCounts(
+            pending=by_state["pending"],
+            in_flight=by_state["in_flight"],
+            parked=by_state["parked"],
+            by_kind=by_kind,
+        )
+
+    # -- sync state that must survive a cache rebuild -----------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        rows = self.db.query("SELECT value FROM sync_state WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

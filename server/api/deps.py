@@ -1,0 +1,60 @@
+"""Shared dependencies: the database session, the calling principal, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from server.identity import AuthError, Principal, authenticate
+from server.runtime import Runtime
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def db_session(rt: RuntimeDep) -> Iterator[Session]:
+    with rt.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+
+
+def principal(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthError(401, "missing bearer token")
+    with rt.sessions() as session:
+        return authenticate(session, credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+
+
+def staff(who: CurrentPrincipal) -> Principal:
+    if who.role not in ("supervisor", "admin"):
+        raise HTTPException(403, "supervisors and admins only")
+    return who
+
+
+def admin(who: CurrentPrincipal) -> Principal:
+    if who.role != "admin":
+        raise HTTPException(403, "admins only")
+    return who
+
+
+StaffPrincipal = Annotated[Principal, Depends(staff)]
+AdminPrincipal = Annotated[Principal, Depends(admin)]

@@ -1,0 +1,147 @@
+"""The FastAPI application: routes, error shapes, body-size limit, CORS (off by default), and a
+request log that names methods, route templates, statuses and timings only (never bodies,
+query strings or PHI).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import __version__
+from server.api import admin, auth, sync
+from server.content import ContentError
+from server.identity import AuthError
+from server.runtime import Runtime
+from server.settings import ServerSettings
+
+log = logging.getLogger("pulse.server.http")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    settings: ServerSettings | None = None, *, runtime: Runtime | None = None
+) -> FastAPI:
+    if runtime is None:
+        from server.settings import load_settings
+
+        runtime = Runtime.build(settings or load_settings())
+    app = FastAPI(
+        title="Pulse central server",
+        version=__version__,
+        description="System of record for agents, campaigns, scripts, code trees and dispositions.",
+    )
+    app.state.runtime = runtime
+    app.include_router(auth.router)
+    app.include_router(sync.router)
+    app.include_router(admin.router)
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.detail}
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 423:
+            body["wipe"] = exc.wipe
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(ContentError)
+    async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.middleware("http")
+    async def _request_log(request: Request, call_next: Any) -> Any:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    if runtime.settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(runtime.settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry for ``uvicorn --factory server.app:app_factory`` (multi-worker serve)."""
+    return create_app()

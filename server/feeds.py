@@ -1,0 +1,254 @@
+"""Delta feeds over an agent's minimum-necessary slice.
+
+Patients reach an agent only through an active campaign grant and an active list entry of that
+campaign. A page is either part of a snapshot (ordered by id, pinned to the seq it started at) or a
+delta: every candidate whose effective seq (the newest of its own row, its list entries in the
+agent's campaigns, and the agent's campaign grants) is past the cursor, in ``(seq, id)`` order.
+A candidate still in the slice is an item; one that is not is a deletion. Each page costs a fixed
+number of queries (no N+1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from server.cursors import Cursor
+from server.db import current_seq
+from server.models import AgentGrant, Campaign, CodeTree, ListEntry, Patient, Script
+
+FEEDS = ("patients", "campaigns", "scripts", "code_trees")
+_SMALL_MODELS: dict[str, Any] = {"campaigns": Campaign, "scripts": Script, "code_trees": CodeTree}
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    cursor: Cursor = field(default_factory=lambda: Cursor("d", 0, ""))
+    has_more: bool = False
+    snapshot: bool = False
+
+
+def _grant(user_id: str, feed: str, *, active_only: bool = True) -> ColumnElement[bool]:
+    cond = and_(AgentGrant.user_id == user_id, AgentGrant.feed == feed)
+    return and_(cond, AgentGrant.active) if active_only else cond
+
+
+def _after(seq_col: Any, id_col: Any, cursor: Cursor) -> ColumnElement[bool]:
+    """Strictly after the cursor: an empty ``after`` means all of ``seq`` was already sent."""
+    if not cursor.after:
+        return seq_col > cursor.seq  # type: ignore[no-any-return]
+    return or_(seq_col > cursor.seq, and_(seq_col == cursor.seq, id_col > cursor.after))
+
+
+def read_page(session: Session, user_id: str, feed: str, cursor: Cursor | None, limit: int) -> Page:
+    head, _horizon = current_seq(session)
+    if cursor is None:
+        cursor = Cursor("s", head, "")
+    if cursor.mode == "s":
+        ids = _snapshot_ids(session, user_id, feed, cursor, limit + 1)
+        page = Page(snapshot=True, has_more=len(ids) > limit)
+        ids = ids[:limit]
+        page.items = _load(session, user_id, feed, ids)
+        if page.has_more:
+            page.cursor = Cursor("s", cursor.seq, ids[-1])
+        else:
+            page.cursor = Cursor("d", cursor.seq, "")
+        return page
+    candidates = _delta_candidates(session, user_id, feed, cursor, limit + 1)
+    page = Page(has_more=len(candidates) > limit)
+    candidates = candidates[:limit]
+    if not candidates:
+        page.cursor = cursor
+        return page
+    ids = [c[0] for c in candidates]
+    live = _in_slice(session, user_id, feed, ids)
+    page.items = _load(session, user_id, feed, [i for i in ids if i in live])
+    page.deleted = [i for i in ids if i not in live]
+    last_id, last_seq = candidates[-1]
+    page.cursor = Cursor("d", int(last_seq), last_id)
+    return page
+
+
+def _slice_patient_ids(user_id: str) -> Select[Any]:
+    return (
+        select(ListEntry.patient_id)
+        .join(
+            AgentGrant,
+            and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+        )
+        .join(Patient, Patient.id == ListEntry.patient_id)
+        .where(ListEntry.active, Patient.deleted.is_(False))
+    )
+
+
+def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: int) -> list[str]:
+    if feed == "patients":
+        query = (
+            _slice_patient_ids(user_id)
+            .where(ListEntry.patient_id > cursor.after)
+            .group_by(ListEntry.patient_id)
+            .order_by(ListEntry.patient_id)
+            .limit(n)
+        )
+    else:
+        query = (
+            select(AgentGrant.object_id)
+            .where(_grant(user_id, feed), AgentGrant.object_id > cursor.after)
+            .order_by(AgentGrant.object_id)
+            .limit(n)
+        )
+    return list(session.scalars(query))
+
+
+def _delta_candidates(
+    session: Session, user_id: str, feed: str, cursor: Cursor, n: int
+) -> list[tuple[str, int]]:
+    s = cursor.seq
+    if feed == "patients":
+        own = (
+            select(Patient.id.label("oid"), Patient.seq.label("s"))
+            .join(ListEntry, and_(ListEntry.patient_id == Patient.id, ListEntry.active))
+            .join(
+                AgentGrant,
+                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+            )
+            .where(Patient.seq >= s)
+        )
+        entries = (
+            select(ListEntry.patient_id.label("oid"), ListEntry.seq.label("s"))
+            .join(
+                AgentGrant,
+                and_(
+                    AgentGrant.object_id == ListEntry.campaign_id,
+                    _grant(user_id, "campaigns", active_only=False),
+                ),
+            )
+            .where(ListEntry.seq >= s)
+        )
+        grants = (
+            select(ListEntry.patient_id.label("oid"), AgentGrant.seq.label("s"))
+            .join(
+                AgentGrant,
+                and_(
+                    AgentGrant.object_id == ListEntry.campaign_id,
+                    _grant(user_id, "campaigns", active_only=False),
+                ),
+            )
+            .where(AgentGrant.seq >= s, ListEntry.active)
+        )
+        parts = [own, entries, grants]
+    else:
+        model = _SMALL_MODELS[feed]
+        own = (
+            select(model.id.label("oid"), model.seq.label("s"))
+            .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(user_id, feed)))
+            .where(model.seq >= s)
+        )
+        grants = select(AgentGrant.object_id.label("oid"), AgentGrant.seq.label("s")).where(
+            _grant(user_id, feed, active_only=False), AgentGrant.seq >= s
+        )
+        parts = [own, grants]
+    cand = union_all(*parts).subquery()
+    eff = func.max(cand.c.s)
+    query = (
+        select(cand.c.oid, eff.label("eff"))
+        .group_by(cand.c.oid)
+        .having(_after(eff, cand.c.oid, cursor))
+        .order_by(eff, cand.c.oid)
+        .limit(n)
+    )
+    return [(str(row[0]), int(row[1])) for row in session.execute(query)]
+
+
+def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
+    if feed == "patients":
+        query = _slice_patient_ids(user_id).where(ListEntry.patient_id.in_(ids))
+    else:
+        query = select(AgentGrant.object_id).where(
+            _grant(user_id, feed), AgentGrant.object_id.in_(ids)
+        )
+    return set(session.scalars(query))
+
+
+def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    order = {oid: i for i, oid in enumerate(ids)}
+    if feed == "patients":
+        campaigns: dict[str, list[str]] = defaultdict(list)
+        rows = session.execute(
+            select(ListEntry.patient_id, ListEntry.campaign_id)
+            .join(
+                AgentGrant,
+                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+            )
+            .where(ListEntry.patient_id.in_(ids), ListEntry.active)
+        )
+        for pid, cid in rows:
+            if cid not in campaigns[pid]:
+                campaigns[pid].append(cid)
+        patients = session.scalars(select(Patient).where(Patient.id.in_(ids)))
+        out = [patient_out(p, sorted(campaigns[p.id])) for p in patients]
+    else:
+        model = _SMALL_MODELS[feed]
+        rows2 = session.scalars(select(model).where(model.id.in_(ids)))
+        out = [SERIALISERS[feed](row) for row in rows2]
+    out.sort(key=lambda item: order[item["id"]])
+    return out
+
+
+def patient_out(p: Patient, campaign_ids: list[str]) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "mrn": p.mrn,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "birth_date": p.birth_date.isoformat(),
+        "phones": list(p.phones.get("items", [])),
+        "language": p.language,
+        "time_zone": p.time_zone,
+        "consent_calls": p.consent_calls,
+        "do_not_call": p.do_not_call,
+        "care_program": p.care_program,
+        "campaign_ids": campaign_ids,
+        "address_city": p.address_city,
+        "address_state": p.address_state,
+        "version": p.version,
+    }
+
+
+def campaign_out(c: Campaign) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "kind": c.kind,
+        "calling_window": {"start": c.window_start, "end": c.window_end},
+        "caller_id": c.caller_id,
+        "max_attempts": c.max_attempts,
+        "script_id": c.script_id,
+        "code_tree_id": c.code_tree_id,
+        "default_region": c.default_region,
+        "version": c.version,
+    }
+
+
+def script_out(s: Script) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "version": s.version, "variants": s.variants}
+
+
+def code_tree_out(t: CodeTree) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "version": t.version, "codes": t.codes.get("codes", [])}
+
+
+SERIALISERS: dict[str, Any] = {
+    "campaigns": campaign_out,
+    "scripts": script_out,
+    "code_trees": code_tree_out,
+}
