@@ -160,7 +160,7 @@ def wipe_agent_store(agent_id: str, *, secrets: SecretStore, workstation_id: str
 
     try:
         store = AgentStore.open(
-            agent_id=agent_id, workstation_id=workstation_id, secrets=secrets, verify=False
+            agent_id=agent_id, workstation_id=workstation_id, secrets=secrets, verify="none"
         )
     except StoreError as exc:
         log.warning("revoked: the store could not be opened to wipe it (%s)", exc)

@@ -53,7 +53,10 @@ def patient_items(
         given, family = synthetic_name(rng)
         shared = household_every and i % household_every == 1 and i > start
         home = make(phone_index - 2) if shared else make(phone_index)
-        phones = [{"number": home, "kind": "home"}, {"number": make(phone_index + 1), "kind": "mobile"}]
+        phones = [
+            {"number": home, "kind": "home"},
+            {"number": make(phone_index + 1), "kind": "mobile"},
+        ]
         phone_index += 2
         yield {
             "id": f"pat-{i:08d}",
