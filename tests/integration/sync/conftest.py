@@ -11,9 +11,15 @@ from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from tests.helpers.sync_setup import SyncRig
 
 
+@pytest.fixture(scope="session")
+def seeded_world(tmp_path_factory: pytest.TempPathFactory) -> RealServer:
+    """One seeded demo world per run; each test's server works on a copy of it."""
+    return RealServer(tmp_path_factory.mktemp("seeded-server"))
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RealServer]:
-    real = RealServer(tmp_path / "server")
+def server(tmp_path: Path, seeded_world: RealServer) -> Iterator[RealServer]:
+    real = RealServer(tmp_path / "server", template=seeded_world)
     real.start()
     try:
         yield real
