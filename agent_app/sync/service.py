@@ -120,8 +120,9 @@ class SyncService:
         item_id = self.store.journal.enqueue(
             kind, payload, call_id=call_id, created_at=self.api.clock.now_iso()
         )
-        counts = self.store.journal.counts()
-        self.tracker.counts(counts.pending + counts.in_flight, counts.parked)
+        # The exact counts come with the next round; counting the outbox here would make
+        # a long offline queue slower to add to with every item.
+        self.tracker.queued_one()
         self.engine.nudge()
         return item_id
 

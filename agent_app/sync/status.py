@@ -199,6 +199,11 @@ class StatusTracker:
     def counts(self, queued: int, parked: int) -> None:
         self._update(queued=queued, parked=parked)
 
+    def queued_one(self) -> None:
+        with self._lock:
+            queued = self._status.queued + 1
+        self._update(queued=queued)
+
     def synced(self) -> None:
         self._update(persist=True, last_success=time.time())
 
