@@ -27,6 +27,23 @@ def server(tmp_path: Path, seeded_world: RealServer) -> Iterator[RealServer]:
         real.stop()
 
 
+@pytest.fixture(autouse=True)
+def clean_keyring(request: pytest.FixtureRequest) -> None:
+    """The keyring daemon lives for the whole run: start each test without Pulse secrets."""
+    if "secret_backend" not in request.fixturenames:
+        return
+    request.getfixturevalue("secret_service_env")
+    import secretstorage
+
+    connection = secretstorage.dbus_init()
+    try:
+        collection = secretstorage.get_default_collection(connection)
+        for item in collection.search_items({"service": "Pulse"}):
+            item.delete()
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def rig(server: RealServer, secret_backend: object) -> Iterator[SyncRig]:
     """The demo agent signed in online against ``server``, with an open store and a service."""
