@@ -196,7 +196,9 @@ def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
     desktop = DesktopSync(service, window)
     desktop.relay.status_changed.connect(window.status.show_sync_status)
     window.status.show_sync_status(desktop.relay.last)
-    if result.offline:
+    if not result.offline:
+        service.tracker.reached_server()
+    else:
         service.tracker.lost_server("signed in offline")
         window.status.showMessage(
             "Signed in OFFLINE: the server cannot be reached. Patients and scripts come from "

@@ -79,6 +79,8 @@ class SyncStatus:
             )
         if self.parked:
             return f"{self.parked} refused", last + parked
+        if self.last_success is None:
+            return "waiting", "Nothing synced with the server yet."
         return "up to date", last
 
     def as_dict(self) -> dict[str, object]:
