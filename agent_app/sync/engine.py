@@ -52,6 +52,7 @@ class SyncEngine:
         backoff: Backoff | None = None,
         on_revoked: Callable[[bool], None] | None = None,
         on_contact: Callable[[], None] | None = None,
+        before_pull: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.outbox = outbox
@@ -63,6 +64,7 @@ class SyncEngine:
         self.puller = FeedPuller(cache, session) if cache is not None else None
         self._on_revoked = on_revoked
         self._on_contact = on_contact
+        self._before_pull = before_pull
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,6 +89,8 @@ class SyncEngine:
                 self._refresh_counts()
                 report = None
                 if pull and self.puller is not None:
+                    if self._before_pull is not None:
+                        self._before_pull()
                     report = self.puller.pull_all(should_stop=self._stop.is_set)
                     more = self.pusher.drain(should_stop=self._stop.is_set)
                     push.acknowledged += more.acknowledged

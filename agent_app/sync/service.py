@@ -113,6 +113,7 @@ class SyncService:
             backoff=backoff,
             on_revoked=self._revoked,
             on_contact=store.record_server_contact,
+            before_pull=self._rebuild_cache_if_needed,
         )
 
     def enqueue(self, kind: str, payload: Mapping[str, Any], *, call_id: str | None = None) -> str:
@@ -134,6 +135,13 @@ class SyncService:
 
     def stop(self) -> None:
         self.engine.stop()
+
+    def _rebuild_cache_if_needed(self) -> None:
+        # The store's background integrity check found the cache damaged: start it over;
+        # its cursors go with it, so this round's pull is a full snapshot.
+        reason = self.store.cache_needs_rebuild
+        if reason:
+            self.store.rebuild_cache(reason)
 
     def _revoked(self, wipe: bool) -> None:
         if not wipe:

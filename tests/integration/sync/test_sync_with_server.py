@@ -37,6 +37,18 @@ def test_first_round_snapshots_every_feed_then_deltas(rig: SyncRig, server: Real
     assert rig.service.tracker.status.last_success is not None
 
 
+def test_a_rebuilt_cache_is_filled_again_from_a_snapshot(rig: SyncRig) -> None:
+    assert rig.service is not None and rig.store is not None
+    rig.service.sync_once()
+    assert rig.api.clock.measured and abs(rig.api.clock.offset_s) < 60
+    before = rig.store.cache.counts()
+    rig.store.cache_needs_rebuild = "corrupt"  # as the store's background check reports it
+    report = rig.service.sync_once()
+    assert report.pull is not None and len(report.pull.snapshots) == 4
+    assert rig.store.report.cache_rebuilt == "corrupt"
+    assert rig.store.cache.counts() == before
+
+
 def test_unknown_cursor_restarts_with_a_full_snapshot(rig: SyncRig) -> None:
     assert rig.service is not None and rig.store is not None
     rig.service.sync_once()
