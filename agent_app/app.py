@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent_app import __version__, paths
-from agent_app.config import ConfigError, LoadedSettings, SyncSettings, load_settings
+from agent_app.config import (
+    ConfigError,
+    LoadedSettings,
+    SyncSettings,
+    load_settings,
+)
 from agent_app.logging_setup import install_crash_handlers, setup_logging
 from agent_app.secret_store import InsecureKeyringError, SecretStore
 
@@ -119,6 +124,7 @@ def _sign_in_and_run(
     from agent_app.sync.service import make_api, make_verifier, wipe_agent_store
     from agent_app.views.login_dialog import LoginDialog
     from agent_app.views.main_window import MainWindow
+    from agent_app.workflow.idle_lock import IdleLock
 
     settings = (loaded.settings if loaded is not None else Settings()).model_copy(
         update={"sync": sync}
@@ -148,7 +154,12 @@ def _sign_in_and_run(
         result.role,
         ", offline" if result.offline else "",
     )
-    window = MainWindow(result.display_name)
+    window = MainWindow(
+        result.agent_id,
+        result.display_name,
+        idle_lock=IdleLock(settings.security.lock_after_idle_s),
+        authenticate=authenticate,
+    )
     desktop = _start_sync(window, api, vault, verifier, secrets, settings, result)
     window.show()
     try:

@@ -8,7 +8,7 @@ import sys
 from agent_app import __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse-agent", description="Pulse agent softphone")
     parser.add_argument("--version", action="version", version=f"pulse-agent {__version__}")
     parser.add_argument(
@@ -17,16 +17,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the effective settings and where each came from (secrets masked), then exit",
     )
     parser.add_argument("--demo", action="store_true", help="run against the embedded demo server")
+    if commands:
+        subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+        from agent_app.store.cli import register_cache_commands
+
+        register_cache_commands(subcommands)
+        from agent_app.sync.headless import register_sync_command
+
+        register_sync_command(subcommands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    raw = sys.argv[1:] if argv is None else argv
-    if raw[:1] == ["sync"]:
-        from agent_app.sync.headless import main as sync_main
-
-        return sync_main(raw[1:])
-    args, qt_args = build_parser().parse_known_args(raw)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if argv and argv[0] in _subcommand_names(parser):
+        # IT commands parse strictly; without one, unknown arguments are left for Qt
+        # (a parser without subcommands, so that `-platform offscreen` is not a command).
+        command_args = parser.parse_args(argv)
+        return int(command_args.run(command_args))
+    if not {"-h", "--help"} & set(argv):
+        parser = build_parser(commands=False)
+    args, qt_args = parser.parse_known_args(argv)
     if args.print_config:
         from agent_app.config import ConfigError, format_effective, load_settings
 
@@ -40,6 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     from agent_app.app import run_gui
 
     return run_gui(qt_args, demo=args.demo)
+
+
+def _subcommand_names(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
 
 
 if __name__ == "__main__":

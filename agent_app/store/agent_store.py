@@ -132,6 +132,7 @@ class AgentStore:
         only when ``repair_cache`` is false.
         """
         layout = StoreLayout.for_agent(agent_id, data_dir)
+        layout.ensure()
         lock = InstanceLock(layout.lock)
         lock.acquire()
         keys = StoreKeys(secrets, agent_id, workstation_id)
@@ -141,6 +142,7 @@ class AgentStore:
             "page_cache_mib": page_cache_mib,
         }
         journal: Journal | None = None
+        cache: PatientCache | None = None
         try:
             journal = cls._open_or_recover(
                 "journal",
@@ -161,23 +163,24 @@ class AgentStore:
                 verify=verify == "full",
                 repair=repair_cache,
             )
+            store = cls(
+                layout=layout,
+                keys=keys,
+                lock=lock,
+                journal=journal,
+                cache=cache,
+                report=report,
+                max_offline_hours=max_offline_hours,
+                cache_options=cache_options,
+            )
         except BaseException:
-            if journal is not None:
-                journal.close()
+            for part in (cache, journal):
+                if part is not None:
+                    part.close()
             lock.release()
             raise
         if remember_agent:
             remember_last_agent(agent_id, data_dir)
-        store = cls(
-            layout=layout,
-            keys=keys,
-            lock=lock,
-            journal=journal,
-            cache=cache,
-            report=report,
-            max_offline_hours=max_offline_hours,
-            cache_options=cache_options,
-        )
         if verify == "background":
             store.start_cache_verification()
         log.info(
@@ -201,7 +204,6 @@ class AgentStore:
         repair: bool,
     ) -> T:
         path = layout.cache if which == "cache" else layout.journal
-        layout.directory.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             report.provisioned.append(which)
             return opener(keys.create(which))
@@ -444,19 +446,27 @@ class AgentStore:
             self.journal.close()
             self._journal = None
         new = self._keys.begin_rotation(which)
-        conn = open_encrypted(path, current, label=which)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            rekey(conn, new, which)
-        finally:
-            conn.close()
-        self._keys.finish_rotation(which, new)
-        if which == "cache":
-            self._cache = PatientCache(path, new, **self._cache_options)
-            if self._last_contact is not None:
-                self._apply_offline_deadline()
+            conn = open_encrypted(path, current, label=which)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                rekey(conn, new, which)
+            finally:
+                conn.close()
+        except BaseException:
+            # The file still opens with the current key: undo, reopen, report.
+            self._keys.abandon_rotation(which)
+            new = current
+            raise
         else:
-            self._journal = Journal(path, new, agent_id=agent_id)
+            self._keys.finish_rotation(which, new)
+        finally:
+            if which == "cache":
+                self._cache = PatientCache(path, new, **self._cache_options)
+                if self._last_contact is not None:
+                    self._apply_offline_deadline()
+            else:
+                self._journal = Journal(path, new, agent_id=agent_id)
         log.info("%s key rotated", which)
 
     def wipe_cache(self) -> None:

@@ -43,6 +43,7 @@ FEEDS = ("patients", "campaigns", "scripts", "code_trees")
 DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND = re.compile(r"^[a-z_]{1,16}$")
+_KNOWN_KINDS = frozenset(("mobile", "home", "work", "other"))
 # Phones and campaign ids ride on the patient row as text joined by the ASCII unit
 # separator (a phone is its kind followed by its E.164 number): cheaper than JSON to
 # write a million times and to read on every lookup.
@@ -131,6 +132,14 @@ class PatientCache:
 
     def _restore_indexes(self) -> None:
         """After a crash in the middle of a first fill the search indexes may be missing."""
+        names = cache_schema.BULK_INDEX_NAMES
+        present = self.writer.query(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+            f"AND name IN ({', '.join('?' for _ in names)})",
+            names,
+        )[0][0]
+        if present == len(names):
+            return
         filling = self.writer.query(
             "SELECT 1 FROM feed_state WHERE feed = 'patients' AND snapshot_direct = 1"
         )
@@ -259,6 +268,9 @@ class PatientCache:
                     self._purge_unassigned(conn)
             else:
                 self._set_state(conn, feed, cursor=None, snapshot_cursor=cursor, direct=direct)
+        if last and feed == "patients":
+            # A full slice rewrote most pages: fold the WAL back and give its space back.
+            self.writer.query("PRAGMA wal_checkpoint(TRUNCATE)")
         if feed == "campaigns":
             self._load_regions()
         return ApplyResult(applied, 0, skipped)
@@ -390,7 +402,9 @@ class PatientCache:
             patients.append(row)
             phones.extend((e164, row[0]) for e164 in item_phones)
             assignments.extend((row[0], c) for c in item_campaigns)
-        ids = [(row[0],) for row in patients]
+        # Only patients already present have phone and campaign rows to replace; in a
+        # fill that is none of them, and one query spares a thousand index probes.
+        ids = [(pid,) for pid in self._existing(conn, f"patients{suffix}", patients)]
         conn.executemany(f"DELETE FROM patient_phones{suffix} WHERE patient_id = ?", ids)  # noqa: S608
         conn.executemany(f"DELETE FROM patient_campaigns{suffix} WHERE patient_id = ?", ids)  # noqa: S608
         conn.executemany(
@@ -408,6 +422,23 @@ class PatientCache:
         )
         return len(patients), skipped
 
+    @staticmethod
+    def _existing(
+        conn: sqlcipher3.Connection, table: str, rows: Sequence[tuple[Any, ...]]
+    ) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(rows), 500):
+            chunk = [row[0] for row in rows[start : start + 500]]
+            marks = ", ".join("?" for _ in chunk)
+            found += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM {table} WHERE id IN ({marks})",  # noqa: S608 - fixed names
+                    chunk,
+                )
+            ]
+        return found
+
     def _patient_row(  # noqa: PLR0912 - one flat validation pass, kept inline for speed
         self, item: Mapping[str, Any]
     ) -> tuple[tuple[Any, ...], list[str], list[str]]:
@@ -421,17 +452,21 @@ class PatientCache:
             raw_campaigns = item["campaign_ids"]
         except (KeyError, TypeError) as exc:
             raise InvalidItemError(f"patient: field {exc.args[0]} is missing") from None
-        for name, value in (("id", pid), ("mrn", mrn), ("given_name", given)):
-            if not isinstance(value, str) or not value:
-                raise InvalidItemError(f"patient: field {name} is missing or not text")
-        if not isinstance(family, str) or not family:
+        if type(pid) is not str or not pid:
+            raise InvalidItemError("patient: field id is missing or not text")
+        if type(mrn) is not str or not mrn:
+            raise InvalidItemError(f"patient {pid}: field mrn is missing or not text")
+        if type(given) is not str or not given:
+            raise InvalidItemError(f"patient {pid}: field given_name is missing or not text")
+        if type(family) is not str or not family:
             raise InvalidItemError(f"patient {pid}: field family_name is missing or not text")
-        if not isinstance(birth_date, str) or not _DATE.match(birth_date):
+        if type(birth_date) is not str or not _DATE.match(birth_date):
             raise InvalidItemError(f"patient {pid}: birth_date is not YYYY-MM-DD")
-        if not isinstance(raw_campaigns, list) or not raw_campaigns:
+        if type(raw_campaigns) is not list or not raw_campaigns:
             raise InvalidItemError(f"patient {pid}: no campaign assignment")
-        campaigns = [str(c) for c in raw_campaigns]
-        if any(_SEP in c or not c for c in campaigns):
+        campaigns: list[str] = [c if type(c) is str else str(c) for c in raw_campaigns]
+        packed_campaigns = _SEP.join(campaigns)
+        if "" in campaigns or packed_campaigns.count(_SEP) != len(campaigns) - 1:
             raise InvalidItemError(f"patient {pid}: a campaign id is empty or malformed")
         region = ""
         numbers: list[str] = []
@@ -446,7 +481,7 @@ class PatientCache:
                 log.warning("patient %s: an unreadable phone number was left out", pid)
                 continue
             kind = entry.get("kind") or "other"
-            if not (isinstance(kind, str) and _KIND.match(kind)):
+            if kind not in _KNOWN_KINDS and not (isinstance(kind, str) and _KIND.match(kind)):
                 kind = "other"
             if number not in numbers:
                 numbers.append(number)
@@ -469,10 +504,10 @@ class PatientCache:
             1 if item.get("do_not_call") else 0,
             None if care_program is None else str(care_program),
             _SEP.join(packed),
-            _SEP.join(campaigns),
+            packed_campaigns,
             version,
         )
-        return row, numbers, list(dict.fromkeys(campaigns))
+        return row, numbers, campaigns if len(campaigns) == 1 else list(dict.fromkeys(campaigns))
 
     def _delete(self, conn: sqlcipher3.Connection, feed: str, ids: list[str], suffix: str) -> int:
         if not ids:

@@ -37,6 +37,11 @@ class StoreLayout:
         base = paths.data_dir() if data_dir is None else data_dir
         return cls(base / "stores" / agent_slug(agent_id))
 
+    def ensure(self) -> None:
+        """Create the directory, readable by this user only (the files inherit the guard)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
+
     @property
     def cache(self) -> Path:
         return self.directory / "cache.db"

@@ -31,10 +31,31 @@ EXIT_OK, EXIT_USAGE, EXIT_OFFLINE, EXIT_SIGN_IN, EXIT_REVOKED, EXIT_STORE = 0, 2
 log = logging.getLogger(__name__)
 
 
+DESCRIPTION = "Sync this workstation with the Pulse server (one round, or the status)."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pulse-agent sync", description="Sync this workstation with the Pulse server."
-    )
+    parser = argparse.ArgumentParser(prog="pulse-agent sync", description=DESCRIPTION)
+    add_arguments(parser)
+    return parser
+
+
+def register_sync_command(subcommands: Any) -> None:
+    """Add ``sync`` to ``pulse-agent``'s subcommands (``run`` is what main calls)."""
+    parser = subcommands.add_parser("sync", help=DESCRIPTION, description=DESCRIPTION)
+    add_arguments(parser)
+    parser.set_defaults(run=run_parsed)
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except _Exit as exc:
+        print(f"pulse-agent sync: {exc}", file=sys.stderr)
+        return exc.code
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--once", action="store_true", help="push the outbox, pull the feeds")
     action.add_argument("--status", action="store_true", help="show the sync status")
@@ -48,7 +69,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--push-only", action="store_true", help="with --once: skip the pull")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    return parser
 
 
 class _Exit(Exception):
@@ -75,12 +95,7 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return _run(args)
-    except _Exit as exc:
-        print(f"pulse-agent sync: {exc}", file=sys.stderr)
-        return exc.code
+    return run_parsed(build_parser().parse_args(argv))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -6,39 +6,19 @@ raises :class:`agent_app.auth.LoginError` with a message fit for the agent.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from agent_app.auth import LoginError, LoginResult
+from agent_app.views.background import BackgroundRunner
 from agent_app.views.forms import child, load_form
 
+log = logging.getLogger(__name__)
+
 Authenticate = Callable[[str, str], LoginResult]
-
-
-class _Relay(QObject):
-    succeeded = Signal(object)
-    failed = Signal(str)
-
-
-class _LoginTask(QRunnable):
-    def __init__(
-        self, authenticate: Authenticate, agent_id: str, password: str, relay: _Relay
-    ) -> None:
-        super().__init__()
-        self._authenticate = authenticate
-        self._agent_id = agent_id
-        self._password = password
-        self._relay = relay
-
-    def run(self) -> None:
-        try:
-            result = self._authenticate(self._agent_id, self._password)
-        except LoginError as exc:
-            self._relay.failed.emit(str(exc))
-        else:
-            self._relay.succeeded.emit(result)
 
 
 class LoginDialog(QDialog):
@@ -60,9 +40,7 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         self._authenticate = authenticate
-        self._relay = _Relay(self)
-        self._relay.succeeded.connect(self._on_success)
-        self._relay.failed.connect(self._on_failure)
+        self._runner = BackgroundRunner(self)
         self.result_value: LoginResult | None = None
         self.error.hide()
 
@@ -81,17 +59,24 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.error.hide()
-        QThreadPool.globalInstance().start(
-            _LoginTask(self._authenticate, agent_id, password, self._relay)
+        self._runner.run(
+            lambda: self._authenticate(agent_id, password),
+            self._on_success,
+            self._on_error,
         )
 
-    @Slot(object)
     def _on_success(self, result: LoginResult) -> None:
         self.password.clear()
         self.result_value = result
         self.accept()
 
-    @Slot(str)
+    def _on_error(self, exc: Exception) -> None:
+        if isinstance(exc, LoginError):
+            self._on_failure(str(exc))
+            return
+        log.error("sign-in failed unexpectedly: %s", type(exc).__name__)
+        self._on_failure("Sign-in failed unexpectedly; the log has the details for IT.")
+
     def _on_failure(self, message: str) -> None:
         self.buttons.setEnabled(True)
         self.password.clear()

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from agent_app import app
 from agent_app.config import Settings
 from agent_app.views.main_window import MainWindow
+from agent_app.workflow.idle_lock import IdleLock
 from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from tests.helpers.sync_setup import SyncRig
 
@@ -19,7 +20,12 @@ def test_online_sign_in_starts_sync_and_paints_the_bar(
 ) -> None:
     rig = SyncRig(server.url, secret_backend)
     result = rig.sign_in(AGENT, AGENT_PASSWORD)
-    window = MainWindow(result.display_name)
+    window = MainWindow(
+        result.agent_id,
+        result.display_name,
+        idle_lock=IdleLock(300),
+        authenticate=rig.authenticator,
+    )
     qtbot.addWidget(window)
     desktop = app._start_sync(
         window, rig.api, rig.vault, rig.verifier, rig.secrets, Settings(), result
@@ -44,7 +50,12 @@ def test_offline_sign_in_says_offline(
     server.stop()
     result = rig.sign_in(AGENT, AGENT_PASSWORD)
     assert result.offline
-    window = MainWindow(result.display_name)
+    window = MainWindow(
+        result.agent_id,
+        result.display_name,
+        idle_lock=IdleLock(300),
+        authenticate=rig.authenticator,
+    )
     qtbot.addWidget(window)
     desktop = app._start_sync(
         window, rig.api, rig.vault, rig.verifier, rig.secrets, Settings(), result

@@ -1,0 +1,74 @@
+"""The lock screen that covers every panel after inactivity.
+
+It shows no patient data, only who is signed in, and asks for the password again;
+the check runs off the UI thread through the same ``authenticate`` callable as the
+sign-in dialog. Calls in progress go on behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+
+from agent_app.auth import LoginError, LoginResult
+from agent_app.views.background import BackgroundRunner
+from agent_app.views.forms import child, load_form
+from agent_app.views.login_dialog import Authenticate
+
+log = logging.getLogger(__name__)
+
+
+class LockScreen(QWidget):
+    unlocked = Signal(object)  # LoginResult of the re-authentication
+
+    def __init__(
+        self, agent_id: str, authenticate: Authenticate, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockScreen")
+        form = load_form("lock_screen.ui", self)
+        self._agent_id = agent_id
+        self._authenticate = authenticate
+        self._runner = BackgroundRunner(self)
+        self.password = child(form, QLineEdit, "password")
+        self.button = child(form, QPushButton, "unlockButton")
+        self.error = child(form, QLabel, "errorLabel")
+        child(form, QLabel, "lockedLabel").setText(
+            f"<h2>Pulse is locked</h2>Signed in as agent {agent_id}. "
+            "Enter your password to continue."
+        )
+        self.button.clicked.connect(self._submit)
+        self.password.returnPressed.connect(self._submit)
+
+    def reset(self) -> None:
+        self.password.clear()
+        self.error.clear()
+        self.button.setEnabled(True)
+        self.password.setFocus()
+
+    def _submit(self) -> None:
+        password = self.password.text()
+        if not password:
+            self.error.setText("Enter your password.")
+            return
+        self.button.setEnabled(False)
+        agent_id = self._agent_id
+        self._runner.run(
+            lambda: self._authenticate(agent_id, password), self._on_done, self._on_error
+        )
+
+    def _on_done(self, result: LoginResult) -> None:
+        self.password.clear()
+        self.button.setEnabled(True)
+        self.unlocked.emit(result)
+
+    def _on_error(self, exc: Exception) -> None:
+        self.password.clear()
+        self.button.setEnabled(True)
+        if isinstance(exc, LoginError):
+            self.error.setText(str(exc))
+        else:
+            log.error("unlock failed unexpectedly: %s", type(exc).__name__)
+            self.error.setText("Unlock failed unexpectedly; the log has the details for IT.")

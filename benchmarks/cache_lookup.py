@@ -1,0 +1,237 @@
+"""Caller-id lookup in the encrypted patient cache, against the same file in plain SQLite.
+
+A synthetic population (invented names, ``+1 NPA 555 XXXX`` numbers, one household
+phone in fifty shared) is loaded through the sync API (``apply_snapshot``, pages of
+1,000, generation of the items not timed), then 10,000 random numbers are looked up:
+
+* ``lookup_p50_us`` / ``lookup_p99_us``: the screen-pop call, ``AgentStore.caller_lookup``
+  (wall time; ``lookup_cpu_*`` and ``load_cpu_s`` give CPU time, which other processes
+  on a shared machine do not inflate);
+* ``encrypted_over_plain``: p99 of the same lookup code on the encrypted file over its p99
+  on a plain SQLite copy of it (``sqlcipher_export``, same library, same page cache),
+  measured interleaved number by number (on numbers the API pass did not touch) so that
+  machine noise falls on both;
+* ``open_ms``: median time to fetch the key from the keyring (a real gnome-keyring on a
+  private bus, as in the tests) and open the cache ready for lookups; ``keyring_get_ms``
+  and ``sqlcipher_open_ms`` split it; ``verify_s`` is the full ``cipher_integrity_check``
+  that the app runs on a thread after opening.
+
+``python -m benchmarks.cache_lookup`` (1,000,000 patients) or ``--quick`` (100,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from agent_app.store.agent_store import AgentStore
+from agent_app.store.cache import _BY_PHONE, PatientCache, _record
+from agent_app.store.keys import StoreKeys
+from agent_app.store.phones import caller_candidates
+from tests.helpers.secret_service import secret_service
+from tests.helpers.store_population import campaign_item, patient_items, wide_number
+
+BENCHMARK = "cache_lookup"
+PAGE = 1_000
+LOOKUPS = 10_000
+AGENT, WORKSTATION = "agent-bench", "ws-bench"
+
+
+def emit(figure: str, value: float, unit: str, target: str | None = None) -> None:
+    line: dict[str, Any] = {
+        "benchmark": BENCHMARK,
+        "figure": figure,
+        "value": round(value, 3),
+        "unit": unit,
+    }
+    if target is not None:
+        line["target"] = target
+    print(json.dumps(line), flush=True)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def load(store: AgentStore, count: int) -> tuple[float, float]:
+    store.cache.apply_snapshot(
+        "campaigns", [campaign_item("camp-a")], cursor="c-1", first=True, last=True
+    )
+    items = patient_items(count, wide=True, household_every=50)
+    elapsed = cpu = 0.0
+    done = 0
+    first = True
+    while done < count:
+        page = list(itertools.islice(items, PAGE))
+        done += len(page)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        store.cache.apply_snapshot(
+            "patients", page, cursor=f"p-{done}", first=first, last=done >= count
+        )
+        elapsed += time.perf_counter() - started
+        cpu += time.process_time() - started_cpu
+        first = False
+    return elapsed, cpu
+
+
+def raw_lookup(conn: sqlcipher3.Connection, regions: tuple[str, ...]) -> Callable[[str], int]:
+    """What ``PatientCache.by_phone`` does, on any connection."""
+
+    def lookup(number: str) -> int:
+        found = 0
+        for candidate in caller_candidates(number, regions):
+            found += len([_record(r) for r in conn.execute(_BY_PHONE, (candidate,)).fetchall()])
+        return found
+
+    return lookup
+
+
+def timed(fn: Callable[[str], Any], number: str) -> float:
+    started = time.perf_counter_ns()
+    fn(number)
+    return (time.perf_counter_ns() - started) / 1000
+
+
+def cpu_timed(fn: Callable[[str], Any], number: str) -> float:
+    """CPU time of one call: unlike wall time, not inflated by other processes."""
+    started = time.process_time_ns()
+    fn(number)
+    return (time.process_time_ns() - started) / 1000
+
+
+def run(count: int, work: Path, secrets: Any) -> None:
+    os.environ["PULSE_HOME"] = str(work / "home")
+    emit("patients", count, "count")
+    # Context for reading the timings: other work on the machine inflates them.
+    emit("load_average_1m_at_start", os.getloadavg()[0], "processes")
+    store = AgentStore.open(
+        agent_id=AGENT, workstation_id=WORKSTATION, secrets=secrets, verify="none"
+    )
+    load_s, load_cpu_s = load(store, count)
+    emit("load_s", load_s, "s", "<= 30" if count >= 1_000_000 else "<= 3")
+    # CPU time of this process (SQLite included): what the load costs on an idle core.
+    emit("load_cpu_s", load_cpu_s, "s")
+    cache_path = store.layout.cache
+
+    plain_path = work / "plain.db"
+    conn = store.cache.writer.conn
+    conn.execute(f"ATTACH DATABASE '{plain_path}' AS plain KEY ''")
+    conn.execute("SELECT sqlcipher_export('plain')").fetchall()
+    conn.execute("DETACH DATABASE plain")
+    plain = sqlcipher3.connect(str(plain_path), check_same_thread=False)
+    plain.execute("PRAGMA cache_size = -65536")
+    encrypted = store.cache.reader.conn
+
+    rng = random.Random(2024)
+    # Separate number sets: the API pass and the raw pass share the encrypted reader's
+    # page cache, and whichever ran first on a number would warm it for the other.
+    numbers = [wide_number(rng.randrange(2 * count)) for _ in range(LOOKUPS)]
+    raw_numbers = [wide_number(rng.randrange(2 * count)) for _ in range(LOOKUPS)]
+    warm = [wide_number(rng.randrange(2 * count)) for _ in range(1_000)]
+    regions = ("US",)
+    enc_fn, plain_fn = raw_lookup(encrypted, regions), raw_lookup(plain, regions)
+    for number in warm:
+        store.caller_lookup(number)
+        plain_fn(number)
+
+    gc.collect()
+    api = [timed(store.caller_lookup, n) for n in numbers]
+    cpu_numbers = [wide_number(rng.randrange(2 * count)) for _ in range(LOOKUPS)]
+    api_cpu = [cpu_timed(store.caller_lookup, n) for n in cpu_numbers]
+    hits = sum(1 for n in numbers[:1000] if store.caller_lookup(n))
+    enc_raw: list[float] = []
+    plain_raw: list[float] = []
+    for index, number in enumerate(raw_numbers):
+        # Alternate which file goes first, so neither always follows the other's I/O.
+        if index % 2:
+            enc_raw.append(timed(enc_fn, number))
+            plain_raw.append(timed(plain_fn, number))
+        else:
+            plain_raw.append(timed(plain_fn, number))
+            enc_raw.append(timed(enc_fn, number))
+    plain.close()
+
+    emit("lookup_p50_us", percentile(api, 0.50), "us")
+    emit("lookup_p99_us", percentile(api, 0.99), "us", "<= 100")
+    emit("lookup_cpu_p50_us", percentile(api_cpu, 0.50), "us")
+    emit("lookup_cpu_p99_us", percentile(api_cpu, 0.99), "us")
+    emit("lookup_hit_rate", hits / 1000, "ratio")
+    emit("encrypted_p99_us", percentile(enc_raw, 0.99), "us")
+    emit("plain_p50_us", percentile(plain_raw, 0.50), "us")
+    emit("plain_p99_us", percentile(plain_raw, 0.99), "us")
+    emit(
+        "encrypted_over_plain",
+        percentile(enc_raw, 0.99) / percentile(plain_raw, 0.99),
+        "ratio",
+        "<= 1.3",
+    )
+    size = sum(p.stat().st_size for p in store.layout.files(cache_path) if p.exists())
+    emit("cache_mb", size / 1e6, "MB")
+    store.close()
+
+    keys = StoreKeys(secrets, AGENT, WORKSTATION)
+    opens: list[float] = []
+    key_gets: list[float] = []
+    sql_opens: list[float] = []
+    for _ in range(15):
+        started = time.perf_counter()
+        key = keys.get("cache")
+        fetched = time.perf_counter()
+        assert key is not None
+        cache = PatientCache(cache_path, key)
+        cache.by_phone(numbers[0])
+        done = time.perf_counter()
+        cache.close()
+        opens.append((done - started) * 1000)
+        key_gets.append((fetched - started) * 1000)
+        sql_opens.append((done - fetched) * 1000)
+    emit("open_ms", statistics.median(opens), "ms", "<= 5")
+    emit("keyring_get_ms", statistics.median(key_gets), "ms")
+    emit("sqlcipher_open_ms", statistics.median(sql_opens), "ms")
+
+    key = keys.get("cache")
+    assert key is not None
+    cache = PatientCache(cache_path, key)
+    started = time.perf_counter()
+    problems = cache.integrity_problems()
+    emit("verify_s", time.perf_counter() - started, "s")
+    cache.close()
+    emit("load_average_1m_at_end", os.getloadavg()[0], "processes")
+    if problems:
+        raise SystemExit("the benchmark cache failed its integrity check")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cache_lookup")
+    parser.add_argument("--quick", action="store_true", help="100,000 patients instead of 1M")
+    parser.add_argument("--patients", type=int, help="population size (overrides --quick)")
+    args = parser.parse_args(argv)
+    count = args.patients or (100_000 if args.quick else 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
+        work = Path(tmp)
+        with secret_service(work / "keyring") as env:
+            os.environ.update(env)
+            from keyring.backends import SecretService
+
+            from agent_app.secret_store import SecretStore
+
+            run(count, work, SecretStore(SecretService.Keyring()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
