@@ -475,8 +475,11 @@ def _patients(session: Session, count: int, seq: int) -> int:
             key = CAMPAIGNS[which][0]
             entries.append(
                 ListEntry(
-                    list_id=did("list", key), patient_id=patient.id,
-                    campaign_id=did("campaign", key), active=True, seq=seq,
+                    list_id=did("list", key),
+                    patient_id=patient.id,
+                    campaign_id=did("campaign", key),
+                    active=True,
+                    seq=seq,
                 )
             )
         if index % 1000 == 999:
