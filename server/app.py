@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
@@ -110,6 +111,12 @@ def create_app(
             body["wipe"] = exc.wipe
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the service checks did not catch (two admins creating the same name).
+        log.warning("integrity conflict: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+
     @app.exception_handler(ContentError)
     async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
@@ -139,7 +146,40 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    _document_common_errors(app)
     return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """Add the answers every body-taking route can give (an unreadable body is 400, an oversized
+    one 413) to the OpenAPI document, so that clients and contract tests know them."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "requestBody" not in operation:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for code, text in (("400", "unreadable body"), ("413", "body too large")):
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": text,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Detail"}
+                                }
+                            },
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_factory() -> FastAPI:

@@ -15,9 +15,13 @@ def disposition(patient_id: str | None, campaign_id: str | None, notes: str = ""
         "kind": "disposition",
         "created_at": "2026-03-02T14:05:00Z",
         "payload": {
-            "call_id": "call-1", "patient_id": patient_id, "campaign_id": campaign_id,
-            "code": "CALLBACK", "fields": {"callback_at": "2026-03-03T15:00:00Z"},
-            "notes": notes, "agent_started_at": "2026-03-02T14:00:00Z",
+            "call_id": "call-1",
+            "patient_id": patient_id,
+            "campaign_id": campaign_id,
+            "code": "CALLBACK",
+            "fields": {"callback_at": "2026-03-03T15:00:00Z"},
+            "notes": notes,
+            "agent_started_at": "2026-03-02T14:00:00Z",
             "agent_ended_at": "2026-03-02T14:04:30Z",
         },
     }
@@ -25,17 +29,43 @@ def disposition(patient_id: str | None, campaign_id: str | None, notes: str = ""
 
 def other_items() -> list[dict[str, Any]]:
     return [
-        {"id": str(uuid.uuid4()), "kind": "call_record", "created_at": "2026-03-02T14:05:00Z",
-         "payload": {"call_id": "call-1", "direction": "outbound", "remote": "+12025550108",
-                     "started_at": "2026-03-02T14:00:00Z", "answered_at": None,
-                     "ended_at": "2026-03-02T14:04:00Z", "end_reason": "hangup",
-                     "sip_code": 200}},
-        {"id": str(uuid.uuid4()), "kind": "callback", "created_at": "2026-03-02T14:05:00Z",
-         "payload": {"call_id": "call-1", "patient_id": "p-1",
-                     "callback_at": "2026-03-03T15:00:00Z", "notes": ""}},
-        {"id": str(uuid.uuid4()), "kind": "audit", "created_at": "2026-03-02T14:05:00Z",
-         "payload": {"action": "reveal", "patient_id": "p-1", "reason": "verified",
-                     "result": "ok"}},
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "call_record",
+            "created_at": "2026-03-02T14:05:00Z",
+            "payload": {
+                "call_id": "call-1",
+                "direction": "outbound",
+                "remote": "+12025550108",
+                "started_at": "2026-03-02T14:00:00Z",
+                "answered_at": None,
+                "ended_at": "2026-03-02T14:04:00Z",
+                "end_reason": "hangup",
+                "sip_code": 200,
+            },
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "callback",
+            "created_at": "2026-03-02T14:05:00Z",
+            "payload": {
+                "call_id": "call-1",
+                "patient_id": "p-1",
+                "callback_at": "2026-03-03T15:00:00Z",
+                "notes": "",
+            },
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "audit",
+            "created_at": "2026-03-02T14:05:00Z",
+            "payload": {
+                "action": "reveal",
+                "patient_id": "p-1",
+                "reason": "verified",
+                "result": "ok",
+            },
+        },
     ]
 
 
@@ -47,7 +77,8 @@ def test_retried_batch_is_accepted_once(live: LiveServer, world: World) -> None:
     assert [r["status"] for r in first.json()["results"]] == [201, 201, 201, 201]
     again = a.post("/api/v1/intake", json={"items": batch})
     assert [(r["id"], r["status"]) for r in again.json()["results"]] == [
-        (item["id"], 200) for item in batch]
+        (item["id"], 200) for item in batch
+    ]
     mine = a.get("/api/v1/dispositions").json()
     assert [d["id"] for d in mine] == [batch[0]["id"]]
     assert mine[0]["payload"]["fields"] == {"callback_at": "2026-03-03T15:00:00Z"}
@@ -79,9 +110,10 @@ def test_invalid_items_are_422_and_do_not_block_others(live: LiveServer, world: 
     bad_payload["payload"] = {**bad_payload["payload"], "code": ""}
     extra = {**disposition(None, None), "payload": {**good["payload"], "ssn": "x"}}
     no_id: dict[str, Any] = {"kind": "audit"}
-    results = a.post("/api/v1/intake", json={
-        "items": [bad_time, good, naive, bad_kind, bad_payload, extra, no_id, "text"]
-    }).json()["results"]
+    results = a.post(
+        "/api/v1/intake",
+        json={"items": [bad_time, good, naive, bad_kind, bad_payload, extra, no_id, "text"]},
+    ).json()["results"]
     assert [r["status"] for r in results] == [422, 201, 422, 422, 422, 422, 422, 422]
     assert "created_at" in results[0]["reason"]
     assert "time zone" in results[2]["reason"]
@@ -101,8 +133,15 @@ def test_duplicate_ids_inside_one_batch(live: LiveServer, world: World) -> None:
 
 def test_batch_and_body_limits_are_413(live: LiveServer, world: World) -> None:
     a = live.as_user("agenta", PASSWORD)
-    small = [{"id": f"id-{n}", "kind": "audit", "created_at": "2026-03-02T14:05:00Z",
-              "payload": {"action": "view"}} for n in range(501)]
+    small = [
+        {
+            "id": f"id-{n}",
+            "kind": "audit",
+            "created_at": "2026-03-02T14:05:00Z",
+            "payload": {"action": "view"},
+        }
+        for n in range(501)
+    ]
     r = a.post("/api/v1/intake", json={"items": small})
     assert r.status_code == 413 and "500" in r.json()["detail"]
     r = a.post("/api/v1/intake", json={"items": [disposition(None, None, notes="x" * 300_000)]})
