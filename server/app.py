@@ -25,8 +25,9 @@ from server.settings import ServerSettings
 log = logging.getLogger("pulse.server.http")
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+class RequestGuard:
+    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), and log one
+    line per request (method, route template, status, milliseconds; never bodies or queries)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -36,40 +37,62 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            body = await self._read(scope, receive)
+            if body is None:
+                await self._refuse(send_logged)
+                return
+            sent = False
+
+            async def replay() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_logged)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "%s %s %d %.1fms",
+                scope.get("method", "?"),
+                getattr(route, "path", "unmatched"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    if int(value) > self.max_bytes:
+                        return None
                 except ValueError:
-                    too_big = True
-                if too_big:
-                    await self._refuse(send)
-                    return
+                    return None
         chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
+        while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
-                return
+                return None
             chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
@@ -121,21 +144,6 @@ def create_app(
     async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
-    @app.middleware("http")
-    async def _request_log(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
-
     if runtime.settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -145,7 +153,7 @@ def create_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=runtime.settings.max_body_bytes)
     _document_common_errors(app)
     return app
 
@@ -183,5 +191,9 @@ def _document_common_errors(app: FastAPI) -> None:
 
 
 def app_factory() -> FastAPI:
-    """Entry for ``uvicorn --factory server.app:app_factory`` (multi-worker serve)."""
+    """Entry for ``uvicorn --factory server.app:app_factory`` (each serve worker calls it)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     return create_app()
