@@ -113,7 +113,7 @@ def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: 
             .order_by(AgentGrant.object_id)
             .limit(n)
         )
-    return list(session.scalars(query))
+    return list(session.connection().execute(query).scalars())
 
 
 def _delta_candidates(
@@ -178,7 +178,7 @@ def _delta_candidates(
         .order_by(eff, cand.c.oid)
         .limit(n)
     )
-    return [(str(row[0]), int(row[1])) for row in session.execute(query)]
+    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query)]
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
@@ -188,7 +188,7 @@ def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> 
         query = select(AgentGrant.object_id).where(
             _grant(user_id, feed), AgentGrant.object_id.in_(ids)
         )
-    return set(session.scalars(query))
+    return set(session.connection().execute(query).scalars())
 
 
 def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -197,7 +197,7 @@ def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list
     order = {oid: i for i, oid in enumerate(ids)}
     if feed == "patients":
         campaigns: dict[str, list[str]] = defaultdict(list)
-        rows = session.execute(
+        rows = session.connection().execute(
             select(ListEntry.patient_id, ListEntry.campaign_id)
             .join(
                 AgentGrant,

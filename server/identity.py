@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from server.models import AuthSession, Device, User, utcnow
@@ -129,30 +129,26 @@ def logout(session: Session, session_id: str) -> None:
     )
 
 
-def authenticate(session: Session, access_token: str) -> Principal:
+def authenticate(conn: Connection, access_token: str) -> Principal:
     """One indexed lookup: session + device + user for this bearer token."""
-    row = (
-        session.connection()
-        .execute(
-            select(
-                AuthSession.id,
-                AuthSession.access_expires_at,
-                AuthSession.revoked_at,
-                Device.id,
-                Device.revoked_at,
-                Device.wipe,
-                User.id,
-                User.username,
-                User.display_name,
-                User.role,
-                User.active,
-            )
-            .join(Device, Device.id == AuthSession.device_id)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.access_hash == token_digest(access_token))
+    row = conn.execute(
+        select(
+            AuthSession.id,
+            AuthSession.access_expires_at,
+            AuthSession.revoked_at,
+            Device.id,
+            Device.revoked_at,
+            Device.wipe,
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            User.active,
         )
-        .one_or_none()
-    )
+        .join(Device, Device.id == AuthSession.device_id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.access_hash == token_digest(access_token))
+    ).one_or_none()
     if row is None:
         raise AuthError(401, "access token is invalid")
     (

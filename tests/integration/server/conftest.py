@@ -21,9 +21,16 @@ from server.settings import ServerSettings
 from tests.helpers.server_live import LiveServer, live_server
 from tests.helpers.server_postgres import create_database, postgres_cluster
 
-pytestmark = pytest.mark.integration
 _counter = itertools.count()
 PASSWORD = "correct horse battery"
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in this folder talks to a real server (and maybe a real PostgreSQL)."""
+    for item in items:
+        if _HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")
