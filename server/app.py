@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
@@ -24,8 +25,9 @@ from server.settings import ServerSettings
 log = logging.getLogger("pulse.server.http")
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+class RequestGuard:
+    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), and log one
+    line per request (method, route template, status, milliseconds; never bodies or queries)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -35,40 +37,62 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            body = await self._read(scope, receive)
+            if body is None:
+                await self._refuse(send_logged)
+                return
+            sent = False
+
+            async def replay() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_logged)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "%s %s %d %.1fms",
+                scope.get("method", "?"),
+                getattr(route, "path", "unmatched"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    if int(value) > self.max_bytes:
+                        return None
                 except ValueError:
-                    too_big = True
-                if too_big:
-                    await self._refuse(send)
-                    return
+                    return None
         chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
+        while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
-                return
+                return None
             chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
@@ -110,24 +134,15 @@ def create_app(
             body["wipe"] = exc.wipe
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the service checks did not catch (two admins creating the same name).
+        log.warning("integrity conflict: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+
     @app.exception_handler(ContentError)
     async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-
-    @app.middleware("http")
-    async def _request_log(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
 
     if runtime.settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -138,10 +153,47 @@ def create_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=runtime.settings.max_body_bytes)
+    _document_common_errors(app)
     return app
 
 
+def _document_common_errors(app: FastAPI) -> None:
+    """Add the answers every body-taking route can give (an unreadable body is 400, an oversized
+    one 413) to the OpenAPI document, so that clients and contract tests know them."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "requestBody" not in operation:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for code, text in (("400", "unreadable body"), ("413", "body too large")):
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": text,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Detail"}
+                                }
+                            },
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def app_factory() -> FastAPI:
-    """Entry for ``uvicorn --factory server.app:app_factory`` (multi-worker serve)."""
+    """Entry for ``uvicorn --factory server.app:app_factory`` (each serve worker calls it)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     return create_app()

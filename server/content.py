@@ -271,9 +271,9 @@ def save_campaign(
     actor_id: str | None,
     campaign_id: str | None = None,
 ) -> Campaign:
-    if data.script_id:
+    if data.script_id is not None:
         _require(session, Script, data.script_id)
-    if data.code_tree_id:
+    if data.code_tree_id is not None:
         _require(session, CodeTree, data.code_tree_id)
     clash = session.scalar(select(Campaign.id).where(Campaign.name == data.name))
     if clash is not None and clash != campaign_id:

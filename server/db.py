@@ -94,9 +94,11 @@ def _forget_seq(session: Session) -> None:
 
 def current_seq(session: Session) -> tuple[int, int]:
     """(latest committed seq, horizon below which cursors are gone)."""
-    row = session.execute(
-        select(ChangeCounter.value, ChangeCounter.horizon).where(ChangeCounter.id == 1)
-    ).one()
+    row = (
+        session.connection()
+        .execute(select(ChangeCounter.value, ChangeCounter.horizon).where(ChangeCounter.id == 1))
+        .one()
+    )
     return int(row[0]), int(row[1])
 
 

@@ -47,9 +47,18 @@ def _after(seq_col: Any, id_col: Any, cursor: Cursor) -> ColumnElement[bool]:
     return or_(seq_col > cursor.seq, and_(seq_col == cursor.seq, id_col > cursor.after))
 
 
-def read_page(session: Session, user_id: str, feed: str, cursor: Cursor | None, limit: int) -> Page:
-    head, _horizon = current_seq(session)
+def read_page(
+    session: Session,
+    user_id: str,
+    feed: str,
+    cursor: Cursor | None,
+    limit: int,
+    *,
+    head: int | None = None,
+) -> Page:
+    """One page of ``feed`` for ``user_id``; ``head`` is the latest seq when the caller has it."""
     if cursor is None:
+        head = head if head is not None else current_seq(session)[0]
         cursor = Cursor("s", head, "")
     if cursor.mode == "s":
         ids = _snapshot_ids(session, user_id, feed, cursor, limit + 1)
@@ -104,13 +113,18 @@ def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: 
             .order_by(AgentGrant.object_id)
             .limit(n)
         )
-    return list(session.scalars(query))
+    return list(session.connection().execute(query).scalars())
 
 
 def _delta_candidates(
     session: Session, user_id: str, feed: str, cursor: Cursor, n: int
 ) -> list[tuple[str, int]]:
     s = cursor.seq
+
+    def past(col: Any) -> ColumnElement[bool]:
+        # Rows at exactly ``s`` matter only while paging through a batch that shares one seq.
+        return col >= s if cursor.after else col > s  # type: ignore[no-any-return]
+
     if feed == "patients":
         own = (
             select(Patient.id.label("oid"), Patient.seq.label("s"))
@@ -119,7 +133,7 @@ def _delta_candidates(
                 AgentGrant,
                 and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
             )
-            .where(Patient.seq >= s)
+            .where(past(Patient.seq))
         )
         entries = (
             select(ListEntry.patient_id.label("oid"), ListEntry.seq.label("s"))
@@ -130,7 +144,7 @@ def _delta_candidates(
                     _grant(user_id, "campaigns", active_only=False),
                 ),
             )
-            .where(ListEntry.seq >= s)
+            .where(past(ListEntry.seq))
         )
         grants = (
             select(ListEntry.patient_id.label("oid"), AgentGrant.seq.label("s"))
@@ -141,7 +155,7 @@ def _delta_candidates(
                     _grant(user_id, "campaigns", active_only=False),
                 ),
             )
-            .where(AgentGrant.seq >= s, ListEntry.active)
+            .where(past(AgentGrant.seq), ListEntry.active)
         )
         parts = [own, entries, grants]
     else:
@@ -149,10 +163,10 @@ def _delta_candidates(
         own = (
             select(model.id.label("oid"), model.seq.label("s"))
             .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(user_id, feed)))
-            .where(model.seq >= s)
+            .where(past(model.seq))
         )
         grants = select(AgentGrant.object_id.label("oid"), AgentGrant.seq.label("s")).where(
-            _grant(user_id, feed, active_only=False), AgentGrant.seq >= s
+            _grant(user_id, feed, active_only=False), past(AgentGrant.seq)
         )
         parts = [own, grants]
     cand = union_all(*parts).subquery()
@@ -164,7 +178,7 @@ def _delta_candidates(
         .order_by(eff, cand.c.oid)
         .limit(n)
     )
-    return [(str(row[0]), int(row[1])) for row in session.execute(query)]
+    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query)]
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
@@ -174,7 +188,7 @@ def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> 
         query = select(AgentGrant.object_id).where(
             _grant(user_id, feed), AgentGrant.object_id.in_(ids)
         )
-    return set(session.scalars(query))
+    return set(session.connection().execute(query).scalars())
 
 
 def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -183,7 +197,7 @@ def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list
     order = {oid: i for i, oid in enumerate(ids)}
     if feed == "patients":
         campaigns: dict[str, list[str]] = defaultdict(list)
-        rows = session.execute(
+        rows = session.connection().execute(
             select(ListEntry.patient_id, ListEntry.campaign_id)
             .join(
                 AgentGrant,

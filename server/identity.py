@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from server.models import AuthSession, Device, User, utcnow
@@ -129,9 +129,9 @@ def logout(session: Session, session_id: str) -> None:
     )
 
 
-def authenticate(session: Session, access_token: str) -> Principal:
+def authenticate(conn: Connection, access_token: str) -> Principal:
     """One indexed lookup: session + device + user for this bearer token."""
-    row = session.execute(
+    row = conn.execute(
         select(
             AuthSession.id,
             AuthSession.access_expires_at,

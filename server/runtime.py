@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.cursors import CursorCodec
 from server.db import make_engine, session_factory
-from server.security import RateLimiter
+from server.security import RateLimiter, configure_hasher
 from server.settings import ServerSettings
 
 
@@ -25,6 +25,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: ServerSettings) -> Runtime:
+        configure_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
         engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
         return cls(
             settings=settings,

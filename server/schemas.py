@@ -277,7 +277,7 @@ UtcTime = datetime
 class IntakeBatch(BaseModel):
     """Items are checked one by one (each gets its own result), so they arrive as plain objects."""
 
-    items: list[dict[str, Any]] = Field(max_length=10_000)
+    items: list[Any] = Field(max_length=10_000)
 
 
 class IntakeResult(BaseModel):

@@ -361,6 +361,7 @@ def seed_demo(
         _extra_agents(session, team_id, extra_agents)
         session.flush()
         content.refresh_grants(session)
+    _analyze(sessions)
     return DemoWorld(
         agent_username=DEMO_AGENT,
         agent_password=agent_password or DEMO_PASSWORD,
@@ -475,8 +476,11 @@ def _patients(session: Session, count: int, seq: int) -> int:
             key = CAMPAIGNS[which][0]
             entries.append(
                 ListEntry(
-                    list_id=did("list", key), patient_id=patient.id,
-                    campaign_id=did("campaign", key), active=True, seq=seq,
+                    list_id=did("list", key),
+                    patient_id=patient.id,
+                    campaign_id=did("campaign", key),
+                    active=True,
+                    seq=seq,
                 )
             )
         if index % 1000 == 999:
@@ -508,3 +512,11 @@ def _extra_agents(session: Session, team_id: str, count: int) -> None:
         )
         session.flush()
         session.add(TeamMember(team_id=team_id, user_id=uid))
+
+
+def _analyze(sessions: sessionmaker[Session]) -> None:
+    """Fresh planner statistics after a bulk load, so feed queries use their seq indexes."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().exec_driver_sql("ANALYZE")
+            session.commit()

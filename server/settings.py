@@ -58,6 +58,9 @@ class ServerSettings(BaseModel):
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     cursor_max_age_days: Annotated[int, Field(ge=1, le=365)] = 30
     db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
+    argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
+    """Cost of new password hashes (argon2id; OWASP baseline by default)."""
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()

@@ -37,8 +37,8 @@ def principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError(401, "missing bearer token")
-    with rt.sessions() as session:
-        return authenticate(session, credentials.credentials)
+    with rt.engine.connect() as conn:
+        return authenticate(conn, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]

@@ -40,13 +40,13 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 def _page(rt: Runtime, who: Principal, feed: str, cursor: str | None, limit: int) -> dict[str, Any]:
     with rt.sessions() as session:
         decoded = None
+        head, horizon = current_seq(session)
         if cursor:
-            _head, horizon = current_seq(session)
             try:
                 decoded = rt.cursors.decode(cursor, user_id=who.user_id, feed=feed, horizon=horizon)
             except CursorGone as exc:
                 raise HTTPException(410, str(exc)) from None
-        page = feeds.read_page(session, who.user_id, feed, decoded, limit)
+        page = feeds.read_page(session, who.user_id, feed, decoded, limit, head=head)
         session.rollback()
     return {
         "items": page.items,
