@@ -31,6 +31,7 @@ from agent_app.sync.session import AuthSession
 from agent_app.sync.status import StatusTracker
 
 log = logging.getLogger(__name__)
+CLOCK_RECHECK_S = 3600.0  # workstation clocks drift; the skew is measured again hourly
 
 
 @dataclass
@@ -69,12 +70,17 @@ class SyncEngine:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._round_lock = threading.Lock()
+        self._clock_checked = -CLOCK_RECHECK_S
 
     # -- one round -----------------------------------------------------------------
 
     def _refresh_counts(self) -> None:
         counts = self.outbox.counts()
-        self.tracker.counts(counts.pending + counts.in_flight, counts.parked)
+        reasons: tuple[str, ...] = ()
+        parked_items = getattr(self.outbox, "parked", None)
+        if counts.parked and callable(parked_items):
+            reasons = tuple(str(p.reason)[:120] for p in parked_items()[:3])
+        self.tracker.counts(counts.pending + counts.in_flight, counts.parked, reasons)
 
     def sync_once(self, *, pull: bool = True) -> RoundReport:
         """One full round; raises the :class:`SyncError` that ended it early."""
@@ -83,8 +89,12 @@ class SyncEngine:
             self._refresh_counts()
             self.tracker.syncing(True)
             try:
-                if not self.session.api.clock.measured:
+                if (
+                    not self.session.api.clock.measured
+                    or time.monotonic() - self._clock_checked > CLOCK_RECHECK_S
+                ):
                     self.session.api.measure_time()
+                    self._clock_checked = time.monotonic()
                 push = self.pusher.drain(should_stop=self._stop.is_set)
                 self._refresh_counts()
                 report = None

@@ -41,6 +41,7 @@ class SyncStatus:
     last_success: float | None = None
     last_error: str | None = None
     os_online: bool | None = None  # what the operating system says, when it says anything
+    parked_reasons: tuple[str, ...] = ()  # the server's reasons, first few (no PHI: codes)
 
     @staticmethod
     def _clock(moment: float | None) -> str:
@@ -65,11 +66,12 @@ class SyncStatus:
     def sync_text(self) -> tuple[str, str]:
         """(word, detail) for the sync indicator."""
         last = f"Last successful sync: {self._clock(self.last_success)}."
-        parked = (
-            f" {self.parked} item(s) were refused by the server and need a look."
-            if self.parked
-            else ""
-        )
+        parked = ""
+        if self.parked:
+            parked = f" {self.parked} item(s) were refused by the server and need a look"
+            if self.parked_reasons:
+                parked += " (" + "; ".join(self.parked_reasons) + ")"
+            parked += "."
         if self.syncing:
             return "syncing", f"Sending {self.queued} queued item(s). {last}{parked}"
         if self.queued:
@@ -198,8 +200,11 @@ class StatusTracker:
     def syncing(self, active: bool) -> None:
         self._update(syncing=active)
 
-    def counts(self, queued: int, parked: int) -> None:
-        self._update(queued=queued, parked=parked)
+    def counts(self, queued: int, parked: int, reasons: tuple[str, ...] | None = None) -> None:
+        if reasons is None:
+            self._update(queued=queued, parked=parked)
+        else:
+            self._update(queued=queued, parked=parked, parked_reasons=reasons)
 
     def queued_one(self) -> None:
         with self._lock:

@@ -239,17 +239,49 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
 def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--database-url",
-         database_url, "--data-dir", str(tmp_path), "--tls-certfile", str(cert),
-         "--tls-keyfile", str(key)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--data-dir",
+            str(tmp_path),
+            "--tls-certfile",
+            str(cert),
+            "--tls-keyfile",
+            str(key),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     import ssl
 
@@ -259,8 +291,7 @@ def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
         while True:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             try:
-                r = httpx.get(f"https://127.0.0.1:{port}/api/v1/health", verify=trust,
-                              timeout=2)
+                r = httpx.get(f"https://127.0.0.1:{port}/api/v1/health", verify=trust, timeout=2)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "TLS server did not come up"

@@ -101,6 +101,7 @@ def test_rejected_item_is_parked_with_its_reason_and_the_rest_delivered(
     status = rig.service.tracker.status
     assert status.parked == 1 and status.queued == 0
     assert "refused" in status.sync_text()[1]
+    assert status.parked_reasons and status.parked_reasons[0] in status.sync_text()[1]
     # Parked items are not retried by later rounds.
     assert rig.service.sync_once(pull=False).push.batches == 0
 
