@@ -10,12 +10,25 @@ number of queries (no N+1).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from server.cursors import Cursor
@@ -35,16 +48,9 @@ class Page:
     snapshot: bool = False
 
 
-def _grant(user_id: str, feed: str, *, active_only: bool = True) -> ColumnElement[bool]:
+def _grant(user_id: Any, feed: str, *, active_only: bool = True) -> ColumnElement[bool]:
     cond = and_(AgentGrant.user_id == user_id, AgentGrant.feed == feed)
     return and_(cond, AgentGrant.active) if active_only else cond
-
-
-def _after(seq_col: Any, id_col: Any, cursor: Cursor) -> ColumnElement[bool]:
-    """Strictly after the cursor: an empty ``after`` means all of ``seq`` was already sent."""
-    if not cursor.after:
-        return seq_col > cursor.seq  # type: ignore[no-any-return]
-    return or_(seq_col > cursor.seq, and_(seq_col == cursor.seq, id_col > cursor.after))
 
 
 def read_page(
@@ -119,11 +125,20 @@ def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: 
 def _delta_candidates(
     session: Session, user_id: str, feed: str, cursor: Cursor, n: int
 ) -> list[tuple[str, int]]:
-    s = cursor.seq
+    query = _delta_query(feed, bool(cursor.after))
+    params = {"uid": user_id, "s": cursor.seq, "after": cursor.after, "n": n}
+    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query, params)]
+
+
+@functools.cache
+def _delta_query(feed: str, tie: bool) -> Select[Any]:
+    """The candidates statement, built once per (feed, tie) with bound parameters ``uid``, ``s``,
+    ``after``, ``n``: an idle pull then costs no statement construction."""
+    uid, s = bindparam("uid", type_=String), bindparam("s", type_=BigInteger)
 
     def past(col: Any) -> ColumnElement[bool]:
         # Rows at exactly ``s`` matter only while paging through a batch that shares one seq.
-        return col >= s if cursor.after else col > s  # type: ignore[no-any-return]
+        return col >= s if tie else col > s  # type: ignore[no-any-return]
 
     if feed == "patients":
         own = (
@@ -131,7 +146,7 @@ def _delta_candidates(
             .join(ListEntry, and_(ListEntry.patient_id == Patient.id, ListEntry.active))
             .join(
                 AgentGrant,
-                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(uid, "campaigns")),
             )
             .where(past(Patient.seq))
         )
@@ -141,7 +156,7 @@ def _delta_candidates(
                 AgentGrant,
                 and_(
                     AgentGrant.object_id == ListEntry.campaign_id,
-                    _grant(user_id, "campaigns", active_only=False),
+                    _grant(uid, "campaigns", active_only=False),
                 ),
             )
             .where(past(ListEntry.seq))
@@ -152,7 +167,7 @@ def _delta_candidates(
                 AgentGrant,
                 and_(
                     AgentGrant.object_id == ListEntry.campaign_id,
-                    _grant(user_id, "campaigns", active_only=False),
+                    _grant(uid, "campaigns", active_only=False),
                 ),
             )
             .where(past(AgentGrant.seq), ListEntry.active)
@@ -162,23 +177,24 @@ def _delta_candidates(
         model = _SMALL_MODELS[feed]
         own = (
             select(model.id.label("oid"), model.seq.label("s"))
-            .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(user_id, feed)))
+            .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(uid, feed)))
             .where(past(model.seq))
         )
         grants = select(AgentGrant.object_id.label("oid"), AgentGrant.seq.label("s")).where(
-            _grant(user_id, feed, active_only=False), past(AgentGrant.seq)
+            _grant(uid, feed, active_only=False), past(AgentGrant.seq)
         )
         parts = [own, grants]
     cand = union_all(*parts).subquery()
     eff = func.max(cand.c.s)
-    query = (
+    after = bindparam("after", type_=String)
+    keyset = or_(eff > s, and_(eff == s, cand.c.oid > after)) if tie else eff > s
+    return (
         select(cand.c.oid, eff.label("eff"))
         .group_by(cand.c.oid)
-        .having(_after(eff, cand.c.oid, cursor))
+        .having(keyset)
         .order_by(eff, cand.c.oid)
-        .limit(n)
+        .limit(bindparam("n", type_=Integer))
     )
-    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query)]
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
