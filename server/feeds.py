@@ -83,9 +83,14 @@ def read_page(
         page.cursor = cursor
         return page
     ids = [c[0] for c in candidates]
-    live = _in_slice(session, user_id, feed, ids)
-    page.items = _load(session, user_id, feed, [i for i in ids if i in live])
-    page.deleted = [i for i in ids if i not in live]
+    if feed == "patients":
+        memberships = _memberships(session, user_id, ids)
+        page.items = _load_patients(session, [i for i in ids if i in memberships], memberships)
+        page.deleted = [i for i in ids if i not in memberships]
+    else:
+        live = _in_slice(session, user_id, feed, ids)
+        page.items = _load(session, user_id, feed, [i for i in ids if i in live])
+        page.deleted = [i for i in ids if i not in live]
     last_id, last_seq = candidates[-1]
     page.cursor = Cursor("d", int(last_seq), last_id)
     return page
@@ -198,43 +203,59 @@ def _delta_query(feed: str, tie: bool) -> Select[Any]:
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
-    if feed == "patients":
-        query = _slice_patient_ids(user_id).where(ListEntry.patient_id.in_(ids))
-    else:
-        query = select(AgentGrant.object_id).where(
-            _grant(user_id, feed), AgentGrant.object_id.in_(ids)
-        )
+    """Which of ``ids`` the agent still holds a grant for (campaigns, scripts, code trees)."""
+    query = select(AgentGrant.object_id).where(_grant(user_id, feed), AgentGrant.object_id.in_(ids))
     return set(session.connection().execute(query).scalars())
 
 
 def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    order = {oid: i for i, oid in enumerate(ids)}
     if feed == "patients":
-        campaigns: dict[str, list[str]] = defaultdict(list)
-        rows = session.connection().execute(
-            select(ListEntry.patient_id, ListEntry.campaign_id)
-            .join(
-                AgentGrant,
-                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
-            )
-            .where(ListEntry.patient_id.in_(ids), ListEntry.active)
-        )
-        for pid, cid in rows:
-            if cid not in campaigns[pid]:
-                campaigns[pid].append(cid)
-        patients = session.scalars(select(Patient).where(Patient.id.in_(ids)))
-        out = [patient_out(p, sorted(campaigns[p.id])) for p in patients]
-    else:
-        model = _SMALL_MODELS[feed]
-        rows2 = session.scalars(select(model).where(model.id.in_(ids)))
-        out = [SERIALISERS[feed](row) for row in rows2]
+        return _load_patients(session, ids, _memberships(session, user_id, ids))
+    order = {oid: i for i, oid in enumerate(ids)}
+    model = _SMALL_MODELS[feed]
+    rows = session.scalars(select(model).where(model.id.in_(ids)))
+    out = [SERIALISERS[feed](row) for row in rows]
     out.sort(key=lambda item: order[item["id"]])
     return out
 
 
-def patient_out(p: Patient, campaign_ids: list[str]) -> dict[str, Any]:
+def _memberships(session: Session, user_id: str, ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``ids`` still in the agent's slice: the agent's campaigns it is listed on.
+
+    One query answers both "is it still visible" and "which campaign ids to show"."""
+    campaigns: dict[str, list[str]] = defaultdict(list)
+    rows = session.connection().execute(
+        select(ListEntry.patient_id, ListEntry.campaign_id)
+        .join(
+            AgentGrant,
+            and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+        )
+        .join(Patient, Patient.id == ListEntry.patient_id)
+        .where(ListEntry.patient_id.in_(ids), ListEntry.active, Patient.deleted.is_(False))
+    )
+    for pid, cid in rows:
+        if cid not in campaigns[pid]:
+            campaigns[pid].append(cid)
+    return campaigns
+
+
+def _load_patients(
+    session: Session, ids: Sequence[str], memberships: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    order = {oid: i for i, oid in enumerate(ids)}
+    # Core rows (attribute access by column name), not ORM objects: no identity-map cost.
+    rows = session.connection().execute(select(Patient.__table__).where(Patient.id.in_(ids)))
+    out = [patient_out(row, sorted(memberships.get(row.id, []))) for row in rows]
+    out.sort(key=lambda item: order[item["id"]])
+    return out
+
+
+def patient_out(p: Any, campaign_ids: list[str]) -> dict[str, Any]:
+    """A patient row (ORM object or Core row) as the wire item."""
     return {
         "id": p.id,
         "mrn": p.mrn,
