@@ -219,6 +219,29 @@ async def run_step(
     return latencies, errors
 
 
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of a process and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        stats[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += stats.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -269,12 +292,20 @@ def main() -> int:
                 churner = threading.Thread(target=churn, args=(url, stop_at), daemon=True)
                 churner.start()
                 cursors = [c for _, c in agents[:count]]
+                cpu_before = tree_cpu_s(server.pid)
                 latencies, errors = asyncio.run(
                     run_step(
                         f"http://127.0.0.1:{port}", agents[:count], cursors, patient_id, duration
                     )
                 )
+                cpu_ms = (tree_cpu_s(server.pid) - cpu_before) * 1000
                 churner.join()
+                emit(
+                    f"server_cpu_ms_per_request_at_{count}",
+                    cpu_ms / max(1, len(latencies)),
+                    "ms",
+                    loadavg_1m=round(os.getloadavg()[0], 2),
+                )
                 p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
                 results[count] = (p50, p99)
                 emit(f"p50_ms_at_{count}", p50, "ms", requests=len(latencies), errors=errors)

@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
     user.add_argument("--password", help="read from standard input when omitted")
 
+    make = sub.add_parser(
+        "create", help="create a script, code tree or campaign from a JSON file (the API's body)"
+    )
+    _common(make)
+    make.add_argument("kind", choices=["script", "code-tree", "campaign"])
+    make.add_argument("file", type=Path)
+    make.add_argument("--id", dest="object_id", help="publish a new version of this one instead")
+
     imp = sub.add_parser("import-patients", help="import patients from CSV or a FHIR R4 Bundle")
     _common(imp)
     imp.add_argument("file", type=Path)
@@ -119,7 +127,7 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         admin_password=args.admin_password,
         extra_agents=args.extra_agents,
     )
-    rt.engine.dispose()
+    rt.close()
     print(
         json.dumps(
             {
@@ -202,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             return _create_user(settings, args)
         elif args.command == "import-patients":
             return _import(settings, args)
+        elif args.command == "create":
+            return _create_content(settings, args)
     except SettingsError as exc:
         print(f"pulse-server: {exc}", file=sys.stderr)
         return 2
@@ -232,6 +242,44 @@ def _create_user(settings: ServerSettings, args: argparse.Namespace) -> int:
         print(f"pulse-server: {exc}", file=sys.stderr)
         return 1
     print(json.dumps({"id": user.id, "username": user.username, "role": user.role}))
+    return 0
+
+
+def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from server import content, schemas
+
+    try:
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+        if args.kind == "script":
+            script = schemas.ScriptIn.model_validate(document)
+        elif args.kind == "code-tree":
+            tree = schemas.CodeTreeIn.model_validate(document)
+        else:
+            campaign = schemas.CampaignIn.model_validate(document)
+    except (OSError, ValueError) as exc:
+        detail = exc.errors()[0] if isinstance(exc, ValidationError) else exc
+        print(f"pulse-server: cannot read {args.file}: {detail}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            if args.kind == "script":
+                row: Any = content.save_script(
+                    session, script, actor_id=None, script_id=args.object_id
+                )
+            elif args.kind == "code-tree":
+                row = content.save_code_tree(session, tree, actor_id=None, tree_id=args.object_id)
+            else:
+                row = content.save_campaign(
+                    session, campaign, actor_id=None, campaign_id=args.object_id
+                )
+            out = {"id": row.id, "version": row.version}
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(out))
     return 0
 
 

@@ -21,13 +21,18 @@ from server.models import ChangeCounter
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, autocommit: bool = False) -> Engine:
+    """An engine for ``url``. ``autocommit`` engines serve the read-only hot path: no BEGIN or
+    ROLLBACK round trips, each statement sees the latest committed data."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         )
 
         @event.listens_for(engine, "connect")
@@ -40,8 +45,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         return engine
     # hide_parameters: bound values are PHI and must never reach a log or traceback.
+    # No pre-ping (a round trip per checkout); recycle instead, and a dropped connection
+    # invalidates the pool on first use.
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        hide_parameters=True,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -92,13 +104,12 @@ def _forget_seq(session: Session) -> None:
     session.info.pop("seq", None)
 
 
+_HEAD_QUERY = select(ChangeCounter.value, ChangeCounter.horizon).where(ChangeCounter.id == 1)
+
+
 def current_seq(session: Session) -> tuple[int, int]:
     """(latest committed seq, horizon below which cursors are gone)."""
-    row = (
-        session.connection()
-        .execute(select(ChangeCounter.value, ChangeCounter.horizon).where(ChangeCounter.id == 1))
-        .one()
-    )
+    row = session.connection().execute(_HEAD_QUERY).one()
     return int(row[0]), int(row[1])
 
 

@@ -10,12 +10,25 @@ number of queries (no N+1).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from server.cursors import Cursor
@@ -35,16 +48,9 @@ class Page:
     snapshot: bool = False
 
 
-def _grant(user_id: str, feed: str, *, active_only: bool = True) -> ColumnElement[bool]:
+def _grant(user_id: Any, feed: str, *, active_only: bool = True) -> ColumnElement[bool]:
     cond = and_(AgentGrant.user_id == user_id, AgentGrant.feed == feed)
     return and_(cond, AgentGrant.active) if active_only else cond
-
-
-def _after(seq_col: Any, id_col: Any, cursor: Cursor) -> ColumnElement[bool]:
-    """Strictly after the cursor: an empty ``after`` means all of ``seq`` was already sent."""
-    if not cursor.after:
-        return seq_col > cursor.seq  # type: ignore[no-any-return]
-    return or_(seq_col > cursor.seq, and_(seq_col == cursor.seq, id_col > cursor.after))
 
 
 def read_page(
@@ -77,9 +83,14 @@ def read_page(
         page.cursor = cursor
         return page
     ids = [c[0] for c in candidates]
-    live = _in_slice(session, user_id, feed, ids)
-    page.items = _load(session, user_id, feed, [i for i in ids if i in live])
-    page.deleted = [i for i in ids if i not in live]
+    if feed == "patients":
+        memberships = _memberships(session, user_id, ids)
+        page.items = _load_patients(session, [i for i in ids if i in memberships], memberships)
+        page.deleted = [i for i in ids if i not in memberships]
+    else:
+        live = _in_slice(session, user_id, feed, ids)
+        page.items = _load(session, user_id, feed, [i for i in ids if i in live])
+        page.deleted = [i for i in ids if i not in live]
     last_id, last_seq = candidates[-1]
     page.cursor = Cursor("d", int(last_seq), last_id)
     return page
@@ -119,11 +130,20 @@ def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: 
 def _delta_candidates(
     session: Session, user_id: str, feed: str, cursor: Cursor, n: int
 ) -> list[tuple[str, int]]:
-    s = cursor.seq
+    query = _delta_query(feed, bool(cursor.after))
+    params = {"uid": user_id, "s": cursor.seq, "after": cursor.after, "n": n}
+    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query, params)]
+
+
+@functools.cache
+def _delta_query(feed: str, tie: bool) -> Select[Any]:
+    """The candidates statement, built once per (feed, tie) with bound parameters ``uid``, ``s``,
+    ``after``, ``n``: an idle pull then costs no statement construction."""
+    uid, s = bindparam("uid", type_=String), bindparam("s", type_=BigInteger)
 
     def past(col: Any) -> ColumnElement[bool]:
         # Rows at exactly ``s`` matter only while paging through a batch that shares one seq.
-        return col >= s if cursor.after else col > s  # type: ignore[no-any-return]
+        return col >= s if tie else col > s  # type: ignore[no-any-return]
 
     if feed == "patients":
         own = (
@@ -131,7 +151,7 @@ def _delta_candidates(
             .join(ListEntry, and_(ListEntry.patient_id == Patient.id, ListEntry.active))
             .join(
                 AgentGrant,
-                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(uid, "campaigns")),
             )
             .where(past(Patient.seq))
         )
@@ -141,7 +161,7 @@ def _delta_candidates(
                 AgentGrant,
                 and_(
                     AgentGrant.object_id == ListEntry.campaign_id,
-                    _grant(user_id, "campaigns", active_only=False),
+                    _grant(uid, "campaigns", active_only=False),
                 ),
             )
             .where(past(ListEntry.seq))
@@ -152,7 +172,7 @@ def _delta_candidates(
                 AgentGrant,
                 and_(
                     AgentGrant.object_id == ListEntry.campaign_id,
-                    _grant(user_id, "campaigns", active_only=False),
+                    _grant(uid, "campaigns", active_only=False),
                 ),
             )
             .where(past(AgentGrant.seq), ListEntry.active)
@@ -162,63 +182,80 @@ def _delta_candidates(
         model = _SMALL_MODELS[feed]
         own = (
             select(model.id.label("oid"), model.seq.label("s"))
-            .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(user_id, feed)))
+            .join(AgentGrant, and_(AgentGrant.object_id == model.id, _grant(uid, feed)))
             .where(past(model.seq))
         )
         grants = select(AgentGrant.object_id.label("oid"), AgentGrant.seq.label("s")).where(
-            _grant(user_id, feed, active_only=False), past(AgentGrant.seq)
+            _grant(uid, feed, active_only=False), past(AgentGrant.seq)
         )
         parts = [own, grants]
     cand = union_all(*parts).subquery()
     eff = func.max(cand.c.s)
-    query = (
+    after = bindparam("after", type_=String)
+    keyset = or_(eff > s, and_(eff == s, cand.c.oid > after)) if tie else eff > s
+    return (
         select(cand.c.oid, eff.label("eff"))
         .group_by(cand.c.oid)
-        .having(_after(eff, cand.c.oid, cursor))
+        .having(keyset)
         .order_by(eff, cand.c.oid)
-        .limit(n)
+        .limit(bindparam("n", type_=Integer))
     )
-    return [(str(row[0]), int(row[1])) for row in session.connection().execute(query)]
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
-    if feed == "patients":
-        query = _slice_patient_ids(user_id).where(ListEntry.patient_id.in_(ids))
-    else:
-        query = select(AgentGrant.object_id).where(
-            _grant(user_id, feed), AgentGrant.object_id.in_(ids)
-        )
+    """Which of ``ids`` the agent still holds a grant for (campaigns, scripts, code trees)."""
+    query = select(AgentGrant.object_id).where(_grant(user_id, feed), AgentGrant.object_id.in_(ids))
     return set(session.connection().execute(query).scalars())
 
 
 def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    order = {oid: i for i, oid in enumerate(ids)}
     if feed == "patients":
-        campaigns: dict[str, list[str]] = defaultdict(list)
-        rows = session.connection().execute(
-            select(ListEntry.patient_id, ListEntry.campaign_id)
-            .join(
-                AgentGrant,
-                and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
-            )
-            .where(ListEntry.patient_id.in_(ids), ListEntry.active)
-        )
-        for pid, cid in rows:
-            if cid not in campaigns[pid]:
-                campaigns[pid].append(cid)
-        patients = session.scalars(select(Patient).where(Patient.id.in_(ids)))
-        out = [patient_out(p, sorted(campaigns[p.id])) for p in patients]
-    else:
-        model = _SMALL_MODELS[feed]
-        rows2 = session.scalars(select(model).where(model.id.in_(ids)))
-        out = [SERIALISERS[feed](row) for row in rows2]
+        return _load_patients(session, ids, _memberships(session, user_id, ids))
+    order = {oid: i for i, oid in enumerate(ids)}
+    model = _SMALL_MODELS[feed]
+    rows = session.scalars(select(model).where(model.id.in_(ids)))
+    out = [SERIALISERS[feed](row) for row in rows]
     out.sort(key=lambda item: order[item["id"]])
     return out
 
 
-def patient_out(p: Patient, campaign_ids: list[str]) -> dict[str, Any]:
+def _memberships(session: Session, user_id: str, ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``ids`` still in the agent's slice: the agent's campaigns it is listed on.
+
+    One query answers both "is it still visible" and "which campaign ids to show"."""
+    campaigns: dict[str, list[str]] = defaultdict(list)
+    rows = session.connection().execute(
+        select(ListEntry.patient_id, ListEntry.campaign_id)
+        .join(
+            AgentGrant,
+            and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
+        )
+        .join(Patient, Patient.id == ListEntry.patient_id)
+        .where(ListEntry.patient_id.in_(ids), ListEntry.active, Patient.deleted.is_(False))
+    )
+    for pid, cid in rows:
+        if cid not in campaigns[pid]:
+            campaigns[pid].append(cid)
+    return campaigns
+
+
+def _load_patients(
+    session: Session, ids: Sequence[str], memberships: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    order = {oid: i for i, oid in enumerate(ids)}
+    # Core rows (attribute access by column name), not ORM objects: no identity-map cost.
+    rows = session.connection().execute(select(Patient.__table__).where(Patient.id.in_(ids)))
+    out = [patient_out(row, sorted(memberships.get(row.id, []))) for row in rows]
+    out.sort(key=lambda item: order[item["id"]])
+    return out
+
+
+def patient_out(p: Any, campaign_ids: list[str]) -> dict[str, Any]:
+    """A patient row (ORM object or Core row) as the wire item."""
     return {
         "id": p.id,
         "mrn": p.mrn,

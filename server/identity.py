@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.models import AuthSession, Device, User, utcnow
@@ -129,26 +129,30 @@ def logout(session: Session, session_id: str) -> None:
     )
 
 
+# Built once: the bearer lookup runs on every request.
+_AUTH_QUERY = (
+    select(
+        AuthSession.id,
+        AuthSession.access_expires_at,
+        AuthSession.revoked_at,
+        Device.id,
+        Device.revoked_at,
+        Device.wipe,
+        User.id,
+        User.username,
+        User.display_name,
+        User.role,
+        User.active,
+    )
+    .join(Device, Device.id == AuthSession.device_id)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.access_hash == bindparam("digest", type_=String))
+)
+
+
 def authenticate(conn: Connection, access_token: str) -> Principal:
     """One indexed lookup: session + device + user for this bearer token."""
-    row = conn.execute(
-        select(
-            AuthSession.id,
-            AuthSession.access_expires_at,
-            AuthSession.revoked_at,
-            Device.id,
-            Device.revoked_at,
-            Device.wipe,
-            User.id,
-            User.username,
-            User.display_name,
-            User.role,
-            User.active,
-        )
-        .join(Device, Device.id == AuthSession.device_id)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.access_hash == token_digest(access_token))
-    ).one_or_none()
+    row = conn.execute(_AUTH_QUERY, {"digest": token_digest(access_token)}).one_or_none()
     if row is None:
         raise AuthError(401, "access token is invalid")
     (

@@ -136,12 +136,17 @@ def accept(session: Session, who: Principal, items: list[Any]) -> list[IntakeRes
 
 
 def accept_committed(session: Session, who: Principal, items: list[Any]) -> list[IntakeResult]:
-    """:func:`accept` and commit; if a concurrent retry stored some ids first, decide again."""
+    """:func:`accept` and commit; if a concurrent retry stored some ids first, decide again.
+
+    The session may already be in a transaction (the caller authenticated on it)."""
     for _attempt in range(3):
         try:
-            with session.begin():
-                return accept(session, who, items)
+            results = accept(session, who, items)
+            session.commit()
         except IntegrityError:
+            session.rollback()
             continue
-    with session.begin():
-        return accept(session, who, items)
+        return results
+    results = accept(session, who, items)
+    session.commit()
+    return results

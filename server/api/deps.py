@@ -15,7 +15,8 @@ from server.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False)
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """Async on purpose: a trivial lookup that should not cost a threadpool hop."""
     rt: Runtime = request.app.state.runtime
     return rt
 
@@ -31,14 +32,18 @@ def db_session(rt: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(db_session)]
 
 
-def principal(
-    rt: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError(401, "missing bearer token")
-    with rt.engine.connect() as conn:
-        return authenticate(conn, credentials.credentials)
+    return credentials.credentials
+
+
+def principal(rt: RuntimeDep, credentials: Bearer) -> Principal:
+    with rt.read_engine.connect() as conn:
+        return authenticate(conn, bearer_token(credentials))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from server import feeds, intake
 from server.api.auth import AUTH_ERRORS, iso
-from server.api.deps import CurrentPrincipal, RuntimeDep
+from server.api.deps import Bearer, CurrentPrincipal, RuntimeDep, bearer_token
 from server.cursors import CursorGone
 from server.db import current_seq
-from server.identity import Principal
+from server.identity import authenticate
 from server.models import IntakeItem
 from server.runtime import Runtime
 from server.schemas import (
@@ -37,8 +37,13 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _page(rt: Runtime, who: Principal, feed: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    with rt.sessions() as session:
+def _page(
+    rt: Runtime, credentials: Bearer, feed: str, cursor: str | None, limit: int
+) -> JSONResponse:
+    """Authenticate and read one page on one connection, in one worker thread (the hot path)."""
+    token = bearer_token(credentials)
+    with rt.read_sessions() as session:
+        who = authenticate(session.connection(), token)
         decoded = None
         head, horizon = current_seq(session)
         if cursor:
@@ -47,42 +52,43 @@ def _page(rt: Runtime, who: Principal, feed: str, cursor: str | None, limit: int
             except CursorGone as exc:
                 raise HTTPException(410, str(exc)) from None
         page = feeds.read_page(session, who.user_id, feed, decoded, limit, head=head)
-        session.rollback()
-    return {
-        "items": page.items,
-        "deleted": page.deleted,
-        "cursor": rt.cursors.encode(page.cursor, user_id=who.user_id, feed=feed),
-        "has_more": page.has_more,
-        "snapshot": page.snapshot,
-    }
+    return JSONResponse(
+        {
+            "items": page.items,
+            "deleted": page.deleted,
+            "cursor": rt.cursors.encode(page.cursor, user_id=who.user_id, feed=feed),
+            "has_more": page.has_more,
+            "snapshot": page.snapshot,
+        }
+    )
 
 
 @router.get("/sync/patients", response_model=PatientPage, responses=FEED_ERRORS)
 def sync_patients(
-    who: CurrentPrincipal, rt: RuntimeDep, cursor: Cursor = None, limit: Limit = 500
+    rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
 ) -> Any:
-    return JSONResponse(_page(rt, who, "patients", cursor, limit))
+    return _page(rt, credentials, "patients", cursor, limit)
 
 
 @router.get("/sync/campaigns", response_model=CampaignPage, responses=FEED_ERRORS)
 def sync_campaigns(
-    who: CurrentPrincipal, rt: RuntimeDep, cursor: Cursor = None, limit: Limit = 500
+    rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
 ) -> Any:
-    return JSONResponse(_page(rt, who, "campaigns", cursor, limit))
+    return _page(rt, credentials, "campaigns", cursor, limit)
 
 
 @router.get("/sync/scripts", response_model=ScriptPage, responses=FEED_ERRORS)
 def sync_scripts(
-    who: CurrentPrincipal, rt: RuntimeDep, cursor: Cursor = None, limit: Limit = 500
+    rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
 ) -> Any:
-    return JSONResponse(_page(rt, who, "scripts", cursor, limit))
+    return _page(rt, credentials, "scripts", cursor, limit)
 
 
 @router.get("/sync/code_trees", response_model=CodeTreePage, responses=FEED_ERRORS)
 def sync_code_trees(
-    who: CurrentPrincipal, rt: RuntimeDep, cursor: Cursor = None, limit: Limit = 500
+    rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
 ) -> Any:
-    return JSONResponse(_page(rt, who, "code_trees", cursor, limit))
+    return _page(rt, credentials, "code_trees", cursor, limit)
 
 
 @router.post(
@@ -90,14 +96,18 @@ def sync_code_trees(
     response_model=IntakeOut,
     responses={**AUTH_ERRORS, 413: {"model": Detail, "description": "more than 500 items"}},
 )
-def post_intake(body: IntakeBatch, who: CurrentPrincipal, rt: RuntimeDep) -> Any:
+def post_intake(body: IntakeBatch, credentials: Bearer, rt: RuntimeDep) -> Any:
+    token = bearer_token(credentials)
     if len(body.items) > intake.MAX_ITEMS:
+        with rt.engine.connect() as conn:
+            authenticate(conn, token)
         return JSONResponse(
             {"detail": f"at most {intake.MAX_ITEMS} items per batch"}, status_code=413
         )
     with rt.sessions() as session:
+        who = authenticate(session.connection(), token)
         results = intake.accept_committed(session, who, body.items)
-    return {"results": [r.model_dump() for r in results]}
+    return JSONResponse({"results": [r.model_dump() for r in results]})
 
 
 def intake_out(row: IntakeItem) -> dict[str, Any]:

@@ -75,4 +75,4 @@ def live_server(settings: ServerSettings) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
-        runtime.engine.dispose()
+        runtime.close()

@@ -302,3 +302,69 @@ def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+def test_create_content_from_json_files(database_url: str, tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(
+        json.dumps(
+            {
+                "name": "Flu shot",
+                "variants": {
+                    "en": {
+                        "steps": [{"id": "a", "text": "Hello {{patient.given_name}}", "next": None}]
+                    },
+                    "es": {
+                        "steps": [{"id": "a", "text": "Hola {{patient.given_name}}", "next": None}]
+                    },
+                },
+            }
+        )
+    )
+    tree = tmp_path / "tree.json"
+    tree.write_text(
+        json.dumps(
+            {
+                "name": "Outcomes",
+                "codes": [
+                    {"code": "REACHED", "label": "Reached"},
+                    {
+                        "code": "CALLBACK",
+                        "label": "Callback",
+                        "required_fields": [
+                            {"name": "callback_at", "type": "datetime", "label": "When"}
+                        ],
+                    },
+                ],
+            }
+        )
+    )
+    common = ("--database-url", database_url, "--data-dir", str(tmp_path))
+    made_script = cli("create", "script", str(script), *common)
+    assert made_script.returncode == 0, made_script.stderr
+    script_id = json.loads(made_script.stdout)["id"]
+    again = cli("create", "script", str(script), "--id", script_id, *common)
+    assert json.loads(again.stdout) == {"id": script_id, "version": 2}
+    tree_id = json.loads(cli("create", "code-tree", str(tree), *common).stdout)["id"]
+    campaign = tmp_path / "campaign.json"
+    campaign.write_text(
+        json.dumps(
+            {
+                "name": "Flu 2026",
+                "kind": "progressive",
+                "caller_id": "+12025550150",
+                "calling_window": {"start": "09:00", "end": "19:00"},
+                "max_attempts": 4,
+                "script_id": script_id,
+                "code_tree_id": tree_id,
+            }
+        )
+    )
+    made = cli("create", "campaign", str(campaign), *common)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["version"] == 1
+    campaign.write_text(
+        json.dumps({"name": "Bad", "kind": "progressive", "caller_id": "not-a-number"})
+    )
+    bad = cli("create", "campaign", str(campaign), *common)
+    assert bad.returncode == 2 and "caller_id" in bad.stderr

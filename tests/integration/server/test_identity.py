@@ -157,3 +157,18 @@ def test_login_validation_is_422(live: LiveServer, field: str) -> None:
     body = {"username": "agenta", "password": PASSWORD, "device_id": "dev-00001"}
     del body[field]
     assert live.client().post("/api/v1/auth/login", json=body).status_code == 422
+
+
+def test_cors_is_off_by_default_and_opt_in(database_url: str, tmp_path: Path) -> None:
+    origin = {"Origin": "https://console.example.org"}
+    with live_server(make_settings(database_url, tmp_path / "a")) as live:
+        r = live.client().get("/api/v1/health", headers=origin)
+        assert "access-control-allow-origin" not in r.headers
+    allowed = make_settings(
+        database_url, tmp_path / "b", cors_origins=("https://console.example.org",)
+    )
+    with live_server(allowed) as live:
+        r = live.client().get("/api/v1/health", headers=origin)
+        assert r.headers["access-control-allow-origin"] == "https://console.example.org"
+        other = live.client().get("/api/v1/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
