@@ -16,7 +16,6 @@ from agent_app import __version__, paths
 from agent_app.config import (
     ConfigError,
     LoadedSettings,
-    SecuritySettings,
     SyncSettings,
     load_settings,
 )
@@ -26,7 +25,14 @@ from agent_app.secret_store import InsecureKeyringError, SecretStore
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from agent_app.auth import LoginResult
+    from agent_app.config import Settings
     from agent_app.demo import DemoServer
+    from agent_app.sync.api import ServerApi
+    from agent_app.sync.credentials import TokenVault
+    from agent_app.sync.offline_login import OfflineVerifier
+    from agent_app.sync.qt_adapter import DesktopSync
+    from agent_app.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
             return 1
         sync = sync.model_copy(update={"server_url": demo_server.url})
     try:
-        return _sign_in_and_run(app, sync, loaded.settings.security, demo_server)
+        return _sign_in_and_run(app, sync, demo_server, loaded=loaded, secrets=secrets)
     finally:
         if demo_server is not None:
             demo_server.stop()
@@ -107,33 +113,107 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
 def _sign_in_and_run(
     app: QApplication,
     sync: SyncSettings,
-    security: SecuritySettings,
     demo_server: DemoServer | None,
+    *,
+    loaded: LoadedSettings | None = None,
+    secrets: SecretStore | None = None,
 ) -> int:
+    from agent_app.config import Settings
     from agent_app.sync.auth_client import ServerAuthenticator
+    from agent_app.sync.credentials import TokenVault
+    from agent_app.sync.service import make_api, make_verifier, wipe_agent_store
     from agent_app.views.login_dialog import LoginDialog
     from agent_app.views.main_window import MainWindow
     from agent_app.workflow.idle_lock import IdleLock
 
+    settings = (loaded.settings if loaded is not None else Settings()).model_copy(
+        update={"sync": sync}
+    )
+    secrets = secrets or SecretStore()
+    workstation = device_id()
+    api = make_api(settings, device_id=workstation)
+    vault = TokenVault(secrets)
+    verifier = make_verifier(settings, secrets)
     authenticate = ServerAuthenticator(
-        sync.server_url,
-        device_id=device_id(),
-        timeout_s=sync.timeout_s,
-        verify=sync.ca_bundle or True,
+        api,
+        vault=vault,
+        verifier=verifier,
+        on_wipe=lambda agent: wipe_agent_store(agent, secrets=secrets, workstation_id=workstation),
     )
     dialog = LoginDialog(authenticate, sync.server_url)
     if demo_server is not None:
         dialog.offer_demo_account(demo_server.agent, demo_server.password)
     if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.result_value is None:
         log.info("sign-in cancelled")
+        api.close()
         return 0
     result = dialog.result_value
-    log.info("signed in as agent %s (role %s)", result.agent_id, result.role)
+    log.info(
+        "signed in as agent %s (role %s%s)",
+        result.agent_id,
+        result.role,
+        ", offline" if result.offline else "",
+    )
     window = MainWindow(
         result.agent_id,
         result.display_name,
-        idle_lock=IdleLock(security.lock_after_idle_s),
+        idle_lock=IdleLock(settings.security.lock_after_idle_s),
         authenticate=authenticate,
     )
+    desktop = _start_sync(window, api, vault, verifier, secrets, settings, result)
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if desktop is not None:
+            desktop.stop()
+        api.close()
+
+
+def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
+    window: MainWindow,
+    api: ServerApi,
+    vault: TokenVault,
+    verifier: OfflineVerifier,
+    secrets: SecretStore,
+    settings: Settings,
+    result: LoginResult,
+) -> DesktopSync | None:
+    """Open the agent's store and start sync on its worker thread, wired to the status bar."""
+    from agent_app.store.agent_store import AgentStore
+    from agent_app.store.errors import StoreError
+    from agent_app.sync.qt_adapter import DesktopSync
+    from agent_app.sync.service import SyncService
+
+    try:
+        store = AgentStore.open(
+            agent_id=result.agent_id,
+            workstation_id=device_id(),
+            secrets=secrets,
+            max_offline_hours=settings.sync.max_offline_hours,
+        )
+    except StoreError as exc:
+        log.error("store not opened: %s", exc)
+        window.status.showMessage(f"Local store unavailable: {exc}")
+        return None
+    service = SyncService(
+        api=api,
+        vault=vault,
+        store=store,
+        agent_id=result.agent_id,
+        pull_interval_s=settings.sync.pull_interval_s,
+        verifier=verifier,
+    )
+    desktop = DesktopSync(service, window)
+    desktop.relay.status_changed.connect(window.status.show_sync_status)
+    window.status.show_sync_status(desktop.relay.last)
+    if not result.offline:
+        service.tracker.reached_server()
+    else:
+        service.tracker.lost_server("signed in offline")
+        window.status.showMessage(
+            "Signed in OFFLINE: the server cannot be reached. Patients and scripts come from "
+            "this workstation; your work is queued and sent when the server is back."
+        )
+    desktop.start()
+    return desktop

@@ -22,6 +22,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         from agent_app.store.cli import register_cache_commands
 
         register_cache_commands(subcommands)
+        from agent_app.sync.headless import register_sync_command
+
+        register_sync_command(subcommands)
     return parser
 
 

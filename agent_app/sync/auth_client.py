@@ -1,64 +1,97 @@
-"""Signs an agent in against the central server (``POST /api/v1/auth/login``)."""
+"""Signs an agent in against the central server, or offline against the last sign-in's verifier.
+
+On success online, the tokens go to the keyring, the offline verifier is renewed and the
+server's clock offset is measured. When the server cannot be reached (network, timeout,
+5xx, garbage), the offline verifier decides, and the result says ``offline=True`` so the
+window can say so plainly. A 423 with ``wipe`` from the server erases the local cache and
+this workstation's verifier and tokens for that agent.
+"""
 
 from __future__ import annotations
 
 import logging
-
-import httpx
+from collections.abc import Callable
 
 from agent_app.auth import LoginError, LoginResult
+from agent_app.sync.api import ServerApi
+from agent_app.sync.credentials import TokenVault
+from agent_app.sync.errors import (
+    AuthExpired,
+    DeviceRevoked,
+    RateLimited,
+    RequestRejected,
+    ServerUnreachable,
+    SyncError,
+)
+from agent_app.sync.offline_login import OfflineVerifier
 
 log = logging.getLogger(__name__)
 
 
 class ServerAuthenticator:
+    """The ``authenticate(agent_id, password)`` callable of the login dialog."""
+
     def __init__(
-        self, base_url: str, *, device_id: str, timeout_s: float = 10.0, verify: str | bool = True
+        self,
+        api: ServerApi,
+        *,
+        vault: TokenVault | None = None,
+        verifier: OfflineVerifier | None = None,
+        on_wipe: Callable[[str], None] | None = None,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._device_id = device_id
-        self._timeout = timeout_s
-        self._verify = verify
+        self.api = api
+        self.vault = vault
+        self.verifier = verifier
+        self._on_wipe = on_wipe
 
     def __call__(self, agent_id: str, password: str) -> LoginResult:
-        url = f"{self._base_url}/api/v1/auth/login"
         try:
-            response = httpx.post(
-                url,
-                json={"username": agent_id, "password": password, "device_id": self._device_id},
-                timeout=self._timeout,
-                verify=self._verify,
-            )
-        except httpx.TimeoutException:
-            log.warning("login: server timed out")
-            raise LoginError(
-                "The server did not answer in time. Try again, or tell your team lead."
-            ) from None
-        except httpx.HTTPError as exc:
-            log.warning("login: server unreachable (%s)", type(exc).__name__)
-            raise LoginError(f"Cannot reach the server at {self._base_url}.") from None
-        if response.status_code == 401:
-            raise LoginError("Agent ID or password is not correct.")
-        if response.status_code == 423:
+            result = self.api.login(agent_id, password)
+        except RateLimited:
+            raise LoginError("Too many attempts. Wait a minute and try again.") from None
+        except ServerUnreachable as exc:
+            log.warning("login: server unreachable (%s)", exc)
+            return self._offline(agent_id, password)
+        except AuthExpired:
+            raise LoginError("Agent ID or password is not correct.") from None
+        except DeviceRevoked as exc:
+            if exc.wipe:
+                self._wipe(agent_id)
+                raise LoginError(
+                    "This workstation was revoked by your administrator; its local data was "
+                    "erased. Tell IT."
+                ) from None
             raise LoginError(
                 "This account or workstation is locked. Ask your team lead to unlock it."
-            )
-        if response.status_code == 429:
-            raise LoginError("Too many attempts. Wait a minute and try again.")
-        if response.status_code != 200:
-            log.warning("login: unexpected status %d", response.status_code)
-            raise LoginError(f"The server refused the sign-in (HTTP {response.status_code}).")
+            ) from None
+        except RequestRejected as exc:
+            log.warning("login: refused with HTTP %d", exc.status)
+            raise LoginError(f"The server refused the sign-in (HTTP {exc.status}).") from None
+        self._remember(result, password)
+        return result
+
+    def _offline(self, agent_id: str, password: str) -> LoginResult:
+        if self.verifier is None:
+            raise LoginError(f"Cannot reach the server at {self.api.base_url}.")
+        result = self.verifier.unlock(agent_id, password)
+        log.info("agent %s unlocked offline", result.agent_id)
+        return result
+
+    def _remember(self, result: LoginResult, password: str) -> None:
+        if self.vault is not None:
+            self.vault.save(result)
+        if self.verifier is not None:
+            self.verifier.remember(result, password)
         try:
-            body = response.json()
-            agent = body["agent"]
-            return LoginResult(
-                agent_id=str(agent["username"]),
-                display_name=str(agent.get("display_name") or agent["username"]),
-                role=str(agent.get("role", "agent")),
-                access_token=str(body["access_token"]),
-                refresh_token=str(body["refresh_token"]),
-                expires_in_s=int(body["expires_in"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            log.warning("login: malformed answer from server")
-            raise LoginError("The server answered with something Pulse cannot read.") from None
+            self.api.measure_time()
+        except SyncError as exc:
+            log.info("server time not measured at sign-in (%s)", type(exc).__name__)
+
+    def _wipe(self, agent_id: str) -> None:
+        log.warning("device revoked at sign-in; wiping local data of agent %s", agent_id)
+        if self.vault is not None:
+            self.vault.forget(agent_id)
+        if self.verifier is not None:
+            self.verifier.forget(agent_id)
+        if self._on_wipe is not None:
+            self._on_wipe(agent_id)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from enum import Enum
 
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from agent_app.sync.status import Connection, SyncStatus
 
 
 class Level(Enum):
@@ -43,3 +46,26 @@ class PulseStatusBar(QStatusBar):
         self.sync = Indicator("Sync", self)
         for indicator in (self.connection, self.registration, self.sync):
             self.addPermanentWidget(indicator)
+
+    @Slot(object)
+    def show_sync_status(self, status: SyncStatus) -> None:
+        """Paint the connection and sync indicators (a queued slot: runs on the GUI thread)."""
+        word, detail = status.connection_text()
+        level = {
+            Connection.ONLINE: Level.OK,
+            Connection.OFFLINE: Level.PROBLEM,
+            Connection.SIGNED_OUT: Level.BUSY,
+            Connection.REVOKED: Level.PROBLEM,
+            Connection.UNKNOWN: Level.UNKNOWN,
+        }[status.connection]
+        self.connection.show_state(word, level, detail)
+        word, detail = status.sync_text()
+        if status.parked:
+            level = Level.PROBLEM
+        elif status.syncing or status.queued:
+            level = Level.BUSY
+        elif status.last_success is not None:
+            level = Level.OK
+        else:
+            level = Level.UNKNOWN
+        self.sync.show_state(word, level, detail)

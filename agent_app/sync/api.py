@@ -1,0 +1,253 @@
+"""The wire contract of the central server, as typed calls over one HTTP connection pool.
+
+Every answer is checked before it is trusted: a 5xx, a timeout, a refused connection or a
+body that is not the promised JSON all become :class:`ServerUnreachable` (the engine
+retries later), so a misbehaving proxy can never make the client drop or corrupt data.
+``requests_made`` counts HTTP requests (the drain benchmark reports it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from agent_app.auth import LoginResult
+from agent_app.sync.clock import ServerClock, parse_iso
+from agent_app.sync.errors import (
+    AuthExpired,
+    CursorGone,
+    DeviceRevoked,
+    RateLimited,
+    RequestRejected,
+    ServerUnreachable,
+)
+
+log = logging.getLogger(__name__)
+
+FEEDS = ("campaigns", "scripts", "code_trees", "patients")
+MAX_INTAKE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[dict[str, Any]]
+    deleted: list[str]
+    cursor: str
+    has_more: bool
+    snapshot: bool
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    id: str
+    status: int
+    reason: str | None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "no detail"
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])[:300]
+    return response.reason_phrase or "no detail"
+
+
+def parse_login(body: Any) -> LoginResult:
+    """A login/refresh answer as a :class:`LoginResult`; raises ServerUnreachable if malformed."""
+    try:
+        agent = body["agent"]
+        return LoginResult(
+            agent_id=str(agent["username"]),
+            display_name=str(agent.get("display_name") or agent["username"]),
+            role=str(agent.get("role", "agent")),
+            access_token=str(body["access_token"]),
+            refresh_token=str(body["refresh_token"]),
+            expires_in_s=int(body["expires_in"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ServerUnreachable("the server's sign-in answer is malformed") from None
+
+
+class ServerApi:
+    """One server, one connection pool; thread-safe (httpx.Client is)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        device_id: str,
+        timeout_s: float = 10.0,
+        verify: str | bool = True,
+        clock: ServerClock | None = None,
+        transport: httpx.BaseTransport | None = None,
+        device_name: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.device_name = device_name
+        self.clock = clock or ServerClock()
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            verify=verify,
+            transport=transport,
+            headers={"User-Agent": "pulse-agent"},
+        )
+        self._count_lock = threading.Lock()
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- transport -----------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        with self._count_lock:
+            self.requests_made += 1
+        try:
+            response = self._client.request(method, path, headers=headers, json=json, params=params)
+        except httpx.TimeoutException:
+            raise ServerUnreachable(f"{method} {path}: timed out") from None
+        except httpx.HTTPError as exc:
+            raise ServerUnreachable(f"{method} {path}: {type(exc).__name__}") from None
+        status = response.status_code
+        if status >= 500:
+            raise ServerUnreachable(
+                f"{method} {path}: HTTP {status}", retry_after_s=_retry_after(response)
+            )
+        if status == 429:
+            raise RateLimited(f"{method} {path}: HTTP 429", retry_after_s=_retry_after(response))
+        if status == 423:
+            wipe = False
+            try:
+                body = response.json()
+                wipe = bool(isinstance(body, dict) and body.get("wipe"))
+            except ValueError:
+                pass
+            raise DeviceRevoked(f"{method} {path}: HTTP 423 ({_detail(response)})", wipe=wipe)
+        if status == 401:
+            raise AuthExpired(f"{method} {path}: HTTP 401")
+        if status == 410:
+            raise CursorGone(f"{method} {path}: HTTP 410 ({_detail(response)})")
+        if 400 <= status < 500:
+            raise RequestRejected(status, _detail(response))
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerUnreachable(f"{what}: the answer is not JSON") from None
+
+    # -- identity ------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginResult:
+        body: dict[str, Any] = {
+            "username": username,
+            "password": password,
+            "device_id": self.device_id,
+        }
+        if self.device_name:
+            body["device_name"] = self.device_name
+        response = self._send("POST", "/api/v1/auth/login", json=body)
+        return parse_login(self._json(response, "login"))
+
+    def refresh(self, refresh_token: str) -> LoginResult:
+        response = self._send("POST", "/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+        return parse_login(self._json(response, "refresh"))
+
+    def logout(self, access_token: str) -> None:
+        self._send("POST", "/api/v1/auth/logout", token=access_token)
+
+    def health(self) -> bool:
+        response = self._send("GET", "/api/v1/health")
+        body = self._json(response, "health")
+        return isinstance(body, dict) and body.get("status") == "ok"
+
+    def measure_time(self) -> float:
+        """Measure the server's clock offset; returns it (seconds, server minus local)."""
+        sent = time.time()
+        response = self._send("GET", "/api/v1/time")
+        received = time.time()
+        body = self._json(response, "time")
+        try:
+            server_time = parse_iso(str(body["server_time"]))
+        except (KeyError, TypeError, ValueError):
+            raise ServerUnreachable("time: the answer is malformed") from None
+        return self.clock.observe(server_time, sent, received)
+
+    # -- feeds and intake ----------------------------------------------------------
+
+    def pull(self, feed: str, cursor: str | None, *, token: str, limit: int = 1000) -> FeedPage:
+        if feed not in FEEDS:
+            raise ValueError(f"unknown feed {feed!r}")
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = self._send("GET", f"/api/v1/sync/{feed}", token=token, params=params)
+        body = self._json(response, f"sync/{feed}")
+        try:
+            items = body["items"]
+            deleted = body["deleted"]
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise TypeError("items")
+            if not isinstance(deleted, list):
+                raise TypeError("deleted")
+            for item in items:
+                if not isinstance(item.get("id"), str):
+                    raise TypeError("item id")
+            return FeedPage(
+                items=items,
+                deleted=[str(d) for d in deleted],
+                cursor=str(body["cursor"]),
+                has_more=bool(body["has_more"]),
+                snapshot=bool(body.get("snapshot", False)),
+            )
+        except (KeyError, TypeError):
+            raise ServerUnreachable(f"sync/{feed}: the answer is malformed") from None
+
+    def push(self, items: Sequence[dict[str, Any]], *, token: str) -> list[IntakeResult]:
+        if len(items) > MAX_INTAKE_BATCH:
+            raise ValueError(f"at most {MAX_INTAKE_BATCH} items per intake request")
+        response = self._send("POST", "/api/v1/intake", token=token, json={"items": list(items)})
+        body = self._json(response, "intake")
+        try:
+            results = [
+                IntakeResult(
+                    id=str(r["id"]),
+                    status=int(r["status"]),
+                    reason=None if r.get("reason") is None else str(r["reason"]),
+                )
+                for r in body["results"]
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise ServerUnreachable("intake: the answer is malformed") from None
+        return results

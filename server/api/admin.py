@@ -1,0 +1,303 @@
+"""Admin and supervisor routes: people, campaigns, content, patients, devices, audit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server import content, importers
+from server.api.auth import AUTH_ERRORS, iso
+from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
+from server.api.sync import intake_out
+from server.models import AdminAudit, AuthSession, Device, IntakeItem, utcnow
+from server.runtime import Runtime
+from server.schemas import (
+    AssignmentIn,
+    CampaignIn,
+    CodeTreeIn,
+    Detail,
+    DeviceOut,
+    IdOut,
+    ImportOut,
+    IntakeItemOut,
+    ListEntriesIn,
+    PatientIn,
+    ScriptIn,
+    TeamIn,
+    UserIn,
+)
+
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    responses={
+        **AUTH_ERRORS,
+        403: {"model": Detail, "description": "role not allowed"},
+        404: {"model": Detail, "description": "no such record"},
+        409: {"model": Detail, "description": "conflicts with existing data"},
+    },
+)
+_T = TypeVar("_T")
+
+
+def _write(rt: Runtime, action: Callable[[Session], _T]) -> _T:
+    with rt.sessions() as session, session.begin():
+        return action(session)
+
+
+def _id(row: Any) -> dict[str, str]:
+    return {"id": str(row.id)}
+
+
+@router.post("/users", response_model=IdOut, status_code=201)
+def create_user(body: UserIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.create_user(s, body, actor_id=who.user_id)))
+
+
+@router.post("/teams", response_model=IdOut, status_code=201)
+def create_team(body: TeamIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.create_team(s, body, actor_id=who.user_id)))
+
+
+@router.post("/assignments", response_model=IdOut, status_code=201)
+def create_assignment(body: AssignmentIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.assign(s, body, actor_id=who.user_id)))
+
+
+@router.delete("/assignments/{assignment_id}", status_code=204)
+def delete_assignment(assignment_id: str, who: StaffPrincipal, rt: RuntimeDep) -> None:
+    _write(rt, lambda s: content.unassign(s, assignment_id, actor_id=who.user_id))
+
+
+@router.post("/scripts", response_model=IdOut, status_code=201)
+def create_script(body: ScriptIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.save_script(s, body, actor_id=who.user_id)))
+
+
+@router.put("/scripts/{script_id}", response_model=IdOut)
+def publish_script(script_id: str, body: ScriptIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(
+        _write(
+            rt, lambda s: content.save_script(s, body, actor_id=who.user_id, script_id=script_id)
+        )
+    )
+
+
+@router.post("/code_trees", response_model=IdOut, status_code=201)
+def create_code_tree(body: CodeTreeIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.save_code_tree(s, body, actor_id=who.user_id)))
+
+
+@router.put("/code_trees/{tree_id}", response_model=IdOut)
+def publish_code_tree(tree_id: str, body: CodeTreeIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(
+        _write(rt, lambda s: content.save_code_tree(s, body, actor_id=who.user_id, tree_id=tree_id))
+    )
+
+
+@router.post("/campaigns", response_model=IdOut, status_code=201)
+def create_campaign(body: CampaignIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(_write(rt, lambda s: content.save_campaign(s, body, actor_id=who.user_id)))
+
+
+@router.put("/campaigns/{campaign_id}", response_model=IdOut)
+def update_campaign(campaign_id: str, body: CampaignIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    return _id(
+        _write(
+            rt,
+            lambda s: content.save_campaign(s, body, actor_id=who.user_id, campaign_id=campaign_id),
+        )
+    )
+
+
+@router.delete("/campaigns/{campaign_id}", status_code=204)
+def deactivate_campaign(campaign_id: str, who: StaffPrincipal, rt: RuntimeDep) -> None:
+    _write(rt, lambda s: content.deactivate_campaign(s, campaign_id, actor_id=who.user_id))
+
+
+@router.post("/campaigns/{campaign_id}/lists", response_model=ImportOut)
+def add_to_list(campaign_id: str, body: ListEntriesIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    added = _write(
+        rt,
+        lambda s: content.add_to_list(
+            s, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
+        ),
+    )
+    return ImportOut(created=added, updated=0, errors=[])
+
+
+@router.post("/campaigns/{campaign_id}/lists/remove", response_model=ImportOut)
+def remove_from_list(
+    campaign_id: str, body: ListEntriesIn, who: StaffPrincipal, rt: RuntimeDep
+) -> Any:
+    removed = _write(
+        rt,
+        lambda s: content.remove_from_list(
+            s, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
+        ),
+    )
+    return ImportOut(created=0, updated=removed, errors=[])
+
+
+@router.post("/patients", response_model=IdOut, status_code=201)
+def upsert_patient(body: PatientIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    def run(session: Session) -> Any:
+        row, created = content.upsert_patient(session, body)
+        content.audit(session, who.user_id, "patient.save", "patient", row.id, created=created)
+        return row
+
+    return _id(_write(rt, run))
+
+
+@router.delete("/patients/{patient_id}", status_code=204)
+def delete_patient(patient_id: str, who: StaffPrincipal, rt: RuntimeDep) -> None:
+    _write(rt, lambda s: content.delete_patient(s, patient_id, actor_id=who.user_id))
+
+
+ImportTarget = Annotated[str | None, Query(max_length=64)]
+ListName = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+@router.post(
+    "/patients/import/csv",
+    response_model=ImportOut,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def import_csv(
+    request: Request,
+    who: StaffPrincipal,
+    rt: RuntimeDep,
+    campaign_id: ImportTarget = None,
+    list_name: ListName = "default",
+) -> Any:
+    raw = await request.body()
+    try:
+        parsed = importers.parse_csv(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, importers.ImportFormatError) as exc:
+        raise content.ContentError(f"cannot import: {exc}", 422) from None
+    return _store(rt, parsed, campaign_id, list_name, who.user_id)
+
+
+@router.post("/patients/import/fhir", response_model=ImportOut)
+def import_fhir(
+    who: StaffPrincipal,
+    rt: RuntimeDep,
+    document: Annotated[dict[str, Any], Body()],
+    campaign_id: ImportTarget = None,
+    list_name: ListName = "default",
+) -> Any:
+    try:
+        parsed = importers.parse_fhir(document)
+    except importers.ImportFormatError as exc:
+        raise content.ContentError(f"cannot import: {exc}", 422) from None
+    return _store(rt, parsed, campaign_id, list_name, who.user_id)
+
+
+def _store(
+    rt: Runtime,
+    parsed: importers.ParsedImport,
+    campaign_id: str | None,
+    list_name: str,
+    actor_id: str,
+) -> ImportOut:
+    created, updated = _write(
+        rt,
+        lambda s: importers.store(
+            s, parsed, campaign_id=campaign_id, list_name=list_name, actor_id=actor_id
+        ),
+    )
+    return ImportOut(created=created, updated=updated, errors=parsed.errors)
+
+
+@router.get("/devices", response_model=list[DeviceOut])
+def list_devices(
+    who: AdminPrincipal, rt: RuntimeDep, user_id: Annotated[str | None, Query(max_length=64)] = None
+) -> Any:
+    with rt.sessions() as session:
+        query = select(Device).order_by(Device.registered_at, Device.id)
+        if user_id:
+            query = query.where(Device.user_id == user_id)
+        return [
+            {
+                "id": d.id,
+                "user_id": d.user_id,
+                "client_device_id": d.client_device_id,
+                "name": d.name,
+                "registered_at": iso(d.registered_at),
+                "last_seen_at": iso(d.last_seen_at) if d.last_seen_at else None,
+                "revoked_at": iso(d.revoked_at) if d.revoked_at else None,
+            }
+            for d in session.scalars(query.limit(1000))
+        ]
+
+
+@router.post("/devices/{device_id}/revoke", response_model=IdOut)
+def revoke_device(device_id: str, who: AdminPrincipal, rt: RuntimeDep, wipe: bool = True) -> Any:
+    return _id(
+        _write(rt, lambda s: content.revoke_device(s, device_id, wipe=wipe, actor_id=who.user_id))
+    )
+
+
+@router.post("/users/{user_id}/revoke_tokens", response_model=IdOut)
+def revoke_tokens(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    def run(session: Session) -> dict[str, str]:
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        content.audit(session, who.user_id, "user.revoke_tokens", "user", user_id)
+        return {"id": user_id}
+
+    return _write(rt, run)
+
+
+@router.get("/dispositions", response_model=list[IntakeItemOut])
+def list_dispositions(
+    who: StaffPrincipal,
+    rt: RuntimeDep,
+    agent_id: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[
+        str, Query(pattern="^(disposition|call_record|callback|audit)$")
+    ] = "disposition",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    with rt.sessions() as session:
+        query = select(IntakeItem).where(IntakeItem.kind == kind)
+        if agent_id:
+            query = query.where(IntakeItem.user_id == agent_id)
+        rows = list(
+            session.scalars(
+                query.order_by(IntakeItem.received_at.desc(), IntakeItem.id).limit(limit)
+            )
+        )
+        content.audit(session, who.user_id, "intake.read", "intake", agent_id, kind=kind)
+        session.commit()
+        return [intake_out(r) for r in rows]
+
+
+@router.get("/audit", response_model=list[dict[str, Any]])
+def admin_audit(
+    who: AdminPrincipal, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> Any:
+    with rt.sessions() as session:
+        rows = session.scalars(select(AdminAudit).order_by(AdminAudit.id.desc()).limit(limit))
+        return [
+            {
+                "id": r.id,
+                "at": iso(r.at),
+                "actor_id": r.actor_id,
+                "action": r.action,
+                "target_type": r.target_type,
+                "target_id": r.target_id,
+                "detail": json.loads(json.dumps(r.detail)),
+            }
+            for r in rows
+        ]

@@ -1,0 +1,199 @@
+"""The FastAPI application: routes, error shapes, body-size limit, CORS (off by default), and a
+request log that names methods, route templates, statuses and timings only (never bodies,
+query strings or PHI).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import __version__
+from server.api import admin, auth, sync
+from server.content import ContentError
+from server.identity import AuthError
+from server.runtime import Runtime
+from server.settings import ServerSettings
+
+log = logging.getLogger("pulse.server.http")
+
+
+class RequestGuard:
+    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), and log one
+    line per request (method, route template, status, milliseconds; never bodies or queries)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            body = await self._read(scope, receive)
+            if body is None:
+                await self._refuse(send_logged)
+                return
+            sent = False
+
+            async def replay() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_logged)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "%s %s %d %.1fms",
+                scope.get("method", "?"),
+                getattr(route, "path", "unmatched"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | None:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > self.max_bytes:
+                        return None
+                except ValueError:
+                    return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    settings: ServerSettings | None = None, *, runtime: Runtime | None = None
+) -> FastAPI:
+    if runtime is None:
+        from server.settings import load_settings
+
+        runtime = Runtime.build(settings or load_settings())
+    app = FastAPI(
+        title="Pulse central server",
+        version=__version__,
+        description="System of record for agents, campaigns, scripts, code trees and dispositions.",
+    )
+    app.state.runtime = runtime
+    app.include_router(auth.router)
+    app.include_router(sync.router)
+    app.include_router(admin.router)
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.detail}
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 423:
+            body["wipe"] = exc.wipe
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the service checks did not catch (two admins creating the same name).
+        log.warning("integrity conflict: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+
+    @app.exception_handler(ContentError)
+    async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    if runtime.settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(runtime.settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(RequestGuard, max_bytes=runtime.settings.max_body_bytes)
+    _document_common_errors(app)
+    return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """Add the answers every body-taking route can give (an unreadable body is 400, an oversized
+    one 413) to the OpenAPI document, so that clients and contract tests know them."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "requestBody" not in operation:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for code, text in (("400", "unreadable body"), ("413", "body too large")):
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": text,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Detail"}
+                                }
+                            },
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_factory() -> FastAPI:
+    """Entry for ``uvicorn --factory server.app:app_factory`` (each serve worker calls it)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    return create_app()

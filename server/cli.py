@@ -1,0 +1,317 @@
+"""``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, import-patients, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.settings import ServerSettings, SettingsError, load_settings, sqlite_url
+
+log = logging.getLogger("pulse.server")
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    overrides: dict[str, Any] = {}
+    for name in (
+        "database_url",
+        "data_dir",
+        "host",
+        "port",
+        "workers",
+        "tls_certfile",
+        "tls_keyfile",
+    ):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = str(value) if isinstance(value, Path) else value
+    return load_settings(getattr(args, "config", None), **overrides)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML settings file (or PULSE_SERVER_CONFIG)")
+    parser.add_argument(
+        "--database-url", dest="database_url", help="SQLAlchemy URL (or PULSE_SERVER_DATABASE_URL)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        type=Path,
+        help="directory of the SQLite default and the signing key",
+    )
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--tls-certfile", dest="tls_certfile", type=Path)
+    parser.add_argument("--tls-keyfile", dest="tls_keyfile", type=Path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse-server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (migrates the database first)")
+    _common(serve)
+    _serve_args(serve)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations up to the newest")
+    _common(upgrade)
+
+    seed = sub.add_parser("seed-demo", help="build the synthetic demo world (idempotent)")
+    _common(seed)
+    _seed_args(seed)
+
+    demo = sub.add_parser("demo", help="seed the demo world if empty, then serve it")
+    _common(demo)
+    _serve_args(demo)
+    _seed_args(demo)
+
+    user = sub.add_parser("create-user", help="create an agent, supervisor or admin")
+    _common(user)
+    user.add_argument("username")
+    user.add_argument("--display-name", required=True)
+    user.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    user.add_argument("--password", help="read from standard input when omitted")
+
+    make = sub.add_parser(
+        "create", help="create a script, code tree or campaign from a JSON file (the API's body)"
+    )
+    _common(make)
+    make.add_argument("kind", choices=["script", "code-tree", "campaign"])
+    make.add_argument("file", type=Path)
+    make.add_argument("--id", dest="object_id", help="publish a new version of this one instead")
+
+    imp = sub.add_parser("import-patients", help="import patients from CSV or a FHIR R4 Bundle")
+    _common(imp)
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=["csv", "fhir"], required=True)
+    imp.add_argument("--campaign-id")
+    imp.add_argument("--list-name", default="default")
+
+    api = sub.add_parser("openapi", help="write the OpenAPI document")
+    api.add_argument("--output", type=Path, default=Path(__file__).parent / "openapi.json")
+    return parser
+
+
+def _seed_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--agent-password", help="password of the demo agent 'demo'")
+    parser.add_argument("--admin-password", help="password of the demo admin 'admin'")
+    parser.add_argument("--extra-agents", type=int, default=0, help="agent0000.. in the demo team")
+
+
+def _runtime(settings: ServerSettings) -> Any:
+    from server.db import upgrade
+    from server.runtime import Runtime
+
+    upgrade(settings.resolved_database_url())
+    return Runtime.build(settings)
+
+
+def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
+    from server.seed import seed_demo
+
+    rt = _runtime(settings)
+    world = seed_demo(
+        rt.sessions,
+        patients=args.patients,
+        agent_password=args.agent_password,
+        admin_password=args.admin_password,
+        extra_agents=args.extra_agents,
+    )
+    rt.close()
+    print(
+        json.dumps(
+            {
+                "demo_agent": {"username": world.agent_username, "password": world.agent_password},
+                "admin": {"username": world.admin_username, "password": world.admin_password},
+                "patients": world.patients,
+                "campaign_ids": list(world.campaign_ids),
+                "database": _safe_url(settings.resolved_database_url()),
+            }
+        ),
+        flush=True,
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _serve(settings: ServerSettings) -> None:
+    import uvicorn
+
+    from server.db import upgrade
+
+    upgrade(settings.resolved_database_url())
+    settings.resolved_secret_key()  # created once, before workers race for it
+    kwargs: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "access_log": False,
+        "log_level": "info",
+        "proxy_headers": False,
+    }
+    if settings.tls_certfile:
+        kwargs["ssl_certfile"] = settings.tls_certfile
+        kwargs["ssl_keyfile"] = settings.tls_keyfile or None
+    # Workers re-read the settings from the environment; pass what the command line chose.
+    import os
+
+    for name, value in settings.model_dump().items():
+        text = ",".join(value) if isinstance(value, tuple) else str(value)
+        os.environ[f"PULSE_SERVER_{name.upper()}"] = text
+    os.environ.pop("PULSE_SERVER_CONFIG", None)
+    print(
+        f"pulse-server listening on {'https' if settings.tls_certfile else 'http'}://"
+        f"{settings.host}:{settings.port}",
+        flush=True,
+    )
+    uvicorn.run("server.app:app_factory", factory=True, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "openapi":
+            from server.openapi import write_openapi
+
+            write_openapi(args.output)
+            print(f"wrote {args.output}")
+            return 0
+        if args.command == "demo" and getattr(args, "data_dir", None) and not args.database_url:
+            args.database_url = sqlite_url(Path(args.data_dir))
+        settings = _settings(args)
+        if args.command == "db":
+            from server.db import upgrade
+
+            upgrade(settings.resolved_database_url())
+            print(f"database at {_safe_url(settings.resolved_database_url())} is up to date")
+        elif args.command == "seed-demo":
+            _seed(settings, args)
+        elif args.command == "demo":
+            _seed(settings, args)
+            _serve(settings)
+        elif args.command == "serve":
+            _serve(settings)
+        elif args.command == "create-user":
+            return _create_user(settings, args)
+        elif args.command == "import-patients":
+            return _import(settings, args)
+        elif args.command == "create":
+            return _create_content(settings, args)
+    except SettingsError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _create_user(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from server import content, schemas
+
+    password = args.password if args.password is not None else sys.stdin.readline().rstrip("\n")
+    try:
+        data = schemas.UserIn(
+            username=args.username,
+            display_name=args.display_name,
+            role=args.role,
+            password=password,
+        )
+    except ValidationError as exc:
+        print(f"pulse-server: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            user = content.create_user(session, data, actor_id=None)
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"id": user.id, "username": user.username, "role": user.role}))
+    return 0
+
+
+def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from server import content, schemas
+
+    try:
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+        if args.kind == "script":
+            script = schemas.ScriptIn.model_validate(document)
+        elif args.kind == "code-tree":
+            tree = schemas.CodeTreeIn.model_validate(document)
+        else:
+            campaign = schemas.CampaignIn.model_validate(document)
+    except (OSError, ValueError) as exc:
+        detail = exc.errors()[0] if isinstance(exc, ValidationError) else exc
+        print(f"pulse-server: cannot read {args.file}: {detail}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            if args.kind == "script":
+                row: Any = content.save_script(
+                    session, script, actor_id=None, script_id=args.object_id
+                )
+            elif args.kind == "code-tree":
+                row = content.save_code_tree(session, tree, actor_id=None, tree_id=args.object_id)
+            else:
+                row = content.save_campaign(
+                    session, campaign, actor_id=None, campaign_id=args.object_id
+                )
+            out = {"id": row.id, "version": row.version}
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(out))
+    return 0
+
+
+def _import(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import content, importers
+
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+        parsed = (
+            importers.parse_csv(text)
+            if args.format == "csv"
+            else importers.parse_fhir(json.loads(text))
+        )
+    except (OSError, ValueError) as exc:
+        print(f"pulse-server: cannot import {args.file}: {exc}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            created, updated = importers.store(
+                session,
+                parsed,
+                campaign_id=args.campaign_id,
+                list_name=args.list_name,
+                actor_id=None,
+            )
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"created": created, "updated": updated, "errors": parsed.errors}))
+    return 1 if parsed.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Batched intake of dispositions, call records, callback requests and audit events.
+
+Each item is independent and idempotent by its client-generated id: stored now (201), already
+stored with identical content (200, a retried batch), stored before with different content (409),
+or invalid (422 with the reason). The content hash covers kind, created_at and the normalised
+payload, so a retry that re-serialises the same values differently still matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.identity import Principal
+from server.models import IntakeItem, utcnow
+from server.schemas import PAYLOADS, IntakeResult
+
+MAX_ITEMS = 500
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _parse_time(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise _Invalid(f"{name} must be an ISO 8601 UTC time string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _Invalid(f"{name} is not an ISO 8601 time") from exc
+    if parsed.tzinfo is None:
+        raise _Invalid(f"{name} must carry a time zone (use Z)")
+    return parsed.astimezone(UTC)
+
+
+def _validate(raw: Any) -> tuple[str, str, datetime, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise _Invalid("item must be an object")
+    extra = set(raw) - {"id", "kind", "created_at", "payload"}
+    if extra:
+        raise _Invalid(f"unknown item keys: {sorted(extra)}")
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not 1 <= len(item_id) <= 64 or set(item_id) - _ID_CHARS:
+        raise _Invalid("id must be 1-64 characters of letters, digits, '-' or '_'")
+    kind = raw.get("kind")
+    if kind not in PAYLOADS:
+        raise _Invalid(f"kind must be one of {sorted(PAYLOADS)}")
+    created = _parse_time(raw.get("created_at"), "created_at")
+    payload = raw.get("payload")
+    if not isinstance(payload, dict):
+        raise _Invalid("payload must be an object")
+    try:
+        model = PAYLOADS[kind].model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise _Invalid(f"payload.{where}: {first['msg']}") from None
+    return item_id, kind, created, model.model_dump(mode="json")
+
+
+def _digest(kind: str, created: datetime, payload: dict[str, Any]) -> str:
+    body = json.dumps([kind, created.isoformat(), payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def accept(session: Session, who: Principal, items: list[Any]) -> list[IntakeResult]:
+    """Validate and store a batch; the caller commits. Duplicate ids inside one batch count once."""
+    results: list[IntakeResult | None] = [None] * len(items)
+    parsed: dict[str, tuple[int, str, datetime, dict[str, Any], str]] = {}
+    for index, raw in enumerate(items):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        shown_id = raw_id if isinstance(raw_id, str) else None
+        try:
+            item_id, kind, created, payload = _validate(raw)
+        except _Invalid as exc:
+            results[index] = IntakeResult(id=shown_id, status=422, reason=str(exc))
+            continue
+        digest = _digest(kind, created, payload)
+        if item_id in parsed:
+            same = parsed[item_id][4] == digest
+            results[index] = IntakeResult(
+                id=item_id,
+                status=200 if same else 409,
+                reason=None if same else "same id sent twice with different content",
+            )
+            continue
+        parsed[item_id] = (index, kind, created, payload, digest)
+    stored: dict[str, tuple[str, str]] = {}
+    if parsed:
+        rows = session.connection().execute(
+            select(IntakeItem.id, IntakeItem.content_hash, IntakeItem.user_id).where(
+                IntakeItem.id.in_(list(parsed))
+            )
+        )
+        stored = {row[0]: (row[1], row[2]) for row in rows}
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    for item_id, (index, kind, created, payload, digest) in parsed.items():
+        previous = stored.get(item_id)
+        if previous is not None:
+            same = previous[0] == digest and previous[1] == who.user_id
+            results[index] = IntakeResult(
+                id=item_id,
+                status=200 if same else 409,
+                reason=None if same else "id already used with different content",
+            )
+            continue
+        new_rows.append(
+            {
+                "id": item_id,
+                "kind": kind,
+                "user_id": who.user_id,
+                "device_id": who.device_id,
+                "patient_id": payload.get("patient_id"),
+                "campaign_id": payload.get("campaign_id"),
+                "created_at": created,
+                "received_at": now,
+                "content_hash": digest,
+                "payload": payload,
+            }
+        )
+        results[index] = IntakeResult(id=item_id, status=201, reason=None)
+    if new_rows:
+        # One multi-row INSERT through Core: no unit-of-work bookkeeping on the hot path.
+        session.connection().execute(insert(IntakeItem), new_rows)
+    return [r for r in results if r is not None]
+
+
+def accept_committed(session: Session, who: Principal, items: list[Any]) -> list[IntakeResult]:
+    """:func:`accept` and commit; if a concurrent retry stored some ids first, decide again.
+
+    The session may already be in a transaction (the caller authenticated on it)."""
+    for _attempt in range(3):
+        try:
+            results = accept(session, who, items)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        return results
+    results = accept(session, who, items)
+    session.commit()
+    return results

@@ -1,0 +1,321 @@
+"""The server's tables (SQLAlchemy 2 declarative models).
+
+Every row an agent can sync carries ``seq``: the value of the global change counter of the
+transaction that last touched it. Writers take the counter row's lock until commit, so rows become
+visible in ``seq`` order and a cursor that remembers "everything up to seq S" never skips a row.
+``agent_grants`` is the per-agent view of what each agent may see among campaigns, scripts and
+code trees; patients reach an agent through the campaign grants and the campaign's list entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    # SQLAlchemy reads this mapping as a plain class attribute.
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}  # noqa: RUF012
+
+
+class ChangeCounter(Base):
+    __tablename__ = "change_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    horizon: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Cursors older than this seq get 410 Gone (tombstones below it may have been purged)."""
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("user_id", "client_device_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_device_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    wipe: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuthSession(Base):
+    __tablename__ = "auth_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    access_expires_at: Mapped[datetime] = mapped_column()
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Assignment(Base):
+    """A team (all its members) or a single agent works a campaign."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("campaign_id", "team_id", "user_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class Script(Base):
+    __tablename__ = "scripts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    variants: Mapped[dict[str, Any]] = mapped_column()
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScriptVersion(Base):
+    __tablename__ = "script_versions"
+    script_id: Mapped[str] = mapped_column(
+        ForeignKey("scripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    variants: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class CodeTree(Base):
+    __tablename__ = "code_trees"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    codes: Mapped[dict[str, Any]] = mapped_column()
+    """``{"codes": [...]}`` (a JSON object so both backends store it the same way)."""
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CodeTreeVersion(Base):
+    __tablename__ = "code_tree_versions"
+    code_tree_id: Mapped[str] = mapped_column(
+        ForeignKey("code_trees.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    codes: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    window_start: Mapped[str] = mapped_column(String(5), default="08:00")
+    window_end: Mapped[str] = mapped_column(String(5), default="21:00")
+    caller_id: Mapped[str] = mapped_column(String(20))
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    script_id: Mapped[str | None] = mapped_column(ForeignKey("scripts.id"))
+    code_tree_id: Mapped[str | None] = mapped_column(ForeignKey("code_trees.id"))
+    default_region: Mapped[str] = mapped_column(String(2), default="US")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    mrn: Mapped[str] = mapped_column(String(64), unique=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    phones: Mapped[dict[str, Any]] = mapped_column()
+    """``{"items": [{"number", "kind"}]}``."""
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    consent_calls: Mapped[bool] = mapped_column(Boolean, default=True)
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    care_program: Mapped[str | None] = mapped_column(String(200))
+    address_city: Mapped[str | None] = mapped_column(String(200))
+    address_state: Mapped[str | None] = mapped_column(String(2))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PatientList(Base):
+    __tablename__ = "patient_lists"
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ListEntry(Base):
+    """A patient on a campaign's list; removal keeps the row (``active`` false) as a tombstone."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (
+        Index("ix_list_entries_campaign_patient", "campaign_id", "patient_id"),
+        Index("ix_list_entries_patient", "patient_id"),
+    )
+    list_id: Mapped[str] = mapped_column(
+        ForeignKey("patient_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentGrant(Base):
+    """What one agent may see among campaigns, scripts and code trees, with its change seq."""
+
+    __tablename__ = "agent_grants"
+    __table_args__ = (Index("ix_agent_grants_feed_seq", "user_id", "feed", "seq"),)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    feed: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class IntakeItem(Base):
+    """One item a workstation sent: a disposition, call record, callback request or audit event."""
+
+    __tablename__ = "intake_items"
+    __table_args__ = (
+        Index("ix_intake_user_kind", "user_id", "kind", "received_at"),
+        Index("ix_intake_patient", "patient_id"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    patient_id: Mapped[str | None] = mapped_column(String(36))
+    campaign_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AdminAudit(Base):
+    """Every change made through the admin API or CLI: who, what, which record (ids only)."""
+
+    __tablename__ = "admin_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+__all__ = [
+    "AdminAudit",
+    "AgentGrant",
+    "Assignment",
+    "AuthSession",
+    "Base",
+    "Campaign",
+    "ChangeCounter",
+    "CodeTree",
+    "CodeTreeVersion",
+    "Device",
+    "IntakeItem",
+    "ListEntry",
+    "Patient",
+    "PatientList",
+    "Script",
+    "ScriptVersion",
+    "Team",
+    "TeamMember",
+    "User",
+    "new_id",
+    "utcnow",
+]

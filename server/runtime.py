@@ -1,0 +1,50 @@
+"""What one server process holds: settings, engine, session factory, cursor codec, limiters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.cursors import CursorCodec
+from server.db import make_engine, session_factory
+from server.security import RateLimiter, configure_hasher
+from server.settings import ServerSettings
+
+
+@dataclass
+class Runtime:
+    settings: ServerSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_engine: Engine
+    read_sessions: sessionmaker[Session]
+    cursors: CursorCodec
+    login_by_client: RateLimiter
+    login_by_user: RateLimiter
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+    @classmethod
+    def build(cls, settings: ServerSettings) -> Runtime:
+        configure_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+        engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+        read_engine = make_engine(
+            settings.resolved_database_url(), pool_size=settings.db_pool_size, autocommit=True
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            read_engine=read_engine,
+            read_sessions=session_factory(read_engine),
+            cursors=CursorCodec(
+                settings.resolved_secret_key(), settings.cursor_max_age_days * 86400.0
+            ),
+            login_by_client=RateLimiter(settings.login_rate_per_minute),
+            login_by_user=RateLimiter(settings.login_rate_per_minute),
+        )

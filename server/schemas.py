@@ -1,0 +1,400 @@
+"""Wire shapes of /api/v1 (pydantic): what the contract in docs/api-contract.md names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Role = Literal["agent", "supervisor", "admin"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Detail(BaseModel):
+    detail: str
+
+
+class LockedDetail(BaseModel):
+    detail: str
+    wipe: bool = False
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class TimeOut(BaseModel):
+    server_time: str
+
+
+class LoginIn(_In):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    device_id: Annotated[
+        str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    ]
+    device_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class RefreshIn(_In):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class AgentOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a type name)
+    expires_in: int
+    agent: AgentOut
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+class Phone(_In):
+    number: E164
+    kind: Literal["mobile", "home", "work"] = "mobile"
+
+
+class PatientIn(_In):
+    mrn: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+    given_name: Name
+    family_name: Name
+    birth_date: date
+    phones: list[Phone] = Field(default_factory=list, max_length=10)
+    language: Lang = "en"
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "America/New_York"
+    consent_calls: bool = True
+    do_not_call: bool = False
+    care_program: Annotated[str, StringConstraints(max_length=200)] | None = None
+    address_city: Annotated[str, StringConstraints(max_length=200)] | None = None
+    address_state: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import available_timezones
+
+        if value not in _zones(available_timezones):
+            raise ValueError(f"unknown time zone {value!r}")
+        return value
+
+
+_ZONES: set[str] = set()
+
+
+def _zones(loader: Any) -> set[str]:
+    if not _ZONES:
+        _ZONES.update(loader())
+    return _ZONES
+
+
+class PatientOut(BaseModel):
+    id: str
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: str
+    phones: list[Phone]
+    language: str
+    time_zone: str
+    consent_calls: bool
+    do_not_call: bool
+    care_program: str | None
+    campaign_ids: list[str]
+    address_city: str | None
+    address_state: str | None
+    version: int
+
+
+class CallingWindow(_In):
+    start: HHMM = "08:00"
+    end: HHMM = "21:00"
+
+
+class CampaignIn(_In):
+    name: Name
+    kind: Literal["inbound", "preview", "progressive"]
+    calling_window: CallingWindow = Field(default_factory=CallingWindow)
+    caller_id: E164
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 3
+    script_id: str | None = None
+    code_tree_id: str | None = None
+    default_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+
+
+class CampaignOut(BaseModel):
+    id: str
+    name: str
+    kind: Literal["inbound", "preview", "progressive"]
+    calling_window: CallingWindow
+    caller_id: str
+    max_attempts: int
+    script_id: str | None
+    code_tree_id: str | None
+    default_region: str
+    version: int
+
+
+StepId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+
+
+class Branch(_In):
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    next: StepId
+
+
+class Step(_In):
+    id: StepId
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    branches: list[Branch] = Field(default_factory=list, max_length=20)
+    next: StepId | None = None
+
+
+class Variant(_In):
+    steps: list[Step] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _links_resolve(self) -> Variant:
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError("step ids must be unique")
+        known = set(ids)
+        for step in self.steps:
+            targets = [b.next for b in step.branches] + ([step.next] if step.next else [])
+            for target in targets:
+                if target not in known:
+                    raise ValueError(f"step {step.id!r} leads to unknown step {target!r}")
+        return self
+
+
+class ScriptIn(_In):
+    name: Name
+    variants: dict[Lang, Variant] = Field(min_length=1, max_length=20)
+
+
+class ScriptOut(BaseModel):
+    id: str
+    name: str
+    version: int
+    variants: dict[str, Variant]
+
+
+class RequiredField(_In):
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_][a-z0-9_]*$")
+    ]
+    type: Literal["datetime", "text", "bool"]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Code(_In):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z0-9_]+$")]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    children: list[Code] = Field(default_factory=list, max_length=50)
+    required_fields: list[RequiredField] = Field(default_factory=list, max_length=20)
+
+
+def _walk(codes: list[Code]) -> list[Code]:
+    out: list[Code] = []
+    for code in codes:
+        out.append(code)
+        out.extend(_walk(code.children))
+    return out
+
+
+class CodeTreeIn(_In):
+    name: Name
+    codes: list[Code] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> CodeTreeIn:
+        names = [c.code for c in _walk(self.codes)]
+        if len(set(names)) != len(names):
+            raise ValueError("codes must be unique within a tree")
+        return self
+
+
+class CodeTreeOut(BaseModel):
+    id: str
+    name: str
+    version: int
+    codes: list[Code]
+
+
+class _Page(BaseModel):
+    deleted: list[str]
+    cursor: str
+    has_more: bool
+    snapshot: bool
+
+
+class PatientPage(_Page):
+    items: list[PatientOut]
+
+
+class CampaignPage(_Page):
+    items: list[CampaignOut]
+
+
+class ScriptPage(_Page):
+    items: list[ScriptOut]
+
+
+class CodeTreePage(_Page):
+    items: list[CodeTreeOut]
+
+
+# --- intake --------------------------------------------------------------------------------
+
+UtcTime = datetime
+
+
+class IntakeBatch(BaseModel):
+    """Items are checked one by one (each gets its own result), so they arrive as plain objects."""
+
+    items: list[Any] = Field(max_length=10_000)
+
+
+class IntakeResult(BaseModel):
+    id: str | None
+    status: Literal[200, 201, 409, 422]
+    reason: str | None = None
+
+
+class IntakeOut(BaseModel):
+    results: list[IntakeResult]
+
+
+class DispositionPayload(_In):
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    patient_id: str | None = None
+    campaign_id: str | None = None
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    fields: dict[str, Any] = Field(default_factory=dict)
+    notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    agent_started_at: datetime
+    agent_ended_at: datetime
+
+
+class CallRecordPayload(_In):
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    direction: Literal["inbound", "outbound"]
+    remote: E164
+    started_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime
+    end_reason: Annotated[str, StringConstraints(max_length=200)]
+    sip_code: Annotated[int, Field(ge=100, le=699)]
+
+
+class CallbackPayload(_In):
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    patient_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    callback_at: datetime
+    notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class AuditPayload(_In):
+    action: Literal["view", "reveal", "search", "verify_identity"]
+    patient_id: str | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+    result: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+PAYLOADS: dict[str, type[_In]] = {
+    "disposition": DispositionPayload,
+    "call_record": CallRecordPayload,
+    "callback": CallbackPayload,
+    "audit": AuditPayload,
+}
+
+
+class IntakeItemOut(BaseModel):
+    id: str
+    kind: str
+    agent_id: str
+    device_id: str
+    patient_id: str | None
+    campaign_id: str | None
+    created_at: str
+    received_at: str
+    payload: dict[str, Any]
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+class UserIn(_In):
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
+    ]
+    display_name: Name
+    role: Role = "agent"
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class AssignmentIn(_In):
+    campaign_id: str
+    user_id: str | None = None
+    team_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignmentIn:
+        if (self.user_id is None) == (self.team_id is None):
+            raise ValueError("give exactly one of user_id and team_id")
+        return self
+
+
+class TeamIn(_In):
+    name: Name
+    member_ids: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class ListEntriesIn(_In):
+    list_name: Name = "default"
+    patient_ids: list[str] = Field(min_length=1, max_length=10_000)
+
+
+class IdOut(BaseModel):
+    id: str
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    errors: list[str]
+
+
+class DeviceOut(BaseModel):
+    id: str
+    user_id: str
+    client_device_id: str
+    name: str
+    registered_at: str
+    last_seen_at: str | None
+    revoked_at: str | None

@@ -1,0 +1,522 @@
+"""``pulse-server seed-demo``: a synthetic demo world, deterministic and idempotent.
+
+Invented names, 555-01xx numbers, made-up MRNs: never real data. Every id is a UUID5 of a fixed
+namespace, so running it twice changes nothing, and running it with more patients adds the missing
+ones. The demo agent is ``demo`` with a known password (printed; settable).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server import content
+from server.db import next_seq
+from server.models import (
+    Assignment,
+    Campaign,
+    CodeTree,
+    CodeTreeVersion,
+    ListEntry,
+    Patient,
+    PatientList,
+    Script,
+    ScriptVersion,
+    Team,
+    TeamMember,
+    User,
+)
+from server.security import hash_password
+
+NAMESPACE = uuid.UUID("5b0c63a4-1f7e-4c55-9d3e-6b1d2f0a9c11")
+DEMO_AGENT = "demo"
+DEMO_PASSWORD = "pulse-demo-2024"  # noqa: S105 (synthetic demo world, printed)
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "pulse-admin-2024"  # noqa: S105 (synthetic demo world)
+SUPERVISOR_USER = "lead"
+
+GIVEN = [
+    "Avery",
+    "Jordan",
+    "Rowan",
+    "Elio",
+    "Marisol",
+    "Tavi",
+    "Quinn",
+    "Lio",
+    "Nerea",
+    "Oren",
+    "Ximena",
+    "Calder",
+    "Ines",
+    "Bodhi",
+    "Yara",
+    "Soren",
+    "Maelle",
+    "Dario",
+    "Kaia",
+    "Tobin",
+]
+FAMILY = [
+    "Brightwater",
+    "Quillfeather",
+    "Ravensdale",
+    "Ocampo-Lune",
+    "Thistlewood",
+    "Vantreese",
+    "Marrowby",
+    "Solenne",
+    "Kettering-Vale",
+    "Duvessa",
+    "Pellham",
+    "Arroyo-Brisa",
+    "Windmere",
+    "Castellane",
+    "Orvane",
+    "Halloway",
+    "Seraphin",
+    "Tamsworth",
+]
+PLACES = [
+    ("Springfield", "IL", "America/Chicago"),
+    ("Riverton", "WY", "America/Denver"),
+    ("Fairview", "CA", "America/Los_Angeles"),
+    ("Greenville", "SC", "America/New_York"),
+    ("Franklin", "TX", "America/Chicago"),
+    ("Clinton", "NY", "America/New_York"),
+    ("Madison", "AZ", "America/Phoenix"),
+]
+PROGRAMS = ["Diabetes care", "Heart failure follow-up", "Flu vaccination", None]
+
+
+def did(kind: str, key: str | int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
+
+
+def _step(
+    sid: str, text: str, nxt: str | None = None, branches: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "text": text,
+        "next": nxt,
+        "branches": [{"answer": a, "next": n} for a, n in branches or []],
+    }
+
+
+REMINDER_SCRIPT = {
+    "en": {
+        "steps": [
+            _step(
+                "greet",
+                "Hello, may I speak with {{patient.given_name}}? This is {{agent.display_name}} "
+                "calling from the clinic.",
+                "verify",
+            ),
+            _step(
+                "verify",
+                "Before we continue, could you confirm your date of birth?",
+                None,
+                [("confirmed", "remind"), ("not the patient", "message")],
+            ),
+            _step(
+                "remind",
+                "You have an appointment on {{appointment.time}}. Will you be able to attend?",
+                None,
+                [("yes", "close"), ("no", "reschedule")],
+            ),
+            _step("reschedule", "Let's find a better time. Which day works for you?", "close"),
+            _step("message", "Please ask {{patient.given_name}} to call us back. Thank you.", None),
+            _step("close", "Thank you, {{patient.given_name}}. Have a good day.", None),
+        ]
+    },
+    "es": {
+        "steps": [
+            _step(
+                "greet",
+                "Hola, ¿puedo hablar con {{patient.given_name}}? Le habla "
+                "{{agent.display_name}} de la clínica.",
+                "verify",
+            ),
+            _step(
+                "verify",
+                "Antes de continuar, ¿podría confirmar su fecha de nacimiento?",
+                None,
+                [("confirmado", "remind"), ("no es el paciente", "message")],
+            ),
+            _step(
+                "remind",
+                "Tiene una cita el {{appointment.time}}. ¿Podrá asistir?",
+                None,
+                [("sí", "close"), ("no", "reschedule")],
+            ),
+            _step("reschedule", "Busquemos otro horario. ¿Qué día le conviene?", "close"),
+            _step(
+                "message",
+                "Por favor pida a {{patient.given_name}} que nos devuelva la llamada.",
+                None,
+            ),
+            _step("close", "Gracias, {{patient.given_name}}. Que tenga un buen día.", None),
+        ]
+    },
+}
+
+FOLLOWUP_SCRIPT = {
+    "en": {
+        "steps": [
+            _step(
+                "greet",
+                "Hello {{patient.given_name}}, this is {{agent.display_name}} following up "
+                "after your recent hospital stay.",
+                "verify",
+            ),
+            _step("verify", "To protect your privacy, please confirm your date of birth.", "meds"),
+            _step(
+                "meds",
+                "Have you been able to pick up and take your new medications?",
+                None,
+                [("yes", "symptoms"), ("no", "pharmacy")],
+            ),
+            _step(
+                "pharmacy",
+                "I can connect you with our pharmacy team. Shall I transfer you?",
+                "symptoms",
+            ),
+            _step(
+                "symptoms",
+                "Any new or worsening symptoms since you went home?",
+                None,
+                [("yes", "nurse"), ("no", "close")],
+            ),
+            _step("nurse", "I will transfer you to a nurse now.", None),
+            _step("close", "Thank you, {{patient.given_name}}. Call us any time.", None),
+        ]
+    },
+    "es": {
+        "steps": [
+            _step(
+                "greet",
+                "Hola {{patient.given_name}}, le llama {{agent.display_name}} para dar "
+                "seguimiento a su reciente estancia en el hospital.",
+                "verify",
+            ),
+            _step(
+                "verify", "Para proteger su privacidad, confirme su fecha de nacimiento.", "meds"
+            ),
+            _step(
+                "meds",
+                "¿Ha podido recoger y tomar sus nuevos medicamentos?",
+                None,
+                [("sí", "symptoms"), ("no", "pharmacy")],
+            ),
+            _step("pharmacy", "Puedo comunicarle con farmacia. ¿Le transfiero?", "symptoms"),
+            _step(
+                "symptoms",
+                "¿Tiene síntomas nuevos o peores desde que volvió a casa?",
+                None,
+                [("sí", "nurse"), ("no", "close")],
+            ),
+            _step("nurse", "Le transfiero ahora con una enfermera.", None),
+            _step("close", "Gracias, {{patient.given_name}}. Llámenos cuando lo necesite.", None),
+        ]
+    },
+}
+
+CALLBACK_FIELD = {"name": "callback_at", "type": "datetime", "label": "Callback time"}
+NOTES_FIELD = {"name": "notes", "type": "text", "label": "Notes"}
+
+
+def _code(
+    code: str,
+    label: str,
+    children: list[dict[str, Any]] | None = None,
+    fields: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "label": label,
+        "children": children or [],
+        "required_fields": fields or [],
+    }
+
+
+OUTCOMES = {
+    "codes": [
+        _code(
+            "REACHED",
+            "Reached the patient",
+            [
+                _code("CONFIRMED", "Appointment confirmed"),
+                _code("RESCHEDULED", "Appointment rescheduled", fields=[NOTES_FIELD]),
+                _code("CALLBACK", "Asked for a callback", fields=[CALLBACK_FIELD]),
+                _code("TRANSFERRED", "Transferred to a nurse"),
+            ],
+        ),
+        _code(
+            "NOT_REACHED",
+            "Did not reach the patient",
+            [
+                _code("VOICEMAIL", "Left a voicemail"),
+                _code("NO_ANSWER", "No answer"),
+                _code("WRONG_NUMBER", "Wrong number", fields=[NOTES_FIELD]),
+            ],
+        ),
+        _code("DNC_REQUEST", "Asked not to be called again", fields=[NOTES_FIELD]),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    agent_username: str
+    agent_password: str
+    admin_username: str
+    admin_password: str
+    patients: int
+    campaign_ids: tuple[str, ...]
+    created: bool
+
+
+def _user(
+    session: Session,
+    *,
+    username: str,
+    display: str,
+    role: str,
+    password: str | None,
+    default_password: str,
+) -> bool:
+    uid = did("user", username)
+    user = session.get(User, uid)
+    if user is None:
+        session.add(
+            User(
+                id=uid,
+                username=username,
+                display_name=display,
+                role=role,
+                password_hash=hash_password(password or default_password),
+            )
+        )
+        return True
+    if password is not None:
+        user.password_hash = hash_password(password)
+        user.failed_logins, user.locked_until = 0, None
+    return False
+
+
+def _patient(rng: random.Random, index: int, seq: int) -> Patient:
+    city, state, zone = PLACES[rng.randrange(len(PLACES))]
+    area = 201 + (index // 100) % 700
+    phones = [{"number": f"+1{area}55501{index % 100:02d}", "kind": "mobile"}]
+    if rng.random() < 0.3:
+        phones.append({"number": f"+1{area + 1}55501{(index * 7) % 100:02d}", "kind": "home"})
+    language = "es" if rng.random() < 0.3 else "en"
+    return Patient(
+        id=did("patient", index),
+        mrn=f"DEMO{index:07d}",
+        given_name=GIVEN[rng.randrange(len(GIVEN))],
+        family_name=FAMILY[rng.randrange(len(FAMILY))],
+        birth_date=date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 62)),
+        phones={"items": phones},
+        language=language,
+        time_zone=zone,
+        consent_calls=rng.random() > 0.03,
+        do_not_call=rng.random() < 0.02,
+        care_program=PROGRAMS[rng.randrange(len(PROGRAMS))],
+        address_city=city,
+        address_state=state,
+        seq=seq,
+        version=1,
+    )
+
+
+CAMPAIGNS = [
+    ("reminders", "Appointment reminders", "preview", "+12025550100", "reminder"),
+    ("followup", "Post-discharge follow-up", "progressive", "+12025550101", "followup"),
+]
+
+
+def seed_demo(
+    sessions: sessionmaker[Session],
+    *,
+    patients: int = 200,
+    agent_password: str | None = None,
+    admin_password: str | None = None,
+    extra_agents: int = 0,
+) -> DemoWorld:
+    """Build (or complete) the demo world; returns what the operator needs to sign in."""
+    with sessions() as session, session.begin():
+        created = _people(session, agent_password, admin_password)
+        seq = next_seq(session)
+        campaign_ids = _content(session, seq)
+        team_id = _team(session, campaign_ids)
+        total = _patients(session, patients, seq)
+        _extra_agents(session, team_id, extra_agents)
+        session.flush()
+        content.refresh_grants(session)
+    _analyze(sessions)
+    return DemoWorld(
+        agent_username=DEMO_AGENT,
+        agent_password=agent_password or DEMO_PASSWORD,
+        admin_username=ADMIN_USER,
+        admin_password=admin_password or ADMIN_PASSWORD,
+        patients=total,
+        campaign_ids=tuple(campaign_ids),
+        created=created,
+    )
+
+
+def _people(session: Session, agent_password: str | None, admin_password: str | None) -> bool:
+    created = _user(
+        session,
+        username=DEMO_AGENT,
+        display="Demo Agent",
+        role="agent",
+        password=agent_password,
+        default_password=DEMO_PASSWORD,
+    )
+    _user(
+        session,
+        username=ADMIN_USER,
+        display="Demo Admin",
+        role="admin",
+        password=admin_password,
+        default_password=ADMIN_PASSWORD,
+    )
+    _user(
+        session,
+        username=SUPERVISOR_USER,
+        display="Demo Team Lead",
+        role="supervisor",
+        password=None,
+        default_password=ADMIN_PASSWORD,
+    )
+    session.flush()
+    return created
+
+
+def _content(session: Session, seq: int) -> list[str]:
+    scripts = [
+        ("reminder", "Appointment reminder", REMINDER_SCRIPT),
+        ("followup", "Post-discharge follow-up", FOLLOWUP_SCRIPT),
+    ]
+    for key, name, variants in scripts:
+        sid = did("script", key)
+        if session.get(Script, sid) is None:
+            session.add(Script(id=sid, name=name, version=1, variants=variants, seq=seq))
+            session.flush()
+            session.add(ScriptVersion(script_id=sid, version=1, variants=variants))
+    tree_id = did("code_tree", "outcomes")
+    if session.get(CodeTree, tree_id) is None:
+        session.add(
+            CodeTree(id=tree_id, name="Outbound outcomes", version=1, codes=OUTCOMES, seq=seq)
+        )
+        session.flush()
+        session.add(CodeTreeVersion(code_tree_id=tree_id, version=1, codes=OUTCOMES))
+    campaign_ids = []
+    for key, name, kind, caller, script_key in CAMPAIGNS:
+        cid = did("campaign", key)
+        campaign_ids.append(cid)
+        if session.get(Campaign, cid) is None:
+            session.add(
+                Campaign(
+                    id=cid,
+                    name=name,
+                    kind=kind,
+                    caller_id=caller,
+                    max_attempts=3,
+                    script_id=did("script", script_key),
+                    code_tree_id=tree_id,
+                    seq=seq,
+                )
+            )
+            session.flush()
+            session.add(PatientList(id=did("list", key), campaign_id=cid, name="default"))
+    session.flush()
+    return campaign_ids
+
+
+def _team(session: Session, campaign_ids: list[str]) -> str:
+    team_id = did("team", "demo")
+    if session.get(Team, team_id) is None:
+        session.add(Team(id=team_id, name="Demo team"))
+        session.flush()
+        session.add(TeamMember(team_id=team_id, user_id=did("user", DEMO_AGENT)))
+        for cid in campaign_ids:
+            session.add(Assignment(id=did("assignment", cid), campaign_id=cid, team_id=team_id))
+        session.flush()
+    return team_id
+
+
+def _demo_count(session: Session) -> int:
+    query = select(func.count()).select_from(Patient).where(Patient.mrn.like("DEMO%"))
+    return int(session.scalar(query) or 0)
+
+
+def _patients(session: Session, count: int, seq: int) -> int:
+    have = _demo_count(session)
+    rng = random.Random(20240607)  # noqa: S311 (reproducible fake data)
+    entries: list[ListEntry] = []
+    for index in range(count):
+        # Draw for every index so patient i is the same whatever the count asked for.
+        state = random.Random(rng.random())  # noqa: S311
+        if index < have:
+            continue
+        patient = _patient(state, index, seq)
+        session.add(patient)
+        lists = [0] if index % 3 == 0 else [1] if index % 3 == 1 else [0, 1]
+        for which in lists:
+            key = CAMPAIGNS[which][0]
+            entries.append(
+                ListEntry(
+                    list_id=did("list", key),
+                    patient_id=patient.id,
+                    campaign_id=did("campaign", key),
+                    active=True,
+                    seq=seq,
+                )
+            )
+        if index % 1000 == 999:
+            session.flush()
+    # Entries after their patients: the tables have no ORM relationship to order the inserts.
+    session.flush()
+    session.add_all(entries)
+    session.flush()
+    return _demo_count(session)
+
+
+def _extra_agents(session: Session, team_id: str, count: int) -> None:
+    if count <= 0:
+        return
+    shared_hash = hash_password(DEMO_PASSWORD)
+    existing = set(session.scalars(select(User.id)))
+    for n in range(count):
+        uid = did("user", f"agent{n:04d}")
+        if uid in existing:
+            continue
+        session.add(
+            User(
+                id=uid,
+                username=f"agent{n:04d}",
+                display_name=f"Agent {n:04d}",
+                role="agent",
+                password_hash=shared_hash,
+            )
+        )
+        session.flush()
+        session.add(TeamMember(team_id=team_id, user_id=uid))
+
+
+def _analyze(sessions: sessionmaker[Session]) -> None:
+    """Fresh planner statistics after a bulk load, so feed queries use their seq indexes."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().exec_driver_sql("ANALYZE")
+            session.commit()

@@ -1,0 +1,117 @@
+"""Settings of the central server: defaults < a TOML file < ``PULSE_SERVER_*`` variables.
+
+The file is named by ``--config`` or ``PULSE_SERVER_CONFIG``; every key of the file may also be set
+as ``PULSE_SERVER_<KEY>`` (for example ``PULSE_SERVER_DATABASE_URL=postgresql+psycopg://...``).
+Without a database URL the server keeps a SQLite file in the platform data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "PULSE_SERVER_"
+APP_NAME = "PulseServer"
+
+
+class SettingsError(ValueError):
+    """A settings file or variable is missing, unreadable or holds a value that is not allowed."""
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, "Pulse"))
+
+
+def sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'pulse-server.db'}"
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = ""
+    """SQLAlchemy URL; empty means a SQLite file in ``data_dir``."""
+    data_dir: str = ""
+    """Where the SQLite default and the signing key live; empty means the platform data dir."""
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8600
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    tls_certfile: str = ""
+    tls_keyfile: str = ""
+    secret_key: str = ""
+    """Signs sync cursors; empty means a random key kept in ``data_dir`` (``signing.key``)."""
+    access_token_ttl_s: Annotated[int, Field(ge=30, le=86400)] = 900
+    refresh_token_ttl_s: Annotated[int, Field(ge=300, le=90 * 86400)] = 12 * 3600
+    lockout_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    """Failed logins in a row that lock an account."""
+    lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    login_rate_per_minute: Annotated[int, Field(ge=1, le=10000)] = 30
+    """Login attempts allowed per client address and per username in one minute."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed by CORS; empty (the default) turns CORS off."""
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    cursor_max_age_days: Annotated[int, Field(ge=1, le=365)] = 30
+    db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
+    argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
+    """Cost of new password hashes (argon2id; OWASP baseline by default)."""
+
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.resolved_data_dir())
+
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.resolved_data_dir() / "signing.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip().encode()
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> ServerSettings:
+    """Merge the layers; raise :class:`SettingsError` naming the source of a bad value."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    path = config_file or (
+        Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
+    )
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    for name, field in ServerSettings.model_fields.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if field.annotation is not None and "tuple" in str(field.annotation):
+            values[name] = tuple(p.strip() for p in raw.split(",") if p.strip())
+        else:
+            values[name] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return ServerSettings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(
+            f"invalid server settings ({path or 'environment'}): {problems}"
+        ) from exc
