@@ -1,0 +1,38 @@
+"""The seam between the engine and an audio bridge.
+
+The engine owns calls; an audio bridge (Qt Multimedia devices in the desktop, nothing
+in pulse-phone) owns a pjsua2 media port. The engine drives the bridge through this
+protocol, always from the engine's pjsua2 thread, so an implementation may call
+pjsua2 inside these methods (and only there):
+
+- ``start()`` once, after the library started, before any call;
+- ``connect_call(media)`` on EVERY media change of an active call (answer, hold,
+  resume, re-INVITE): pjsua2 re-creates the call's conference port each time, so the
+  bridge connects its port to ``media`` (a ``pjsua2.AudioMedia``) both ways again;
+  while muted it must connect only call → speaker;
+- ``disconnect_call(media)`` when the call's media goes away or the call ends;
+- ``set_muted(muted)`` mutes at the source: stop transmitting the microphone into
+  every call (the engine calls it again after each media change, so a mute survives
+  hold and resume);
+- ``stop()`` releases every port it created; the engine calls it before
+  ``libDestroy()`` (a port alive at that point aborts the process).
+
+The ``media`` objects are valid only for the duration of the call they belong to;
+implementations must not keep them past ``disconnect_call``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class CallAudio(Protocol):
+    def start(self) -> None: ...
+
+    def connect_call(self, media: Any) -> None: ...
+
+    def disconnect_call(self, media: Any) -> None: ...
+
+    def set_muted(self, muted: bool) -> None: ...
+
+    def stop(self) -> None: ...
