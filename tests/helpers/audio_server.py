@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import signal
+import threading
 import subprocess
 import time
 from collections.abc import Iterator
@@ -114,10 +115,16 @@ class AudioServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        assert proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.write(pcm.astype("<i2").tobytes())
-            proc.stdin.close()
+        data = pcm.astype("<i2").tobytes()
+
+        def feed() -> None:
+            # pacat takes its input in real time: write from a thread, never block a test.
+            assert proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+                proc.stdin.write(data)
+                proc.stdin.close()
+
+        threading.Thread(target=feed, daemon=True).start()
         return proc
 
     def record(self, sink: str, rate: int = 48000) -> Recording:
@@ -161,6 +168,18 @@ class Recording:
             self.process.wait(timeout=5)
         self.handle.close()  # type: ignore[attr-defined]
         return self.samples()
+
+
+def stop_playing(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+    if proc.stdin is not None:
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            proc.stdin.close()
 
 
 def tone(freq: float, seconds: float, rate: int = 48000, amplitude: float = 0.4) -> np.ndarray:

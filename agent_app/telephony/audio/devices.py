@@ -42,6 +42,7 @@ from agent_app.telephony.audio.meters import LevelMeter
 from agent_app.telephony.audio.resampler import Resampler, to_float, to_int16
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind, TonePattern
+from agent_app.telephony.qt_emit import safe_emit
 
 log = logging.getLogger(__name__)
 
@@ -488,7 +489,7 @@ class AudioWorker(QObject):
         now_id = "" if device.isNull() else device_id(device)
         name = "" if device.isNull() else device.description()
         log.info("audio %s: %s now on device %r (preferred %r)", kind, role, now_id, preferred)
-        self.device_event.emit(AudioEvent(kind, role, now_id, name, preferred))
+        safe_emit(self.device_event, AudioEvent(kind, role, now_id, name, preferred))
 
     @Slot()
     def _devices_changed(self) -> None:
@@ -579,26 +580,26 @@ class AudioDevices:
         unknown = set(preferences) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown audio role(s): {', '.join(sorted(unknown))}")
-        self._requests.set_preferences.emit(preferences)
+        safe_emit(self._requests.set_preferences, preferences)
 
     def open_route(self, route: Route) -> None:
-        self._requests.open_route.emit(route)
+        safe_emit(self._requests.open_route, route)
 
     def close_route(self) -> None:
-        self._requests.close_route.emit()
+        safe_emit(self._requests.close_route)
 
     def close_route_soon(self) -> None:
         """Close the streams unless a route is opened again within ROUTE_LINGER_MS."""
-        self._requests.close_route_soon.emit()
+        safe_emit(self._requests.close_route_soon)
 
     def play_tone(self, kind: ToneKind) -> None:
-        self._requests.play_tone.emit(kind.value)
+        safe_emit(self._requests.play_tone, kind.value)
 
     def stop_tone(self) -> None:
-        self._requests.stop_tone.emit()
+        safe_emit(self._requests.stop_tone)
 
     def close(self, timeout_ms: int = 5000) -> None:
         """Stop every stream and end the audio thread (waits for it)."""
         if self._thread.isRunning():
-            self._requests.shutdown.emit()
+            safe_emit(self._requests.shutdown)
             self._thread.wait(timeout_ms)
