@@ -39,6 +39,7 @@ from PySide6.QtMultimedia import (
 
 from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.meters import LevelMeter
+from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import Resampler, to_float, to_int16
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind, TonePattern
@@ -57,6 +58,7 @@ PLAYBACK_QUEUE_MS = 15
 """Audio kept queued in the call's QAudioSink: what playback adds beyond the ring."""
 TONE_QUEUE_MS = 40
 TICK_MS = 5
+PRESENCE_POLL_MS = 1000
 ROUTE_LINGER_MS = 1500
 """Streams outlive the last call this long, so hold/resume does not reopen devices."""
 
@@ -98,19 +100,33 @@ def list_devices() -> dict[str, list[DeviceInfo]]:
     }
 
 
-def resolve(role: Role, preferred: str) -> QAudioDevice:
-    """The preferred device when present, else the OS default (may be null)."""
+def resolve(
+    role: Role, preferred: str, present: tuple[set[str], set[str]] | None = None
+) -> QAudioDevice:
+    """The preferred device when present, else the OS default (may be null).
+
+    ``present`` — (sink names, source names) from :class:`PulsePresence` — overrides
+    Qt's lists, which keep removed PulseAudio devices.
+    """
     if role == "microphone":
-        present = QMediaDevices.audioInputs()
+        listed = QMediaDevices.audioInputs()
         default = QMediaDevices.defaultAudioInput()
+        names = present[1] if present is not None else None
     else:
-        present = QMediaDevices.audioOutputs()
+        listed = QMediaDevices.audioOutputs()
         default = QMediaDevices.defaultAudioOutput()
+        names = present[0] if present is not None else None
+    alive = [d for d in listed if names is None or device_id(d) in names]
     if preferred:
-        for device in present:
+        for device in alive:
             if device_id(device) == preferred:
                 return device
-    return default
+    if names is None or (not default.isNull() and device_id(default) in names):
+        return default
+    for device in alive:
+        if device.isDefault():
+            return device
+    return alive[0] if alive else QAudioDevice()
 
 
 # -- sample formats ---------------------------------------------------------------------
@@ -336,6 +352,7 @@ class AudioWorker(QObject):
         self._media_devices: QMediaDevices | None = None
         self._recheck: QTimer | None = None
         self._closing: QTimer | None = None
+        self._present: tuple[set[str], set[str]] | None = None
         self.last_error = ""
 
     # slots (queued from other threads) --------------------------------------------------
@@ -358,6 +375,12 @@ class AudioWorker(QObject):
         self._health.setInterval(200)
         self._health.timeout.connect(self._check_health)
         self._health.start()
+        self._presence = PulsePresence()
+        self._present = self._presence.present()
+        self._presence_timer = QTimer(self)
+        self._presence_timer.setInterval(PRESENCE_POLL_MS)
+        self._presence_timer.timeout.connect(self._poll_presence)
+        self._presence_timer.start()
 
     @Slot(object)
     def set_preferences(self, preferences: dict[Role, str]) -> None:
@@ -376,8 +399,8 @@ class AudioWorker(QObject):
         route.mic_ring.clear()
         route.speaker_ring.clear()
         self.route = route
-        self._open_capture(resolve("microphone", self.preferences["microphone"]))
-        self._open_playback(resolve("speaker", self.preferences["speaker"]))
+        self._open_capture(self._resolve("microphone"))
+        self._open_playback(self._resolve("speaker"))
 
     @Slot()
     def close_route_soon(self) -> None:
@@ -403,7 +426,7 @@ class AudioWorker(QObject):
         self.stop_tone()
         tone = ToneKind(kind)
         role: Role = "ringer" if tone is ToneKind.RINGTONE else "speaker"
-        device = resolve(role, self.preferences[role])
+        device = self._resolve(role)
         if device.isNull():
             self._report("failed", role, device, self.preferences[role])
             return
@@ -436,6 +459,8 @@ class AudioWorker(QObject):
         if self._recheck is not None:
             self._recheck.stop()
             self._health.stop()
+            self._presence_timer.stop()
+            self._presence.close()
         thread = self.thread()
         thread.quit()
 
@@ -475,6 +500,16 @@ class AudioWorker(QObject):
             parent=self,
         )
 
+    def _resolve(self, role: Role) -> QAudioDevice:
+        return resolve(role, self.preferences[role], self._present)
+
+    @Slot()
+    def _poll_presence(self) -> None:
+        present = self._presence.present()
+        if present is not None and present != self._present:
+            self._present = present
+            self._devices_changed()
+
     @Slot()
     def _check_health(self) -> None:
         streams = (self.capture, self.playback, self.tone)
@@ -504,14 +539,14 @@ class AudioWorker(QObject):
                 self.play_tone(self.tone_kind.value)
 
     def _needs_move(self, role: Role, stream: _Capture | _Playback) -> bool:
-        wanted = resolve(role, self.preferences[role])
+        wanted = self._resolve(role)
         if wanted.isNull():
             return False
         return stream.failed() or device_id(wanted) != stream.device_id
 
     def _move(self, role: Role) -> None:
         preferred = self.preferences[role]
-        wanted = resolve(role, preferred)
+        wanted = self._resolve(role)
         if role == "microphone":
             if self.capture is not None:
                 self.capture.close()
