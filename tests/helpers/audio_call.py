@@ -52,8 +52,8 @@ class HarnessProcess:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            line = line.strip()
+        for raw in self.proc.stdout:
+            line = raw.strip()
             if not line.startswith("{"):
                 continue
             with self._lock:

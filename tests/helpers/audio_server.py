@@ -12,8 +12,8 @@ import contextlib
 import os
 import shutil
 import signal
-import threading
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager

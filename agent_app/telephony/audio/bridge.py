@@ -61,6 +61,11 @@ class BridgeStats:
     output_peak_db: float
     microphone: str
     speaker: str
+    capture_block_ms: float
+    playback_queued_ms: float
+    mic_resampler_ms: float
+    playback_frames: int
+    speaker_resampler_ms: float
 
     @property
     def underruns(self) -> int:
@@ -220,6 +225,11 @@ class QtCallAudio:
             output_peak_db=worker.output_meter.peak_db if worker is not None else -90.0,
             microphone=capture.device_id if capture is not None else "",
             speaker=playback.device_id if playback is not None else "",
+            capture_block_ms=capture.block_ms if capture is not None else 0.0,
+            playback_queued_ms=playback.buffered_s() * 1000 if playback is not None else 0.0,
+            playback_frames=playback.frames_written if playback is not None else 0,
+            mic_resampler_ms=1000 * capture.resampler.delay_s if capture is not None else 0.0,
+            speaker_resampler_ms=1000 * reader.resampler.delay_s if reader is not None else 0.0,
         )
 
     # -- internals ------------------------------------------------------------------------

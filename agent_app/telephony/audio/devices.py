@@ -4,10 +4,11 @@ Everything Qt Multimedia lives on the ``pulse-audio`` thread (measured: a stall 
 thread that drives pjsua2 or of a GUI never reaches the devices). Other threads talk to it
 only through queued signals (:class:`AudioDevices` wraps them) and read counters.
 
-- Capture is push mode (``readyRead``; QAudioSource pull mode hands PySide6 a ``str``).
+- Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
+  worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
   Each block is converted to float mono, metered, resampled to the call's clock with the
   drift controller's speed, and written to the microphone ring.
-- Playback is push mode from a 5 ms precise timer that keeps a small, fixed amount queued
+- Playback is push mode from the same timer, which keeps a small, fixed amount queued
   in the sink (Qt 6.12's pull mode stops reading after the first fill on PulseAudio);
   each top-up is served from the speaker ring, resampled to the device's rate with its
   own drift controller.
@@ -51,13 +52,13 @@ Role = Literal["microphone", "speaker", "ringer"]
 ROLES: tuple[Role, ...] = ("microphone", "speaker", "ringer")
 EventKind = Literal["fallback", "restored", "switched", "failed"]
 
-CAPTURE_BUFFER_MS = 40
-"""Qt's capture buffer; it is drained every 5 ms, so its size adds no delay (10 ms lost data)."""
-SINK_BUFFER_MS = 60
+CAPTURE_BUFFER_MS = 60
+"""Qt's capture buffer; drained every PUMP_MS, so its size adds no delay (10 ms lost data)."""
+SINK_BUFFER_MS = 40
 PLAYBACK_QUEUE_MS = 15
 """Audio kept queued in the call's QAudioSink: what playback adds beyond the ring."""
 TONE_QUEUE_MS = 40
-TICK_MS = 5
+PUMP_MS = 10
 PRESENCE_POLL_MS = 1000
 ROUTE_LINGER_MS = 1500
 """Streams outlive the last call this long, so hold/resume does not reopen devices."""
@@ -205,18 +206,21 @@ class _Capture:
         self._on_error = on_error
         self.resampler = Resampler(self.rate, ring_rate)
         self.drift = DriftController(ring_rate, target)
+        self.block_ms = 0.0
+        """Average length of the blocks Qt hands over (a sample waits half of one)."""
         self._target = target
         self._last = time.monotonic()
         self.source = QAudioSource(device, self.format, parent)
         self.source.setBufferSize(self.format.bytesForDuration(CAPTURE_BUFFER_MS * 1000))
         self.io = self.source.start()
-        self.io.readyRead.connect(self._on_ready)
 
-    def _on_ready(self) -> None:
+    def pump(self) -> None:
+        """Take what Qt captured since the last call (the worker's pump timer)."""
         data = self.io.readAll()
         if data.isEmpty():
             return
         x = decode(bytes(data.data()), self.format)
+        self.block_ms += 0.05 * (1000.0 * len(x) / self.rate - self.block_ms)
         self._meter.feed(x, self.rate)
         now = time.monotonic()
         speed, trim = self.drift.update(self._ring.fill, now - self._last)
@@ -231,7 +235,6 @@ class _Capture:
         return self.source.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
 
     def close(self) -> None:
-        self.io.readyRead.disconnect(self._on_ready)
         self.source.stop()
         self.source.deleteLater()
 
@@ -287,18 +290,35 @@ class _Playback:
         self._on_error = on_error
         self._queue_bytes = self.format.bytesForDuration(queue_ms * 1000)
         self.writes = 0
+        self.frames_written = 0
         self.sink = QAudioSink(device, self.format, parent)
         self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
         self.io = self.sink.start()
-        self.timer = QTimer(parent)
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start(TICK_MS)
-        self._tick()
+        self._last = time.monotonic()
+        self._avg_queued = float(self._queue_bytes)
+        self._carry = 0.0
+        # Start with the queue full, then follow the clock.
+        self.io.write(encode(self.provider(self._queue_bytes // self._frame_bytes), self.format))
 
-    def _tick(self) -> None:
-        queued = self.sink.bufferSize() - self.sink.bytesFree()
-        want = (self._queue_bytes - queued) // self._frame_bytes
+    def pump(self) -> None:
+        """Feed the sink what it played since the last call (the worker's pump timer).
+
+        ``bytesFree`` moves in the server's request-sized steps, so topping up to a level
+        starves the stream now and then. Instead the elapsed time says how much was
+        played (feed-forward), and the smoothed queue level corrects slowly towards
+        ``queue_ms`` (which also absorbs a sound card whose clock is not ours).
+        """
+        now = time.monotonic()
+        elapsed = min(now - self._last, 0.1)
+        self._last = now
+        free = self.sink.bytesFree()
+        queued = self.sink.bufferSize() - free
+        self._avg_queued += 0.05 * (queued - self._avg_queued)
+        error = (self._queue_bytes - self._avg_queued) / self._frame_bytes
+        frames = self.rate * elapsed + 0.1 * error + self._carry
+        want = int(frames)
+        self._carry = frames - want if want > 0 else 0.0
+        want = min(want, free // self._frame_bytes)
         if want <= 0:
             return
         y = self.provider(want)
@@ -306,6 +326,7 @@ class _Playback:
             self._meter.feed(y, self.rate)
         self.io.write(encode(y, self.format))
         self.writes += 1
+        self.frames_written += len(y)
 
     def failed(self) -> bool:
         return self.sink.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
@@ -316,9 +337,7 @@ class _Playback:
         return max(0, size - free) / self._frame_bytes / self.rate
 
     def close(self) -> None:
-        self.timer.stop()
         self.sink.stop()
-        self.timer.deleteLater()
         self.sink.deleteLater()
 
 
@@ -375,6 +394,13 @@ class AudioWorker(QObject):
         self._health.setInterval(200)
         self._health.timeout.connect(self._check_health)
         self._health.start()
+        # One precise timer moves all audio: fewer wake-ups than a readyRead per Qt block
+        # plus a timer per sink (measured: half the CPU of 5 ms callbacks).
+        self._pump = QTimer(self)
+        self._pump.setTimerType(Qt.TimerType.PreciseTimer)
+        self._pump.setInterval(PUMP_MS)
+        self._pump.timeout.connect(self._pump_audio)
+        self._pump.start()
         self._presence = PulsePresence()
         self._present = self._presence.present()
         self._presence_timer = QTimer(self)
@@ -459,6 +485,7 @@ class AudioWorker(QObject):
         if self._recheck is not None:
             self._recheck.stop()
             self._health.stop()
+            self._pump.stop()
             self._presence_timer.stop()
             self._presence.close()
         thread = self.thread()
@@ -499,6 +526,15 @@ class AudioWorker(QObject):
             on_error=self._schedule_recheck,
             parent=self,
         )
+
+    @Slot()
+    def _pump_audio(self) -> None:
+        if self.capture is not None:
+            self.capture.pump()
+        if self.playback is not None:
+            self.playback.pump()
+        if self.tone is not None:
+            self.tone.pump()
 
     def _resolve(self, role: Role) -> QAudioDevice:
         return resolve(role, self.preferences[role], self._present)
