@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 _NUMBER_CHARS = re.compile(r"^[+]?[0-9*#]+$")
 _VISUAL_SEPARATORS = re.compile(r"[\s\-().]")
+_USER = re.compile(r"^[A-Za-z][A-Za-z0-9._~-]*$")
 
 
 class InvalidTarget(ValueError):
@@ -31,6 +32,8 @@ def normalise_target(target: str, domain: str, transport: str = "udp") -> str:
         uri = f"sip:{_number(text[4:])}@{domain}"
     elif "@" in text:
         uri = f"sip:{text}"
+    elif _USER.match(text) and not _NUMBER_CHARS.match(_VISUAL_SEPARATORS.sub("", text)):
+        uri = f"sip:{text}@{domain}"  # an extension name such as "nurse-line"
     else:
         uri = f"sip:{_number(text)}@{domain}"
     if any(c.isspace() for c in uri) or "<" in uri or ">" in uri:

@@ -11,11 +11,13 @@ signalling by at most its own length and never the audio. Callers on other threa
 use :meth:`Engine.submit`, which only appends to a queue.
 
 Call lifetime: each ``pj.Call`` lives in ``Engine._calls`` from creation until its
-DISCONNECTED state; then it moves to a graveyard that the pump empties on its next
-turn (never inside the callback that reported the disconnection). Players,
-recorders and bridge connections are released before the call. Shutdown hangs up
-every call, pumps until all are gone, drops all references, collects garbage, shuts
-the accounts down and only then calls ``libDestroy``.
+DISCONNECTED state, and its last reference is dropped at the end of the callback that
+reports that state (pjsua2 allows it there; later, pjsua may have handed the call slot
+to a new call, whose user data ``~Call`` would clear). Players, recorders and bridge
+connections are released before the call. Shutdown hangs up every call, pumps until
+all are gone, drops all references, collects garbage, shuts the accounts down and only
+then calls ``libDestroy``. Failed commands lose their traceback before they are stored
+in a future, so no frame keeps a pjsua2 object alive past ``libDestroy``.
 
 Events leave through the ``on_event`` callable given to :class:`Engine`, called on the
 pjsua2 thread with a :mod:`protocol` dataclass; it must return quickly.
@@ -211,7 +213,6 @@ class Engine:
         self._ports: dict[str, int] = {}
         self._accounts: dict[str, _AccountRecord] = {}
         self._calls: dict[str, _CallRecord] = {}
-        self._graveyard: list[_CallRecord] = []
         self._conferences: list[set[str]] = []
         self._next_auto_id = 0
         self._last_watch = 0.0
@@ -279,7 +280,6 @@ class Engine:
     def _turn(self) -> None:
         assert self._ep is not None
         self._ep.libHandleEvents(_POLL_MS)
-        self._graveyard.clear()
         while True:
             try:
                 job, future = self._commands.get_nowait()
@@ -288,8 +288,10 @@ class Engine:
             try:
                 result = job()
             except Exception as exc:
+                # No traceback or context: their frames would keep pjsua2 objects alive.
+                exc.__context__ = None
                 if future is not None:
-                    future.set_exception(exc)
+                    future.set_exception(exc.with_traceback(None))
             else:
                 if future is not None:
                     future.set_result(result)
@@ -308,7 +310,7 @@ class Engine:
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = False
         ep_cfg.uaConfig.userAgent = cfg.user_agent
-        ep_cfg.uaConfig.maxCalls = 16
+        ep_cfg.uaConfig.maxCalls = 32
         if cfg.stun_server:
             ep_cfg.uaConfig.stunServer.append(cfg.stun_server)
             ep_cfg.uaConfig.stunIgnoreFailure = True
@@ -372,7 +374,6 @@ class Engine:
         for record in list(self._calls.values()):
             self._release_call_media(record)
         self._calls.clear()
-        self._graveyard.clear()
         self._conferences.clear()
         if self._audio is not None:
             with contextlib.suppress(Exception):
@@ -436,6 +437,9 @@ class Engine:
 
     def _cmd_ping(self, cmd: p.Ping) -> None:
         self._emit(p.Pong(seq=cmd.seq))
+
+    def _cmd_query_state(self, cmd: p.QueryState) -> None:
+        self._emit(p.EngineState(tuple(sorted(self._calls)), tuple(sorted(self._accounts))))
 
     def _cmd_start_engine(self, cmd: p.StartEngine) -> None:
         raise EngineError("the engine is already started")
@@ -770,8 +774,10 @@ class Engine:
         for group in self._conferences:
             group.discard(call.call_id)
         self._conferences = [g for g in self._conferences if len(g) > 1]
-        # Released on the next pump turn, never inside the callback that reported it.
-        self._graveyard.append(record)
+        # The wrapper dies as soon as this callback returns, which pjsua2 allows for
+        # DISCONNECTED: later, pjsua may already have given its call slot to a new
+        # call, and ~Call would clear that call's user data (the call would go deaf).
+        record.call = None  # type: ignore[assignment]
 
     def _on_call_media_state(self, call: _Call) -> None:
         record = self._calls.get(call.call_id)
@@ -799,10 +805,9 @@ class Engine:
             with contextlib.suppress(pj.Error):
                 stream = call.getStreamInfo(0)
                 codec = str(stream.codecName)
-                srtp = int(stream.proto) in (
-                    pj.PJMEDIA_TP_PROTO_RTP_SAVP,
-                    pj.PJMEDIA_TP_PROTO_RTP_SAVPF,
-                )
+                # With optional SRTP the profile stays RTP/AVP while SDES keys are in
+                # use; the call dump is the one place pjsua2 reports the SRTP state.
+                srtp = "SRTP status: Active" in str(call.dump(True, ""))
             self._connect_media(record)
         self._emit(p.MediaChanged(call.call_id, state, codec, srtp))
 

@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subs = parser.add_subparsers(dest="command", required=True)
     for sub in SUBCOMMANDS.values():
-        sp = subs.add_parser(sub.name, help=sub.help)
+        sp = subs.add_parser(sub.name, help=sub.help, allow_abbrev=False)
         add_common_arguments(sp)
         sub.add_arguments(sp)
         sp.set_defaults(run=sub.run)

@@ -219,6 +219,13 @@ class Ping(Command):
 
 
 @dataclass(frozen=True)
+class QueryState(Command):
+    """Ask for an :class:`EngineState` snapshot (after a reconnect, or to check consistency)."""
+
+    type: ClassVar[str] = "query_state"
+
+
+@dataclass(frozen=True)
 class Shutdown(Command):
     type: ClassVar[str] = "shutdown"
 
@@ -393,6 +400,15 @@ class MediaStats(Event):
 
 
 @dataclass(frozen=True)
+class EngineState(Event):
+    type: ClassVar[str] = "engine_state"
+    calls: tuple[str, ...]
+    """Ids of the calls the engine holds (not yet disconnected)."""
+    accounts: tuple[str, ...]
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class Pong(Event):
     type: ClassVar[str] = "pong"
     seq: int
@@ -422,6 +438,7 @@ COMMANDS: dict[str, type[Command]] = {
         RecordFile,
         HandleIpChange,
         Ping,
+        QueryState,
         Shutdown,
     )
 }
@@ -444,6 +461,7 @@ EVENTS: dict[str, type[Event]] = {
         SecureMediaRefused,
         TransportProblem,
         MediaStats,
+        EngineState,
         Pong,
     )
 }

@@ -120,7 +120,10 @@ class EventLog:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                kinds = [e.type for e in self.seen][-30:]
+                kinds = [
+                    f"{e.type}({e.message})" if isinstance(e, p.CommandFailed) else e.type
+                    for e in self.seen
+                ][-30:]
                 raise AssertionError(f"timed out waiting for {what or 'an event'}; saw {kinds}")
             try:
                 event = self._queue.get(timeout=remaining)
@@ -280,3 +283,30 @@ def wait_udp_bound(port: int, timeout: float = 10.0) -> None:
 
 def json_events(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+DATA = Path(__file__).resolve().parents[1] / "integration" / "telephony" / "data"
+TEST_PASSWORD = "pulse-test-secret"  # noqa: S105 - a fixed password of test daemons
+
+
+def sipp_registrar(cwd: Path, port: int, transport: str = "u1", calls: int = 1) -> Daemon:
+    scenario = cwd / "registrar.xml"
+    scenario.write_text((DATA / "sipp_registrar.xml").read_text().replace("PASSWORD", TEST_PASSWORD))
+    return sipp(
+        cwd, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-t", transport,
+        "-m", str(calls), "-nostdin", "-trace_err", name="sipp-registrar",
+    )
+
+
+def kamailio(cwd: Path, port: int) -> Daemon:
+    config = cwd / "kamailio.cfg"
+    text = (DATA / "kamailio.cfg").read_text().replace("PORT", str(port))
+    config.write_text(text.replace("PASSWORD", TEST_PASSWORD))
+    daemon = Daemon(
+        ["/usr/sbin/kamailio", "-f", str(config), "-DD", "-E", "-Y", str(cwd), "-P",
+         str(cwd / "kamailio.pid"), "-w", str(cwd)],
+        cwd,
+        "kamailio",
+    )
+    wait_tcp(port)
+    return daemon

@@ -23,17 +23,20 @@ STALL_S = 0.3
 
 
 def _gil_holding_payload(target_s: float) -> str:
-    """A JSON text whose json.loads (C code, GIL held throughout) takes about target_s."""
-    n = 50_000
+    """A JSON text whose json.loads (C code, GIL held throughout) takes >= target_s."""
+    n = 100_000
     while True:
         text = "[" + ",".join(['{"a":[1,2,3],"b":"xyzxyz"}'] * n) + "]"
-        t0 = time.perf_counter()
-        json.loads(text)
-        took = time.perf_counter() - t0
-        if took >= target_s * 0.25:
-            factor = max(1.0, target_s * 1.2 / took)
-            return "[" + ",".join(['{"a":[1,2,3],"b":"xyzxyz"}'] * int(n * factor)) + "]"
-        n *= 4
+        took = min(_timed_loads(text) for _ in range(2))
+        if took >= target_s * 1.3:
+            return text
+        n = int(n * max(1.5, min(8.0, target_s * 1.5 / max(took, 1e-3))))
+
+
+def _timed_loads(text: str) -> float:
+    t0 = time.perf_counter()
+    json.loads(text)
+    return time.perf_counter() - t0
 
 
 class _Ticker:
