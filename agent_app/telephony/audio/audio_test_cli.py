@@ -158,17 +158,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def register() -> None:
-    from agent_app.telephony.phone_cli import Subcommand, register_subcommand
-
-    register_subcommand(
-        Subcommand(
-            name="audio-test",
-            help="list audio devices, or play the microphone back on the speaker (echo test)",
-            add_arguments=add_arguments,
-            run=run,
-        )
-    )
+SUBCOMMAND: dict[str, Any] = {
+    "name": "audio-test",
+    "help": "list audio devices, or play the microphone back on the speaker (echo test)",
+    "add_arguments": add_arguments,
+    "run": run,
+}
+"""What pulse-phone registers (``Subcommand(**SUBCOMMAND)``)."""
 
 
 def main(argv: list[str] | None = None) -> int:

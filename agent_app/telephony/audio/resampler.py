@@ -73,9 +73,9 @@ class Resampler:
         """How many outputs :meth:`process` would give after ``extra_input`` more samples."""
         step = self._step * speed
         last = len(self._buf) + extra_input - self._half - 1  # largest usable floor(p)
-        if last < self._pos:
-            return 0
-        return int((last - self._pos) / step) + 1
+        # Outputs n = 0, 1, ... while floor(pos + n * step) <= last.
+        span = last + 1 - self._pos
+        return max(0, math.ceil(span / step)) if span > 0 else 0
 
     def input_needed(self, outputs: int, speed: float = 1.0) -> int:
         """Input samples still missing before :meth:`process` can give ``outputs`` samples."""
