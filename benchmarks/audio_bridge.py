@@ -17,7 +17,8 @@ the call runs (not configured values):
 
 The device's own latency (a sound card's, here the null sink's) is not the bridge's
 and is left out. Underruns and overruns are counted after a 5 s warm-up (device
-start-up). ``cpu_pct`` is the whole Pulse-side process (bridge, Qt audio, pjsua2 with
+start-up); they include the times the QAudioSink was found empty (the server played
+silence), not only ring underruns. ``cpu_pct`` is the whole Pulse-side process (bridge, Qt audio, pjsua2 with
 its codec) as a share of one core — an upper bound for the bridge alone, which is
 reported as ``audio_thread_cpu_pct`` (the ``pulse-audio`` Qt thread).
 """
@@ -147,8 +148,10 @@ def main() -> int:
     block = fmean(s["capture_block_ms"] for s in samples)
     mic_to_rtp = fmean(source_latency) + block / 2 + last["mic_resampler_ms"] + mic_ring
     rtp_to_speaker = speaker_ring + last["speaker_resampler_ms"] + queued + fmean(sink_latency)
-    underruns = (last["mic_underruns"] - first["mic_underruns"]) + (
-        last["speaker_underruns"] - first["speaker_underruns"]
+    underruns = (
+        (last["mic_underruns"] - first["mic_underruns"])
+        + (last["speaker_underruns"] - first["speaker_underruns"])
+        + (last["playback_starvations"] - first["playback_starvations"])
     )
     overruns = (last["mic_overruns"] - first["mic_overruns"]) + (
         last["speaker_overruns"] - first["speaker_overruns"]
@@ -172,6 +175,12 @@ def main() -> int:
             round((last["frames_sent"] - first["frames_sent"]) / elapsed, 2),
             round((last["frames_received"] - first["frames_received"]) / elapsed, 2),
         ],
+        "ring_underruns": [
+            last["mic_underruns"] - first["mic_underruns"],
+            last["speaker_underruns"] - first["speaker_underruns"],
+        ],
+        "sink_starvations": last["playback_starvations"] - first["playback_starvations"],
+        "sink_queue_target_ms": round(last["playback_queue_target_ms"], 1),
         "sink_rate": round((last["playback_frames"] - first["playback_frames"]) / elapsed),
         "speed": [round(last["mic_speed"], 5), round(last["speaker_speed"], 5)],
     }

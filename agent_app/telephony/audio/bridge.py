@@ -65,11 +65,13 @@ class BridgeStats:
     playback_queued_ms: float
     mic_resampler_ms: float
     playback_frames: int
+    playback_starvations: int
+    playback_queue_target_ms: float
     speaker_resampler_ms: float
 
     @property
     def underruns(self) -> int:
-        return self.mic_underruns + self.speaker_underruns
+        return self.mic_underruns + self.speaker_underruns + self.playback_starvations
 
     @property
     def overruns(self) -> int:
@@ -228,6 +230,8 @@ class QtCallAudio:
             capture_block_ms=capture.block_ms if capture is not None else 0.0,
             playback_queued_ms=playback.buffered_s() * 1000 if playback is not None else 0.0,
             playback_frames=playback.frames_written if playback is not None else 0,
+            playback_starvations=playback.starvations if playback is not None else 0,
+            playback_queue_target_ms=playback.queue_ms if playback is not None else 0.0,
             mic_resampler_ms=1000 * capture.resampler.delay_s if capture is not None else 0.0,
             speaker_resampler_ms=1000 * reader.resampler.delay_s if reader is not None else 0.0,
         )

@@ -54,7 +54,8 @@ EventKind = Literal["fallback", "restored", "switched", "failed"]
 
 CAPTURE_BUFFER_MS = 60
 """Qt's capture buffer; drained every PUMP_MS, so its size adds no delay (10 ms lost data)."""
-SINK_BUFFER_MS = 40
+SINK_BUFFER_MS = 120
+QUEUE_MAX_MS = 60
 PLAYBACK_QUEUE_MS = 15
 """Audio kept queued in the call's QAudioSink: what playback adds beyond the ring."""
 TONE_QUEUE_MS = 40
@@ -289,10 +290,17 @@ class _Playback:
         self._meter = meter
         self._on_error = on_error
         self._queue_bytes = self.format.bytesForDuration(queue_ms * 1000)
+        self._queue_min = self._queue_bytes
+        self._queue_max = self.format.bytesForDuration(QUEUE_MAX_MS * 1000)
+        self.starvations = 0
+        """Times the sink was found empty: the server played silence (a glitch)."""
+        self._playing = False
+        self._calm_since = time.monotonic()
         self.writes = 0
         self.frames_written = 0
         self.sink = QAudioSink(device, self.format, parent)
         self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
+        # bytesFree() must leave room for the largest queue plus a late pump's catch-up.
         self.io = self.sink.start()
         self._last = time.monotonic()
         self._avg_queued = float(self._queue_bytes)
@@ -313,6 +321,7 @@ class _Playback:
         self._last = now
         free = self.sink.bytesFree()
         queued = self.sink.bufferSize() - free
+        self._adapt_queue(queued, now)
         self._avg_queued += 0.05 * (queued - self._avg_queued)
         error = (self._queue_bytes - self._avg_queued) / self._frame_bytes
         frames = self.rate * elapsed + 0.1 * error + self._carry
@@ -327,6 +336,34 @@ class _Playback:
         self.io.write(encode(y, self.format))
         self.writes += 1
         self.frames_written += len(y)
+
+    def _adapt_queue(self, queued: int, now: float) -> None:
+        """Grow the queue when the sink ran dry, shrink it back slowly when it does not.
+
+        A dry sink means this thread was kept from running longer than the queue lasts
+        (a loaded machine, the GIL): the server played silence. Like a jitter buffer,
+        the queue then grows by 5 ms (up to QUEUE_MAX_MS) and gives 1 ms back after each
+        10 s without starving, so the latency follows what the machine can sustain.
+        """
+        if not self._playing:
+            # Device start-up (PulseAudio takes up to a second): not a starvation.
+            if queued == 0 or self.sink.processedUSecs() < 200_000:
+                return
+            self._playing = True
+            self._calm_since = now
+        if queued == 0:
+            self.starvations += 1
+            self._calm_since = now
+            step = self.format.bytesForDuration(5000)
+            self._queue_bytes = min(self._queue_bytes + step, self._queue_max)
+        elif now - self._calm_since > 10.0 and self._queue_bytes > self._queue_min:
+            self._calm_since = now
+            step = self.format.bytesForDuration(1000)
+            self._queue_bytes = max(self._queue_bytes - step, self._queue_min)
+
+    @property
+    def queue_ms(self) -> float:
+        return self._queue_bytes / self._frame_bytes / self.rate * 1000
 
     def failed(self) -> bool:
         return self.sink.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)

@@ -4,7 +4,7 @@ The sound card's clock and pjsua2's media clock are two different crystals: over
 call one side produces slightly more samples than the other consumes, so a ring slowly
 fills (growing delay) or empties (periodic underruns). The controller watches the ring's
 fill, smooths it, and returns a resampling *speed* close to 1.0 (a proportional-integral
-loop, clamped to ±``max_adjust``; 0.5 % is not audible on speech). A fill far above the
+loop, clamped to ±``max_adjust``; 1 %, a sixth of a semitone, is not heard on speech). A fill far above the
 target — after a stall of either side — is not worth minutes of slow correction: the
 controller asks for a trim back to the target instead (one short skip).
 """
@@ -20,7 +20,7 @@ class DriftController:
     """Sample rate of the ring being watched."""
     target: int
     """Fill level (samples) to hold."""
-    max_adjust: float = 0.005
+    max_adjust: float = 0.01
     trim_above: int = 0
     """Fill above ``target + trim_above`` asks for a trim; 0 means 3 × target."""
     smoothing_s: float = 0.3
