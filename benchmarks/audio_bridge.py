@@ -19,8 +19,8 @@ The device's own latency (a sound card's, here the null sink's) is not the bridg
 and is left out. Underruns and overruns are counted after a 5 s warm-up (device
 start-up); they include the times the QAudioSink was found empty (the server played
 silence), not only ring underruns. ``cpu_pct`` is the whole Pulse-side process (bridge,
-Qt audio, pjsua2 with its codec) as a share of one core — an upper bound for the bridge alone, which is
-reported as ``audio_thread_cpu_pct`` (the ``pulse-audio`` Qt thread).
+Qt audio, pjsua2 with its codec) as a share of one core — an upper bound for the bridge
+alone, which is reported as ``audio_thread_cpu_pct`` (the ``pulse-audio`` Qt thread).
 """
 
 from __future__ import annotations

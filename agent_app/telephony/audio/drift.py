@@ -5,8 +5,8 @@ call one side produces slightly more samples than the other consumes, so a ring 
 fills (growing delay) or empties (periodic underruns). The controller watches the ring's
 fill, smooths it, and returns a resampling *speed* close to 1.0 (a proportional-integral
 loop, clamped to ±``max_adjust``; 1 %, a sixth of a semitone, is not heard on speech).
-A fill far above the target — after a stall of either side — is not worth minutes of slow correction: the
-controller asks for a trim back to the target instead (one short skip).
+A fill far above the target — after a stall of either side — is not worth minutes of
+slow correction: the controller asks for a trim back to the target instead (one skip).
 """
 
 from __future__ import annotations
