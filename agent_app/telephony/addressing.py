@@ -83,7 +83,9 @@ def _headers(message: str) -> dict[str, list[str]]:
 
 def _split_values(value: str) -> list[str]:
     """Split a header on commas outside quotes and angle brackets."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for ch in value:
         if ch == '"':
             quoted = not quoted

@@ -11,9 +11,9 @@ pjsua2 inside these methods (and only there):
   bridge connects its port to ``media`` (a ``pjsua2.AudioMedia``) both ways again;
   while muted it must connect only call → speaker;
 - ``disconnect_call(media)`` when the call's media goes away or the call ends;
-- ``set_muted(muted)`` mutes at the source: stop transmitting the microphone into
-  every call (the engine calls it again after each media change, so a mute survives
-  hold and resume);
+- ``set_muted(muted)`` mutes at the source: stop (or start again) transmitting the
+  microphone into the connected call(s). The engine calls it before every
+  ``connect_call`` with the call's mute state, so a mute survives hold and resume;
 - ``stop()`` releases every port it created; the engine calls it before
   ``libDestroy()`` (a port alive at that point aborts the process).
 
@@ -23,6 +23,8 @@ implementations must not keep them past ``disconnect_call``.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -36,3 +38,37 @@ class CallAudio(Protocol):
     def set_muted(self, muted: bool) -> None: ...
 
     def stop(self) -> None: ...
+
+
+AudioFactory = Callable[[], CallAudio]
+
+_BRIDGES: dict[str, AudioFactory] = {}
+
+
+class UnknownAudioBridge(LookupError):
+    """``EngineConfig.audio`` names a bridge nobody registered."""
+
+
+def register_audio_bridge(name: str, factory: AudioFactory) -> None:
+    """Make ``EngineConfig(audio=name)`` use ``factory`` (called on the pjsua2 thread)."""
+    _BRIDGES[name] = factory
+
+
+def resolve_audio_bridge(name: str) -> AudioFactory | None:
+    """The factory for ``name``; ``"null"`` means none (pjsua2's null device only).
+
+    A bridge that is not registered yet is looked for in the module
+    ``agent_app.telephony.audio_<name>``, which registers itself when imported.
+    """
+    if name in ("", "null"):
+        return None
+    if name not in _BRIDGES:
+        module = f"agent_app.telephony.audio_{name}"
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise  # the bridge exists but something it needs is missing: say so
+    if name not in _BRIDGES:
+        raise UnknownAudioBridge(f"no audio bridge named '{name}'")
+    return _BRIDGES[name]

@@ -8,7 +8,7 @@ started again (with backoff), given the same engine configuration and accounts, 
 an :class:`protocol.EngineRestarted` event says so: every call it held is gone.
 
 :class:`QtEngineClient` is the thin Qt adapter: it re-emits each event as the
-``event`` signal, delivered on the thread that owns the adapter (the GUI thread).
+``engine_event`` signal, delivered on the thread that owns the adapter (the GUI thread).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from agent_app.telephony import protocol as p
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "PULSE_ENGINE_TOKEN"  # same name as engine_server.TOKEN_ENV (no Qt import here)
+TOKEN_ENV = "PULSE_ENGINE_TOKEN"  # noqa: S105 - same name as engine_server.TOKEN_ENV (no Qt import here)
 PORT_LINE_PREFIX = "PULSE-ENGINE "
 
 
@@ -64,6 +64,8 @@ class EngineClient:
         self._ready = threading.Event()
         self._restarts: list[float] = []
         self._supervisor: threading.Thread | None = None
+        self.port = 0
+        """Loopback port of the engine process (diagnostics)."""
 
     # ---------------------------------------------------------- lifecycle
 
@@ -105,6 +107,7 @@ class EngineClient:
         self._ready.clear()
         with self._lock:
             self._proc, self._sock = proc, sock
+            self.port = port
         threading.Thread(
             target=self._read_events, args=(sock,), name="pulse-engine-reader", daemon=True
         ).start()

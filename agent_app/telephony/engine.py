@@ -30,6 +30,7 @@ import gc
 import hashlib
 import logging
 import queue
+import socket
 import ssl
 import threading
 import time
@@ -42,7 +43,7 @@ import pjsua2 as pj
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.addressing import InvalidTarget, caller_identity, normalise_target
-from agent_app.telephony.call_audio import CallAudio
+from agent_app.telephony.call_audio import CallAudio, resolve_audio_bridge
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,10 @@ class _Endpoint(pj.Endpoint):  # type: ignore[misc]
         super().__init__()
         self._engine = engine
 
-    def onTransportState(self, prm: Any) -> None:  # noqa: N802 - pjsua2 names
+    def onTransportState(self, prm: Any) -> None:
         self._engine._on_transport_state(prm)
 
-    def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802
+    def onRejectedIncomingCall(self, prm: Any) -> None:
         self._engine._on_rejected_incoming(int(prm.statusCode), str(prm.reason))
 
 
@@ -102,10 +103,10 @@ class _Account(pj.Account):  # type: ignore[misc]
         self._engine = engine
         self.account_id = account_id
 
-    def onRegState(self, prm: Any) -> None:  # noqa: N802
+    def onRegState(self, prm: Any) -> None:
         self._engine._on_reg_state(self, int(prm.code), str(prm.reason), int(prm.expiration))
 
-    def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
+    def onIncomingCall(self, prm: Any) -> None:
         self._engine._on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
 
 
@@ -118,24 +119,24 @@ class _Call(pj.Call):  # type: ignore[misc]
         self._engine = engine
         self.call_id = call_id
 
-    def onCallState(self, prm: Any) -> None:  # noqa: N802
+    def onCallState(self, prm: Any) -> None:
         self._engine._on_call_state(self)
 
-    def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: Any) -> None:
         self._engine._on_call_media_state(self)
 
-    def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
+    def onDtmfDigit(self, prm: Any) -> None:
         self._engine._on_dtmf(self, str(prm.digit), int(prm.method), int(prm.duration))
 
-    def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+    def onCallTransferRequest(self, prm: Any) -> None:
         self._engine._on_transfer_request(self, prm)
 
-    def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
+    def onCallTransferStatus(self, prm: Any) -> None:
         self._engine._on_transfer_status(
             self, int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
         )
 
-    def onCallReplaced(self, prm: Any) -> None:  # noqa: N802
+    def onCallReplaced(self, prm: Any) -> None:
         self._engine._on_call_replaced(self, prm)
 
 
@@ -324,6 +325,14 @@ class Engine:
             tcfg = pj.TransportConfig()
             tcfg.boundAddress = cfg.bind_address
             tcfg.port = cfg.tls_port if name == "tls" else cfg.local_port
+            if name in ("tcp", "tls"):
+                # Without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms per exchange.
+                nodelay = pj.SockOpt()
+                nodelay.level = socket.IPPROTO_TCP
+                nodelay.optName = socket.TCP_NODELAY
+                nodelay.setOptValInt(1)
+                target = tcfg.tlsConfig.sockOptParams if name == "tls" else tcfg.sockOptParams
+                target.sockOpts.append(nodelay)
             if name == "tls":
                 tls = tcfg.tlsConfig
                 tls.method = pj.PJSIP_TLSV1_2_METHOD
@@ -338,8 +347,9 @@ class Engine:
         ep.libStart()
         ep.audDevManager().setNullDev()
         self._apply_codecs(cfg.codecs)
-        if self._audio_factory is not None:
-            self._audio = self._audio_factory()
+        factory = self._audio_factory or resolve_audio_bridge(cfg.audio)
+        if factory is not None:
+            self._audio = factory()
             self._audio.start()
         self._emit(
             p.EngineReady(
@@ -482,7 +492,9 @@ class Engine:
             acfg.regConfig.dropCallsOnFail = False
         if spec.password:
             acfg.sipConfig.authCreds.append(
-                pj.AuthCredInfo("digest", "*", spec.auth_username or spec.username, 0, spec.password)
+                pj.AuthCredInfo(
+                    "digest", "*", spec.auth_username or spec.username, 0, spec.password
+                )
             )
         if spec.outbound_proxy:
             acfg.sipConfig.proxies.append(_proxy_uri(spec.outbound_proxy, spec.transport))
@@ -493,7 +505,9 @@ class Engine:
         nat.sdpNatRewriteUse = 0
         nat.udpKaIntervalSec = cfg.keepalive_s
         nat.iceEnabled = cfg.ice
-        nat.sipStunUse = pj.PJSUA_STUN_USE_DEFAULT if cfg.stun_server else pj.PJSUA_STUN_USE_DISABLED
+        nat.sipStunUse = (
+            pj.PJSUA_STUN_USE_DEFAULT if cfg.stun_server else pj.PJSUA_STUN_USE_DISABLED
+        )
         nat.mediaStunUse = nat.sipStunUse
         acfg.mediaConfig.srtpUse = _SRTP[cfg.srtp]
         # SRTP keys travel in SDP: over plain SIP they are readable, but requiring
@@ -511,7 +525,18 @@ class Engine:
         record = self._accounts.pop(cmd.account_id, None)
         if record is None:
             raise EngineError(f"no account '{cmd.account_id}'")
+        # shutdown() sends the un-REGISTER in the background; its answer no longer
+        # reaches a callback, so the state change is reported here.
         record.account.shutdown()
+        if record.spec.register and record.spec.registrar:
+            self._emit(
+                p.RegistrationChanged(
+                    cmd.account_id,
+                    "unregistered",
+                    reason="account removed",
+                    registrar=record.spec.registrar,
+                )
+            )
 
     def _cmd_handle_ip_change(self, cmd: p.HandleIpChange) -> None:
         assert self._ep is not None
@@ -631,8 +656,8 @@ class Engine:
         for recorder in record.recorders:
             media.startTransmit(recorder)
         if self._audio is not None:
-            self._audio.connect_call(media)
             self._audio.set_muted(record.muted)
+            self._audio.connect_call(media)
             record.bridged = True
         for group in self._conferences:
             if record.call.call_id not in group:
@@ -709,9 +734,7 @@ class Engine:
     def _on_incoming_call(self, account: _Account, pj_id: int, message: str) -> None:
         call_id = self._new_call_id()
         call = _Call(self, account, call_id, pj_id)
-        waiting = any(
-            r.call.isActive() and not r.hangup_requested for r in self._calls.values()
-        )
+        waiting = any(r.call.isActive() and not r.hangup_requested for r in self._calls.values())
         record = _CallRecord(call, account.account_id, "incoming")
         self._calls[call_id] = record
         who = caller_identity(message)
@@ -764,7 +787,9 @@ class Engine:
         ):
             self._emit(
                 p.SecureMediaRefused(
-                    "outgoing", code, "the peer refused SRTP; secure media is mandatory",
+                    "outgoing",
+                    code,
+                    "the peer refused SRTP; secure media is mandatory",
                     call.call_id,
                 )
             )
@@ -829,6 +854,7 @@ class Engine:
         new_call = _Call(self, acc, new_id, -1)
         self._calls[new_id] = _CallRecord(new_call, record.account_id, "outgoing")
         prm.newCall = new_call
+        self._emit(p.TransferRequested(call.call_id, new_id, str(prm.dstUri)))
 
     def _on_transfer_status(self, call: _Call, code: int, reason: str, final: bool) -> None:
         self._emit(p.TransferProgress(call.call_id, code, reason, final))
@@ -880,4 +906,3 @@ class Engine:
                 record.hangup_requested = True
                 with contextlib.suppress(pj.Error):
                     record.call.hangup(pj.CallOpParam(True))
-

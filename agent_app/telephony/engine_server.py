@@ -37,7 +37,7 @@ from agent_app.telephony.qt_emit import safe_emit
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "PULSE_ENGINE_TOKEN"
+TOKEN_ENV = "PULSE_ENGINE_TOKEN"  # noqa: S105 - a variable name
 PORT_LINE_PREFIX = "PULSE-ENGINE "
 _MAX_LINE = 1024 * 1024
 

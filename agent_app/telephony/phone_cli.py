@@ -155,7 +155,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--tls-pin", help="hex SHA-256 of the expected server certificate (DER)")
     g.add_argument("--stun", help="STUN server host[:port]")
     g.add_argument("--ice", action="store_true")
-    g.add_argument("--media-timeout", type=float, default=0.0, help="end a call after S s of no RTP")
+    g.add_argument(
+        "--media-timeout", type=float, default=0.0, help="end a call after S s of no RTP"
+    )
     g.add_argument("--stats-interval", type=float, default=0.0, help="media stats every S s")
     g.add_argument("--pj-log-level", type=int, default=0, help="pjsip log level on stderr")
     a = parser.add_argument_group("account")
@@ -183,7 +185,12 @@ def _start(session: Session, *, register: bool) -> bool:
     except EngineError as exc:
         print(f"pulse-phone: {exc}", file=sys.stderr)
         return False
-    session.submit(p.AddAccount(account_spec(args, register=register)))
+    try:
+        # Before any event is printed: a peer that saw engine_ready can be called.
+        session.engine.run_sync(p.AddAccount(account_spec(args, register=register)))
+    except EngineError as exc:
+        print(f"pulse-phone: {exc}", file=sys.stderr)
+        return False
     if args.commands_stdin:
         threading.Thread(target=_read_stdin, args=(session,), daemon=True).start()
     return True
@@ -204,12 +211,14 @@ def _read_stdin(session: Session) -> None:
             session.submit(message)
 
 
-def _wait_registered(session: Session, timeout: float) -> bool:
+def _wait_registered(session: Session, timeout: float, *, stop_on_failure: bool = False) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not session.stop_requested.is_set():
         event = session.next_event(deadline - time.monotonic())
         if isinstance(event, p.RegistrationChanged) and event.state == "registered":
             return True
+        if stop_on_failure and isinstance(event, p.RegistrationChanged) and event.state == "failed":
+            return False
         if isinstance(event, p.CommandFailed) and event.command == "add_account":
             return False
     return False
@@ -241,7 +250,7 @@ def run_register(args: argparse.Namespace) -> int:
     if not _start(session, register=True):
         return EXIT_FAILED
     try:
-        ok = _wait_registered(session, args.timeout)
+        ok = _wait_registered(session, args.timeout, stop_on_failure=True)
         end = time.monotonic() + args.duration
         while ok and time.monotonic() < end and not session.stop_requested.is_set():
             session.next_event(min(0.2, end - time.monotonic()))
@@ -263,7 +272,7 @@ def _call_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="give up after S s")
 
 
-def run_call(args: argparse.Namespace) -> int:
+def run_call(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event loop
     session = Session(args)
     _install_signals(session)
     if not _start(session, register=True):
@@ -300,13 +309,9 @@ def run_call(args: argparse.Namespace) -> int:
                     session.submit(
                         p.SendDtmf(call_id=call_id, digits=args.dtmf, method=args.dtmf_method)
                     )
-            elif isinstance(event, p.CallEnded) and event.call_id == call_id:
-                break
-            elif (
-                isinstance(event, p.CommandFailed)
-                and event.command == "dial"
-                or hangup_at == float("inf")
-                and now > deadline + 10
+            elif (isinstance(event, p.CallEnded) and event.call_id == call_id) or (
+                (isinstance(event, p.CommandFailed) and event.command == "dial")
+                or (hangup_at == float("inf") and now > deadline + 10)
             ):
                 break
     finally:
@@ -322,16 +327,14 @@ def _listen_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--answer-after", type=float, default=0.0, help="ring S s before answering")
     parser.add_argument("--decline", type=int, choices=(486, 603), help="decline every call")
     parser.add_argument("--play", help="WAV file sent into each answered call (looped)")
-    parser.add_argument(
-        "--record", help="WAV file for each call's audio ('{n}' numbers the calls)"
-    )
+    parser.add_argument("--record", help="WAV file for each call's audio ('{n}' numbers the calls)")
     parser.add_argument("--dtmf", help="digits to send once media is up")
     parser.add_argument("--duration", type=float, default=0.0, help="exit after S s (0: never)")
     parser.add_argument("--max-calls", type=int, default=0, help="exit after N calls ended")
     parser.add_argument("--register", action="store_true", help="register at --registrar first")
 
 
-def run_listen(args: argparse.Namespace) -> int:
+def run_listen(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event loop
     session = Session(args)
     _install_signals(session)
     if not _start(session, register=args.register):
@@ -397,7 +400,9 @@ def _install_signals(session: Session) -> None:
 
 
 register_subcommand(
-    Subcommand("register", "register an account and report the result", _register_args, run_register)
+    Subcommand(
+        "register", "register an account and report the result", _register_args, run_register
+    )
 )
 register_subcommand(Subcommand("call", "place a call", _call_args, run_call))
 register_subcommand(Subcommand("listen", "wait for calls", _listen_args, run_listen))

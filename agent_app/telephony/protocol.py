@@ -69,6 +69,9 @@ class EngineConfig:
     """SIP session timer (RFC 4028) expiry; 0 keeps the library default."""
     user_agent: str = "Pulse"
     log_level: int = 0
+    audio: str = "null"
+    """Audio bridge: "null" (pjsua2's null device) or a name registered with
+    :func:`agent_app.telephony.call_audio.register_audio_bridge`."""
 
 
 @dataclass(frozen=True)
@@ -352,6 +355,17 @@ class CallReplaced(Event):
 
 
 @dataclass(frozen=True)
+class TransferRequested(Event):
+    """The peer of ``call_id`` asked us (REFER) to call ``target``; ``new_call_id`` is that call."""
+
+    type: ClassVar[str] = "transfer_requested"
+    call_id: str
+    new_call_id: str
+    target: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class DtmfReceived(Event):
     type: ClassVar[str] = "dtmf_received"
     call_id: str
@@ -471,6 +485,7 @@ EVENTS: dict[str, type[Event]] = {
         MediaChanged,
         CallEnded,
         CallReplaced,
+        TransferRequested,
         DtmfReceived,
         TransferProgress,
         SecureMediaRefused,
@@ -525,7 +540,9 @@ def from_dict(data: Any) -> Message:
         raise ProtocolError("a message must be a JSON object")
     version = data.get("v")
     if version != VERSION:
-        raise ProtocolError(f"unsupported protocol version {version!r} (this side speaks {VERSION})")
+        raise ProtocolError(
+            f"unsupported protocol version {version!r} (this side speaks {VERSION})"
+        )
     kind = data.get("kind")
     registry: dict[str, type[Any]]
     if kind == "command":

@@ -1,4 +1,4 @@
-"""Qt adapter of :class:`EngineClient`: each engine event becomes the ``event`` signal.
+"""Qt adapter of :class:`EngineClient`: each engine event becomes the ``engine_event`` signal.
 
 The client's reader thread emits; Qt queues the call to the thread that owns this
 object, so slots connected by the GUI run on the GUI thread (the shape of Electrum's
@@ -17,14 +17,14 @@ from agent_app.telephony.qt_emit import safe_emit
 
 
 class QtEngineClient(QObject):
-    event = Signal(object)
+    engine_event = Signal(object)
 
     def __init__(self, parent: QObject | None = None, **kwargs: Any) -> None:
         super().__init__(parent)
         self.client = EngineClient(self._forward, **kwargs)
 
     def _forward(self, event: p.Event) -> None:
-        safe_emit(self.event, event)
+        safe_emit(self.engine_event, event)
 
     def start(self, config: p.EngineConfig) -> None:
         self.client.start(config)

@@ -88,10 +88,9 @@ def wait_file(path: Path, timeout: float = 10.0) -> None:
     while time.monotonic() < deadline:
         size = path.stat().st_size if path.exists() else -1
         if size > 44 and size == last:
-            with contextlib.suppress(wave.Error, EOFError):
-                with wave.open(str(path)) as fh:
-                    if fh.getnframes() * 2 + 44 >= size - 64:
-                        return
+            with contextlib.suppress(wave.Error, EOFError), wave.open(str(path)) as fh:
+                if fh.getnframes() * 2 + 44 >= size - 64:
+                    return
         last = size
         time.sleep(0.2)
     raise AssertionError(f"{path.name} was not written")
@@ -225,6 +224,9 @@ def phones(tmp_path: Path) -> Iterator[Callable[..., Phone]]:
     try:
         yield make
     finally:
+        for phone in started:  # all at once: each needs a moment to hang up and unregister
+            if phone.proc.poll() is None:
+                phone.proc.send_signal(signal.SIGTERM)
         for phone in started:
             phone.stop()
 
@@ -255,8 +257,9 @@ class Daemon:
 
 
 def sipp(cwd: Path, *args: str, name: str = "sipp") -> Daemon:
-    return Daemon(["/usr/sbin/sipp" if Path("/usr/sbin/sipp").exists() else "sipp", *args],
-                  cwd, name)
+    return Daemon(
+        ["/usr/sbin/sipp" if Path("/usr/sbin/sipp").exists() else "sipp", *args], cwd, name
+    )
 
 
 def wait_tcp(port: int, timeout: float = 10.0) -> None:
@@ -286,27 +289,81 @@ def json_events(text: str) -> list[dict[str, Any]]:
 
 
 DATA = Path(__file__).resolve().parents[1] / "integration" / "telephony" / "data"
-TEST_PASSWORD = "pulse-test-secret"  # noqa: S105 - a fixed password of test daemons
+TEST_PASSWORD = "pulse-test-secret"
 
 
 def sipp_registrar(cwd: Path, port: int, transport: str = "u1", calls: int = 1) -> Daemon:
     scenario = cwd / "registrar.xml"
-    scenario.write_text((DATA / "sipp_registrar.xml").read_text().replace("PASSWORD", TEST_PASSWORD))
+    scenario.write_text(
+        (DATA / "sipp_registrar.xml").read_text().replace("PASSWORD", TEST_PASSWORD)
+    )
     return sipp(
-        cwd, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-t", transport,
-        "-m", str(calls), "-nostdin", "-trace_err", name="sipp-registrar",
+        cwd,
+        "-sf",
+        str(scenario),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-t",
+        transport,
+        "-m",
+        str(calls),
+        "-nostdin",
+        "-trace_err",
+        name="sipp-registrar",
     )
 
 
-def kamailio(cwd: Path, port: int) -> Daemon:
+def kamailio(
+    cwd: Path,
+    port: int,
+    tls_port: int = 0,
+    cert: Path | None = None,
+    key: Path | None = None,
+) -> Daemon:
+    """Kamailio on UDP+TCP ``port`` (and TLS ``tls_port`` with cert/key when given)."""
     config = cwd / "kamailio.cfg"
     text = (DATA / "kamailio.cfg").read_text().replace("PORT", str(port))
+    if tls_port and cert and key:
+        text = text.replace(
+            "#TLS_LISTEN", f"enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}"
+        ).replace(
+            "#TLS_MODULE",
+            "\n".join(
+                [
+                    'loadmodule "tls.so"',
+                    f'modparam("tls", "certificate", "{cert}")',
+                    f'modparam("tls", "private_key", "{key}")',
+                    'modparam("tls", "tls_method", "TLSv1.2+")',
+                    'modparam("tls", "verify_certificate", 0)',
+                    'modparam("tls", "require_certificate", 0)',
+                ]
+            ),
+        )
     config.write_text(text.replace("PASSWORD", TEST_PASSWORD))
     daemon = Daemon(
-        ["/usr/sbin/kamailio", "-f", str(config), "-DD", "-E", "-Y", str(cwd), "-P",
-         str(cwd / "kamailio.pid"), "-w", str(cwd)],
+        [
+            "/usr/sbin/kamailio",
+            "-f",
+            str(config),
+            "-DD",
+            "-E",
+            "-Y",
+            str(cwd),
+            "-P",
+            str(cwd / "kamailio.pid"),
+            "-w",
+            str(cwd),
+        ],
         cwd,
         "kamailio",
     )
-    wait_tcp(port)
+    try:
+        wait_tcp(port)
+        if tls_port:
+            wait_tcp(tls_port)
+    except AssertionError:
+        daemon.stop()
+        raise AssertionError("kamailio did not start:\n" + daemon.log()[-3000:]) from None
     return daemon

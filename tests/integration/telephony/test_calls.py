@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port, tone_windows, wait_file
+from tests.helpers.telephony_peers import free_port, json_events, tone_windows, wait_file
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +27,16 @@ def _connect(start_engine, phone, tmp_path, tones, *peer_args: str):
 def test_tone_each_way_and_dtmf_both_ways(start_engine, phone, tmp_path: Path, tones) -> None:
     peer_rec = tmp_path / "peer.wav"
     eng, peer = _connect(
-        start_engine, phone, tmp_path, tones,
-        "--play", str(tones[1000]), "--record", str(peer_rec), "--dtmf", "59*",
+        start_engine,
+        phone,
+        tmp_path,
+        tones,
+        "--play",
+        str(tones[1000]),
+        "--record",
+        str(peer_rec),
+        "--dtmf",
+        "59*",
     )
     ours = tmp_path / "ours.wav"
     eng.send(p.PlayFile(call_id="c1", path=str(tones[700])))
@@ -66,8 +74,14 @@ def test_tone_each_way_and_dtmf_both_ways(start_engine, phone, tmp_path: Path, t
 def test_hold_stops_audio_and_resume_brings_it_back(start_engine, phone, tmp_path, tones) -> None:
     peer_port = free_port()
     peer = phone(
-        "listen", "--port", str(peer_port), "--auto-answer", "--play", str(tones[1000]),
-        "--stats-interval", "0.2",
+        "listen",
+        "--port",
+        str(peer_port),
+        "--auto-answer",
+        "--play",
+        str(tones[1000]),
+        "--stats-interval",
+        "0.2",
     )
     peer.ready()
     eng = start_engine()
@@ -118,9 +132,13 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="local_hold")
     eng.send(p.Resume(call_id="c1"))
     eng.events.wait_for(
-        lambda e: isinstance(e, p.MediaChanged)
-        and e.state == "active"
-        and any(isinstance(x, p.MediaChanged) and x.state == "local_hold" for x in eng.events.seen),
+        lambda e: (
+            isinstance(e, p.MediaChanged)
+            and e.state == "active"
+            and any(
+                isinstance(x, p.MediaChanged) and x.state == "local_hold" for x in eng.events.seen
+            )
+        ),
         what="media active again after hold",
     )
     time.sleep(2.0)  # muted after resume: the peer must hear nothing
@@ -138,3 +156,72 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     back = after.index(True, first_off)
     assert back - first_off >= 6, tone  # >= 1.5 s: the 2 s muted after resume
     assert all(after[-4:-1]), tone
+
+
+@pytest.mark.parametrize("codecs", [("PCMU/8000",), ("PCMA/8000", "G722/16000")])
+def test_codec_order_is_configurable(start_engine, phone, codecs) -> None:
+    peer_port = free_port()
+    peer = phone("listen", "--port", str(peer_port), "--auto-answer")
+    peer.ready()
+    eng = start_engine(
+        p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), codecs=codecs)
+    )
+    eng.send(p.Dial(call_id="c1", account_id="agent", target=f"sip:x@127.0.0.1:{peer_port}"))
+    media = eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
+    assert media.codec == codecs[0].split("/")[0]
+    eng.send(p.Hangup(call_id="c1"))
+    eng.events.wait_type(p.CallEnded, call_id="c1")
+
+
+def test_pulse_phone_call_exit_status_and_dtmf(phone, tones, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    peer_port = free_port()
+    peer = phone("listen", "--port", str(peer_port), "--auto-answer")
+    peer.ready()
+    rec = tmp_path / "call.wav"
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            "call",
+            f"sip:x@127.0.0.1:{peer_port}",
+            "--play",
+            str(tones[700]),
+            "--record",
+            str(rec),
+            "--dtmf",
+            "42",
+            "--duration",
+            "1.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    for digit in "42":
+        peer.events.wait_type(p.DtmfReceived, digit=digit)
+    ended = [e for e in json_events(ok.stdout) if e["type"] == "call_ended"]
+    assert ended and ended[0]["ended_by"] == "local"
+    wait_file(rec)
+
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            "call",
+            f"sip:x@127.0.0.1:{free_port()};transport=tcp",
+            "--timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1

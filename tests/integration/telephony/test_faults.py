@@ -66,15 +66,42 @@ def test_hostile_input_and_invite_burst_leave_the_engine_working(
     hostile = tmp_path / "hostile.xml"
     hostile.write_text((DATA / "sipp_hostile.xml").read_text().replace("OVERSIZED", "x" * 3000))
     target = f"127.0.0.1:{eng.port}"
-    run = sipp(tmp_path, "-sf", str(hostile), "-i", "127.0.0.1", "-p", str(free_port()),
-               "-m", "1", "-nostdin", target, name="sipp-hostile")
+    run = sipp(
+        tmp_path,
+        "-sf",
+        str(hostile),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port()),
+        "-m",
+        "1",
+        "-nostdin",
+        target,
+        name="sipp-hostile",
+    )
     assert run.proc.wait(30) is not None
     run.stop()
 
     burst = sipp(
-        tmp_path, "-sf", str(DATA / "sipp_invite_burst.xml"), "-i", "127.0.0.1",
-        "-p", str(free_port()), "-m", "100", "-r", "50", "-l", "100", "-nostdin",
-        "-timeout", "60", target, name="sipp-burst",
+        tmp_path,
+        "-sf",
+        str(DATA / "sipp_invite_burst.xml"),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port()),
+        "-m",
+        "100",
+        "-r",
+        "50",
+        "-l",
+        "100",
+        "-nostdin",
+        "-timeout",
+        "60",
+        target,
+        name="sipp-burst",
     )
     try:
         burst.proc.wait(60)

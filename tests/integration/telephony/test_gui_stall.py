@@ -77,7 +77,12 @@ def test_gui_stall_leaves_sip_and_media_untouched(start_engine, phone, tones) ->
     payload = _gil_holding_payload(STALL_S)
     peer_port = free_port()
     peer = phone(
-        "listen", "--port", str(peer_port), "--auto-answer", "--play", str(tones[1000]),
+        "listen",
+        "--port",
+        str(peer_port),
+        "--auto-answer",
+        "--play",
+        str(tones[1000]),
         "--commands-stdin",
     )
     peer.ready()

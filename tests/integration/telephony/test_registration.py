@@ -27,9 +27,19 @@ pytestmark = pytest.mark.integration
 def _pulse_phone(*args: str, password: str = TEST_PASSWORD, timeout: float = 30):
     env = {**os.environ, "SIP_TEST_PASSWORD": password}
     return subprocess.run(
-        [sys.executable, "-m", "agent_app.telephony.phone_cli", *args,
-         "--password-env", "SIP_TEST_PASSWORD"],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+        [
+            sys.executable,
+            "-m",
+            "agent_app.telephony.phone_cli",
+            *args,
+            "--password-env",
+            "SIP_TEST_PASSWORD",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -40,14 +50,22 @@ def test_pulse_phone_registers_with_digest_at_sipp(tmp_path: Path, transport: st
     try:
         wait_udp_bound(port) if transport == "udp" else time.sleep(0.5)
         result = _pulse_phone(
-            "register", "--registrar", f"127.0.0.1:{port}", "--username", "agent",
-            "--transport", transport, "--timeout", "15",
+            "register",
+            "--registrar",
+            f"127.0.0.1:{port}",
+            "--username",
+            "agent",
+            "--transport",
+            transport,
+            "--timeout",
+            "15",
         )
     finally:
         registrar.stop()
     assert result.returncode == 0, result.stdout + result.stderr
     states = [
-        (e["state"], e["code"]) for e in json_events(result.stdout)
+        (e["state"], e["code"])
+        for e in json_events(result.stdout)
         if e["type"] == "registration_changed"
     ]
     assert states[0] == ("registering", 0)
@@ -61,14 +79,21 @@ def test_wrong_password_fails_with_the_registrar_code(tmp_path: Path) -> None:
     try:
         wait_udp_bound(port)
         result = _pulse_phone(
-            "register", "--registrar", f"127.0.0.1:{port}", "--username", "agent",
-            "--timeout", "6", password="wrong",
+            "register",
+            "--registrar",
+            f"127.0.0.1:{port}",
+            "--username",
+            "agent",
+            "--timeout",
+            "6",
+            password="wrong",
         )
     finally:
         registrar.stop()
     assert result.returncode == 1
     failed = [
-        e for e in json_events(result.stdout)
+        e
+        for e in json_events(result.stdout)
         if e["type"] == "registration_changed" and e["state"] == "failed"
     ]
     assert failed and failed[0]["code"] == 403
@@ -77,7 +102,9 @@ def test_wrong_password_fails_with_the_registrar_code(tmp_path: Path) -> None:
 def test_password_is_never_taken_from_the_command_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "agent_app.telephony.phone_cli", "register", "--password", "x"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
 
@@ -109,9 +136,22 @@ def test_call_through_kamailio_with_407_and_media(
 ) -> None:
     port = kamailio_port
     peer = phone(
-        "listen", "--register", "--registrar", f"127.0.0.1:{port}", "--domain",
-        f"127.0.0.1:{port}", "--username", "nurse", "--transport", "tcp", "--auto-answer",
-        "--play", str(tones[1000]), "--password-env", "SIP_TEST_PASSWORD",
+        "listen",
+        "--register",
+        "--registrar",
+        f"127.0.0.1:{port}",
+        "--domain",
+        f"127.0.0.1:{port}",
+        "--username",
+        "nurse",
+        "--transport",
+        "tcp",
+        "--auto-answer",
+        "--play",
+        str(tones[1000]),
+        "--password-env",
+        "SIP_TEST_PASSWORD",
+        "--commands-stdin",
         env={"SIP_TEST_PASSWORD": TEST_PASSWORD},
     )
     peer.events.wait_type(p.RegistrationChanged, state="registered")
@@ -129,6 +169,11 @@ def test_call_through_kamailio_with_407_and_media(
     from tests.helpers.telephony_peers import tone_windows
 
     assert max(tone_windows(ours, 1000)) > 0.8
+    eng.send(p.RemoveAccount(account_id="agent"))
+    eng.events.wait_type(p.RegistrationChanged, account_id="agent", state="unregistered")
+    # Kamailio forgot the agent: calling it now fails with 404 from the proxy.
+    peer.send(p.Dial(call_id="back", account_id="main", target="agent"))
+    assert peer.events.wait_type(p.CallEnded, call_id="back").code == 404
 
 
 def test_registrar_down_then_back_and_ip_change(start_engine, tmp_path: Path) -> None:
@@ -145,9 +190,11 @@ def test_registrar_down_then_back_and_ip_change(start_engine, tmp_path: Path) ->
         assert registered.code == 200 and registered.expires_s > 0
         eng.send(p.HandleIpChange())
         eng.events.wait_for(
-            lambda e: isinstance(e, p.RegistrationChanged)
-            and e.state == "registered"
-            and e.at > registered.at,
+            lambda e: (
+                isinstance(e, p.RegistrationChanged)
+                and e.state == "registered"
+                and e.at > registered.at
+            ),
             timeout=20,
             what="re-registration after the IP change",
         )
@@ -160,9 +207,37 @@ def test_fallback_registrar_takes_over(start_engine, kamailio_port: int) -> None
     eng = start_engine(
         p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), transports=("tcp",)),
         **_account(
-            dead, "agent", "tcp", retry_first_s=1, retry_s=1,
+            dead,
+            "agent",
+            "tcp",
+            retry_first_s=1,
+            retry_s=1,
             fallback_registrar=f"127.0.0.1:{kamailio_port}",
         ),
     )
     registered = eng.events.wait_type(p.RegistrationChanged, state="registered", timeout=30)
     assert registered.registrar == f"127.0.0.1:{kamailio_port}"
+
+
+def test_registration_over_tls_with_verification_and_pin(start_engine, tmp_path: Path) -> None:
+    from tests.helpers.telephony_certs import make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    port, tls_port = free_port(), free_port()
+    daemon = kamailio(tmp_path, port, tls_port, pki.server_cert, pki.server_key)
+    try:
+        eng = start_engine(
+            p.EngineConfig(
+                transports=("tls",),
+                bind_address="127.0.0.1",
+                tls_port=free_port(),
+                tls_ca_file=str(pki.ca_cert),
+                tls_pin_sha256=pki.server_sha256(),
+            ),
+            **_account(tls_port, "agent", "tls"),
+        )
+        registered = eng.events.wait_type(p.RegistrationChanged, state="registered", timeout=30)
+        assert registered.code == 200
+        assert not eng.events.of_type(p.TransportProblem)
+    finally:
+        daemon.stop()

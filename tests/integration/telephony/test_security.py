@@ -22,9 +22,18 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def _tls_peer(phone, pki: Pki, *extra: str):
     port = free_port()
     peer = phone(
-        "listen", "--transport", "tls", "--tls-port", str(port), "--tls-cert",
-        str(pki.server_cert), "--tls-key", str(pki.server_key), "--tls-no-verify",
-        "--auto-answer", *extra,
+        "listen",
+        "--transport",
+        "tls",
+        "--tls-port",
+        str(port),
+        "--tls-cert",
+        str(pki.server_cert),
+        "--tls-key",
+        str(pki.server_key),
+        "--tls-no-verify",
+        "--auto-answer",
+        *extra,
     )
     peer.ready()
     return peer, port
@@ -32,8 +41,13 @@ def _tls_peer(phone, pki: Pki, *extra: str):
 
 def _tls_engine(start_engine, pki: Pki, ca: Path, srtp: str = "mandatory", pin: str = ""):
     cfg = p.EngineConfig(
-        transports=("tls",), bind_address="127.0.0.1", tls_port=free_port(),
-        tls_ca_file=str(ca), tls_verify_server=True, tls_pin_sha256=pin, srtp=srtp,  # type: ignore[arg-type]
+        transports=("tls",),
+        bind_address="127.0.0.1",
+        tls_port=free_port(),
+        tls_ca_file=str(ca),
+        tls_verify_server=True,
+        tls_pin_sha256=pin,
+        srtp=srtp,  # type: ignore[arg-type]
     )
     return start_engine(cfg, transport="tls")
 
@@ -72,7 +86,7 @@ def test_tls_server_signed_by_an_unknown_ca_is_refused(start_engine, phone, pki)
 
 
 def test_tls_pin_mismatch_drops_the_connection(start_engine, phone, pki) -> None:
-    peer, port = _tls_peer(phone, pki)
+    _peer, port = _tls_peer(phone, pki)
     eng = _tls_engine(start_engine, pki, pki.ca_cert, srtp="off", pin="ab" * 32)
     eng.send(p.Dial(call_id="c1", account_id="agent", target=f"sip:peer@127.0.0.1:{port}"))
     problem = eng.events.wait_type(p.TransportProblem)
@@ -83,8 +97,9 @@ def test_tls_pin_mismatch_drops_the_connection(start_engine, phone, pki) -> None
 
 def test_mandatory_srtp_refuses_a_plain_peer_both_ways(start_engine, phone) -> None:
     plain_port = free_port()
-    plain = phone("listen", "--port", str(plain_port), "--auto-answer", "--srtp", "off",
-                  "--commands-stdin")
+    plain = phone(
+        "listen", "--port", str(plain_port), "--auto-answer", "--srtp", "off", "--commands-stdin"
+    )
     plain.ready()
     eng = start_engine(
         p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), srtp="mandatory")

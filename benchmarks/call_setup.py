@@ -1,0 +1,166 @@
+"""Call set-up time on loopback: INVITE sent → call confirmed, over UDP and TLS.
+
+The engine runs in this process (the same Engine the engine process runs) and dials a
+pulse-phone peer that answers at once. A call's set-up time runs from the moment the
+Dial command is queued to the engine's ``confirmed`` event (both on the monotonic
+clock), so it includes the engine's command polling. Over TLS the connection is made
+by the first call and reused after; the first call's time is reported on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from agent_app.telephony import protocol as p
+from agent_app.telephony.engine import Engine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _emit(figure: str, value: float, unit: str, target: str = "") -> None:
+    row: dict[str, Any] = {"benchmark": "call_setup", "figure": figure, "value": round(value, 2)}
+    row["unit"] = unit
+    if target:
+        row["target"] = target
+    print(json.dumps(row), flush=True)
+
+
+def _make_cert(root: Path) -> tuple[Path, Path]:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(root / "k.pem"),
+            "-out",
+            str(root / "c.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return root / "c.pem", root / "k.pem"
+
+
+def _peer(args: list[str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent_app.telephony.phone_cli", "listen", "--auto-answer", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # engine_ready: the account exists by then
+    return proc
+
+
+def _measure(engine: Engine, events: queue.Queue[p.Event], target: str, calls: int) -> list[float]:
+    times: list[float] = []
+    for i in range(calls):
+        call_id = f"b{i}"
+        start = time.monotonic()
+        engine.submit(p.Dial(call_id=call_id, account_id="bench", target=target))
+        confirmed = None
+        while True:
+            event = events.get(timeout=20)
+            if (
+                isinstance(event, p.CallStateChanged)
+                and event.call_id == call_id
+                and event.state == "confirmed"
+            ):
+                confirmed = event.at
+                engine.submit(p.Hangup(call_id=call_id))
+            if isinstance(event, p.CallEnded) and event.call_id == call_id:
+                break
+        if confirmed is None:
+            raise RuntimeError("a benchmark call was not answered")
+        times.append((confirmed - start) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    calls = 15 if args.quick else 100
+    with tempfile.TemporaryDirectory() as tmp:
+        cert, key = _make_cert(Path(tmp))
+        udp_port, tls_port = _free_port(), _free_port()
+        peers = [
+            _peer(["--port", str(udp_port)]),
+            _peer(
+                [
+                    "--transport",
+                    "tls",
+                    "--tls-port",
+                    str(tls_port),
+                    "--tls-cert",
+                    str(cert),
+                    "--tls-key",
+                    str(key),
+                    "--srtp",
+                    "optional",
+                ]
+            ),
+        ]
+        events: queue.Queue[p.Event] = queue.Queue()
+        engine = Engine(events.put)
+        engine.start(
+            p.EngineConfig(
+                transports=("udp", "tls"),
+                bind_address="127.0.0.1",
+                tls_ca_file=str(cert),
+            )
+        )
+        try:
+            engine.run_sync(
+                p.AddAccount(p.AccountSpec("bench", "bench", "127.0.0.1", register=False))
+            )
+            udp = _measure(engine, events, f"sip:x@127.0.0.1:{udp_port}", calls)
+            engine.run_sync(p.RemoveAccount(account_id="bench"))
+            engine.run_sync(
+                p.AddAccount(
+                    p.AccountSpec("bench", "bench", "127.0.0.1", transport="tls", register=False)
+                )
+            )
+            tls = _measure(engine, events, f"sip:x@127.0.0.1:{tls_port}", calls + 1)
+        finally:
+            engine.stop()
+            for peer in peers:
+                peer.terminate()
+                peer.wait(10)
+                if peer.stdout is not None:
+                    peer.stdout.close()
+    _emit("setup_median_ms", statistics.median(udp), "ms", "<= 10")
+    _emit("setup_p95_ms", sorted(udp)[int(len(udp) * 0.95) - 1], "ms")
+    _emit("setup_tls_median_ms", statistics.median(tls[1:]), "ms", "<= 80")
+    _emit("setup_tls_first_call_ms", tls[0], "ms")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The engine process: restart after a crash, token check, malformed lines, Qt adapter."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from agent_app.telephony import protocol as p
+from tests.helpers.telephony_peers import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def test_engine_crash_is_restarted_with_its_accounts(start_engine, phone) -> None:
+    eng = start_engine()
+    old_pid = eng.client.pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)
+    restarted = eng.events.wait_type(p.EngineRestarted, timeout=30)
+    assert restarted.exit_code == -signal.SIGKILL and "signal 9" in restarted.reason
+    assert eng.client.pid != old_pid
+    asked = time.monotonic()
+    eng.send(p.QueryState())
+    state = eng.events.wait_for(lambda e: isinstance(e, p.EngineState) and e.at >= asked)
+    assert state.accounts == ("agent",) and state.calls == ()
+    peer_port = free_port()
+    peer = phone("listen", "--port", str(peer_port), "--auto-answer")
+    peer.ready()
+    eng.send(p.Dial(call_id="c1", account_id="agent", target=f"sip:x@127.0.0.1:{peer_port}"))
+    eng.events.wait_type(p.CallStateChanged, call_id="c1", state="confirmed")
+    eng.send(p.Hangup(call_id="c1"))
+    eng.events.wait_type(p.CallEnded, call_id="c1")
+
+
+def test_malformed_line_gets_a_named_error_and_the_link_stays(start_engine) -> None:
+    eng = start_engine()
+    sock = eng.client._sock
+    assert sock is not None
+    sock.sendall(b"{broken\n")
+    sock.sendall(b'{"v":1,"kind":"command","type":"hangup"}\n')
+    failures = [
+        eng.events.wait_for(
+            lambda e, n=n: isinstance(e, p.CommandFailed) and n in e.message, what=n
+        )
+        for n in ("not JSON", "missing field 'call_id'")
+    ]
+    assert len(failures) == 2
+    eng.send(p.Ping(seq=1))
+    eng.events.wait_type(p.Pong, seq=1)
+
+
+def test_a_local_client_without_the_token_is_refused(start_engine) -> None:
+    eng = start_engine()
+    with socket.create_connection(("127.0.0.1", eng.client.port), timeout=5) as rogue:
+        # The engine serves one client; a second one is dropped whatever it says.
+        rogue.sendall(json.dumps({"hello": "guess"}).encode() + b"\n")
+        rogue.sendall(p.encode(p.Ping(seq=99)))
+        rogue.settimeout(5)
+        with contextlib.suppress(ConnectionResetError):  # dropped before it finished talking
+            assert rogue.recv(4096) == b""
+    eng.send(p.Ping(seq=2))
+    eng.events.wait_type(p.Pong, seq=2)
+    assert not eng.events.of_type(p.Pong, seq=99)
+
+
+def test_qt_adapter_delivers_events_on_the_gui_thread(qtbot) -> None:
+    from agent_app.telephony.qt_client import QtEngineClient
+
+    adapter = QtEngineClient()
+    seen: list[tuple[p.Event, bool]] = []
+    main = threading.main_thread()
+    adapter.engine_event.connect(lambda e: seen.append((e, threading.current_thread() is main)))
+    adapter.start(p.EngineConfig(bind_address="127.0.0.1", local_port=free_port()))
+    try:
+        qtbot.waitUntil(lambda: any(isinstance(e, p.EngineReady) for e, _ in seen), timeout=20000)
+        adapter.send(p.Ping(seq=5))
+        qtbot.waitUntil(lambda: any(isinstance(e, p.Pong) for e, _ in seen), timeout=10000)
+    finally:
+        adapter.stop()
+    assert all(on_main for _, on_main in seen)

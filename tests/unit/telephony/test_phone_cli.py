@@ -1,0 +1,67 @@
+"""pulse-phone's parser: subcommand registry, no password on the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from agent_app.telephony import phone_cli
+
+
+def test_registry_lets_another_area_add_a_subcommand(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(phone_cli, "SUBCOMMANDS", dict(phone_cli.SUBCOMMANDS))
+    seen: list[argparse.Namespace] = []
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seconds", type=float, default=1.0)
+
+    def run(args: argparse.Namespace) -> int:
+        seen.append(args)
+        return 7
+
+    phone_cli.register_subcommand(phone_cli.Subcommand("audio-test", "check audio", add, run))
+    assert phone_cli.main(["audio-test", "--seconds", "2"]) == 7
+    assert seen[0].seconds == 2.0
+
+
+def test_core_subcommands_exist() -> None:
+    assert {"register", "call", "listen"} <= set(phone_cli.SUBCOMMANDS)
+
+
+def test_password_options_never_take_a_value_in_clear() -> None:
+    parser = phone_cli.build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["register", "--password", "x"])
+    args = parser.parse_args(["register", "--password-env", "SIP_PW", "--registrar", "pbx"])
+    assert args.password_env == "SIP_PW"
+
+
+def test_missing_password_variable_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PULSE_TEST_NO_SUCH_VAR", raising=False)
+    args = phone_cli.build_parser().parse_args(
+        ["register", "--registrar", "pbx", "--password-env", "PULSE_TEST_NO_SUCH_VAR"]
+    )
+    with pytest.raises(SystemExit, match="PULSE_TEST_NO_SUCH_VAR is not set"):
+        phone_cli.account_spec(args, register=True)
+
+
+def test_engine_config_from_arguments() -> None:
+    args = phone_cli.build_parser().parse_args(
+        [
+            "listen",
+            "--transport",
+            "tls",
+            "--also-listen",
+            "udp",
+            "--srtp",
+            "mandatory",
+            "--codecs",
+            "PCMU/8000,G722/16000",
+        ]
+    )
+    args.also_listen = ["udp"]
+    cfg = phone_cli.engine_config(args)
+    assert cfg.transports == ("tls", "udp")
+    assert cfg.srtp == "mandatory"
+    assert cfg.codecs == ("PCMU/8000", "G722/16000")
