@@ -202,16 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     app = QCoreApplication(argv if argv is not None else sys.argv)
-    from agent_app.telephony.audio.engine_audio import audio_factory_from_environment
+    server = EngineServer(token)
+    from agent_app.telephony.audio.engine_audio import set_event_sink
 
-    # The bridge's device events join the engine's own (the same thread-safe path); the
-    # bridge is built on the engine thread only after the server exists.
-    servers: list[EngineServer] = []
-    server = EngineServer(
-        token,
-        audio_factory_from_environment(lambda e: servers[0]._on_engine_event(e)),  # noqa: PLW0108 - late binding
-    )
-    servers.append(server)
+    # The audio bridge's device events join the engine's own (the same thread-safe path).
+    set_event_sink(server._on_engine_event)
     port = server.listen()
     print(f"{PORT_LINE_PREFIX}{port}", flush=True)
     result: Any = app.exec()

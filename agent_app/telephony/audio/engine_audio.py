@@ -1,38 +1,41 @@
-"""How the engine process gets its audio bridge.
+"""The ``devices`` audio bridge of the engine process.
 
-``PULSE_ENGINE_AUDIO=devices`` in the engine's environment (the desktop app sets it
-when it starts the engine) makes the engine use :class:`QtCallAudio` with the devices
-chosen in the ``[audio]`` settings; without it the engine stays on pjsua2's null device
-(pulse-phone, and tests that need no sound card). Device changes become
-:class:`~agent_app.telephony.protocol.AudioDeviceChanged` events.
+``EngineConfig(audio="devices")`` (the desktop app sends it with ``StartEngine``) makes
+the engine build :class:`QtCallAudio` with the devices chosen in the ``[audio]``
+settings; ``"null"`` keeps pjsua2's null device (pulse-phone, tests without a sound
+card). The registration lives in :mod:`agent_app.telephony.audio_devices`, where the
+engine's bridge lookup finds it. Device moves become
+:class:`~agent_app.telephony.protocol.AudioDeviceChanged` events through the sink the
+engine process installs with :func:`set_event_sink`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 
-AUDIO_ENV = "PULSE_ENGINE_AUDIO"
+_event_sink: Callable[[p.Event], None] | None = None
 
 
-def audio_factory_from_environment(
-    emit: Callable[[p.Event], None],
-) -> Callable[[], CallAudio] | None:
-    if os.environ.get(AUDIO_ENV, "") != "devices":
-        return None
+def set_event_sink(emit: Callable[[p.Event], None] | None) -> None:
+    """Where device events go (thread-safe callable; called on the audio thread)."""
+    global _event_sink  # noqa: PLW0603 - one engine per process, set once at start-up
+    _event_sink = emit
 
-    def factory() -> CallAudio:
-        from agent_app.config import load_settings
-        from agent_app.telephony.audio.bridge import QtCallAudio
-        from agent_app.telephony.audio.devices import AudioEvent
 
-        audio = load_settings().settings.audio
+def make_bridge() -> CallAudio:
+    from agent_app.config import load_settings
+    from agent_app.telephony.audio.bridge import QtCallAudio
+    from agent_app.telephony.audio.devices import AudioEvent
 
-        def forward(event: AudioEvent) -> None:
-            emit(
+    audio = load_settings().settings.audio
+
+    def forward(event: AudioEvent) -> None:
+        sink = _event_sink
+        if sink is not None:
+            sink(
                 p.AudioDeviceChanged(
                     change=event.kind,
                     role=event.role,
@@ -42,13 +45,11 @@ def audio_factory_from_environment(
                 )
             )
 
-        return QtCallAudio(
-            preferences={
-                "microphone": audio.microphone,
-                "speaker": audio.speaker,
-                "ringer": audio.ringer,
-            },
-            on_event=forward,
-        )
-
-    return factory
+    return QtCallAudio(
+        preferences={
+            "microphone": audio.microphone,
+            "speaker": audio.speaker,
+            "ringer": audio.ringer,
+        },
+        on_event=forward,
+    )

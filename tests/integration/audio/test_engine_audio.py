@@ -1,4 +1,4 @@
-"""The real engine process with its audio bridge (``PULSE_ENGINE_AUDIO=devices``): a call
+"""The real engine process with its audio bridge (``EngineConfig(audio="devices")``): a call
 from the engine to a pjsua2 peer carries the virtual headset's audio both ways, and an
 unplugged headset reaches the desktop as an ``AudioDeviceChanged`` event while the call
 stays up."""
@@ -40,11 +40,13 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
     player = server.play("headset_mic_feed", tone(700, 90))
     headset_out = server.record("headset_speaker")
     events = EventLog()
-    env = {**os.environ, **server.env, "PULSE_ENGINE_AUDIO": "devices"}
+    env = {**os.environ, **server.env}
     client = EngineClient(events.put, env=env)
     try:
         peer.wait_for(lambda e: e.get("event") == "ready")
-        client.start(p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port()))
+        client.start(
+            p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port(), audio="devices")
+        )
         events.wait_type(p.EngineReady)
         client.send(
             p.AddAccount(
