@@ -21,6 +21,8 @@ start-up); they include the times the QAudioSink was found empty (the server pla
 silence), not only ring underruns. ``cpu_pct`` is the whole Pulse-side process (bridge,
 Qt audio, pjsua2 with its codec) as a share of one core — an upper bound for the bridge
 alone, which is reported as ``audio_thread_cpu_pct`` (the ``pulse-audio`` Qt thread).
+What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of the speaker's
+output that fell silent during the peer's steady tone (dropouts an agent would hear).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 from statistics import fmean
+
+import numpy as np
 
 from tests.helpers.audio_call import audio_call, wav_tail
 from tests.helpers.audio_server import audio_server, stop_playing, tone, tone_share
@@ -71,6 +75,18 @@ def cpu_seconds(pid: int, thread_name: str | None = None) -> float:
         fields = stat[stat.rindex(")") + 2 :].split()
         total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def silent_windows(x: np.ndarray, rate: int) -> int:
+    """10 ms windows of the speaker's output that fell silent while the peer's steady tone
+    played: what the agent would hear as a dropout (measured at the device, whatever
+    the cause — ring underrun, trim, or the sink running dry)."""
+    n = rate // 100
+    windows = x[: len(x) // n * n].reshape(-1, n)
+    rms = np.sqrt(np.mean(windows**2, axis=1))
+    if len(rms) == 0:
+        return 0
+    return int(np.sum(rms < 0.3 * np.median(rms)))
 
 
 def stream_buffer_latency_ms(pactl_listing: str) -> float:
@@ -128,19 +144,21 @@ def main() -> int:
                     audio_cpu = (cpu_seconds(pid, "pulse-audio") - audio0) / elapsed * 100
                     last = samples[-1]
                     heard_mic = tone_share(wav_tail(record, 2.0), 16000, 700)
-                    heard_peer = tone_share(speaker.samples()[-96000:], 48000, 1000)
+                    heard = speaker.samples()
+                    heard_peer = tone_share(heard[-96000:], 48000, 1000)
+                    gaps = silent_windows(heard[-int(elapsed * 48000) :], 48000)
                     warnings = pulse.qt_warnings()
             finally:
                 stop_playing(player)
                 speaker.stop()
 
-    if heard_mic < 0.9 or heard_peer < 0.9 or warnings:
+    clean = heard_mic >= 0.9 and heard_peer >= 0.9 and not warnings
+    if not clean:
         print(
             f"audio did not flow cleanly (mic tone {heard_mic:.2f}, peer tone {heard_peer:.2f}, "
             f"Qt warnings {warnings})",
             file=sys.stderr,
         )
-        return 1
 
     mic_ring = fmean(s["mic_fill_ms"] for s in samples)
     speaker_ring = fmean(s["speaker_fill_ms"] for s in samples)
@@ -163,6 +181,9 @@ def main() -> int:
     figure("cpu_pct", cpu, "% of one core", "<= 5")
     figure("audio_thread_cpu_pct", audio_cpu, "% of one core", "<= 5")
     figure("call_seconds", elapsed, "s", f">= {seconds:g}")
+    figure("speaker_gap_windows", gaps, "10 ms windows", "== 0")
+    figure("mic_tone_share", heard_mic, "share", ">= 0.9")
+    figure("speaker_tone_share", heard_peer, "share", ">= 0.9")
     detail = {
         "mic_ring_ms": round(mic_ring, 2),
         "speaker_ring_ms": round(speaker_ring, 2),
@@ -185,7 +206,7 @@ def main() -> int:
         "speed": [round(last["mic_speed"], 5), round(last["speaker_speed"], 5)],
     }
     print(json.dumps({"benchmark": NAME, "detail": detail}), file=sys.stderr)
-    return 0
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":
