@@ -21,8 +21,9 @@ start-up); they include the times the QAudioSink was found empty (the server pla
 silence), not only ring underruns. ``cpu_pct`` is the whole Pulse-side process (bridge,
 Qt audio, pjsua2 with its codec) as a share of one core — an upper bound for the bridge
 alone, which is reported as ``audio_thread_cpu_pct`` (the ``pulse-audio`` Qt thread).
-What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of the speaker's
-output that fell silent during the peer's steady tone (dropouts an agent would hear).
+What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of
+the speaker's output that fell silent during the peer's steady tone (dropouts an agent
+would hear).
 """
 
 from __future__ import annotations
