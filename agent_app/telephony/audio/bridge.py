@@ -143,6 +143,7 @@ class QtCallAudio:
             port.startTransmit(media)
         first = not self._connected
         self._connected.append(media)
+        port.in_call = True
         if first and self.devices is not None:
             self.devices.open_route(self._route)
 
@@ -155,6 +156,7 @@ class QtCallAudio:
         with contextlib.suppress(Exception):
             port.stopTransmit(media)
         self._forget(media)
+        port.in_call = bool(self._connected)
         if not self._connected and self.devices is not None:
             self.devices.close_route_soon()
 

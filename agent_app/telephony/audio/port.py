@@ -39,6 +39,8 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.clock_rate = clock_rate
         self.frame_samples = frame_samples
         self.muted = False
+        self.in_call = False
+        """Set by the bridge while a call is connected (silence then keeps the clock fed)."""
         self.frames_sent = 0
         self.frames_received = 0
         self.last_callback = 0.0
@@ -71,6 +73,8 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
     def onFrameReceived(self, frame: Any) -> None:  # call -> speaker
         n = self._access.read_into(frame.buf, self._in)
+        if n == 0 and not self.in_call:
+            return
         if n == 0:
             # No audio from the conference (no call connected): keep the speaker's clock
             # fed with silence so that only real starvation counts as an underrun.
