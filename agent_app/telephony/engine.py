@@ -48,6 +48,7 @@ from agent_app.telephony.call_audio import CallAudio, resolve_audio_bridge
 log = logging.getLogger(__name__)
 
 _POLL_MS = 5
+_MAX_CALLS = 12
 _TRANSPORT_TYPES = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
@@ -311,7 +312,9 @@ class Engine:
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = False
         ep_cfg.uaConfig.userAgent = cfg.user_agent
-        ep_cfg.uaConfig.maxCalls = 32
+        # Each call holds two media sockets in an ioqueue of 64 handles, and a full
+        # ioqueue aborts the process (an assertion, not an error): stay well below.
+        ep_cfg.uaConfig.maxCalls = _MAX_CALLS
         if cfg.stun_server:
             ep_cfg.uaConfig.stunServer.append(cfg.stun_server)
             ep_cfg.uaConfig.stunIgnoreFailure = True
@@ -774,10 +777,8 @@ class Engine:
             ended_by, reason = record.ended_by, record.end_reason or reason
         elif record.hangup_requested:
             ended_by = "local"
-        elif code >= 300 and record.direction == "outgoing" and not record.connected_at:
-            ended_by = "remote"
-        elif code in (408, 503) and not record.connected_at:
-            ended_by = "error"
+        elif code in (408, 500, 503) and not record.connected_at:
+            ended_by = "error"  # timeout, local failure, unreachable / TLS refused
         else:
             ended_by = "remote"
         if (

@@ -28,9 +28,9 @@ def _gil_holding_payload(target_s: float) -> str:
     while True:
         text = "[" + ",".join(['{"a":[1,2,3],"b":"xyzxyz"}'] * n) + "]"
         took = min(_timed_loads(text) for _ in range(2))
-        if took >= target_s * 1.3:
+        if took >= target_s * 2.0:  # margin: a busy machine makes it vary
             return text
-        n = int(n * max(1.5, min(8.0, target_s * 1.5 / max(took, 1e-3))))
+        n = int(n * max(1.5, min(8.0, target_s * 2.5 / max(took, 1e-3))))
 
 
 def _timed_loads(text: str) -> float:

@@ -241,3 +241,43 @@ def test_registration_over_tls_with_verification_and_pin(start_engine, tmp_path:
         assert not eng.events.of_type(p.TransportProblem)
     finally:
         daemon.stop()
+
+
+def test_pulse_phone_takes_the_password_from_the_keyring(
+    tmp_path: Path, secret_backend: object
+) -> None:
+    from agent_app.secret_store import SecretStore
+    from agent_app.telephony.settings_bridge import SIP_PASSWORD_SECRET
+
+    SecretStore(secret_backend).set(SIP_PASSWORD_SECRET, TEST_PASSWORD)  # type: ignore[arg-type]
+    port = free_port()
+    registrar = sipp_registrar(tmp_path, port)
+    try:
+        wait_udp_bound(port)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "agent_app.telephony.phone_cli",
+                "register",
+                "--registrar",
+                f"127.0.0.1:{port}",
+                "--username",
+                "agent",
+                "--password-keyring",
+                SIP_PASSWORD_SECRET,
+                "--timeout",
+                "15",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        registrar.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any(
+        e["type"] == "registration_changed" and e["state"] == "registered"
+        for e in json_events(result.stdout)
+    )

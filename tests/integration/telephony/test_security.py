@@ -82,6 +82,7 @@ def test_tls_server_signed_by_an_unknown_ca_is_refused(start_engine, phone, pki)
     eng.send(p.Dial(call_id="c1", account_id="agent", target=f"sip:peer@127.0.0.1:{port}"))
     ended = eng.events.wait_type(p.CallEnded, call_id="c1")
     assert ended.code >= 400 and ended.duration_s == 0
+    assert ended.ended_by == "error"
     assert not peer.events.of_type(p.IncomingCall)
 
 
