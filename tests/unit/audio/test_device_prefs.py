@@ -25,7 +25,8 @@ def test_other_sections_and_comments_are_kept(pulse_home: Path) -> None:
     path = paths.user_config_file()
     path.parent.mkdir(parents=True)
     path.write_text(
-        '# my settings\n[ui]\nlanguage = "es"\n\n[audio]\nspeaker = "old"\n\n[log]\nlevel = "DEBUG"\n'
+        '# my settings\n[ui]\nlanguage = "es"\n\n'
+        '[audio]\nspeaker = "old"\n\n[log]\nlevel = "DEBUG"\n'
     )
     save_device_choice(speaker="new")
     text = path.read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agent_app.telephony.audio.meters import SILENCE_DB, LevelMeter
-from agent_app.telephony.audio.tones import CADENCES, TonePattern, ToneKind, cadence_pcm
+from agent_app.telephony.audio.tones import CADENCES, ToneKind, TonePattern, cadence_pcm
 
 
 def test_meter_reads_a_half_scale_sine() -> None:
