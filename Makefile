@@ -12,7 +12,8 @@ RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libx
 	libxcb-shape0 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
 	gnome-keyring dbus dbus-x11 ca-certificates
 # What the tests add: real SIP peers, a real audio server, a virtual screen, PostgreSQL.
-TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl
+TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl \
+	pulseaudio-utils
 
 .PHONY: run test lint typecheck unit bench deps-run deps-test venv clean
 

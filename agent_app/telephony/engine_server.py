@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     app = QCoreApplication(argv if argv is not None else sys.argv)
     server = EngineServer(token)
+    from agent_app.telephony.audio.engine_audio import set_event_sink
+
+    # The audio bridge's device events join the engine's own (the same thread-safe path).
+    set_event_sink(server._on_engine_event)
     port = server.listen()
     print(f"{PORT_LINE_PREFIX}{port}", flush=True)
     result: Any = app.exec()

@@ -413,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pulse-phone", description="Headless Pulse SIP phone; one JSON event per line."
     )
     subs = parser.add_subparsers(dest="command", required=True)
+    if "audio-test" not in SUBCOMMANDS:
+        from agent_app.telephony.audio.audio_test_cli import SUBCOMMAND as AUDIO_TEST
+
+        register_subcommand(Subcommand(**AUDIO_TEST))
     for sub in SUBCOMMANDS.values():
         sp = subs.add_parser(sub.name, help=sub.help, allow_abbrev=False)
         add_common_arguments(sp)

@@ -423,6 +423,21 @@ class EngineState(Event):
 
 
 @dataclass(frozen=True)
+class AudioDeviceChanged(Event):
+    """The audio bridge moved a stream: headset unplugged (``fallback`` to the OS
+    default), plugged back (``restored``), default changed (``switched``), or no device
+    could be opened (``failed``): ``change`` says which. The call itself carries on."""
+
+    type: ClassVar[str] = "audio_device_changed"
+    change: str
+    role: str
+    device_id: str
+    device_name: str
+    preferred_id: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class Pong(Event):
     type: ClassVar[str] = "pong"
     seq: int
@@ -477,6 +492,7 @@ EVENTS: dict[str, type[Event]] = {
         TransportProblem,
         MediaStats,
         EngineState,
+        AudioDeviceChanged,
         Pong,
     )
 }

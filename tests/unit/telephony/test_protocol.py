@@ -9,6 +9,13 @@ import pytest
 from agent_app.telephony import protocol as p
 
 SAMPLES: list[p.Command | p.Event] = [
+    p.AudioDeviceChanged(
+        change="fallback",
+        role="speaker",
+        device_id="desk",
+        device_name="Desk speaker",
+        preferred_id="usb-headset",
+    ),
     p.StartEngine(config=p.EngineConfig(transports=("udp", "tls"), srtp="mandatory")),
     p.AddAccount(account=p.AccountSpec("a", "agent", "pbx.test", registrar="pbx.test:5061")),
     p.RemoveAccount(account_id="a"),

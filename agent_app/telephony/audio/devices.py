@@ -1,0 +1,713 @@
+"""The Qt side of the bridge: microphones, speakers and the ringer, on a QThread of their own.
+
+Everything Qt Multimedia lives on the ``pulse-audio`` thread (measured: a stall of the
+thread that drives pjsua2 or of a GUI never reaches the devices). Other threads talk to it
+only through queued signals (:class:`AudioDevices` wraps them) and read counters.
+
+- Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
+  worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
+  Each block is converted to float mono, metered, resampled to the call's clock with the
+  drift controller's speed, and written to the microphone ring.
+- Playback is push mode from the same timer, which keeps a small, fixed amount queued
+  in the sink (Qt 6.12's pull mode stops reading after the first fill on PulseAudio);
+  each top-up is served from the speaker ring, resampled to the device's rate with its
+  own drift controller.
+- Device choice per role (microphone, speaker, ringer) follows the preference when that
+  device is present and the OS default otherwise. ``QMediaDevices`` change signals (and a
+  stream error, whichever comes first) re-resolve every open stream: an unplugged
+  headset falls back to the default without touching the call, and the call moves back
+  when it returns. Each move is reported as an :class:`AudioEvent`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtMultimedia import (
+    QAudioDevice,
+    QAudioFormat,
+    QAudioSink,
+    QAudioSource,
+    QMediaDevices,
+    QtAudio,
+)
+
+from agent_app.telephony.audio.drift import DriftController
+from agent_app.telephony.audio.meters import LevelMeter
+from agent_app.telephony.audio.pulse_presence import PulsePresence
+from agent_app.telephony.audio.resampler import Resampler, to_float, to_int16
+from agent_app.telephony.audio.ring import SampleRing
+from agent_app.telephony.audio.tones import ToneKind, TonePattern
+from agent_app.telephony.qt_emit import safe_emit
+
+log = logging.getLogger(__name__)
+
+Role = Literal["microphone", "speaker", "ringer"]
+ROLES: tuple[Role, ...] = ("microphone", "speaker", "ringer")
+EventKind = Literal["fallback", "restored", "switched", "failed"]
+
+CAPTURE_BUFFER_MS = 60
+"""Qt's capture buffer; drained every PUMP_MS, so its size adds no delay (10 ms lost data)."""
+SINK_BUFFER_MS = 120
+QUEUE_MAX_MS = 60
+PLAYBACK_QUEUE_MS = 15
+"""Audio kept queued in the call's QAudioSink: what playback adds beyond the ring."""
+TONE_QUEUE_MS = 40
+PUMP_MS = 10
+PRESENCE_POLL_MS = 1000
+ROUTE_LINGER_MS = 1500
+"""Streams outlive the last call this long, so hold/resume does not reopen devices."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class AudioEvent:
+    """A device change the agent must hear about (the call itself carries on)."""
+
+    kind: EventKind
+    role: Role
+    device_id: str
+    """The device now in use ('' when none could be opened)."""
+    device_name: str
+    preferred_id: str
+
+
+def device_id(device: QAudioDevice) -> str:
+    return bytes(device.id().data()).decode("utf-8", "replace")
+
+
+def list_devices() -> dict[str, list[DeviceInfo]]:
+    """The present inputs and outputs, as plain values."""
+    return {
+        "inputs": [
+            DeviceInfo(device_id(d), d.description(), d.isDefault())
+            for d in QMediaDevices.audioInputs()
+        ],
+        "outputs": [
+            DeviceInfo(device_id(d), d.description(), d.isDefault())
+            for d in QMediaDevices.audioOutputs()
+        ],
+    }
+
+
+def resolve(
+    role: Role, preferred: str, present: tuple[set[str], set[str]] | None = None
+) -> QAudioDevice:
+    """The preferred device when present, else the OS default (may be null).
+
+    ``present`` — (sink names, source names) from :class:`PulsePresence` — overrides
+    Qt's lists, which keep removed PulseAudio devices.
+    """
+    if role == "microphone":
+        listed = QMediaDevices.audioInputs()
+        default = QMediaDevices.defaultAudioInput()
+        names = present[1] if present is not None else None
+    else:
+        listed = QMediaDevices.audioOutputs()
+        default = QMediaDevices.defaultAudioOutput()
+        names = present[0] if present is not None else None
+    alive = [d for d in listed if names is None or device_id(d) in names]
+    if preferred:
+        for device in alive:
+            if device_id(device) == preferred:
+                return device
+    if names is None or (not default.isNull() and device_id(default) in names):
+        return default
+    for device in alive:
+        if device.isDefault():
+            return device
+    return alive[0] if alive else QAudioDevice()
+
+
+# -- sample formats ---------------------------------------------------------------------
+def choose_format(device: QAudioDevice) -> QAudioFormat:
+    """Mono 16-bit at the device's own rate when it takes it; else its preferred layout."""
+    preferred = device.preferredFormat()
+    fmt = QAudioFormat()
+    fmt.setSampleRate(preferred.sampleRate() or 48000)
+    fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
+    fmt.setChannelCount(1)
+    if device.isFormatSupported(fmt):
+        return fmt
+    fmt.setChannelCount(max(1, preferred.channelCount()))
+    if device.isFormatSupported(fmt):
+        return fmt
+    return preferred
+
+
+_DTYPES: dict[Any, tuple[np.dtype[Any], float, float]] = {
+    QAudioFormat.SampleFormat.Int16: (np.dtype("<i2"), 32768.0, 0.0),
+    QAudioFormat.SampleFormat.Int32: (np.dtype("<i4"), 2147483648.0, 0.0),
+    QAudioFormat.SampleFormat.Float: (np.dtype("<f4"), 1.0, 0.0),
+    QAudioFormat.SampleFormat.UInt8: (np.dtype("u1"), 128.0, 128.0),
+}
+
+
+def decode(data: bytes, fmt: QAudioFormat) -> np.ndarray:
+    """Device bytes -> float32 mono."""
+    dtype, scale, offset = _DTYPES[fmt.sampleFormat()]
+    channels = max(1, fmt.channelCount())
+    usable = len(data) // (dtype.itemsize * channels) * dtype.itemsize * channels
+    x = np.frombuffer(data[:usable], dtype).astype(np.float32)
+    if offset:
+        x -= offset
+    x *= 1.0 / scale
+    if channels > 1:
+        x = x.reshape(-1, channels).mean(axis=1)
+    return np.asarray(x, np.float32)
+
+
+def encode(samples: np.ndarray, fmt: QAudioFormat) -> bytes:
+    """float32 mono -> device bytes."""
+    dtype, scale, offset = _DTYPES[fmt.sampleFormat()]
+    channels = max(1, fmt.channelCount())
+    if dtype.kind == "f":
+        y = np.clip(samples, -1.0, 1.0).astype(dtype)
+    else:
+        lo, hi = np.iinfo(dtype).min, np.iinfo(dtype).max
+        y = np.clip(np.rint(samples * scale + offset), lo, hi).astype(dtype)
+    if channels > 1:
+        y = np.repeat(y, channels)
+    return bytes(y.tobytes())
+
+
+# -- streams ----------------------------------------------------------------------------
+class _Capture:
+    """One QAudioSource feeding a call-rate ring."""
+
+    def __init__(
+        self,
+        device: QAudioDevice,
+        *,
+        ring: SampleRing,
+        ring_rate: int,
+        target: int,
+        meter: LevelMeter,
+        on_error: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        self.device_id = device_id(device)
+        self.device_name = device.description()
+        self.format = choose_format(device)
+        self.rate = self.format.sampleRate()
+        self._ring = ring
+        self._meter = meter
+        self._on_error = on_error
+        self.resampler = Resampler(self.rate, ring_rate)
+        self.drift = DriftController(ring_rate, target)
+        self.block_ms = 0.0
+        """Average length of the blocks Qt hands over (a sample waits half of one)."""
+        self._target = target
+        self._last = time.monotonic()
+        self.source = QAudioSource(device, self.format, parent)
+        self.source.setBufferSize(self.format.bytesForDuration(CAPTURE_BUFFER_MS * 1000))
+        self.io = self.source.start()
+
+    def pump(self) -> None:
+        """Take what Qt captured since the last call (the worker's pump timer)."""
+        data = self.io.readAll()
+        if data.isEmpty():
+            return
+        x = decode(bytes(data.data()), self.format)
+        self.block_ms += 0.05 * (1000.0 * len(x) / self.rate - self.block_ms)
+        self._meter.feed(x, self.rate)
+        now = time.monotonic()
+        speed, trim = self.drift.update(self._ring.fill, now - self._last)
+        self._last = now
+        if trim:
+            self._ring.trim_to(self._target)
+        y = self.resampler.process(x, speed)
+        if len(y):
+            self._ring.write(to_int16(y))
+
+    def failed(self) -> bool:
+        return self.source.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
+
+    def close(self) -> None:
+        self.source.stop()
+        self.source.deleteLater()
+
+
+class RingReader:
+    """Device-rate samples out of a call-rate ring, drift-controlled."""
+
+    def __init__(self, ring: SampleRing, ring_rate: int, device_rate: int, target: int) -> None:
+        self._ring = ring
+        self._target = target
+        self.resampler = Resampler(ring_rate, device_rate)
+        self.drift = DriftController(ring_rate, target)
+        self._last = time.monotonic()
+
+    def __call__(self, n: int) -> np.ndarray:
+        now = time.monotonic()
+        speed, trim = self.drift.update(self._ring.fill, now - self._last)
+        self._last = now
+        if trim:
+            self._ring.trim_to(self._target)
+        need = self.resampler.input_needed(n, speed)
+        pcm = np.empty(need, np.int16)
+        if need:
+            self._ring.read_into(pcm)
+        return self.resampler.process(to_float(pcm), speed, max_out=n)
+
+
+class _Playback:
+    """One QAudioSink in push mode, topped up from ``provider(n)`` every few ms.
+
+    Qt 6.12's pull mode stops asking after the first fill on PulseAudio, so the sink is
+    fed from a precise timer on the audio thread instead: each tick writes just enough
+    to keep ``queue_ms`` of audio queued in Qt, which bounds the latency it adds.
+    """
+
+    def __init__(
+        self,
+        device: QAudioDevice,
+        *,
+        make_provider: Callable[[int], Callable[[int], np.ndarray]],
+        queue_ms: int,
+        meter: LevelMeter | None,
+        on_error: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        self.device_id = device_id(device)
+        self.device_name = device.description()
+        self.format = choose_format(device)
+        self.rate = self.format.sampleRate()
+        self._frame_bytes = max(1, self.format.bytesPerFrame())
+        self.provider = make_provider(self.rate)
+        self._meter = meter
+        self._on_error = on_error
+        self._queue_bytes = self.format.bytesForDuration(queue_ms * 1000)
+        self._queue_min = self._queue_bytes
+        self._queue_max = self.format.bytesForDuration(QUEUE_MAX_MS * 1000)
+        self.starvations = 0
+        """Times the sink was found empty: the server played silence (a glitch)."""
+        self._playing = False
+        self._calm_since = time.monotonic()
+        self.writes = 0
+        self.frames_written = 0
+        self.sink = QAudioSink(device, self.format, parent)
+        self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
+        # bytesFree() must leave room for the largest queue plus a late pump's catch-up.
+        self.io = self.sink.start()
+        self._last = time.monotonic()
+        self._avg_queued = float(self._queue_bytes)
+        self._carry = 0.0
+        # Start with the queue full, then follow the clock.
+        self.io.write(encode(self.provider(self._queue_bytes // self._frame_bytes), self.format))
+
+    def pump(self) -> None:
+        """Feed the sink what it played since the last call (the worker's pump timer).
+
+        ``bytesFree`` moves in the server's request-sized steps, so topping up to a level
+        starves the stream now and then. Instead the elapsed time says how much was
+        played (feed-forward), and the smoothed queue level corrects slowly towards
+        ``queue_ms`` (which also absorbs a sound card whose clock is not ours).
+        """
+        now = time.monotonic()
+        elapsed = min(now - self._last, 0.1)
+        self._last = now
+        free = self.sink.bytesFree()
+        queued = self.sink.bufferSize() - free
+        self._adapt_queue(queued, now)
+        self._avg_queued += 0.05 * (queued - self._avg_queued)
+        error = (self._queue_bytes - self._avg_queued) / self._frame_bytes
+        frames = self.rate * elapsed + 0.1 * error + self._carry
+        want = int(frames)
+        self._carry = frames - want if want > 0 else 0.0
+        want = min(want, free // self._frame_bytes)
+        if want <= 0:
+            return
+        y = self.provider(want)
+        if self._meter is not None:
+            self._meter.feed(y, self.rate)
+        self.io.write(encode(y, self.format))
+        self.writes += 1
+        self.frames_written += len(y)
+
+    def _adapt_queue(self, queued: int, now: float) -> None:
+        """Grow the queue when the sink ran dry, shrink it back slowly when it does not.
+
+        A dry sink means this thread was kept from running longer than the queue lasts
+        (a loaded machine, the GIL): the server played silence. Like a jitter buffer,
+        the queue then grows by 5 ms (up to QUEUE_MAX_MS) and gives 1 ms back after each
+        10 s without starving, so the latency follows what the machine can sustain.
+        """
+        if not self._playing:
+            # Device start-up (PulseAudio takes up to a second): not a starvation.
+            if queued == 0 or self.sink.processedUSecs() < 200_000:
+                return
+            self._playing = True
+            self._calm_since = now
+        if queued == 0:
+            self.starvations += 1
+            self._calm_since = now
+            step = self.format.bytesForDuration(5000)
+            self._queue_bytes = min(self._queue_bytes + step, self._queue_max)
+        elif now - self._calm_since > 10.0 and self._queue_bytes > self._queue_min:
+            self._calm_since = now
+            step = self.format.bytesForDuration(1000)
+            self._queue_bytes = max(self._queue_bytes - step, self._queue_min)
+
+    @property
+    def queue_ms(self) -> float:
+        return self._queue_bytes / self._frame_bytes / self.rate * 1000
+
+    def failed(self) -> bool:
+        return self.sink.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
+
+    def buffered_s(self) -> float:
+        """Audio handed to Qt and not yet played (the sink's own buffer)."""
+        size, free = self.sink.bufferSize(), self.sink.bytesFree()
+        return max(0, size - free) / self._frame_bytes / self.rate
+
+    def close(self) -> None:
+        self.sink.stop()
+        self.sink.deleteLater()
+
+
+# -- the worker on the audio thread -----------------------------------------------------
+@dataclass(eq=False)
+class Route:
+    """Where the capture goes and where playback comes from."""
+
+    mic_ring: SampleRing
+    speaker_ring: SampleRing
+    rate: int
+    mic_target: int
+    speaker_target: int
+
+
+class AudioWorker(QObject):
+    """Lives on the ``pulse-audio`` thread; only its own slots touch its streams."""
+
+    device_event = Signal(object)
+
+    def __init__(self, preferences: dict[Role, str]) -> None:
+        super().__init__()
+        self.preferences: dict[Role, str] = dict(preferences)
+        self.route: Route | None = None
+        self.capture: _Capture | None = None
+        self.playback: _Playback | None = None
+        self.tone: _Playback | None = None
+        self.tone_kind: ToneKind | None = None
+        self.input_meter = LevelMeter()
+        self.output_meter = LevelMeter()
+        self._media_devices: QMediaDevices | None = None
+        self._recheck: QTimer | None = None
+        self._closing: QTimer | None = None
+        self._present: tuple[set[str], set[str]] | None = None
+        self.last_error = ""
+
+    # slots (queued from other threads) --------------------------------------------------
+    @Slot()
+    def boot(self) -> None:
+        self._media_devices = QMediaDevices(self)
+        self._media_devices.audioInputsChanged.connect(self._devices_changed)
+        self._media_devices.audioOutputsChanged.connect(self._devices_changed)
+        self._recheck = QTimer(self)
+        self._recheck.setSingleShot(True)
+        self._recheck.setInterval(250)
+        self._recheck.timeout.connect(self._devices_changed)
+        self._closing = QTimer(self)
+        self._closing.setSingleShot(True)
+        self._closing.setInterval(ROUTE_LINGER_MS)
+        self._closing.timeout.connect(self.close_route)
+        # QAudioSink/QAudioSource.stateChanged cannot reach a Python slot in PySide6 6.12
+        # (QAudio::State is not convertible), so stream errors are polled.
+        self._health = QTimer(self)
+        self._health.setInterval(200)
+        self._health.timeout.connect(self._check_health)
+        self._health.start()
+        # One precise timer moves all audio: fewer wake-ups than a readyRead per Qt block
+        # plus a timer per sink (measured: half the CPU of 5 ms callbacks).
+        self._pump = QTimer(self)
+        self._pump.setTimerType(Qt.TimerType.PreciseTimer)
+        self._pump.setInterval(PUMP_MS)
+        self._pump.timeout.connect(self._pump_audio)
+        self._pump.start()
+        self._presence = PulsePresence()
+        self._present = self._presence.present()
+        self._presence_timer = QTimer(self)
+        self._presence_timer.setInterval(PRESENCE_POLL_MS)
+        self._presence_timer.timeout.connect(self._poll_presence)
+        self._presence_timer.start()
+
+    @Slot(object)
+    def set_preferences(self, preferences: dict[Role, str]) -> None:
+        self.preferences.update(preferences)
+        self._devices_changed()
+
+    @Slot(object)
+    def open_route(self, route: Route) -> None:
+        if route is self.route:
+            # A hold/resume re-creates the call's conference port: the engine disconnects
+            # and reconnects within milliseconds; keep the device streams running.
+            if self._closing is not None:
+                self._closing.stop()
+            return
+        self.close_route()
+        route.mic_ring.clear()
+        route.speaker_ring.clear()
+        self.route = route
+        self._open_capture(self._resolve("microphone"))
+        self._open_playback(self._resolve("speaker"))
+
+    @Slot()
+    def close_route_soon(self) -> None:
+        if self._closing is not None and self.route is not None:
+            self._closing.start()
+
+    @Slot()
+    def close_route(self) -> None:
+        if self._closing is not None:
+            self._closing.stop()
+        if self.capture is not None:
+            self.capture.close()
+            self.capture = None
+        if self.playback is not None:
+            self.playback.close()
+            self.playback = None
+        self.route = None
+        self.input_meter.reset()
+        self.output_meter.reset()
+
+    @Slot(str)
+    def play_tone(self, kind: str) -> None:
+        self.stop_tone()
+        tone = ToneKind(kind)
+        role: Role = "ringer" if tone is ToneKind.RINGTONE else "speaker"
+        device = self._resolve(role)
+        if device.isNull():
+            self._report("failed", role, device, self.preferences[role])
+            return
+        self.tone_kind = tone
+
+        def make(rate: int) -> Callable[[int], np.ndarray]:
+            pattern = TonePattern(tone, rate)
+            return lambda n: to_float(pattern.read(n))
+
+        self.tone = _Playback(
+            device,
+            make_provider=make,
+            queue_ms=TONE_QUEUE_MS,
+            meter=None,
+            on_error=self._schedule_recheck,
+            parent=self,
+        )
+
+    @Slot()
+    def stop_tone(self) -> None:
+        if self.tone is not None:
+            self.tone.close()
+            self.tone = None
+        self.tone_kind = None
+
+    @Slot()
+    def shutdown(self) -> None:
+        self.stop_tone()
+        self.close_route()
+        if self._recheck is not None:
+            self._recheck.stop()
+            self._health.stop()
+            self._pump.stop()
+            self._presence_timer.stop()
+            self._presence.close()
+        thread = self.thread()
+        thread.quit()
+
+    # internals ---------------------------------------------------------------------------
+    def _open_capture(self, device: QAudioDevice) -> None:
+        route = self.route
+        assert route is not None
+        if device.isNull():
+            self._report("failed", "microphone", device, self.preferences["microphone"])
+            return
+        self.capture = _Capture(
+            device,
+            ring=route.mic_ring,
+            ring_rate=route.rate,
+            target=route.mic_target,
+            meter=self.input_meter,
+            on_error=self._schedule_recheck,
+            parent=self,
+        )
+
+    def _open_playback(self, device: QAudioDevice) -> None:
+        route = self.route
+        assert route is not None
+        if device.isNull():
+            self._report("failed", "speaker", device, self.preferences["speaker"])
+            return
+
+        def make(rate: int) -> Callable[[int], np.ndarray]:
+            return RingReader(route.speaker_ring, route.rate, rate, route.speaker_target)
+
+        self.playback = _Playback(
+            device,
+            make_provider=make,
+            queue_ms=PLAYBACK_QUEUE_MS,
+            meter=self.output_meter,
+            on_error=self._schedule_recheck,
+            parent=self,
+        )
+
+    @Slot()
+    def _pump_audio(self) -> None:
+        if self.capture is not None:
+            self.capture.pump()
+        if self.playback is not None:
+            self.playback.pump()
+        if self.tone is not None:
+            self.tone.pump()
+
+    def _resolve(self, role: Role) -> QAudioDevice:
+        return resolve(role, self.preferences[role], self._present)
+
+    @Slot()
+    def _poll_presence(self) -> None:
+        present = self._presence.present()
+        if present is not None and present != self._present:
+            self._present = present
+            self._devices_changed()
+
+    @Slot()
+    def _check_health(self) -> None:
+        streams = (self.capture, self.playback, self.tone)
+        if any(stream is not None and stream.failed() for stream in streams):
+            self._schedule_recheck()
+
+    def _schedule_recheck(self) -> None:
+        if self._recheck is not None and not self._recheck.isActive():
+            self._recheck.start()
+
+    def _report(self, kind: EventKind, role: Role, device: QAudioDevice, preferred: str) -> None:
+        now_id = "" if device.isNull() else device_id(device)
+        name = "" if device.isNull() else device.description()
+        log.info("audio %s: %s now on device %r (preferred %r)", kind, role, now_id, preferred)
+        safe_emit(self.device_event, AudioEvent(kind, role, now_id, name, preferred))
+
+    @Slot()
+    def _devices_changed(self) -> None:
+        if self.route is not None:
+            if self.capture is None or self._needs_move("microphone", self.capture):
+                self._move("microphone")
+            if self.playback is None or self._needs_move("speaker", self.playback):
+                self._move("speaker")
+        if self.tone is not None and self.tone_kind is not None:
+            role: Role = "ringer" if self.tone_kind is ToneKind.RINGTONE else "speaker"
+            if self._needs_move(role, self.tone):
+                self.play_tone(self.tone_kind.value)
+
+    def _needs_move(self, role: Role, stream: _Capture | _Playback) -> bool:
+        wanted = self._resolve(role)
+        if wanted.isNull():
+            return False
+        return stream.failed() or device_id(wanted) != stream.device_id
+
+    def _move(self, role: Role) -> None:
+        preferred = self.preferences[role]
+        wanted = self._resolve(role)
+        if role == "microphone":
+            if self.capture is not None:
+                self.capture.close()
+                self.capture = None
+            self._open_capture(wanted)
+        else:
+            if self.playback is not None:
+                self.playback.close()
+                self.playback = None
+            self._open_playback(wanted)
+        if wanted.isNull():
+            return
+        if preferred and device_id(wanted) == preferred:
+            self._report("restored", role, wanted, preferred)
+        elif preferred:
+            self._report("fallback", role, wanted, preferred)
+        else:
+            self._report("switched", role, wanted, preferred)
+
+
+class _Requests(QObject):
+    """Signals emitted from any thread, delivered queued on the audio thread."""
+
+    set_preferences = Signal(object)
+    open_route = Signal(object)
+    close_route = Signal()
+    close_route_soon = Signal()
+    play_tone = Signal(str)
+    stop_tone = Signal()
+    shutdown = Signal()
+
+
+class AudioDevices:
+    """Thread-safe handle on the audio thread: open/close the call route, tones, prefs.
+
+    ``on_event`` receives :class:`AudioEvent` values on the audio thread; it must be quick
+    and thread-safe (the engine forwards them as its own events).
+    """
+
+    def __init__(
+        self,
+        preferences: dict[Role, str] | None = None,
+        on_event: Callable[[AudioEvent], None] | None = None,
+    ) -> None:
+        prefs: dict[Role, str] = {"microphone": "", "speaker": "", "ringer": ""}
+        prefs.update(preferences or {})
+        self._thread = QThread()
+        self._thread.setObjectName("pulse-audio")
+        self.worker = AudioWorker(prefs)
+        self.worker.moveToThread(self._thread)
+        self._requests = _Requests()
+        r, w = self._requests, self.worker
+        r.set_preferences.connect(w.set_preferences)
+        r.open_route.connect(w.open_route)
+        r.close_route.connect(w.close_route)
+        r.close_route_soon.connect(w.close_route_soon)
+        r.play_tone.connect(w.play_tone)
+        r.stop_tone.connect(w.stop_tone)
+        r.shutdown.connect(w.shutdown)
+        if on_event is not None:
+            w.device_event.connect(on_event, Qt.ConnectionType.DirectConnection)
+        self._thread.started.connect(w.boot)
+        self._thread.start()
+
+    def set_preferences(self, **preferences: str) -> None:
+        unknown = set(preferences) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown audio role(s): {', '.join(sorted(unknown))}")
+        safe_emit(self._requests.set_preferences, preferences)
+
+    def open_route(self, route: Route) -> None:
+        safe_emit(self._requests.open_route, route)
+
+    def close_route(self) -> None:
+        safe_emit(self._requests.close_route)
+
+    def close_route_soon(self) -> None:
+        """Close the streams unless a route is opened again within ROUTE_LINGER_MS."""
+        safe_emit(self._requests.close_route_soon)
+
+    def play_tone(self, kind: ToneKind) -> None:
+        safe_emit(self._requests.play_tone, kind.value)
+
+    def stop_tone(self) -> None:
+        safe_emit(self._requests.stop_tone)
+
+    def close(self, timeout_ms: int = 5000) -> None:
+        """Stop every stream and end the audio thread (waits for it)."""
+        if self._thread.isRunning():
+            safe_emit(self._requests.shutdown)
+            self._thread.wait(timeout_ms)

@@ -1,0 +1,127 @@
+"""A ring buffer of int16 samples between two threads, with underrun/overrun counters.
+
+One producer and one consumer, each on its own thread (pjsua2's media clock thread on one
+side, the Qt audio thread on the other). Every operation is a short numpy copy under a
+lock, so neither side ever waits for more than a few microseconds.
+
+A ring starts *unprimed*: the consumer gets silence until the fill reaches the priming
+level, so start-up is not counted as an underrun. When the consumer then finds fewer
+samples than it needs, that is one underrun; the ring goes back to unprimed and refills
+to the priming level before playing again (one clean gap instead of a crackle of tiny
+ones).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class RingBufferError(ValueError):
+    """A ring was asked for something it cannot hold."""
+
+
+class SampleRing:
+    def __init__(self, capacity: int, prime: int = 0) -> None:
+        if capacity <= 0:
+            raise RingBufferError(f"ring capacity must be positive, got {capacity}")
+        if not 0 <= prime <= capacity:
+            raise RingBufferError(f"priming level {prime} outside 0..{capacity}")
+        self._buf = np.zeros(capacity, np.int16)
+        self._capacity = capacity
+        self._prime = prime
+        self._read = 0  # index of the oldest sample
+        self._fill = 0
+        self._primed = prime == 0
+        self._lock = threading.Lock()
+        self.underruns = 0
+        self.overruns = 0
+        self.dropped = 0
+        """Samples thrown away (overruns and trims)."""
+        self.written = 0
+        self.read_total = 0
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def fill(self) -> int:
+        return self._fill
+
+    @property
+    def primed(self) -> bool:
+        return self._primed
+
+    def set_prime(self, prime: int) -> None:
+        if not 0 <= prime <= self._capacity:
+            raise RingBufferError(f"priming level {prime} outside 0..{self._capacity}")
+        self._prime = prime
+
+    def write(self, samples: np.ndarray) -> None:
+        """Append ``samples``; when full, the oldest samples are dropped (one overrun)."""
+        n = len(samples)
+        if n == 0:
+            return
+        with self._lock:
+            if n >= self._capacity:
+                samples = samples[-self._capacity :]
+                self.dropped += n - self._capacity + self._fill
+                self._fill = 0
+                self._read = 0
+                n = self._capacity
+                self.overruns += 1
+            elif self._fill + n > self._capacity:
+                excess = self._fill + n - self._capacity
+                self._read = (self._read + excess) % self._capacity
+                self._fill -= excess
+                self.dropped += excess
+                self.overruns += 1
+            start = (self._read + self._fill) % self._capacity
+            first = min(n, self._capacity - start)
+            self._buf[start : start + first] = samples[:first]
+            if first < n:
+                self._buf[: n - first] = samples[first:]
+            self._fill += n
+            self.written += n
+            if not self._primed and self._fill >= self._prime:
+                self._primed = True
+
+    def read_into(self, out: np.ndarray) -> int:
+        """Fill ``out`` from the ring; returns how many samples were real (rest is silence)."""
+        n = len(out)
+        with self._lock:
+            if not self._primed:
+                out[:] = 0
+                return 0
+            take = min(n, self._fill)
+            first = min(take, self._capacity - self._read)
+            out[:first] = self._buf[self._read : self._read + first]
+            if first < take:
+                out[first:take] = self._buf[: take - first]
+            self._read = (self._read + take) % self._capacity
+            self._fill -= take
+            self.read_total += take
+            if take < n:
+                out[take:] = 0
+                self.underruns += 1
+                self._primed = self._prime == 0
+            return take
+
+    def trim_to(self, level: int) -> int:
+        """Drop the oldest samples down to ``level``; returns how many were dropped."""
+        with self._lock:
+            excess = self._fill - level
+            if excess <= 0:
+                return 0
+            self._read = (self._read + excess) % self._capacity
+            self._fill = level
+            self.dropped += excess
+            return excess
+
+    def clear(self) -> None:
+        with self._lock:
+            self._fill = 0
+            self._read = 0
+            self._primed = self._prime == 0

@@ -1,0 +1,43 @@
+"""Device sample formats: bytes <-> float mono for the layouts Qt may hand us."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = [
+    # Importing Qt Multimedia probes for PipeWire and logs a warning where it is absent
+    # (this machine runs PulseAudio only); it says nothing about the code under test.
+    pytest.mark.qt_log_ignore("pipewire"),
+]
+
+
+@pytest.mark.parametrize("fmt_name", ["Int16", "Int32", "Float", "UInt8"])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_round_trip(fmt_name: str, channels: int) -> None:
+    from PySide6.QtMultimedia import QAudioFormat
+
+    from agent_app.telephony.audio.devices import decode, encode
+
+    fmt = QAudioFormat()
+    fmt.setSampleRate(48000)
+    fmt.setChannelCount(channels)
+    fmt.setSampleFormat(getattr(QAudioFormat.SampleFormat, fmt_name))
+    x = (0.8 * np.sin(np.arange(480) / 7)).astype(np.float32)
+    data = encode(x, fmt)
+    assert len(data) == 480 * channels * fmt.bytesPerSample()
+    y = decode(data, fmt)
+    tolerance = 1 / 100 if fmt_name == "UInt8" else 1e-4
+    assert np.allclose(x, y, atol=tolerance)
+
+
+def test_partial_frames_are_ignored() -> None:
+    from PySide6.QtMultimedia import QAudioFormat
+
+    from agent_app.telephony.audio.devices import decode
+
+    fmt = QAudioFormat()
+    fmt.setSampleRate(48000)
+    fmt.setChannelCount(2)
+    fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
+    assert len(decode(b"\x00\x01" * 5, fmt)) == 2

@@ -1,0 +1,43 @@
+"""Level meters and the generated tones (frequencies, cadence, no clicks)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent_app.telephony.audio.meters import SILENCE_DB, LevelMeter
+from agent_app.telephony.audio.tones import CADENCES, ToneKind, TonePattern, cadence_pcm
+
+
+def test_meter_reads_a_half_scale_sine() -> None:
+    meter = LevelMeter()
+    t = np.arange(4800) / 48000
+    meter.feed((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), 48000)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    assert abs(meter.rms_db - (-9.03)) < 0.1
+
+
+def test_meter_peak_falls_back_on_silence() -> None:
+    meter = LevelMeter(decay_db_per_s=20)
+    meter.feed(np.full(480, 16384, np.int16), 48000)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    meter.feed(np.zeros(48000, np.int16), 48000)  # one second of silence
+    assert abs(meter.peak_db - (-26.02)) < 0.1
+    assert meter.rms_db == SILENCE_DB
+
+
+def test_busy_tone_cadence_and_frequencies() -> None:
+    rate = 16000
+    pattern = TonePattern(ToneKind.BUSY, rate)
+    x = pattern.read(rate * 2).astype(np.float64)
+    on = np.abs(x).reshape(-1, rate // 10).max(axis=1) > 1000  # 100 ms windows
+    assert on.tolist() == ([True] * 5 + [False] * 5) * 2
+    spec = np.abs(np.fft.rfft(x[: rate // 2]))
+    freqs = np.fft.rfftfreq(rate // 2, 1 / rate)
+    top = sorted(freqs[np.argsort(spec)[-2:]].round())
+    assert top == [480.0, 620.0]
+
+
+def test_tones_start_and_end_without_a_click() -> None:
+    for kind, cadence in CADENCES.items():
+        pcm = cadence_pcm(cadence, 48000)
+        assert abs(int(pcm[0])) < 200 and abs(int(pcm[int(cadence.on_s * 48000) - 1])) < 200, kind

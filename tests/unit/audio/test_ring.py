@@ -1,0 +1,85 @@
+"""SampleRing: FIFO order across the wrap, priming, underrun/overrun counting, trims."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent_app.telephony.audio.ring import RingBufferError, SampleRing
+
+
+def test_fifo_across_the_wrap() -> None:
+    ring = SampleRing(10)
+    out = np.zeros(4, np.int16)
+    data = np.arange(1, 100, dtype=np.int16)
+    got: list[int] = []
+    pos = 0
+    for _ in range(20):
+        ring.write(data[pos : pos + 4])
+        pos += 4
+        assert ring.read_into(out) == 4
+        got.extend(out.tolist())
+    assert got == data[:80].tolist()
+    assert ring.underruns == 0 and ring.overruns == 0
+
+
+def test_unprimed_ring_gives_silence_without_an_underrun() -> None:
+    ring = SampleRing(100, prime=30)
+    out = np.ones(10, np.int16)
+    ring.write(np.full(20, 7, np.int16))
+    assert ring.read_into(out) == 0
+    assert not out.any()
+    assert ring.underruns == 0
+    ring.write(np.full(10, 7, np.int16))
+    assert ring.primed
+    assert ring.read_into(out) == 10
+    assert (out == 7).all()
+
+
+def test_underrun_counts_once_and_reprimes() -> None:
+    ring = SampleRing(100, prime=20)
+    ring.write(np.full(25, 3, np.int16))
+    out = np.zeros(20, np.int16)
+    assert ring.read_into(out) == 20
+    assert ring.read_into(out) == 5  # short: one underrun, rest is silence
+    assert out[:5].tolist() == [3] * 5 and not out[5:].any()
+    assert ring.underruns == 1
+    assert not ring.primed
+    assert ring.read_into(out) == 0  # waiting to refill: not another underrun
+    assert ring.underruns == 1
+
+
+def test_overrun_drops_the_oldest() -> None:
+    ring = SampleRing(8)
+    ring.write(np.arange(6, dtype=np.int16))
+    ring.write(np.arange(6, 12, dtype=np.int16))
+    assert ring.overruns == 1
+    assert ring.dropped == 4
+    out = np.zeros(8, np.int16)
+    ring.read_into(out)
+    assert out.tolist() == list(range(4, 12))
+
+
+def test_write_larger_than_capacity_keeps_the_newest() -> None:
+    ring = SampleRing(5)
+    ring.write(np.arange(12, dtype=np.int16))
+    out = np.zeros(5, np.int16)
+    ring.read_into(out)
+    assert out.tolist() == [7, 8, 9, 10, 11]
+    assert ring.overruns == 1
+
+
+def test_trim_keeps_the_newest() -> None:
+    ring = SampleRing(50)
+    ring.write(np.arange(30, dtype=np.int16))
+    assert ring.trim_to(10) == 20
+    out = np.zeros(10, np.int16)
+    ring.read_into(out)
+    assert out.tolist() == list(range(20, 30))
+
+
+def test_bad_sizes_are_refused() -> None:
+    with pytest.raises(RingBufferError, match="capacity"):
+        SampleRing(0)
+    with pytest.raises(RingBufferError, match="priming"):
+        SampleRing(10, prime=11)
