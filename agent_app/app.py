@@ -191,6 +191,9 @@ def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
             workstation_id=device_id(),
             secrets=secrets,
             max_offline_hours=settings.sync.max_offline_hours,
+            # Lookups start at once; a damaged cache found by the page check is locked
+            # and rebuilt instead of delaying the first screen-pop by seconds.
+            verify="background",
         )
     except StoreError as exc:
         log.error("store not opened: %s", exc)

@@ -70,7 +70,7 @@ def start_demo_server(data_dir: Path | None = None) -> DemoServer:
         sys.executable, "-m", "server", "demo",
         "--host", "127.0.0.1", "--port", str(port),
         "--data-dir", str(directory),
-        "--agent", DEMO_AGENT, "--password", DEMO_PASSWORD,
+        "--agent-password", DEMO_PASSWORD,
     ]  # fmt: skip
     log_file = (directory / "server.log").open("ab")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
