@@ -31,9 +31,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
+from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
-from agent_app.telephony.qt_emit import safe_emit
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class EngineServer(QObject):
 
     def _on_engine_event(self, event: p.Event) -> None:
         # pulse-sip thread: only serialise and hand over (a queued signal).
-        safe_emit(self._pipe.line, p.encode(event))
+        self._pipe.line.emit(p.encode(event))
 
     @Slot(bytes)
     def _write(self, line: bytes) -> None:

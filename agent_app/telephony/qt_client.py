@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from agent_app.telephony.qt_emit import safe_emit
 
 
 class QtEngineClient(QObject):
@@ -24,7 +24,7 @@ class QtEngineClient(QObject):
         self.client = EngineClient(self._forward, **kwargs)
 
     def _forward(self, event: p.Event) -> None:
-        safe_emit(self.engine_event, event)
+        self.engine_event.emit(event)
 
     def start(self, config: p.EngineConfig) -> None:
         self.client.start(config)

@@ -38,13 +38,13 @@ from PySide6.QtMultimedia import (
     QtAudio,
 )
 
+from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.meters import LevelMeter
 from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import Resampler, to_float, to_int16
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind, TonePattern
-from agent_app.telephony.qt_emit import safe_emit
 
 log = logging.getLogger(__name__)
 
@@ -597,7 +597,7 @@ class AudioWorker(QObject):
         now_id = "" if device.isNull() else device_id(device)
         name = "" if device.isNull() else device.description()
         log.info("audio %s: %s now on device %r (preferred %r)", kind, role, now_id, preferred)
-        safe_emit(self.device_event, AudioEvent(kind, role, now_id, name, preferred))
+        self.device_event.emit(AudioEvent(kind, role, now_id, name, preferred))
 
     @Slot()
     def _devices_changed(self) -> None:
@@ -688,26 +688,26 @@ class AudioDevices:
         unknown = set(preferences) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown audio role(s): {', '.join(sorted(unknown))}")
-        safe_emit(self._requests.set_preferences, preferences)
+        self._requests.set_preferences.emit(preferences)
 
     def open_route(self, route: Route) -> None:
-        safe_emit(self._requests.open_route, route)
+        self._requests.open_route.emit(route)
 
     def close_route(self) -> None:
-        safe_emit(self._requests.close_route)
+        self._requests.close_route.emit()
 
     def close_route_soon(self) -> None:
         """Close the streams unless a route is opened again within ROUTE_LINGER_MS."""
-        safe_emit(self._requests.close_route_soon)
+        self._requests.close_route_soon.emit()
 
     def play_tone(self, kind: ToneKind) -> None:
-        safe_emit(self._requests.play_tone, kind.value)
+        self._requests.play_tone.emit(kind.value)
 
     def stop_tone(self) -> None:
-        safe_emit(self._requests.stop_tone)
+        self._requests.stop_tone.emit()
 
     def close(self, timeout_ms: int = 5000) -> None:
         """Stop every stream and end the audio thread (waits for it)."""
         if self._thread.isRunning():
-            safe_emit(self._requests.shutdown)
+            self._requests.shutdown.emit()
             self._thread.wait(timeout_ms)
