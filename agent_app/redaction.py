@@ -55,12 +55,16 @@ class Redactor:
     def __init__(self) -> None:
         self._known: OrderedDict[str, None] = OrderedDict()
         self._known_re: re.Pattern[str] | None = None
+        self._stale = False
         self._lock = threading.Lock()
 
     def register(self, values: Iterable[str | None]) -> None:
-        """Remember values (names, say) that must never be written anywhere."""
+        """Remember values (names, say) that must never be written anywhere.
+
+        Cheap enough for the screen-pop path: the pattern is rebuilt only when a line is
+        next redacted, not here.
+        """
         with self._lock:
-            changed = False
             for value in values:
                 if not value:
                     continue
@@ -71,24 +75,34 @@ class Redactor:
                     self._known.move_to_end(term)
                     continue
                 self._known[term] = None
-                changed = True
+                self._stale = True
                 while len(self._known) > _MAX_KNOWN:
                     self._known.popitem(last=False)
-            if changed:
+
+    def _known_pattern(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._stale:
                 ordered = sorted(self._known, key=len, reverse=True)
-                self._known_re = re.compile(
-                    r"(?i)(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)"
+                self._known_re = (
+                    re.compile(
+                        r"(?i)(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)"
+                    )
+                    if ordered
+                    else None
                 )
+                self._stale = False
+            return self._known_re
 
     def forget_all(self) -> None:
         with self._lock:
             self._known.clear()
             self._known_re = None
+            self._stale = False
 
     def redact(self, text: str) -> str:
         if not text:
             return text
-        known = self._known_re
+        known = self._known_pattern()
         if known is not None:
             text = known.sub("[redacted]", text)
         text = _KEYED.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)

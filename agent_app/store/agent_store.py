@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from agent_app.redaction import register_phi
 from agent_app.secret_store import SecretStore
 from agent_app.store.cache import FEEDS, PatientCache
 from agent_app.store.connection import integrity_problems, open_encrypted, rekey
@@ -355,10 +356,10 @@ class AgentStore:
 
     def caller_lookup(self, caller_id: str) -> list[PatientRecord]:
         """Screen-pop: who has this number. Not audited here: the card's view is."""
-        return self.cache.by_phone(caller_id)
+        return _watched(self.cache.by_phone(caller_id))
 
     def search_mrn(self, mrn: str, *, reason: str) -> list[PatientRecord]:
-        found = self.cache.by_mrn(mrn)
+        found = _watched(self.cache.by_mrn(mrn))
         self.journal.audit(
             "search",
             patient_id=found[0].id if len(found) == 1 else None,
@@ -370,7 +371,7 @@ class AgentStore:
     def search_name_dob(
         self, family_name: str, birth_date: str, *, given_name: str | None = None, reason: str
     ) -> list[PatientRecord]:
-        found = self.cache.by_name_dob(family_name, birth_date, given_name)
+        found = _watched(self.cache.by_name_dob(family_name, birth_date, given_name))
         self.journal.audit(
             "search",
             patient_id=found[0].id if len(found) == 1 else None,
@@ -552,3 +553,10 @@ class AgentStore:
             ],
             "checked_at": utc_now(),
         }
+
+
+def _watched(records: list[PatientRecord]) -> list[PatientRecord]:
+    """Names that left the store are known to the log redactor from now on."""
+    if records:
+        register_phi(*(name for r in records for name in (r.given_name, r.family_name)))
+    return records

@@ -90,3 +90,40 @@ def test_keys_never_reach_files_or_logs(
     assert _scan(pulse_home, needles) == {}
     log_text = "\n".join(r.getMessage() for r in caplog.records)
     assert not any(v in log_text for v in values if v)
+
+
+def test_names_a_lookup_returned_are_redacted_from_logs_from_then_on(
+    secret_backend: object, tmp_path: Path
+) -> None:
+    """A name has no shape a pattern finds: once the store hands a record out, the
+    redactor knows the name, so a careless log line or exception cannot leak it."""
+    from agent_app.logging_setup import setup_logging
+    from agent_app.store.agent_store import AgentStore
+
+    store = AgentStore.open(
+        agent_id="agent-redact",
+        workstation_id="ws-1",
+        secrets=SecretStore(secret_backend),  # type: ignore[arg-type]
+        data_dir=tmp_path / "data",
+    )
+    try:
+        patient = {
+            "id": "p-redact-1", "mrn": "R-0001", "given_name": "Ondrelle",
+            "family_name": "Vasquith", "birth_date": "1970-01-02",
+            "phones": [{"number": "+15555550188", "kind": "mobile"}], "language": "en",
+            "time_zone": "America/Chicago", "consent_calls": True, "do_not_call": False,
+            "care_program": None, "campaign_ids": ["c-1"], "version": 1,
+        }  # fmt: skip
+        store.cache.apply_snapshot("patients", [patient], cursor="c1", first=True, last=True)
+        log_path = setup_logging(tmp_path / "logs", level="INFO")
+        [record] = store.caller_lookup("+15555550188")
+        logging.getLogger("pulse.test").info(
+            "card for %s %s", record.given_name, record.family_name
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        text = log_path.read_text(encoding="utf-8")
+        assert "card for [redacted] [redacted]" in text
+        assert "Ondrelle" not in text and "Vasquith" not in text
+    finally:
+        store.close()
