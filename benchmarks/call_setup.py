@@ -25,6 +25,7 @@ from typing import Any
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.engine import Engine
+from tests.helpers.telephony_certs import make_pki
 
 
 def _free_port() -> int:
@@ -39,32 +40,6 @@ def _emit(figure: str, value: float, unit: str, target: str = "") -> None:
     if target:
         row["target"] = target
     print(json.dumps(row), flush=True)
-
-
-def _make_cert(root: Path) -> tuple[Path, Path]:
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(root / "k.pem"),
-            "-out",
-            str(root / "c.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return root / "c.pem", root / "k.pem"
 
 
 def _peer(args: list[str]) -> subprocess.Popen[bytes]:
@@ -122,7 +97,8 @@ def main() -> int:
     args = parser.parse_args()
     calls = 15 if args.quick else 100
     with tempfile.TemporaryDirectory() as tmp:
-        cert, key = _make_cert(Path(tmp))
+        pki = make_pki(Path(tmp))
+        cert, key = pki.server_cert, pki.server_key
         udp_port, tls_port = _free_port(), _free_port()
         peers = [
             _peer(["--port", str(udp_port)]),
@@ -147,7 +123,7 @@ def main() -> int:
             p.EngineConfig(
                 transports=("udp", "tls"),
                 bind_address="127.0.0.1",
-                tls_ca_file=str(cert),
+                tls_ca_file=str(pki.ca_cert),
             )
         )
         try:

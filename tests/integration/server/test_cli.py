@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from server.db import make_engine, session_factory
 from server.models import Patient, User
 from tests.helpers.server_postgres import free_port
+from tests.helpers.telephony_certs import make_pki
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -237,30 +239,8 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    pki = make_pki(tmp_path / "pki")
+    cert, key, ca = pki.server_cert, pki.server_key, pki.ca_cert
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -283,9 +263,7 @@ def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    import ssl
-
-    trust = ssl.create_default_context(cafile=str(cert))
+    trust = ssl.create_default_context(cafile=str(ca))
     try:
         deadline = time.monotonic() + 90
         while True:
