@@ -20,7 +20,7 @@ from agent_app.config import (
     load_settings,
 )
 from agent_app.logging_setup import install_crash_handlers, setup_logging
-from agent_app.secret_store import InsecureKeyringError, SecretStore
+from agent_app.secret_store import InsecureKeyringError, SecretStore, SecretStoreError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -82,6 +82,14 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
         print(f"pulse-agent: {exc}", file=sys.stderr)
         return EXIT_KEYRING
     log.info("starting Pulse %s; keyring backend %s", __version__, secrets.backend_name)
+    try:
+        # The keyring session is made now, so that opening the store after sign-in
+        # pays only for reading its keys.
+        secrets.warm_up()
+    except SecretStoreError as exc:
+        log.error("start-up refused: %s", exc)
+        print(f"pulse-agent: {exc}", file=sys.stderr)
+        return EXIT_KEYRING
 
     # Qt is imported only here so that --version, --print-config and the IT
     # subcommands work on a machine without a display.

@@ -5,16 +5,25 @@ fail and null backends of a headless machine, or any plaintext file backend. The
 check runs at start-up so that IT gets a clear message naming what to install,
 instead of a failure in the middle of a shift. Secret values never appear in an
 exception message or a log line.
+
+On Linux (keyring's Secret Service backend) the reads and writes go through one
+connection and encrypted session kept for the life of the process
+(:mod:`agent_app.secret_service_session`): keyring itself would negotiate a new session
+on every call, which is most of the time it takes to open the store. Other backends
+(Windows Credential Manager, macOS Keychain) are used through keyring as they are.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keyring
 import keyring.backend
 import keyring.errors
+
+if TYPE_CHECKING:
+    from agent_app.secret_service_session import SecretServiceSession
 
 SERVICE = "Pulse"
 
@@ -74,17 +83,51 @@ def check_backend(
     return chosen
 
 
+def _is_secret_service(backend: Any) -> bool:
+    cls = type(backend)
+    return cls.__module__ == "keyring.backends.SecretService" and cls.__name__ == "Keyring"
+
+
 class SecretStore:
-    """Named secrets of this workstation's user, under the ``Pulse`` service."""
+    """Named secrets of this workstation's user, under the ``Pulse`` service.
+
+    Safe to share between threads.
+    """
 
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
         self._backend = check_backend(backend)
+        self._session: SecretServiceSession | None = None
+        if _is_secret_service(self._backend):
+            from agent_app.secret_service_session import SecretServiceSession
+
+            self._session = SecretServiceSession(self._backend)
 
     @property
     def backend_name(self) -> str:
         return _describe_backend(self._backend)
 
+    @property
+    def keeps_connection(self) -> bool:
+        """True when secrets go through this process's own Secret Service session."""
+        return self._session is not None
+
+    def warm_up(self) -> None:
+        """Make the keyring connection now (start-up), so later reads pay only the read.
+
+        Raises :class:`SecretStoreError` when the keyring cannot be reached or is locked.
+        A no-op for backends that keep no connection of their own.
+        """
+        if self._session is not None:
+            self._session.warm_up()
+
+    def close(self) -> None:
+        """Close the keyring connection; a later call opens a new one."""
+        if self._session is not None:
+            self._session.close()
+
     def get(self, name: str) -> str | None:
+        if self._session is not None:
+            return self._session.get(SERVICE, name)
         try:
             return self._backend.get_password(SERVICE, name)
         except keyring.errors.KeyringError as exc:
@@ -93,6 +136,9 @@ class SecretStore:
             ) from None
 
     def set(self, name: str, value: str) -> None:
+        if self._session is not None:
+            self._session.set(SERVICE, name, value)
+            return
         try:
             self._backend.set_password(SERVICE, name, value)
         except keyring.errors.KeyringError as exc:
@@ -102,6 +148,8 @@ class SecretStore:
 
     def delete(self, name: str) -> bool:
         """Remove a secret; False when there was none."""
+        if self._session is not None:
+            return self._session.delete(SERVICE, name)
         try:
             self._backend.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:

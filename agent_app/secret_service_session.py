@@ -1,0 +1,150 @@
+"""One long-lived Secret Service connection and session for the process (Linux keyring).
+
+keyring's SecretService backend opens a D-Bus connection, looks up the collection and
+negotiates a new encrypted session (a Diffie-Hellman exchange) on every call: about
+20 ms per secret, most of a store open. Here the connection, the session and the
+collection are made once and reused under a lock (a D-Bus connection is not safe to
+share between threads unguarded). Items carry exactly the attributes and label keyring
+writes, so either path reads what the other wrote.
+
+If the daemon went away (gnome-keyring restarted, the bus closed), one call reconnects
+and retries once, then gives up with :class:`SecretStoreError`. A locked collection is
+never unlocked from here: the unlock prompt needs a desktop and would block a headless
+process forever, so the caller gets an error naming the problem instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import secretstorage
+import secretstorage.exceptions as ss_errors
+from jeepney import DBusErrorResponse  # type: ignore[import-untyped]
+
+from agent_app.secret_store import SecretStoreError
+
+T = TypeVar("T")
+
+DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
+
+
+class KeyringLockedError(SecretStoreError):
+    """The keyring collection is locked and no unlock prompt can be shown from here."""
+
+
+class _Connection:
+    """The parts that must be closed together; kept apart so a finalizer can hold them."""
+
+    def __init__(self) -> None:
+        self.bus: Any = None  # jeepney's blocking DBusConnection
+        self.collection: secretstorage.Collection | None = None
+
+    def close(self) -> None:
+        bus, self.bus, self.collection = self.bus, None, None
+        if bus is not None:
+            with contextlib.suppress(Exception):  # a dead socket may fail to close cleanly
+                bus.close()
+
+
+class SecretServiceSession:
+    """Get, set and delete keyring items over one cached connection and session.
+
+    ``backend`` is keyring's SecretService backend: its attribute scheme, application
+    id and preferred collection are used, so items match those keyring makes itself.
+    """
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self._collection_path: str = getattr(backend, "preferred_collection", DEFAULT_COLLECTION)
+        self._lock = threading.Lock()
+        self._conn = _Connection()
+        weakref.finalize(self, self._conn.close)
+
+    @property
+    def connected(self) -> bool:
+        return self._conn.collection is not None
+
+    def warm_up(self) -> None:
+        """Connect and open the encrypted session now, so the next read is fast."""
+        self._run("connect", lambda collection: None)
+
+    def get(self, service: str, username: str) -> str | None:
+        query = self._backend._query(service, username)
+
+        def read(collection: secretstorage.Collection) -> str | None:
+            for item in collection.search_items(query):
+                return item.get_secret().decode("utf-8")
+            return None
+
+        return self._run("read", read)
+
+    def set(self, service: str, username: str, value: str) -> None:
+        attributes = self._backend._query(service, username, application=self._backend.appid)
+        label = f"Password for '{username}' on '{service}'"  # the label keyring gives
+
+        def write(collection: secretstorage.Collection) -> None:
+            collection.create_item(label, attributes, value.encode("utf-8"), replace=True)
+
+        self._run("write", write)
+
+    def delete(self, service: str, username: str) -> bool:
+        """Remove the first matching item; False when there was none (as keyring does)."""
+        query = self._backend._query(service, username)
+
+        def remove(collection: secretstorage.Collection) -> bool:
+            for item in collection.search_items(query):
+                item.delete()
+                return True
+            return False
+
+        return self._run("delete", remove)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _connect(self) -> secretstorage.Collection:
+        if self._conn.collection is not None:
+            return self._conn.collection
+        bus = secretstorage.dbus_init()
+        self._conn.bus = bus
+        try:
+            collection = secretstorage.Collection(bus, self._collection_path)
+        except ss_errors.ItemNotFoundException:
+            self._conn.close()
+            # keyring would ask to create one: a prompt, impossible without a desktop.
+            raise SecretStoreError(
+                "the Secret Service has no default keyring; create one in the desktop "
+                "session (e.g. Passwords and Keys) and start Pulse again"
+            ) from None
+        if collection.is_locked():
+            self._conn.close()
+            raise ss_errors.LockedException("collection is locked")
+        collection.session = secretstorage.util.open_session(bus)
+        self._conn.collection = collection
+        return collection
+
+    def _run(self, action: str, operation: Callable[[secretstorage.Collection], T]) -> T:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    return operation(self._connect())
+                except ss_errors.LockedException:
+                    raise KeyringLockedError(
+                        f"keyring {action} refused: the keyring collection is locked; unlock "
+                        "it in the desktop session (log in again, or Passwords and Keys)"
+                    ) from None
+                except (ss_errors.SecretStorageException, DBusErrorResponse, OSError) as exc:
+                    # The daemon restarted (our session is gone) or the bus closed: make
+                    # everything again once; a second failure is reported.
+                    self._conn.close()
+                    if attempt == 2:
+                        raise SecretStoreError(
+                            f"keyring {action} failed ({type(exc).__name__}); is the Secret "
+                            "Service (gnome-keyring) running in this desktop session?"
+                        ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
