@@ -109,7 +109,9 @@ def test_hold_stops_audio_and_resume_brings_it_back(start_engine, phone, tmp_pat
     before = [s.tx_packets for s in stats if s.at < held.at]
     during = [s for s in stats if held.at + 0.3 < s.at < resumed.at - 0.1]
     after = [s.tx_packets for s in stats if s.at > resumed.at + 0.3]
-    assert before and before[-1] >= 30
+    # max, not the last sample: the peer's counters restart with the hold re-INVITE, which
+    # it can handle a moment before our side reports the hold.
+    assert before and max(before) >= 30
     assert all(s.tx_packets == during[0].tx_packets for s in during), during
     assert after and after[-1] - after[0] >= 25
 
