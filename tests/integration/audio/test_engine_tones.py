@@ -35,8 +35,7 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
     config = pulse_home / "config" / "pulse.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(
-        '[audio]\nmicrophone = "headset_mic"\nspeaker = "headset_speaker"\n'
-        'ringer = "desk_ringer"\n'
+        '[audio]\nmicrophone = "headset_mic"\nspeaker = "headset_speaker"\nringer = "desk_ringer"\n'
     )
     ringer = server.record("desk_ringer")
 
