@@ -19,12 +19,17 @@ from tests.helpers.telephony_peers import EventLog
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
-def _account(account_id: str) -> p.AddAccount:
-    return p.AddAccount(
-        account=p.AccountSpec(
-            account_id=account_id, username=account_id, domain="127.0.0.1", register=False
+def _add_account(client: EngineClient, events: EventLog, account_id: str) -> None:
+    """Add a local account and wait until the engine has it (it runs commands in order)."""
+    client.send(
+        p.AddAccount(
+            account=p.AccountSpec(
+                account_id=account_id, username=account_id, domain="127.0.0.1", register=False
+            )
         )
     )
+    client.send(p.Ping(seq=7))
+    events.wait_type(p.Pong, seq=7)
 
 
 def test_incoming_call_rings_on_the_ringer_until_answered(
@@ -61,8 +66,8 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
         )
         agent_events.wait_type(p.EngineReady)
         caller_events.wait_type(p.EngineReady)
-        agent.send(_account("agent"))
-        caller.send(_account("caller"))
+        _add_account(agent, agent_events, "agent")
+        _add_account(caller, caller_events, "caller")
         # Nothing has rung yet: the ringer carries silence.
         assert ringer_peak(0.5) < 1e-3
 
@@ -93,3 +98,55 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
         agent.stop()
         caller.stop()
         ringer.stop()
+
+
+def test_outgoing_call_rings_back_then_plays_busy_on_the_headset(
+    pulse_server: AudioServer, pulse_home: Path
+) -> None:
+    server = pulse_server
+    headset = server.record("headset_speaker")
+
+    def share(seconds: float, *freqs: int) -> float:
+        x = headset.samples()[-int(48000 * seconds) :]
+        return sum(tone_share(x, 48000, f) for f in freqs)
+
+    def peak(seconds: float) -> float:
+        x = headset.samples()[-int(48000 * seconds) :]
+        return float(np.max(np.abs(x))) if len(x) else 0.0
+
+    env = {**os.environ, **server.env}
+    agent_events, callee_events = EventLog(), EventLog()
+    agent = EngineClient(agent_events.put, env=env)
+    callee = EngineClient(callee_events.put, env=env)
+    callee_port = free_udp_port()
+    try:
+        agent.start(
+            p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port(), audio="devices")
+        )
+        callee.start(p.EngineConfig(bind_address="127.0.0.1", local_port=callee_port, audio="null"))
+        agent_events.wait_type(p.EngineReady)
+        callee_events.wait_type(p.EngineReady)
+        _add_account(agent, agent_events, "agent")
+        _add_account(callee, callee_events, "callee")
+
+        agent.send(
+            p.Dial(call_id="out", account_id="agent", target=f"sip:callee@127.0.0.1:{callee_port}")
+        )
+        agent_events.wait_type(p.CallStateChanged, call_id="out", state="early", timeout=20)
+        incoming = callee_events.wait_type(p.IncomingCall, timeout=20)
+        assert wait_until(lambda: share(1.0, 440, 480) > 0.9, timeout=20), (
+            "no ringback on the headset while the callee rang"
+        )
+
+        callee.send(p.Decline(call_id=incoming.call_id, code=486))
+        ended = agent_events.wait_type(p.CallEnded, call_id="out", timeout=20)
+        assert ended.code == 486
+        assert wait_until(
+            lambda: min(share(0.5, 480), share(0.5, 620)) > 0.3, timeout=10, step=0.1
+        ), "no busy tone after 486 Busy Here"
+        # The busy tone stops by itself after about two seconds.
+        assert wait_until(lambda: peak(1.5) < 1e-3, timeout=20), "the busy tone did not stop"
+    finally:
+        agent.stop()
+        callee.stop()
+        headset.stop()
