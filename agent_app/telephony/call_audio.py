@@ -19,13 +19,20 @@ pjsua2 inside these methods (and only there):
 
 The ``media`` objects are valid only for the duration of the call they belong to;
 implementations must not keep them past ``disconnect_call``.
+
+Call-progress tones are optional: a bridge that also has ``play_tone(kind)`` (``kind`` is
+``"ringtone"``, ``"ringback"`` or ``"busy"``; one tone at a time, a new one replaces the
+old) and ``stop_tone()`` (:class:`ToneAudio`) gets them from the engine, which decides
+which tone sounds (:mod:`agent_app.telephony.call_tones`). Both are called on the pjsua2
+thread and must return at once; a bridge without them (pjsua2's null device, test
+bridges) simply plays none.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class CallAudio(Protocol):
@@ -38,6 +45,15 @@ class CallAudio(Protocol):
     def set_muted(self, muted: bool) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ToneAudio(Protocol):
+    """The optional tone half of a bridge (see the module docstring)."""
+
+    def play_tone(self, kind: str) -> None: ...
+
+    def stop_tone(self) -> None: ...
 
 
 AudioFactory = Callable[[], CallAudio]

@@ -19,6 +19,12 @@ all are gone, drops all references, collects garbage, shuts the accounts down an
 then calls ``libDestroy``. Failed commands lose their traceback before they are stored
 in a future, so no frame keeps a pjsua2 object alive past ``libDestroy``.
 
+Call-progress tones: when the audio bridge has the optional tone methods
+(:class:`~agent_app.telephony.call_audio.ToneAudio`, the device bridge does), every call
+event also goes to a :class:`~agent_app.telephony.call_tones.ToneDecider`, and the
+engine starts or stops the bridge's tone whenever the wanted tone changes (the bridge
+only posts a request to its audio thread; nothing here touches a Qt object).
+
 Events leave through the ``on_event`` callable given to :class:`Engine`, called on the
 pjsua2 thread with a :mod:`protocol` dataclass; it must return quickly.
 """
@@ -43,7 +49,8 @@ import pjsua2 as pj
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.addressing import InvalidTarget, caller_identity, normalise_target
-from agent_app.telephony.call_audio import CallAudio, resolve_audio_bridge
+from agent_app.telephony.call_audio import CallAudio, ToneAudio, resolve_audio_bridge
+from agent_app.telephony.call_tones import ToneDecider, ToneName
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +209,9 @@ class Engine:
         self._on_event = on_event
         self._audio_factory = audio_factory
         self._audio: CallAudio | None = None
+        self._tone_audio: ToneAudio | None = None
+        self._tones = ToneDecider()
+        self._tone_playing: ToneName | None = None
         self._commands: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any] | None]] = (
             queue.SimpleQueue()
         )
@@ -298,6 +308,8 @@ class Engine:
                 if future is not None:
                     future.set_result(result)
         now = time.monotonic()
+        if self._tone_playing is not None:
+            self._sync_tone(now)  # the busy tone ends by itself
         every = min(0.25, self._config.stats_interval_s or 0.25)
         if now - self._last_watch >= every:
             self._last_watch = now
@@ -354,6 +366,8 @@ class Engine:
         if factory is not None:
             self._audio = factory()
             self._audio.start()
+            if isinstance(self._audio, ToneAudio):
+                self._tone_audio = self._audio
         self._emit(
             p.EngineReady(
                 pjsip_version=str(ep.libVersion().full),
@@ -388,6 +402,9 @@ class Engine:
             self._release_call_media(record)
         self._calls.clear()
         self._conferences.clear()
+        self._tones.clear()
+        self._sync_tone(time.monotonic())
+        self._tone_audio = None
         if self._audio is not None:
             with contextlib.suppress(Exception):
                 self._audio.stop()
@@ -411,6 +428,23 @@ class Engine:
             self._ep = None
 
     # ------------------------------------------------------------ events
+
+    def _sync_tone(self, now: float) -> None:
+        """Start, change or stop the bridge's tone when the wanted one changed."""
+        audio = self._tone_audio
+        if audio is None:
+            return
+        wanted = self._tones.wanted(now)
+        if wanted == self._tone_playing:
+            return
+        self._tone_playing = wanted
+        try:
+            if wanted is None:
+                audio.stop_tone()
+            else:
+                audio.play_tone(wanted)
+        except Exception:  # a tone is a nicety: never let it break call handling
+            log.exception("the audio bridge could not play the %s tone", wanted or "no")
 
     def _emit(self, event: p.Event) -> None:
         try:
@@ -559,11 +593,13 @@ class Engine:
         call = _Call(self, acc.account, cmd.call_id, -1)
         record = _CallRecord(call, cmd.account_id, "outgoing")
         self._calls[cmd.call_id] = record
+        self._tones.outgoing(cmd.call_id)
         prm = pj.CallOpParam(True)
         try:
             call.makeCall(uri, prm)
         except pj.Error:
             del self._calls[cmd.call_id]
+            self._tones.forget(cmd.call_id)
             raise
         return cmd.call_id
 
@@ -572,6 +608,8 @@ class Engine:
         prm = pj.CallOpParam(True)
         prm.statusCode = 200
         record.call.answer(prm)
+        self._tones.settled(cmd.call_id)
+        self._sync_tone(time.monotonic())
 
     def _cmd_decline(self, cmd: p.Decline) -> None:
         record = self._record(cmd.call_id)
@@ -579,6 +617,8 @@ class Engine:
         prm = pj.CallOpParam(True)
         prm.statusCode = cmd.code
         record.call.hangup(prm)
+        self._tones.settled(cmd.call_id)
+        self._sync_tone(time.monotonic())
 
     def _cmd_hangup(self, cmd: p.Hangup) -> None:
         record = self._record(cmd.call_id)
@@ -740,6 +780,7 @@ class Engine:
         waiting = any(r.call.isActive() and not r.hangup_requested for r in self._calls.values())
         record = _CallRecord(call, account.account_id, "incoming")
         self._calls[call_id] = record
+        self._tones.incoming(call_id, waiting)
         who = caller_identity(message)
         info = call.getInfo()
         self._emit(
@@ -756,6 +797,7 @@ class Engine:
         prm.statusCode = 180
         with contextlib.suppress(pj.Error):
             call.answer(prm)
+        self._sync_tone(time.monotonic())
 
     def _on_call_state(self, call: _Call) -> None:
         record = self._calls.get(call.call_id)
@@ -769,6 +811,9 @@ class Engine:
         if state == "confirmed" and not record.connected_at:
             record.connected_at = time.monotonic()
         self._emit(p.CallStateChanged(call.call_id, state, code, reason))
+        now = time.monotonic()
+        self._tones.call_state(call.call_id, state, code, now)
+        self._sync_tone(now)
         if state != "disconnected":
             return
         duration = time.monotonic() - record.connected_at if record.connected_at else 0.0
@@ -825,6 +870,8 @@ class Engine:
             record.bridged = False
         record.media = media
         record.media_state = state
+        self._tones.media(call.call_id, media is not None)
+        self._sync_tone(time.monotonic())
         record.last_rx, record.last_rx_change = -1, time.monotonic()
         codec, srtp = "", False
         if media is not None:
@@ -854,6 +901,7 @@ class Engine:
         new_id = self._new_call_id()
         new_call = _Call(self, acc, new_id, -1)
         self._calls[new_id] = _CallRecord(new_call, record.account_id, "outgoing")
+        self._tones.outgoing(new_id)
         prm.newCall = new_call
         self._emit(p.TransferRequested(call.call_id, new_id, str(prm.dstUri)))
 

@@ -197,9 +197,10 @@ class QtCallAudio:
         if self.devices is not None:
             self.devices.set_preferences(**preferences)
 
-    def play_tone(self, kind: ToneKind) -> None:
+    def play_tone(self, kind: ToneKind | str) -> None:
+        """Start a tone (replacing any other); only posts to the audio thread."""
         if self.devices is not None:
-            self.devices.play_tone(kind)
+            self.devices.play_tone(ToneKind(kind))
 
     def stop_tone(self) -> None:
         if self.devices is not None:
