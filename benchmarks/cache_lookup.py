@@ -44,7 +44,7 @@ from keyring.backends import SecretService
 
 from agent_app.secret_store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from agent_app.store.cache import _BY_PHONE, PatientCache, _record
+from agent_app.store.cache import PatientCache, lookup_numbers
 from agent_app.store.keys import StoreKeys
 from agent_app.store.phones import caller_candidates
 from tests.helpers.secret_service import secret_service
@@ -98,10 +98,8 @@ def raw_lookup(conn: sqlcipher3.Connection, regions: tuple[str, ...]) -> Callabl
     """What ``PatientCache.by_phone`` does, on any connection."""
 
     def lookup(number: str) -> int:
-        found = 0
-        for candidate in caller_candidates(number, regions):
-            found += len([_record(r) for r in conn.execute(_BY_PHONE, (candidate,)).fetchall()])
-        return found
+        candidates = caller_candidates(number, regions)
+        return len(lookup_numbers(conn, candidates)) if candidates else 0
 
     return lookup
 

@@ -29,8 +29,8 @@ from typing import Any, Literal, TypeVar
 
 from agent_app.redaction import register_phi
 from agent_app.secret_store import SecretStore
-from agent_app.store.cache import FEEDS, PatientCache
-from agent_app.store.connection import integrity_problems, open_encrypted, rekey
+from agent_app.store.cache import CACHE_HMAC, FEEDS, PatientCache
+from agent_app.store.connection import HMAC_SHA512, integrity_problems, open_encrypted, rekey
 from agent_app.store.errors import (
     CorruptStoreError,
     KeyMissingError,
@@ -303,7 +303,7 @@ class AgentStore:
             if key is None:
                 problems = ["the cache key disappeared from the keyring"]
             else:
-                conn = open_encrypted(self.layout.cache, key, label="cache")
+                conn = open_encrypted(self.layout.cache, key, label="cache", hmac=CACHE_HMAC)
                 try:
                     problems = integrity_problems(conn, "cache")
                 finally:
@@ -448,7 +448,9 @@ class AgentStore:
             self._journal = None
         new = self._keys.begin_rotation(which)
         try:
-            conn = open_encrypted(path, current, label=which)
+            conn = open_encrypted(
+                path, current, label=which, hmac=CACHE_HMAC if which == "cache" else HMAC_SHA512
+            )
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                 rekey(conn, new, which)

@@ -15,9 +15,11 @@ pages go straight to the live tables.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -30,7 +32,14 @@ from typing import Any
 import sqlcipher3
 
 from agent_app.store import cache_schema
-from agent_app.store.connection import Db, classify, integrity_problems, open_encrypted
+from agent_app.store.connection import (
+    HMAC_SHA256,
+    Db,
+    classify,
+    integrity_problems,
+    open_encrypted,
+    page_hmac,
+)
 from agent_app.store.errors import CacheLockedError, InvalidItemError, StoreClosedError
 from agent_app.store.migrations import migrate, schema_version
 from agent_app.store.names import name_key
@@ -52,10 +61,14 @@ _PATIENT_COLUMNS = (
     "id, mrn, given_name, family_name, birth_date, phones, language, time_zone, "
     "consent_calls, do_not_call, care_program, campaign_ids, version"
 )
+# The phone index holds the number as an integer (E.164 without its "+") and the
+# patient's integer key: the whole index stays in the reader's page cache.
 _BY_PHONE = (
     f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
-    "FROM patient_phones ph JOIN patients p ON p.id = ph.patient_id WHERE ph.e164 = ?"
+    "FROM patient_phones ph JOIN patients p ON p.pk = ph.pk WHERE ph.e164 = ?"
 )
+CACHE_HMAC = HMAC_SHA256
+"""Page HMAC of cache files; a file made before it is converted once when opened."""
 
 
 def _now() -> str:
@@ -80,6 +93,23 @@ class FeedState:
 def _phone(packed: str) -> Phone:
     kind, _, digits = packed.partition("+")
     return Phone("+" + digits, kind)
+
+
+def _packed_numbers(packed: str) -> list[int]:
+    """The phone index keys of a row's packed phones."""
+    return [int(p.partition("+")[2]) for p in packed.split(_SEP)] if packed else []
+
+
+def lookup_numbers(conn: sqlcipher3.Connection, numbers: Sequence[str]) -> list[PatientRecord]:
+    """Patients with any of these E.164 numbers, each once, on any cache connection."""
+    if len(numbers) == 1:
+        return [_record(r) for r in conn.execute(_BY_PHONE, (int(numbers[0][1:]),)).fetchall()]
+    found: dict[str, PatientRecord] = {}
+    for number in numbers:
+        for row in conn.execute(_BY_PHONE, (int(number[1:]),)).fetchall():
+            if row[0] not in found:
+                found[row[0]] = _record(row)
+    return list(found.values())
 
 
 def _record(row: Sequence[Any]) -> PatientRecord:
@@ -113,10 +143,12 @@ class PatientCache:
     ) -> None:
         self.path = path
         self.default_region = default_region.upper()
-        writer = Db(open_encrypted(path, key_hex, label="cache", cache_mib=32), "cache")
+        writer = Db(_open_cache(path, key_hex, cache_mib=32), "cache")
         try:
             self.schema_before, _ = migrate(writer, cache_schema.STEPS)
-            reader = open_encrypted(path, key_hex, label="cache", cache_mib=page_cache_mib)
+            reader = open_encrypted(
+                path, key_hex, label="cache", cache_mib=page_cache_mib, hmac=CACHE_HMAC
+            )
         except BaseException:
             writer.close()
             raise
@@ -352,11 +384,14 @@ class PatientCache:
 
     def _swap_in(self, conn: sqlcipher3.Connection, feed: str) -> None:
         if feed == "patients":
+            # The staged rows keep their keys: phone and campaign rows still match.
             _drop_bulk_indexes(conn)
+            conn.execute("DROP INDEX patients_by_id")
             for table in ("patients", "patient_phones", "patient_campaigns"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
                 conn.execute(f"INSERT INTO {table} SELECT * FROM {table}_next")  # noqa: S608
                 conn.execute(f"DELETE FROM {table}_next")  # noqa: S608
+            conn.execute(cache_schema.BY_ID)
             _create_bulk_indexes(conn)
         else:
             conn.execute("DELETE FROM documents WHERE feed = ?", (feed,))
@@ -388,28 +423,39 @@ class PatientCache:
             )
             return len(rows), skipped
 
-        patients: list[tuple[Any, ...]] = []
-        phones: list[tuple[str, str]] = []
-        assignments: list[tuple[str, str]] = []
+        by_id: dict[str, tuple[tuple[Any, ...], list[int], list[str]]] = {}
         skipped = 0
         for item in items:
             try:
-                row, item_phones, item_campaigns = self._patient_row(item)
+                parsed = self._patient_row(item)
             except InvalidItemError as exc:
                 skipped += 1
                 log.warning("patient %s skipped: %s", _safe_id(item), exc)
                 continue
-            patients.append(row)
-            phones.extend((e164, row[0]) for e164 in item_phones)
-            assignments.extend((row[0], c) for c in item_campaigns)
+            by_id[parsed[0][0]] = parsed  # an id sent twice: the later one wins
         # Only patients already present have phone and campaign rows to replace; in a
         # fill that is none of them, and one query spares a thousand index probes.
-        ids = [(pid,) for pid in self._existing(conn, f"patients{suffix}", patients)]
-        conn.executemany(f"DELETE FROM patient_phones{suffix} WHERE patient_id = ?", ids)  # noqa: S608
-        conn.executemany(f"DELETE FROM patient_campaigns{suffix} WHERE patient_id = ?", ids)  # noqa: S608
+        existing = self._existing(conn, suffix, list(by_id))
+        self._remove_links(conn, suffix, list(existing.values()))
+        next_pk = int(
+            conn.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM patients{suffix}").fetchone()[0]  # noqa: S608
+        )
+        patients: list[tuple[Any, ...]] = []
+        phones: list[tuple[int, int]] = []
+        assignments: list[tuple[int, str]] = []
+        for pid, (row, numbers, campaigns) in by_id.items():
+            old = existing.get(pid)
+            if old is None:
+                pk = next_pk
+                next_pk += 1
+            else:
+                pk = old[0]
+            patients.append((pk, *row))
+            phones.extend([(number, pk) for number in numbers])
+            assignments.extend([(pk, c) for c in campaigns])
         conn.executemany(
             f"INSERT OR REPLACE INTO patients{suffix} VALUES "  # noqa: S608
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             patients,
         )
         conn.executemany(
@@ -423,25 +469,40 @@ class PatientCache:
         return len(patients), skipped
 
     @staticmethod
+    def _remove_links(
+        conn: sqlcipher3.Connection, suffix: str, rows: Sequence[tuple[int, str]]
+    ) -> None:
+        """Delete the phone and campaign rows of patients given as (pk, packed phones)."""
+        if not rows:
+            return
+        conn.executemany(
+            f"DELETE FROM patient_phones{suffix} WHERE e164 = ? AND pk = ?",  # noqa: S608
+            [(number, pk) for pk, packed in rows for number in _packed_numbers(packed)],
+        )
+        conn.executemany(
+            f"DELETE FROM patient_campaigns{suffix} WHERE pk = ?",  # noqa: S608
+            [(pk,) for pk, _ in rows],
+        )
+
+    @staticmethod
     def _existing(
-        conn: sqlcipher3.Connection, table: str, rows: Sequence[tuple[Any, ...]]
-    ) -> list[str]:
-        found: list[str] = []
-        for start in range(0, len(rows), 500):
-            chunk = [row[0] for row in rows[start : start + 500]]
+        conn: sqlcipher3.Connection, suffix: str, ids: Sequence[str]
+    ) -> dict[str, tuple[int, str]]:
+        """The (pk, packed phones) of those of ``ids`` already in the table."""
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            found += [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM {table} WHERE id IN ({marks})",  # noqa: S608 - fixed names
-                    chunk,
-                )
-            ]
+            for pid, pk, packed in conn.execute(
+                f"SELECT id, pk, phones FROM patients{suffix} WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                found[pid] = (pk, packed)
         return found
 
     def _patient_row(  # noqa: PLR0912 - one flat validation pass, kept inline for speed
         self, item: Mapping[str, Any]
-    ) -> tuple[tuple[Any, ...], list[str], list[str]]:
+    ) -> tuple[tuple[Any, ...], list[int], list[str]]:
         # The hot path of a million-patient snapshot: plain dict access, no JSON.
         try:
             pid = item["id"]
@@ -469,7 +530,7 @@ class PatientCache:
         if "" in campaigns or packed_campaigns.count(_SEP) != len(campaigns) - 1:
             raise InvalidItemError(f"patient {pid}: a campaign id is empty or malformed")
         region = ""
-        numbers: list[str] = []
+        numbers: list[int] = []
         packed: list[str] = []
         for entry in item.get("phones") or ():
             try:
@@ -483,8 +544,9 @@ class PatientCache:
             kind = entry.get("kind") or "other"
             if kind not in _KNOWN_KINDS and not (isinstance(kind, str) and _KIND.match(kind)):
                 kind = "other"
-            if number not in numbers:
-                numbers.append(number)
+            key = int(number[1:])
+            if key not in numbers:
+                numbers.append(key)
             packed.append(kind + number)
         version = item.get("version", 0)
         if not isinstance(version, int):
@@ -512,7 +574,6 @@ class PatientCache:
     def _delete(self, conn: sqlcipher3.Connection, feed: str, ids: list[str], suffix: str) -> int:
         if not ids:
             return 0
-        params = [(i,) for i in ids]
         if feed != "patients":
             before = conn.total_changes
             conn.executemany(
@@ -520,11 +581,11 @@ class PatientCache:
                 [(feed, i) for i in ids],
             )
             return int(conn.total_changes - before)
-        conn.executemany(f"DELETE FROM patient_phones{suffix} WHERE patient_id = ?", params)  # noqa: S608
-        conn.executemany(f"DELETE FROM patient_campaigns{suffix} WHERE patient_id = ?", params)  # noqa: S608
-        before = conn.total_changes
-        conn.executemany(f"DELETE FROM patients{suffix} WHERE id = ?", params)  # noqa: S608
-        return int(conn.total_changes - before)
+        found = self._existing(conn, suffix, ids)
+        rows = list(found.values())
+        self._remove_links(conn, suffix, rows)
+        conn.executemany(f"DELETE FROM patients{suffix} WHERE pk = ?", [(pk,) for pk, _ in rows])  # noqa: S608
+        return len(rows)
 
     def _purge_unassigned(self, conn: sqlcipher3.Connection) -> int:
         synced = conn.execute(
@@ -536,7 +597,7 @@ class PatientCache:
         touched = [
             row[0]
             for row in conn.execute(
-                "SELECT DISTINCT patient_id FROM patient_campaigns "  # noqa: S608
+                "SELECT DISTINCT pk FROM patient_campaigns "  # noqa: S608
                 f"WHERE campaign_id NOT IN ({live})"
             )
         ]
@@ -546,19 +607,23 @@ class PatientCache:
         orphans = [
             t
             for t in touched
-            if conn.execute(
-                "SELECT 1 FROM patient_campaigns WHERE patient_id = ? LIMIT 1", (t,)
-            ).fetchone()
+            if conn.execute("SELECT 1 FROM patient_campaigns WHERE pk = ? LIMIT 1", (t,)).fetchone()
             is None
         ]
         orphan_set = set(orphans)
         remaining = [(t,) for t in touched if t not in orphan_set]
         conn.executemany(
             "UPDATE patients SET campaign_ids = (SELECT group_concat(campaign_id, char(31)) "
-            "FROM patient_campaigns WHERE patient_id = patients.id) WHERE id = ?",
+            "FROM patient_campaigns WHERE pk = patients.pk) WHERE pk = ?",
             remaining,
         )
-        self._delete(conn, "patients", orphans, "")
+        rows = [
+            (pk, packed)
+            for pk in orphans
+            for (packed,) in conn.execute("SELECT phones FROM patients WHERE pk = ?", (pk,))
+        ]
+        self._remove_links(conn, "", rows)
+        conn.executemany("DELETE FROM patients WHERE pk = ?", [(pk,) for pk, _ in rows])
         if orphans:
             log.info("purged %d patients no longer assigned to this agent", len(orphans))
         return len(orphans)
@@ -581,13 +646,12 @@ class PatientCache:
         candidates = caller_candidates(caller_id, self._regions)
         if not candidates:
             return []
-        if len(candidates) == 1:
-            return self._fetch(_BY_PHONE, candidates)
-        found: dict[str, PatientRecord] = {}
-        for number in candidates:
-            for record in self._fetch(_BY_PHONE, (number,)):
-                found.setdefault(record.id, record)
-        return list(found.values())
+        reader = self.reader
+        with reader.lock:
+            try:
+                return lookup_numbers(reader.conn, candidates)
+            except sqlcipher3.Error as exc:
+                raise classify(exc, "cache") from None
 
     def by_mrn(self, mrn: str) -> list[PatientRecord]:
         return self._fetch(
@@ -642,6 +706,63 @@ class PatientCache:
                 self.reader.query("SELECT count(*) FROM documents WHERE feed = ?", (feed,))[0][0]
             )
         return counts
+
+
+def _open_cache(path: Path, key_hex: str, *, cache_mib: int) -> sqlcipher3.Connection:
+    """The writer connection; a file from before :data:`CACHE_HMAC` is converted first."""
+    conn = open_encrypted(path, key_hex, label="cache", cache_mib=cache_mib, hmac=CACHE_HMAC)
+    if page_hmac(conn) == CACHE_HMAC:
+        return conn
+    try:
+        _convert(conn, path, key_hex)
+    finally:
+        conn.close()
+    return open_encrypted(path, key_hex, label="cache", cache_mib=cache_mib, hmac=CACHE_HMAC)
+
+
+def _convert(conn: sqlcipher3.Connection, path: Path, key_hex: str) -> None:
+    """Rewrite the file with :data:`CACHE_HMAC` pages: export to a copy, then swap it in.
+
+    A crash before the swap leaves the old file whole (the copy is discarded and the
+    conversion redone at the next open); ``os.replace`` makes the swap atomic.
+    """
+    copy = path.with_name(path.name + ".convert")
+    for side in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            copy.with_name(copy.name + side).unlink()
+    started = time.monotonic()
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        # The key has been checked to be 64 hex digits by open_encrypted.
+        conn.execute(f"ATTACH DATABASE ? AS converted KEY \"x'{key_hex}'\"", (str(copy),))
+        conn.execute(f"PRAGMA converted.cipher_hmac_algorithm = {CACHE_HMAC}")
+        conn.execute("SELECT sqlcipher_export('converted')").fetchall()
+        conn.execute(f"PRAGMA converted.user_version = {version}")
+        conn.execute("DETACH DATABASE converted")
+    except sqlcipher3.Error as exc:
+        raise classify(exc, "cache") from None
+    fd = os.open(copy, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    conn.close()
+    for side in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + side).unlink()
+    copy.replace(path)
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    log.info(
+        "cache converted to %s page authentication in %.1f s",
+        CACHE_HMAC,
+        time.monotonic() - started,
+    )
 
 
 def _drop_bulk_indexes(conn: sqlcipher3.Connection) -> None:

@@ -2,8 +2,12 @@
 
 Patients keep only what the card, the lookups and the compliance rules need. Phones and
 campaign assignments are stored twice on purpose: as tables indexed for lookup and
-purge, and as compact JSON on the patient row, so a caller-id lookup is one index probe
-and one row read. The ``*_next`` tables stage a multi-page snapshot until its last page
+purge, and as compact text on the patient row, so a caller-id lookup is one index probe
+and one row read. Since version 2 a patient row has a small integer key (``pk``, its
+rowid) beside the server's id, and the phone index holds ``(E.164 number as an integer,
+pk)``: about 16 bytes an entry, so the whole index of a million patients (two million
+numbers) stays decrypted in the reader's page cache and a lookup decrypts one page, the
+patient's row. The ``*_next`` tables stage a multi-page snapshot until its last page
 arrives, when they replace the live rows in one transaction. Feed cursors live here, not
 in the journal: a rebuilt cache must start its feeds from a fresh snapshot.
 """
@@ -79,6 +83,73 @@ BULK_INDEXES = (
     "ON patients (family_key, birth_date, given_key)",
     "CREATE INDEX IF NOT EXISTS patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
 )
+BY_ID = "CREATE UNIQUE INDEX patients_by_id ON patients (id)"
 BULK_INDEX_NAMES = ("patients_by_mrn", "patients_by_name_dob", "patient_campaigns_by_campaign")
 
-STEPS: list[Migration] = [sql_step(1, "patients, phones, campaigns, documents, feeds", V1)]
+
+def _v2_tables(suffix: str) -> list[str]:
+    return [
+        f"""CREATE TABLE patients{suffix}_v2 (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            mrn TEXT NOT NULL,
+            given_name TEXT NOT NULL,
+            family_name TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            family_key TEXT NOT NULL,
+            birth_date TEXT NOT NULL,
+            language TEXT NOT NULL,
+            time_zone TEXT NOT NULL,
+            consent_calls INTEGER NOT NULL,
+            do_not_call INTEGER NOT NULL,
+            care_program TEXT,
+            phones TEXT NOT NULL,
+            campaign_ids TEXT NOT NULL,
+            version INTEGER NOT NULL
+        )""",
+        # No index by patient: a patient's numbers are on its row, so its entries are
+        # deleted by their full key.
+        f"""CREATE TABLE patient_phones{suffix}_v2 (
+            e164 INTEGER NOT NULL,
+            pk INTEGER NOT NULL,
+            PRIMARY KEY (e164, pk)
+        ) WITHOUT ROWID""",
+        f"""CREATE TABLE patient_campaigns{suffix}_v2 (
+            pk INTEGER NOT NULL,
+            campaign_id TEXT NOT NULL,
+            PRIMARY KEY (pk, campaign_id)
+        ) WITHOUT ROWID""",
+        # Rows keep their order by id, so the staged and the live slice number alike.
+        f"INSERT INTO patients{suffix}_v2 (id, mrn, given_name, family_name, given_key, "  # noqa: S608
+        "family_key, birth_date, language, time_zone, consent_calls, do_not_call, "
+        "care_program, phones, campaign_ids, version) SELECT id, mrn, given_name, "
+        "family_name, given_key, family_key, birth_date, language, time_zone, "
+        "consent_calls, do_not_call, care_program, phones, campaign_ids, version "
+        f"FROM patients{suffix} ORDER BY id",
+        f"INSERT OR IGNORE INTO patient_phones{suffix}_v2 "  # noqa: S608
+        "SELECT CAST(substr(ph.e164, 2) AS INTEGER), p.pk "
+        f"FROM patient_phones{suffix} ph JOIN patients{suffix}_v2 p ON p.id = ph.patient_id",
+        f"INSERT INTO patient_campaigns{suffix}_v2 SELECT p.pk, c.campaign_id "  # noqa: S608
+        f"FROM patient_campaigns{suffix} c JOIN patients{suffix}_v2 p ON p.id = c.patient_id",
+        f"DROP TABLE patients{suffix}",
+        f"DROP TABLE patient_phones{suffix}",
+        f"DROP TABLE patient_campaigns{suffix}",
+        f"ALTER TABLE patients{suffix}_v2 RENAME TO patients{suffix}",
+        f"ALTER TABLE patient_phones{suffix}_v2 RENAME TO patient_phones{suffix}",
+        f"ALTER TABLE patient_campaigns{suffix}_v2 RENAME TO patient_campaigns{suffix}",
+        f"CREATE UNIQUE INDEX patients{suffix}_by_id ON patients{suffix} (id)",
+    ]
+
+
+V2 = [
+    *_v2_tables(""),
+    *_v2_tables("_next"),
+    "CREATE INDEX patients_by_mrn ON patients (mrn)",
+    "CREATE INDEX patients_by_name_dob ON patients (family_key, birth_date, given_key)",
+    "CREATE INDEX patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
+]
+
+STEPS: list[Migration] = [
+    sql_step(1, "patients, phones, campaigns, documents, feeds", V1),
+    sql_step(2, "integer patient keys; phone index by integer E.164", V2),
+]

@@ -46,6 +46,39 @@ CACHE_V1 = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 ]
 
+_PATIENTS_V2 = (
+    "(pk INTEGER PRIMARY KEY, id TEXT NOT NULL, mrn TEXT NOT NULL, given_name TEXT NOT NULL, "
+    "family_name TEXT NOT NULL, given_key TEXT NOT NULL, family_key TEXT NOT NULL, "
+    "birth_date TEXT NOT NULL, language TEXT NOT NULL, time_zone TEXT NOT NULL, "
+    "consent_calls INTEGER NOT NULL, do_not_call INTEGER NOT NULL, care_program TEXT, "
+    "phones TEXT NOT NULL, campaign_ids TEXT NOT NULL, version INTEGER NOT NULL)"
+)
+CACHE_V2 = [
+    "CREATE TABLE documents (feed TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
+    "body TEXT NOT NULL, PRIMARY KEY (feed, id)) WITHOUT ROWID",
+    "CREATE TABLE documents_next (feed TEXT NOT NULL, id TEXT NOT NULL, "
+    "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (feed, id)) WITHOUT ROWID",
+    "CREATE TABLE feed_state (feed TEXT PRIMARY KEY, cursor TEXT, snapshot_cursor TEXT, "
+    "snapshot_pages INTEGER NOT NULL DEFAULT 0, snapshot_direct INTEGER NOT NULL DEFAULT 0, "
+    "last_sync_at TEXT) WITHOUT ROWID",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    'CREATE TABLE "patients" ' + _PATIENTS_V2,
+    'CREATE TABLE "patient_phones" (e164 INTEGER NOT NULL, pk INTEGER NOT NULL, '
+    "PRIMARY KEY (e164, pk)) WITHOUT ROWID",
+    'CREATE TABLE "patient_campaigns" (pk INTEGER NOT NULL, campaign_id TEXT NOT NULL, '
+    "PRIMARY KEY (pk, campaign_id)) WITHOUT ROWID",
+    "CREATE UNIQUE INDEX patients_by_id ON patients (id)",
+    'CREATE TABLE "patients_next" ' + _PATIENTS_V2,
+    'CREATE TABLE "patient_phones_next" (e164 INTEGER NOT NULL, pk INTEGER NOT NULL, '
+    "PRIMARY KEY (e164, pk)) WITHOUT ROWID",
+    'CREATE TABLE "patient_campaigns_next" (pk INTEGER NOT NULL, campaign_id TEXT NOT NULL, '
+    "PRIMARY KEY (pk, campaign_id)) WITHOUT ROWID",
+    "CREATE UNIQUE INDEX patients_next_by_id ON patients_next (id)",
+    "CREATE INDEX patients_by_mrn ON patients (mrn)",
+    "CREATE INDEX patients_by_name_dob ON patients (family_key, birth_date, given_key)",
+    "CREATE INDEX patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
+]
+
 JOURNAL_V1 = [
     "CREATE TABLE outbox_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
     "kind TEXT NOT NULL CHECK (kind IN ('disposition', 'call_record', 'callback', 'audit')), "
@@ -108,6 +141,22 @@ def build_cache_v1(conn: sqlcipher3.Connection) -> None:
     )
 
 
+def build_cache_v2(conn: sqlcipher3.Connection) -> None:
+    """Schema 2: integer patient keys, the phone index keyed by the integer number."""
+    _run(conn, CACHE_V2, 2)
+    conn.execute(
+        "INSERT INTO patients VALUES (7, ?, ?, 'Halwyn', 'Dunmere', 'halwyn', 'dunmere', "
+        "'1958-02-03', 'en', 'America/Chicago', 1, 0, NULL, ?, 'camp-a', 4)",
+        (PATIENT_ID, PATIENT_MRN, "home" + PATIENT_PHONE),
+    )
+    conn.execute("INSERT INTO patient_phones VALUES (?, 7)", (int(PATIENT_PHONE[1:]),))
+    conn.execute("INSERT INTO patient_campaigns VALUES (7, 'camp-a')")
+    conn.execute(
+        "INSERT INTO feed_state (feed, cursor, last_sync_at) "
+        "VALUES ('patients', 'cur-7', '2026-01-01T00:00:00.000000Z')"
+    )
+
+
 def build_journal_v0(conn: sqlcipher3.Connection) -> None:
     conn.execute("SELECT 1").fetchone()
 
@@ -131,5 +180,5 @@ def build_journal_v1(conn: sqlcipher3.Connection) -> None:
     )
 
 
-CACHE_BUILDERS: dict[int, Builder] = {0: build_cache_v0, 1: build_cache_v1}
+CACHE_BUILDERS: dict[int, Builder] = {0: build_cache_v0, 1: build_cache_v1, 2: build_cache_v2}
 JOURNAL_BUILDERS: dict[int, Builder] = {0: build_journal_v0, 1: build_journal_v1}

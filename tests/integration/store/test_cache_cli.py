@@ -12,6 +12,7 @@ import pytest
 
 from agent_app.app import device_id
 from agent_app.secret_store import SecretStore
+from agent_app.store import cache_schema, journal_schema
 from agent_app.store.agent_store import AgentStore
 from agent_app.store.keys import StoreKeys
 from tests.integration.store.conftest import seed
@@ -47,7 +48,10 @@ def test_status_reports_counts_versions_sizes_and_last_sync(
     assert run.returncode == 0, run.stderr
     status = json.loads(run.stdout)
     assert status["cache"]["patients"] == 40
-    assert status["schema"] == {"cache": 1, "journal": 1}
+    assert status["schema"] == {
+        "cache": len(cache_schema.STEPS),
+        "journal": len(journal_schema.STEPS),
+    }
     assert status["outbox"]["pending"] == 2
     assert status["outbox"]["by_kind"] == {"audit": 1, "disposition": 1}
     assert status["sizes_bytes"]["cache"] > 0

@@ -85,15 +85,17 @@ def test_every_historical_version_migrates_without_loss(
         fresh.close()
 
 
-def test_frozen_v1_is_what_the_v1_steps_create(data_dir: Path) -> None:
+def test_frozen_schemas_are_what_their_steps_create(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     for name, steps, frozen in (
         ("cache", cache_schema.STEPS[:1], hist.CACHE_V1),
+        ("cache", cache_schema.STEPS[:2], hist.CACHE_V2),
         ("journal", journal_schema.STEPS[:1], hist.JOURNAL_V1),
     ):
-        made = Db(open_encrypted(data_dir / f"{name}-a.db", "11" * 32, label=name), name)
+        version = len(steps)
+        made = Db(open_encrypted(data_dir / f"{name}{version}-a.db", "11" * 32, label=name), name)
         migrate(made, steps)
-        built = Db(open_encrypted(data_dir / f"{name}-b.db", "22" * 32, label=name), name)
+        built = Db(open_encrypted(data_dir / f"{name}{version}-b.db", "22" * 32, label=name), name)
         built.conn.execute("BEGIN")
         for statement in frozen:
             built.conn.execute(statement)
@@ -113,7 +115,7 @@ def test_a_later_step_applies_on_top_and_keeps_rows(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     db = _v1_cache(data_dir / "c.db")
     v2 = sql_step(2, "example: a column", ["ALTER TABLE patients ADD COLUMN note TEXT"])
-    assert migrate(db, [*cache_schema.STEPS, v2]) == (1, 2)
+    assert migrate(db, [*cache_schema.STEPS[:1], v2]) == (1, 2)
     assert schema_version(db) == 2
     assert db.query("SELECT id, note FROM patients") == [(hist.PATIENT_ID, None)]
     db.close()
@@ -128,7 +130,7 @@ def test_a_failing_step_leaves_the_file_at_its_last_good_version(data_dir: Path)
         raise RuntimeError("boom")
 
     with pytest.raises(MigrationError, match="version 2"):
-        migrate(db, [*cache_schema.STEPS, Migration(2, "broken", broken)])
+        migrate(db, [*cache_schema.STEPS[:1], Migration(2, "broken", broken)])
     assert schema_version(db) == 1
     columns = [r[1] for r in db.query("PRAGMA table_info(patients)")]
     assert "half_done" not in columns
