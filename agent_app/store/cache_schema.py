@@ -1,9 +1,9 @@
 """Schema of the patient cache (rebuildable from the server), as migration steps.
 
-Patients keep only what the card, the lookups and the compliance rules need. Phones and
-campaign assignments are stored twice on purpose: as tables indexed for lookup and
-purge, and as compact text on the patient row, so a caller-id lookup is one index probe
-and one row read. Since version 2 a patient row has a small integer key (``pk``, its
+Patients keep only what the card, the lookups and the compliance rules need. Phones are
+stored twice on purpose: in a table indexed for lookup and as compact text on the
+patient row (with the campaign ids), so a caller-id lookup is one index probe and one
+row read. Since version 2 a patient row has a small integer key (``pk``, its
 rowid) beside the server's id, and the phone index holds ``(E.164 number as an integer,
 pk)``: about 16 bytes an entry, so the whole index of a million patients (two million
 numbers) stays decrypted in the reader's page cache and a lookup decrypts one page, the
@@ -74,17 +74,16 @@ V1 = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 ]
 
-# Indexes that only searches and purges use. A bulk fill drops them and builds them again
+# Indexes that only searches use. A bulk fill drops them and builds them again
 # at its end (one sort instead of a million random inserts); the phone index and the
 # primary keys always stay, so lookups and per-patient deletes stay fast meanwhile.
 BULK_INDEXES = (
     "CREATE INDEX IF NOT EXISTS patients_by_mrn ON patients (mrn)",
     "CREATE INDEX IF NOT EXISTS patients_by_name_dob "
     "ON patients (family_key, birth_date, given_key)",
-    "CREATE INDEX IF NOT EXISTS patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
 )
 BY_ID = "CREATE UNIQUE INDEX patients_by_id ON patients (id)"
-BULK_INDEX_NAMES = ("patients_by_mrn", "patients_by_name_dob", "patient_campaigns_by_campaign")
+BULK_INDEX_NAMES = ("patients_by_mrn", "patients_by_name_dob")
 
 
 def _v2_tables(suffix: str) -> list[str]:
@@ -114,10 +113,12 @@ def _v2_tables(suffix: str) -> list[str]:
             pk INTEGER NOT NULL,
             PRIMARY KEY (e164, pk)
         ) WITHOUT ROWID""",
-        f"""CREATE TABLE patient_campaigns{suffix}_v2 (
-            pk INTEGER NOT NULL,
-            campaign_id TEXT NOT NULL,
-            PRIMARY KEY (pk, campaign_id)
+        # Every campaign some patient is (or was) assigned to: the purge compares it with
+        # the campaign list and reads the patient rows only when a campaign has left.
+        # Per-patient assignment rows cost a million inserts per snapshot for a purge
+        # that is rare.
+        f"""CREATE TABLE assigned_campaigns{suffix} (
+            campaign_id TEXT PRIMARY KEY
         ) WITHOUT ROWID""",
         # Rows keep their order by id, so the staged and the live slice number alike.
         f"INSERT INTO patients{suffix}_v2 (id, mrn, given_name, family_name, given_key, "  # noqa: S608
@@ -129,14 +130,13 @@ def _v2_tables(suffix: str) -> list[str]:
         f"INSERT OR IGNORE INTO patient_phones{suffix}_v2 "  # noqa: S608
         "SELECT CAST(substr(ph.e164, 2) AS INTEGER), p.pk "
         f"FROM patient_phones{suffix} ph JOIN patients{suffix}_v2 p ON p.id = ph.patient_id",
-        f"INSERT INTO patient_campaigns{suffix}_v2 SELECT p.pk, c.campaign_id "  # noqa: S608
-        f"FROM patient_campaigns{suffix} c JOIN patients{suffix}_v2 p ON p.id = c.patient_id",
+        f"INSERT INTO assigned_campaigns{suffix} "  # noqa: S608
+        f"SELECT DISTINCT campaign_id FROM patient_campaigns{suffix}",
         f"DROP TABLE patients{suffix}",
         f"DROP TABLE patient_phones{suffix}",
         f"DROP TABLE patient_campaigns{suffix}",
         f"ALTER TABLE patients{suffix}_v2 RENAME TO patients{suffix}",
         f"ALTER TABLE patient_phones{suffix}_v2 RENAME TO patient_phones{suffix}",
-        f"ALTER TABLE patient_campaigns{suffix}_v2 RENAME TO patient_campaigns{suffix}",
         f"CREATE UNIQUE INDEX patients{suffix}_by_id ON patients{suffix} (id)",
     ]
 
@@ -146,7 +146,6 @@ V2 = [
     *_v2_tables("_next"),
     "CREATE INDEX patients_by_mrn ON patients (mrn)",
     "CREATE INDEX patients_by_name_dob ON patients (family_key, birth_date, given_key)",
-    "CREATE INDEX patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
 ]
 
 STEPS: list[Migration] = [

@@ -16,7 +16,9 @@ import phonenumbers
 
 from agent_app.store.errors import InvalidItemError
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# ASCII digits only (``\d`` would also take other scripts' digits); ``\Z``, not ``$``,
+# which would let a trailing newline through.
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")
 _SIP_URI = re.compile(r"^(?:sips?|tel):([^@;>]+)", re.IGNORECASE)
 _VISUAL = re.compile(r"[\s().\-/]")
 

@@ -65,18 +65,15 @@ CACHE_V2 = [
     'CREATE TABLE "patients" ' + _PATIENTS_V2,
     'CREATE TABLE "patient_phones" (e164 INTEGER NOT NULL, pk INTEGER NOT NULL, '
     "PRIMARY KEY (e164, pk)) WITHOUT ROWID",
-    'CREATE TABLE "patient_campaigns" (pk INTEGER NOT NULL, campaign_id TEXT NOT NULL, '
-    "PRIMARY KEY (pk, campaign_id)) WITHOUT ROWID",
+    "CREATE TABLE assigned_campaigns (campaign_id TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE UNIQUE INDEX patients_by_id ON patients (id)",
     'CREATE TABLE "patients_next" ' + _PATIENTS_V2,
     'CREATE TABLE "patient_phones_next" (e164 INTEGER NOT NULL, pk INTEGER NOT NULL, '
     "PRIMARY KEY (e164, pk)) WITHOUT ROWID",
-    'CREATE TABLE "patient_campaigns_next" (pk INTEGER NOT NULL, campaign_id TEXT NOT NULL, '
-    "PRIMARY KEY (pk, campaign_id)) WITHOUT ROWID",
+    "CREATE TABLE assigned_campaigns_next (campaign_id TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE UNIQUE INDEX patients_next_by_id ON patients_next (id)",
     "CREATE INDEX patients_by_mrn ON patients (mrn)",
     "CREATE INDEX patients_by_name_dob ON patients (family_key, birth_date, given_key)",
-    "CREATE INDEX patient_campaigns_by_campaign ON patient_campaigns (campaign_id)",
 ]
 
 JOURNAL_V1 = [
@@ -150,7 +147,7 @@ def build_cache_v2(conn: sqlcipher3.Connection) -> None:
         (PATIENT_ID, PATIENT_MRN, "home" + PATIENT_PHONE),
     )
     conn.execute("INSERT INTO patient_phones VALUES (?, 7)", (int(PATIENT_PHONE[1:]),))
-    conn.execute("INSERT INTO patient_campaigns VALUES (7, 'camp-a')")
+    conn.execute("INSERT INTO assigned_campaigns VALUES ('camp-a')")
     conn.execute(
         "INSERT INTO feed_state (feed, cursor, last_sync_at) "
         "VALUES ('patients', 'cur-7', '2026-01-01T00:00:00.000000Z')"
