@@ -106,6 +106,8 @@ class AgentStore:
         self._verified = threading.Event()
         self._verification: list[str] | None = None
         self.cache_needs_rebuild: str | None = None
+        self._warm_stop = threading.Event()
+        self._warm_thread: threading.Thread | None = None
         self._load_last_contact()
 
     # -- opening ------------------------------------------------------------------------
@@ -182,6 +184,7 @@ class AgentStore:
             raise
         if remember_agent:
             remember_last_agent(agent_id, data_dir)
+        store._start_lookup_warm()
         if verify == "background":
             store.start_cache_verification()
         log.info(
@@ -277,7 +280,32 @@ class AgentStore:
             raise StoreClosedError("store: closed")
         return self._journal
 
+    def _start_lookup_warm(self) -> None:
+        """Load the phone index into the reader's page cache on a thread (see the cache)."""
+        cache = self.cache
+
+        def warm() -> None:
+            started = time.monotonic()
+            try:
+                entries = cache.warm_lookup_index(self._warm_stop)
+            except Exception as exc:  # a closed or damaged cache: lookups will say so
+                log.debug("phone index not preloaded (%s)", type(exc).__name__)
+                return
+            log.debug(
+                "phone index preloaded: %d entries, %.3f s", entries, time.monotonic() - started
+            )
+
+        self._warm_thread = threading.Thread(target=warm, name="cache-warm", daemon=True)
+        self._warm_thread.start()
+
+    def _stop_lookup_warm(self) -> None:
+        self._warm_stop.set()
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout=30)
+            self._warm_thread = None
+
     def close(self) -> None:
+        self._stop_lookup_warm()
         for part in (self._cache, self._journal):
             if part is not None:
                 part.close()
@@ -416,6 +444,7 @@ class AgentStore:
     def rebuild_cache(self, reason: str) -> None:
         """Set the cache aside and start an empty one (its feeds then snapshot again)."""
         if self._cache is not None:
+            self._stop_lookup_warm()
             self._cache.close()
             self._cache = None
         aside = self.layout.set_aside(self.layout.cache, reason)
@@ -441,6 +470,7 @@ class AgentStore:
             raise KeyMissingError(f"{which}: no key to rotate")
         agent_id = self.journal.agent_id
         if which == "cache":
+            self._stop_lookup_warm()
             self.cache.close()
             self._cache = None
         else:
@@ -475,6 +505,7 @@ class AgentStore:
     def wipe_cache(self) -> None:
         """Delete the cache and its key (IT, or a purge); the journal is untouched."""
         if self._cache is not None:
+            self._stop_lookup_warm()
             self._cache.close()
             self._cache = None
         self._keys.delete("cache")

@@ -68,6 +68,10 @@ _BY_PHONE = (
     f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
     "FROM patient_phones ph JOIN patients p ON p.pk = ph.pk WHERE ph.e164 = ?"
 )
+_WAL_PAGES = 8192
+# Entries of the phone index read per step when it is loaded into the reader's page
+# cache (about 75 pages, well under a millisecond): lookups interleave with the load.
+_WARM_STEP = 20_000
 CACHE_HMAC = HMAC_SHA256
 """Page HMAC of cache files; a file made before it is converted once when opened."""
 
@@ -113,21 +117,47 @@ def lookup_numbers(conn: sqlcipher3.Connection, numbers: Sequence[str]) -> list[
     return list(found.values())
 
 
+def warm_phone_index(
+    conn: sqlcipher3.Connection,
+    lock: contextlib.AbstractContextManager[Any] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Read every page of the phone index on ``conn`` (see ``warm_lookup_index``)."""
+    guard = lock if lock is not None else contextlib.nullcontext()
+    last, read = -1, 0
+    while stop is None or not stop.is_set():
+        with guard:
+            try:
+                row = conn.execute(_WARM_NEXT, (last, _WARM_STEP)).fetchone()
+                if row is None:
+                    tail = conn.execute(_WARM_TAIL, (last,)).fetchone()
+                    return read + int(tail[0])
+            except sqlcipher3.Error as exc:
+                raise classify(exc, "cache") from None
+        last, read = row[0], read + _WARM_STEP + 1
+    return read
+
+
+_WARM_NEXT = "SELECT e164 FROM patient_phones WHERE e164 > ? ORDER BY e164 LIMIT 1 OFFSET ?"
+_WARM_TAIL = "SELECT count(*) FROM patient_phones WHERE e164 > ?"
+
+
 def _record(row: Sequence[Any]) -> PatientRecord:
+    # Positional: a frozen dataclass takes keywords a third slower, on every screen-pop.
     return PatientRecord(
-        id=row[0],
-        mrn=row[1],
-        given_name=row[2],
-        family_name=row[3],
-        birth_date=row[4],
-        phones=tuple(_phone(packed) for packed in row[5].split(_SEP)) if row[5] else (),
-        language=row[6],
-        time_zone=row[7],
-        consent_calls=bool(row[8]),
-        do_not_call=bool(row[9]),
-        care_program=row[10],
-        campaign_ids=tuple(row[11].split(_SEP)) if row[11] else (),
-        version=row[12],
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        tuple([_phone(packed) for packed in row[5].split(_SEP)]) if row[5] else (),
+        row[6],
+        row[7],
+        bool(row[8]),
+        bool(row[9]),
+        row[10],
+        tuple(row[11].split(_SEP)) if row[11] else (),
+        row[12],
     )
 
 
@@ -146,6 +176,11 @@ class PatientCache:
         self.default_region = default_region.upper()
         writer = Db(_open_cache(path, key_hex, cache_mib=32), "cache")
         try:
+            # Snapshot pages come a thousand patients at a time: checkpointing every 32 MiB
+            # of WAL instead of every 4 MiB spares most of the fsyncs and repeated page
+            # copies of a fill (a fifth of its time), and the WAL file is cut back after.
+            writer.query(f"PRAGMA wal_autocheckpoint = {_WAL_PAGES}")
+            writer.query(f"PRAGMA journal_size_limit = {_WAL_PAGES * 4096}")
             self.schema_before, _ = migrate(writer, cache_schema.STEPS)
             reader = open_encrypted(
                 path, key_hex, label="cache", cache_mib=page_cache_mib, hmac=CACHE_HMAC
@@ -304,6 +339,8 @@ class PatientCache:
         if last and feed == "patients":
             # A full slice rewrote most pages: fold the WAL back and give its space back.
             self.writer.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The reader's page cache was emptied by the new slice: load the phone index.
+            self.warm_lookup_index()
         if feed == "campaigns":
             self._load_regions()
         return ApplyResult(applied, 0, skipped)
@@ -642,6 +679,16 @@ class PatientCache:
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
         return [_record(row) for row in rows]
+
+    def warm_lookup_index(self, stop: threading.Event | None = None) -> int:
+        """Read the whole phone index into the reader's page cache; return entries read.
+
+        Run after open (on a thread) and after a full snapshot, so that a caller-id
+        lookup decrypts one page, the patient's row, instead of also an index page. The
+        reader lock is taken per step, so lookups are never held up for long.
+        """
+        reader = self.reader
+        return warm_phone_index(reader.conn, reader.lock, stop)
 
     def by_phone(self, caller_id: str) -> list[PatientRecord]:
         """Every patient with this number (a household phone gives several)."""
