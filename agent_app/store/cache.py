@@ -462,29 +462,33 @@ class PatientCache:
             return len(rows), skipped
 
         with _gc_paused():
-            by_id: dict[str, tuple[list[Any], list[int], list[str]]] = {}
-            skipped = 0
-            patient_row = self._patient_row
-            for item in items:
-                try:
-                    parsed = patient_row(item)
-                except InvalidItemError as exc:
-                    skipped += 1
-                    log.warning("patient %s skipped: %s", _safe_id(item), exc)
-                    continue
-                by_id[parsed[0][1]] = parsed  # an id sent twice: the later one wins
-            # Only patients already present have phone and campaign rows to replace; in
-            # a fill that is none of them, and one query spares a thousand index probes.
-            existing = self._existing(conn, suffix, list(by_id))
+            ids = [_item_id(item) for item in items]
+            known = [i for i in ids if i is not None]
+            if len(set(known)) != len(known):
+                # An id sent twice in one page: the later item wins.
+                latest = {pid: n for n, pid in enumerate(ids)}
+                items = [it for n, it in enumerate(items) if ids[n] is None or latest[ids[n]] == n]
+                known = list(dict.fromkeys(known))
+            # Only patients already present have phone index entries to replace; in a
+            # fill that is none of them, and one query spares a thousand index probes.
+            existing = self._existing(conn, suffix, known)
             self._remove_links(conn, suffix, list(existing.values()))
             next_pk = int(
                 conn.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM patients{suffix}").fetchone()[0]  # noqa: S608
             )
+            skipped = 0
             patients: list[list[Any]] = []
             phones: list[tuple[int, int]] = []
             assigned: set[str] = set()
-            for pid, (row, numbers, campaigns) in by_id.items():
-                old = existing.get(pid)
+            patient_row = self._patient_row
+            for item in items:
+                try:
+                    row, numbers, campaigns = patient_row(item)
+                except InvalidItemError as exc:
+                    skipped += 1
+                    log.warning("patient %s skipped: %s", _safe_id(item), exc)
+                    continue
+                old = existing.get(row[1])
                 if old is None:
                     pk = next_pk
                     next_pk += 1
@@ -852,6 +856,11 @@ def _str_field(item: Mapping[str, Any], name: str, owner: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidItemError(f"{owner}: field {name} is missing")
     return str(value)
+
+
+def _item_id(item: object) -> str | None:
+    value = item.get("id") if isinstance(item, Mapping) else None
+    return value if type(value) is str and value else None
 
 
 def _safe_id(item: object) -> str:

@@ -116,3 +116,12 @@ def test_a_national_number_read_in_two_regions_gives_both_readings() -> None:
     found = caller_candidates("2079460123", ["US", "GB"])
     assert "+12079460123" in found
     assert "+442079460123" in found
+
+
+def test_the_e164_pattern_takes_ascii_digits_only_and_no_trailing_newline() -> None:
+    assert E164.match("+12015550123")
+    assert not E164.match("+12015550123\n")
+    assert not E164.match("+1201555\u0660123")  # an Arabic-Indic zero
+    # Such forms are still read, by the parser, into the ASCII number the index holds.
+    assert caller_candidates("+1201555\u0660123", ("US",)) == ("+12015550123",)
+    assert to_e164("+12015550123\n", "US") == "+12015550123"
