@@ -422,7 +422,7 @@ class PatientCache:
 
     def _swap_in(self, conn: sqlcipher3.Connection, feed: str) -> None:
         if feed == "patients":
-            # The staged rows keep their keys: phone and campaign rows still match.
+            # The staged rows keep their keys, so the staged phone entries still match.
             _drop_bulk_indexes(conn)
             conn.execute("DROP INDEX patients_by_id")
             for table in ("patients", "patient_phones", "assigned_campaigns"):
@@ -598,7 +598,7 @@ class PatientCache:
                 numbers.append(key)
             packed.append(kind + number)
         version = item.get("version", 0)
-        if type(version) is not int:
+        if not isinstance(version, int):
             raise InvalidItemError(f"patient {pid}: version is not an integer")
         care_program = item.get("care_program")
         language = item.get("language")
