@@ -533,6 +533,7 @@ class AgentStore:
         for which in ("cache", "journal"):
             with contextlib.suppress(Exception):
                 self._keys.delete(which)
+        self._stop_lookup_warm()
         for part in (self._cache, self._journal):
             if part is not None:
                 part.close()
