@@ -4,14 +4,15 @@ Everything Qt Multimedia lives on the ``pulse-audio`` thread (measured: a stall 
 thread that drives pjsua2 or of a GUI never reaches the devices). Other threads talk to it
 only through queued signals (:class:`AudioDevices` wraps them) and read counters.
 
+- Both streams are opened at the call's rate when the device takes it (the sound server
+  converts), with a ~5 ms server period so the server's own buffer stays small.
 - Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
   worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
-  Each block is converted to float mono, metered, resampled to the call's clock with the
-  drift controller's speed, and written to the microphone ring.
-- Playback is push mode from the same timer, which keeps a small, fixed amount queued
-  in the sink (Qt 6.12's pull mode stops reading after the first fill on PulseAudio);
-  each top-up is served from the speaker ring, resampled to the device's rate with its
-  own drift controller.
+  Each block is resampled with the drift controller's speed (clock drift only, at the
+  call's rate) and written to the microphone ring; the meter samples it at UI rate.
+- Playback is push mode from the same timer (Qt 6.12's pull mode stops reading after
+  the first fill on PulseAudio): each pump hands the sink everything the speaker ring
+  holds, and the drift controller holds ring + sink queue at the target.
 - Device choice per role (microphone, speaker, ringer) follows the preference when that
   device is present and the OS default otherwise. ``QMediaDevices`` change signals (and a
   stream error, whichever comes first) re-resolve every open stream: an unplugged
