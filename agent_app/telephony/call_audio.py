@@ -58,6 +58,12 @@ class ToneAudio(Protocol):
 
 AudioFactory = Callable[[], CallAudio]
 
+CONFERENCE_FRAME_MS = 10
+"""Length of the conference bridge's frames (``medConfig.audioFramePtime``), which the
+engine configures and a bridge's port must match (a port with another frame length gets
+pjmedia's buffering in front of it: more delay). 10 ms rather than pjsua's 20 halves the
+wait a sample has in the bridge's rings in both directions; RTP packets stay 20 ms."""
+
 _BRIDGES: dict[str, AudioFactory] = {}
 
 

@@ -49,7 +49,12 @@ import pjsua2 as pj
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.addressing import InvalidTarget, caller_identity, normalise_target
-from agent_app.telephony.call_audio import CallAudio, ToneAudio, resolve_audio_bridge
+from agent_app.telephony.call_audio import (
+    CONFERENCE_FRAME_MS,
+    CallAudio,
+    ToneAudio,
+    resolve_audio_bridge,
+)
 from agent_app.telephony.call_tones import ToneDecider, ToneName
 
 log = logging.getLogger(__name__)
@@ -335,6 +340,7 @@ class Engine:
         ep_cfg.medConfig.noVad = True
         ep_cfg.medConfig.hasIoqueue = True
         ep_cfg.medConfig.threadCnt = 1
+        ep_cfg.medConfig.audioFramePtime = CONFERENCE_FRAME_MS
         ep.libInit(ep_cfg)
         for name in cfg.transports:
             tcfg = pj.TransportConfig()

@@ -26,6 +26,8 @@ from typing import Any
 
 import pjsua2 as pj
 
+from agent_app.telephony.call_audio import CONFERENCE_FRAME_MS
+
 
 def emit(**event: Any) -> None:
     sys.stdout.write(json.dumps(event) + "\n")
@@ -40,6 +42,7 @@ def make_endpoint(port: int) -> pj.Endpoint:
     cfg.uaConfig.mainThreadOnly = False
     cfg.medConfig.noVad = True
     cfg.medConfig.clockRate = 16000
+    cfg.medConfig.audioFramePtime = CONFERENCE_FRAME_MS  # as the engine does
     cfg.logConfig.level = 1
     cfg.logConfig.consoleLevel = 1
     ep.libInit(cfg)

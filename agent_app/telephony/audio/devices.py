@@ -4,14 +4,15 @@ Everything Qt Multimedia lives on the ``pulse-audio`` thread (measured: a stall 
 thread that drives pjsua2 or of a GUI never reaches the devices). Other threads talk to it
 only through queued signals (:class:`AudioDevices` wraps them) and read counters.
 
+- Both streams are opened at the call's rate when the device takes it (the sound server
+  converts), with a ~5 ms server period so the server's own buffer stays small.
 - Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
   worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
-  Each block is converted to float mono, metered, resampled to the call's clock with the
-  drift controller's speed, and written to the microphone ring.
-- Playback is push mode from the same timer, which keeps a small, fixed amount queued
-  in the sink (Qt 6.12's pull mode stops reading after the first fill on PulseAudio);
-  each top-up is served from the speaker ring, resampled to the device's rate with its
-  own drift controller.
+  Each block is resampled with the drift controller's speed (clock drift only, at the
+  call's rate) and written to the microphone ring; the meter samples it at UI rate.
+- Playback is push mode from the same timer (Qt 6.12's pull mode stops reading after
+  the first fill on PulseAudio): each pump hands the sink everything the speaker ring
+  holds, and the drift controller holds ring + sink queue at the target.
 - Device choice per role (microphone, speaker, ringer) follows the preference when that
   device is present and the OS default otherwise. ``QMediaDevices`` change signals (and a
   stream error, whichever comes first) re-resolve every open stream: an unplugged
@@ -40,9 +41,9 @@ from PySide6.QtMultimedia import (
 
 from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
-from agent_app.telephony.audio.meters import LevelMeter
+from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
 from agent_app.telephony.audio.pulse_presence import PulsePresence
-from agent_app.telephony.audio.resampler import Resampler, to_float, to_int16
+from agent_app.telephony.audio.resampler import Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind, TonePattern
 
@@ -55,9 +56,13 @@ EventKind = Literal["fallback", "restored", "switched", "failed"]
 CAPTURE_BUFFER_MS = 60
 """Qt's capture buffer; drained every PUMP_MS, so its size adds no delay (10 ms lost data)."""
 SINK_BUFFER_MS = 120
+"""Room in Qt's ring in front of the sink: never the limit (the pump decides the level)."""
+DEVICE_PERIOD_MS = 5
+"""Period asked of the sound server (``setNativePeriodFrameCount``, rounded up to a power of
+two frames): its stream buffer, which is latency we cannot see into, follows it (PulseAudio:
+8 ms at 16 kHz instead of ~50 ms with Qt's default of 1024 frames)."""
 QUEUE_MAX_MS = 60
-PLAYBACK_QUEUE_MS = 15
-"""Audio kept queued in the call's QAudioSink: what playback adds beyond the ring."""
+CALM_S = 1.0
 TONE_QUEUE_MS = 40
 PUMP_MS = 10
 PRESENCE_POLL_MS = 1000
@@ -132,19 +137,34 @@ def resolve(
 
 
 # -- sample formats ---------------------------------------------------------------------
-def choose_format(device: QAudioDevice) -> QAudioFormat:
-    """Mono 16-bit at the device's own rate when it takes it; else its preferred layout."""
+def choose_format(device: QAudioDevice, rate: int = 0) -> QAudioFormat:
+    """Mono 16-bit at ``rate`` (the call's) when the device takes it, else at the device's
+    own rate; else its preferred layout.
+
+    At the call's rate the sound server converts (PulseAudio does it in its own process,
+    with its SIMD resampler) and the bridge only has to follow clock drift.
+    """
     preferred = device.preferredFormat()
     fmt = QAudioFormat()
-    fmt.setSampleRate(preferred.sampleRate() or 48000)
     fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
     fmt.setChannelCount(1)
+    if rate:
+        fmt.setSampleRate(rate)
+        if device.isFormatSupported(fmt):
+            return fmt
+    fmt.setSampleRate(preferred.sampleRate() or 48000)
     if device.isFormatSupported(fmt):
         return fmt
     fmt.setChannelCount(max(1, preferred.channelCount()))
     if device.isFormatSupported(fmt):
         return fmt
     return preferred
+
+
+def period_frames(rate: int, ms: int) -> int:
+    """The smallest power of two frames lasting at least ``ms`` (what Qt accepts)."""
+    want = max(1, rate * ms // 1000)
+    return 1 << (want - 1).bit_length()
 
 
 _DTYPES: dict[Any, tuple[np.dtype[Any], float, float]] = {
@@ -155,32 +175,71 @@ _DTYPES: dict[Any, tuple[np.dtype[Any], float, float]] = {
 }
 
 
+class SampleCodec:
+    """Device bytes <-> float32 mono for one format, its parameters looked up once."""
+
+    def __init__(self, fmt: QAudioFormat) -> None:
+        self.dtype, self.scale, self.offset = _DTYPES[fmt.sampleFormat()]
+        self.channels = max(1, fmt.channelCount())
+        self.frame_bytes = self.dtype.itemsize * self.channels
+        if self.dtype.kind == "f":
+            self._lo, self._hi = -1.0, 1.0
+        else:
+            info = np.iinfo(self.dtype)
+            self._lo, self._hi = float(info.min), float(info.max)
+
+    def decode_pcm(self, data: bytes | bytearray | memoryview) -> np.ndarray:
+        """Device bytes -> float32 mono on the int16 scale (what the bridge works in).
+
+        16-bit mono, what the bridge asks for, is one conversion and nothing else.
+        """
+        if self.dtype.itemsize == 2 and self.channels == 1:
+            return np.frombuffer(data, self.dtype, len(data) // 2).astype(np.float32)
+        x = self.decode(data)
+        x *= 32768.0
+        return x
+
+    def encode_pcm(self, samples: np.ndarray) -> bytes:
+        """float32 mono on the int16 scale -> device bytes (clipped, not wrapped)."""
+        if self.dtype.itemsize == 2 and self.channels == 1:
+            y = np.clip(samples, -32768.0, 32767.0, out=samples).astype(self.dtype)
+            data: bytes = y.tobytes()
+            return data
+        return self.encode(samples * (1.0 / 32768.0))
+
+    def decode(self, data: bytes | bytearray | memoryview) -> np.ndarray:
+        usable = len(data) // self.frame_bytes * self.frame_bytes
+        x = np.frombuffer(data, self.dtype, usable // self.dtype.itemsize).astype(np.float32)
+        if self.offset:
+            x -= self.offset
+        x *= 1.0 / self.scale
+        if self.channels > 1:
+            x = x.reshape(-1, self.channels).mean(axis=1)
+        return np.asarray(x, np.float32)
+
+    def encode(self, samples: np.ndarray) -> bytes:
+        if self.dtype.kind == "f":
+            y = np.clip(samples, -1.0, 1.0).astype(self.dtype)
+        else:
+            scaled = samples * self.scale
+            if self.offset:
+                scaled += self.offset
+            np.rint(scaled, out=scaled)
+            y = np.clip(scaled, self._lo, self._hi).astype(self.dtype)
+        if self.channels > 1:
+            y = np.repeat(y, self.channels)
+        data: bytes = y.tobytes()
+        return data
+
+
 def decode(data: bytes, fmt: QAudioFormat) -> np.ndarray:
     """Device bytes -> float32 mono."""
-    dtype, scale, offset = _DTYPES[fmt.sampleFormat()]
-    channels = max(1, fmt.channelCount())
-    usable = len(data) // (dtype.itemsize * channels) * dtype.itemsize * channels
-    x = np.frombuffer(data[:usable], dtype).astype(np.float32)
-    if offset:
-        x -= offset
-    x *= 1.0 / scale
-    if channels > 1:
-        x = x.reshape(-1, channels).mean(axis=1)
-    return np.asarray(x, np.float32)
+    return SampleCodec(fmt).decode(data)
 
 
 def encode(samples: np.ndarray, fmt: QAudioFormat) -> bytes:
     """float32 mono -> device bytes."""
-    dtype, scale, offset = _DTYPES[fmt.sampleFormat()]
-    channels = max(1, fmt.channelCount())
-    if dtype.kind == "f":
-        y = np.clip(samples, -1.0, 1.0).astype(dtype)
-    else:
-        lo, hi = np.iinfo(dtype).min, np.iinfo(dtype).max
-        y = np.clip(np.rint(samples * scale + offset), lo, hi).astype(dtype)
-    if channels > 1:
-        y = np.repeat(y, channels)
-    return bytes(y.tobytes())
+    return SampleCodec(fmt).encode(samples)
 
 
 # -- streams ----------------------------------------------------------------------------
@@ -200,8 +259,9 @@ class _Capture:
     ) -> None:
         self.device_id = device_id(device)
         self.device_name = device.description()
-        self.format = choose_format(device)
+        self.format = choose_format(device, ring_rate)
         self.rate = self.format.sampleRate()
+        self._codec = SampleCodec(self.format)
         self._ring = ring
         self._meter = meter
         self._on_error = on_error
@@ -210,9 +270,11 @@ class _Capture:
         self.block_ms = 0.0
         """Average length of the blocks Qt hands over (a sample waits half of one)."""
         self._target = target
-        self._last = time.monotonic()
+        self._ring_rate = ring_rate
+        self._last = self._metered = time.monotonic()
         self.source = QAudioSource(device, self.format, parent)
         self.source.setBufferSize(self.format.bytesForDuration(CAPTURE_BUFFER_MS * 1000))
+        self.source.setNativePeriodFrameCount(period_frames(self.rate, DEVICE_PERIOD_MS))
         self.io = self.source.start()
 
     def pump(self) -> None:
@@ -220,17 +282,24 @@ class _Capture:
         data = self.io.readAll()
         if data.isEmpty():
             return
-        x = decode(bytes(data.data()), self.format)
-        self.block_ms += 0.05 * (1000.0 * len(x) / self.rate - self.block_ms)
-        self._meter.feed(x, self.rate)
+        x = self._codec.decode_pcm(data.data())
+        n = len(x)
+        self.block_ms += 0.05 * (1000.0 * n / self.rate - self.block_ms)
         now = time.monotonic()
-        speed, trim = self.drift.update(self._ring.fill, now - self._last)
+        if now - self._metered >= METER_INTERVAL_S:
+            self._meter.feed(x, self.rate, now - self._metered, full_scale=32768.0)
+            self._metered = now
+        # The ring is watched half a block after this write: the time-averaged fill,
+        # which is what a sample waits (the fill right before a write is its low point).
+        speed, trim = self.drift.update(
+            self._ring.fill + n * self._ring_rate // (2 * self.rate), now - self._last
+        )
         self._last = now
         if trim:
             self._ring.trim_to(self._target)
         y = self.resampler.process(x, speed)
         if len(y):
-            self._ring.write(to_int16(y))
+            self._ring.write(pcm16(y))
 
     def failed(self) -> bool:
         return self.source.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
@@ -241,141 +310,240 @@ class _Capture:
 
 
 class RingReader:
-    """Device-rate samples out of a call-rate ring, drift-controlled."""
+    """Device-rate samples out of a call-rate ring, drift-controlled.
+
+    :meth:`drain` hands over everything the ring holds at once and holds the level of
+    ring *plus* the device queue at ``target``, so a frame waits in one queue only.
+    """
 
     def __init__(self, ring: SampleRing, ring_rate: int, device_rate: int, target: int) -> None:
         self._ring = ring
-        self._target = target
+        self._ring_rate = ring_rate
+        self._device_rate = device_rate
         self.resampler = Resampler(ring_rate, device_rate)
         self.drift = DriftController(ring_rate, target)
         self._last = time.monotonic()
+        self._pcm = np.zeros(ring.capacity, np.int16)
 
-    def __call__(self, n: int) -> np.ndarray:
+    @property
+    def target(self) -> int:
+        return self.drift.target
+
+    @target.setter
+    def target(self, samples: int) -> None:
+        self.drift.target = samples
+
+    def drain(self, queued: int, room: int) -> np.ndarray:
+        """Everything the ring holds, resampled (at most ``room`` device samples).
+
+        ``queued`` is what the device still holds (device samples); the drift controller
+        steers ring + device queue towards the target, so the device clock is followed
+        and a stall's excess is trimmed from the ring.
+        """
         now = time.monotonic()
-        speed, trim = self.drift.update(self._ring.fill, now - self._last)
+        level = self._ring.fill + queued * self._ring_rate // self._device_rate
+        speed, trim = self.drift.update(level, now - self._last)
         self._last = now
         if trim:
-            self._ring.trim_to(self._target)
-        need = self.resampler.input_needed(n, speed)
-        pcm = np.empty(need, np.int16)
-        if need:
+            self._ring.trim_to(max(0, self._ring.fill - trim))
+        if not self._ring.primed:
+            return np.zeros(0, np.float32)
+        take = min(self._ring.fill, self.resampler.input_needed(room, speed))
+        pcm = self._pcm[:take]
+        if take:
             self._ring.read_into(pcm)
-        return self.resampler.process(to_float(pcm), speed, max_out=n)
+        return self.resampler.process(pcm.astype(np.float32), speed, max_out=room)
 
 
 class _Playback:
-    """One QAudioSink in push mode, topped up from ``provider(n)`` every few ms.
+    """One QAudioSink in push mode, fed from the audio thread's pump timer.
 
     Qt 6.12's pull mode stops asking after the first fill on PulseAudio, so the sink is
-    fed from a precise timer on the audio thread instead: each tick writes just enough
-    to keep ``queue_ms`` of audio queued in Qt, which bounds the latency it adds.
+    fed from a precise timer on the audio thread instead.
     """
 
     def __init__(
         self,
         device: QAudioDevice,
         *,
-        make_provider: Callable[[int], Callable[[int], np.ndarray]],
-        queue_ms: int,
+        call_rate: int,
         meter: LevelMeter | None,
         on_error: Callable[[], None],
         parent: QObject,
     ) -> None:
         self.device_id = device_id(device)
         self.device_name = device.description()
-        self.format = choose_format(device)
+        self.format = choose_format(device, call_rate)
         self.rate = self.format.sampleRate()
-        self._frame_bytes = max(1, self.format.bytesPerFrame())
-        self.provider = make_provider(self.rate)
+        self._codec = SampleCodec(self.format)
+        self._frame_bytes = self._codec.frame_bytes
         self._meter = meter
         self._on_error = on_error
-        self._queue_bytes = self.format.bytesForDuration(queue_ms * 1000)
-        self._queue_min = self._queue_bytes
-        self._queue_max = self.format.bytesForDuration(QUEUE_MAX_MS * 1000)
         self.starvations = 0
         """Times the sink was found empty: the server played silence (a glitch)."""
         self._playing = False
-        self._calm_since = time.monotonic()
+        self._calm_since = self._metered = time.monotonic()
         self.writes = 0
         self.frames_written = 0
         self.sink = QAudioSink(device, self.format, parent)
         self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
-        # bytesFree() must leave room for the largest queue plus a late pump's catch-up.
+        self.sink.setNativePeriodFrameCount(period_frames(self.rate, DEVICE_PERIOD_MS))
+        self._buffer_bytes = self.sink.bufferSize()
         self.io = self.sink.start()
         self._last = time.monotonic()
-        self._avg_queued = float(self._queue_bytes)
-        self._carry = 0.0
-        # Start with the queue full, then follow the clock.
-        self.io.write(encode(self.provider(self._queue_bytes // self._frame_bytes), self.format))
 
     def pump(self) -> None:
-        """Feed the sink what it played since the last call (the worker's pump timer).
+        raise NotImplementedError
 
-        ``bytesFree`` moves in the server's request-sized steps, so topping up to a level
-        starves the stream now and then. Instead the elapsed time says how much was
-        played (feed-forward), and the smoothed queue level corrects slowly towards
-        ``queue_ms`` (which also absorbs a sound card whose clock is not ours).
-        """
-        now = time.monotonic()
-        elapsed = min(now - self._last, 0.1)
-        self._last = now
-        free = self.sink.bytesFree()
-        queued = self.sink.bufferSize() - free
-        self._adapt_queue(queued, now)
-        self._avg_queued += 0.05 * (queued - self._avg_queued)
-        error = (self._queue_bytes - self._avg_queued) / self._frame_bytes
-        frames = self.rate * elapsed + 0.1 * error + self._carry
-        want = int(frames)
-        self._carry = frames - want if want > 0 else 0.0
-        want = min(want, free // self._frame_bytes)
-        if want <= 0:
-            return
-        y = self.provider(want)
+    def _write(self, y: np.ndarray) -> None:
+        """Hand ``y`` (float32 on the int16 scale; used as scratch) to the sink."""
         if self._meter is not None:
-            self._meter.feed(y, self.rate)
-        self.io.write(encode(y, self.format))
+            now = time.monotonic()
+            if now - self._metered >= METER_INTERVAL_S:
+                self._meter.feed(y, self.rate, now - self._metered, full_scale=32768.0)
+                self._metered = now
+        self.io.write(self._codec.encode_pcm(y))
         self.writes += 1
         self.frames_written += len(y)
 
-    def _adapt_queue(self, queued: int, now: float) -> None:
-        """Grow the queue when the sink ran dry, shrink it back slowly when it does not.
-
-        A dry sink means this thread was kept from running longer than the queue lasts
-        (a loaded machine, the GIL): the server played silence. Like a jitter buffer,
-        the queue then grows by 5 ms (up to QUEUE_MAX_MS) and gives 1 ms back after each
-        10 s without starving, so the latency follows what the machine can sustain.
-        """
+    def _started(self, queued: int, now: float) -> bool:
+        """True once the device plays (PulseAudio takes up to a second to start)."""
         if not self._playing:
-            # Device start-up (PulseAudio takes up to a second): not a starvation.
             if queued == 0 or self.sink.processedUSecs() < 200_000:
-                return
+                return False
             self._playing = True
             self._calm_since = now
-        if queued == 0:
-            self.starvations += 1
-            self._calm_since = now
-            step = self.format.bytesForDuration(5000)
-            self._queue_bytes = min(self._queue_bytes + step, self._queue_max)
-        elif now - self._calm_since > 10.0 and self._queue_bytes > self._queue_min:
-            self._calm_since = now
-            step = self.format.bytesForDuration(1000)
-            self._queue_bytes = max(self._queue_bytes - step, self._queue_min)
+        return True
 
     @property
     def queue_ms(self) -> float:
-        return self._queue_bytes / self._frame_bytes / self.rate * 1000
+        return 0.0
 
     def failed(self) -> bool:
         return self.sink.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
 
     def buffered_s(self) -> float:
         """Audio handed to Qt and not yet played (the sink's own buffer)."""
-        size, free = self.sink.bufferSize(), self.sink.bytesFree()
+        size, free = self._buffer_bytes, self.sink.bytesFree()
         return max(0, size - free) / self._frame_bytes / self.rate
 
     def close(self) -> None:
         self.sink.stop()
         self.sink.deleteLater()
+
+
+class _CallPlayback(_Playback):
+    """The call's speaker: each pump hands the sink everything the speaker ring holds.
+
+    A frame from the call then waits in one queue (Qt's, in front of the sound server)
+    rather than two, and the drift controller of the :class:`RingReader` holds the sum
+    of ring and sink queue at the target. The target adapts like a jitter buffer: when
+    the pump finds the sink empty (this thread or the media clock was kept from running
+    longer than the queue lasts: the server played silence) it grows by 5 ms (once per
+    stall, however many pumps find it empty), up to QUEUE_MAX_MS, and gives 1 ms back
+    after each CALM_S without starving (a lone stall costs seconds of extra delay, not
+    minutes).
+    """
+
+    def __init__(
+        self,
+        device: QAudioDevice,
+        *,
+        ring: SampleRing,
+        ring_rate: int,
+        target: int,
+        meter: LevelMeter | None,
+        on_error: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        super().__init__(device, call_rate=ring_rate, meter=meter, on_error=on_error, parent=parent)
+        self._ring_rate = ring_rate
+        self._target_min = target
+        self._target_max = max(target, ring_rate * QUEUE_MAX_MS // 1000)
+        self.provider = RingReader(ring, ring_rate, self.rate, target)
+
+    def pump(self) -> None:
+        now = time.monotonic()
+        free = self.sink.bytesFree()
+        queued = (self._buffer_bytes - free) // self._frame_bytes
+        self._adapt(queued, now)
+        # The sink holds at most two targets' worth (the server takes its own buffer out
+        # of it when it starts); what the ring has beyond that waits there, where the
+        # drift controller trims it, instead of becoming seconds of slow catch-up in Qt's.
+        cap = 2 * self.provider.target * self.rate // self._ring_rate
+        room = min(free // self._frame_bytes, cap - queued)
+        y = self.provider.drain(queued, max(0, room))
+        if len(y):
+            self._write(y)
+
+    def _adapt(self, queued: int, now: float) -> None:
+        if not self._started(queued, now):
+            return
+        reader = self.provider
+        if queued == 0:
+            self.starvations += 1
+            # One stall empties the sink for several pumps in a row: grow once for it.
+            if now - self._calm_since > CALM_S:
+                reader.target = min(reader.target + self._ring_rate // 200, self._target_max)
+            self._calm_since = now
+        elif now - self._calm_since > CALM_S and reader.target > self._target_min:
+            self._calm_since = now
+            reader.target = max(reader.target - self._ring_rate // 1000, self._target_min)
+
+    @property
+    def queue_ms(self) -> float:
+        """The current target of ring plus sink queue."""
+        return self.provider.target * 1000 / self._ring_rate
+
+
+class _TonePlayback(_Playback):
+    """A generated tone: the elapsed time says how much the sink played (feed-forward),
+    and the smoothed queue level corrects slowly towards ``queue_ms``.
+
+    ``bytesFree`` moves in the server's request-sized steps, so topping up to a level
+    would starve the stream now and then.
+    """
+
+    def __init__(
+        self,
+        device: QAudioDevice,
+        *,
+        kind: ToneKind,
+        queue_ms: int,
+        on_error: Callable[[], None],
+        parent: QObject,
+    ) -> None:
+        super().__init__(device, call_rate=0, meter=None, on_error=on_error, parent=parent)
+        self._pattern = TonePattern(kind, self.rate)
+        self._queue_bytes = self.format.bytesForDuration(queue_ms * 1000)
+        self._avg_queued = float(self._queue_bytes)
+        self._carry = 0.0
+        # Start with the queue full, then follow the clock.
+        self._write(self._read(self._queue_bytes // self._frame_bytes))
+
+    def _read(self, n: int) -> np.ndarray:
+        return self._pattern.read(n).astype(np.float32)
+
+    def pump(self) -> None:
+        now = time.monotonic()
+        elapsed = min(now - self._last, 0.1)
+        self._last = now
+        free = self.sink.bytesFree()
+        queued = self._buffer_bytes - free
+        if self._started(queued, now) and queued == 0:
+            self.starvations += 1
+        self._avg_queued += 0.05 * (queued - self._avg_queued)
+        error = (self._queue_bytes - self._avg_queued) / self._frame_bytes
+        frames = self.rate * elapsed + 0.1 * error + self._carry
+        want = int(frames)
+        self._carry = frames - want if want > 0 else 0.0
+        want = min(want, free // self._frame_bytes)
+        if want > 0:
+            self._write(self._read(want))
+
+    @property
+    def queue_ms(self) -> float:
+        return self._queue_bytes / self._frame_bytes / self.rate * 1000
 
 
 # -- the worker on the audio thread -----------------------------------------------------
@@ -400,8 +568,8 @@ class AudioWorker(QObject):
         self.preferences: dict[Role, str] = dict(preferences)
         self.route: Route | None = None
         self.capture: _Capture | None = None
-        self.playback: _Playback | None = None
-        self.tone: _Playback | None = None
+        self.playback: _CallPlayback | None = None
+        self.tone: _TonePlayback | None = None
         self.tone_kind: ToneKind | None = None
         self.input_meter = LevelMeter()
         self.output_meter = LevelMeter()
@@ -494,16 +662,10 @@ class AudioWorker(QObject):
             self._report("failed", role, device, self.preferences[role])
             return
         self.tone_kind = tone
-
-        def make(rate: int) -> Callable[[int], np.ndarray]:
-            pattern = TonePattern(tone, rate)
-            return lambda n: to_float(pattern.read(n))
-
-        self.tone = _Playback(
+        self.tone = _TonePlayback(
             device,
-            make_provider=make,
+            kind=tone,
             queue_ms=TONE_QUEUE_MS,
-            meter=None,
             on_error=self._schedule_recheck,
             parent=self,
         )
@@ -551,14 +713,11 @@ class AudioWorker(QObject):
         if device.isNull():
             self._report("failed", "speaker", device, self.preferences["speaker"])
             return
-
-        def make(rate: int) -> Callable[[int], np.ndarray]:
-            return RingReader(route.speaker_ring, route.rate, rate, route.speaker_target)
-
-        self.playback = _Playback(
+        self.playback = _CallPlayback(
             device,
-            make_provider=make,
-            queue_ms=PLAYBACK_QUEUE_MS,
+            ring=route.speaker_ring,
+            ring_rate=route.rate,
+            target=route.speaker_target,
             meter=self.output_meter,
             on_error=self._schedule_recheck,
             parent=self,

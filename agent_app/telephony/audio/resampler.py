@@ -51,9 +51,24 @@ class Resampler:
         table /= table.sum(axis=1, keepdims=True)  # unity gain at DC for every phase
         self._table = table.astype(np.float32)
         self._phases = phases
-        self._taps = np.arange(-half + 1, half + 1)
-        self._buf = np.zeros(half - 1, np.float32)
+        self._ntaps = 2 * half
+        # History and pending input live in one preallocated array (``_buf[:_len]``);
+        # consumed input is dropped by moving the tail down only once the array is full,
+        # so a block costs no allocation beyond its outputs.
+        self._buf = np.zeros(max(4096, 8 * self._ntaps), np.float32)
+        self._len = half - 1
         self._pos = float(half - 1)
+        self._ramp = np.arange(1024, dtype=np.float64)
+        self._windows = self._window_view()
+
+    def _window_view(self) -> np.ndarray:
+        """Row ``i`` is ``_buf[i : i + taps]`` (a view: no copy)."""
+        return np.lib.stride_tricks.as_strided(
+            self._buf,
+            shape=(len(self._buf) - self._ntaps + 1, self._ntaps),
+            strides=(self._buf.strides[0], self._buf.strides[0]),
+            writeable=False,
+        )
 
     @property
     def delay_s(self) -> float:
@@ -63,16 +78,17 @@ class Resampler:
     @property
     def pending(self) -> int:
         """Input samples held beyond the filter's left context."""
-        return max(0, len(self._buf) - int(self._pos))
+        return max(0, self._len - int(self._pos))
 
     def reset(self) -> None:
-        self._buf = np.zeros(self._half - 1, np.float32)
+        self._buf[: self._half - 1] = 0.0
+        self._len = self._half - 1
         self._pos = float(self._half - 1)
 
     def outputs_available(self, extra_input: int, speed: float = 1.0) -> int:
         """How many outputs :meth:`process` would give after ``extra_input`` more samples."""
         step = self._step * speed
-        last = len(self._buf) + extra_input - self._half - 1  # largest usable floor(p)
+        last = self._len + extra_input - self._half - 1  # largest usable floor(p)
         # Outputs n = 0, 1, ... while floor(pos + n * step) <= last.
         span = last + 1 - self._pos
         return max(0, math.ceil(span / step)) if span > 0 else 0
@@ -83,35 +99,52 @@ class Resampler:
             return 0
         step = self._step * speed
         last_pos = self._pos + (outputs - 1) * step
-        return max(0, math.floor(last_pos) + self._half + 1 - len(self._buf))
+        return max(0, math.floor(last_pos) + self._half + 1 - self._len)
 
     def process(
         self, samples: np.ndarray, speed: float = 1.0, max_out: int | None = None
     ) -> np.ndarray:
         """Feed input samples; return every output sample now computable (float32).
 
-        ``speed`` > 1 consumes the input faster (fewer outputs), < 1 slower.
+        ``speed`` > 1 consumes the input faster (fewer outputs), < 1 slower. One block is
+        a handful of numpy calls whatever its length: the window of input each output
+        needs is a strided view, gathered once, and weighted by its phase's taps.
         """
         step = self._step * speed
         if len(samples):
-            self._buf = np.concatenate((self._buf, samples.astype(np.float32, copy=False)))
+            self._append(samples)
         count = self.outputs_available(0, speed)
         if max_out is not None:
             count = min(count, max_out)
         if count <= 0:
             return np.zeros(0, np.float32)
-        positions = self._pos + step * np.arange(count)
-        base = np.floor(positions).astype(np.int64)
-        phase = np.rint((positions - base) * self._phases).astype(np.int64)
-        idx = base[:, None] + self._taps[None, :]
-        out = np.einsum("ij,ij->i", self._buf[idx], self._table[phase])
+        if count > len(self._ramp):
+            self._ramp = np.arange(count, dtype=np.float64)
+        positions = self._ramp[:count] * step
+        positions += self._pos
+        base = positions.astype(np.intp)  # floor: positions are never negative
+        phase = ((positions - base) * self._phases + 0.5).astype(np.intp)
+        base -= self._half - 1  # first tap of each output
+        out = np.einsum("ij,ij->i", self._windows[base], self._table[phase])
         next_pos = float(positions[-1] + step)
         drop = int(next_pos) - (self._half - 1)
         if drop > 0:
-            self._buf = self._buf[drop:]
+            self._len -= drop
+            self._buf[: self._len] = self._buf[drop : drop + self._len]
             next_pos -= drop
         self._pos = next_pos
         return np.asarray(out, np.float32)
+
+    def _append(self, samples: np.ndarray) -> None:
+        n = len(samples)
+        end = self._len + n
+        if end > len(self._buf):
+            grown = np.zeros(max(2 * len(self._buf), end), np.float32)
+            grown[: self._len] = self._buf[: self._len]
+            self._buf = grown
+            self._windows = self._window_view()
+        self._buf[self._len : end] = samples
+        self._len = end
 
 
 def to_float(pcm: np.ndarray) -> np.ndarray:
@@ -120,3 +153,8 @@ def to_float(pcm: np.ndarray) -> np.ndarray:
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def pcm16(samples: np.ndarray) -> np.ndarray:
+    """float32 on the int16 scale -> int16, clipped in place (the input is scratch)."""
+    return np.clip(samples, -32768.0, 32767.0, out=samples).astype(np.int16)

@@ -41,3 +41,12 @@ def test_tones_start_and_end_without_a_click() -> None:
     for kind, cadence in CADENCES.items():
         pcm = cadence_pcm(cadence, 48000)
         assert abs(int(pcm[0])) < 200 and abs(int(pcm[int(cadence.on_s * 48000) - 1])) < 200, kind
+
+
+def test_meter_fed_at_ui_rate_falls_by_elapsed_time() -> None:
+    meter = LevelMeter(decay_db_per_s=20)
+    loud = np.full(160, 16384.0, np.float32)  # int16 scale, as the bridge works
+    meter.feed(loud, 16000, full_scale=32768.0)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    meter.feed(np.zeros(160, np.float32), 16000, elapsed_s=0.5, full_scale=32768.0)
+    assert abs(meter.peak_db - (-16.02)) < 0.1
