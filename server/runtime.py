@@ -19,6 +19,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     read_engine: Engine
+    """Autocommit engine of the hot path: sync pulls, and intake (one self-committing INSERT)."""
     read_sessions: sessionmaker[Session]
     cursors: CursorCodec
     login_by_client: RateLimiter
