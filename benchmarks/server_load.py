@@ -4,8 +4,8 @@ Each agent, once per 30 s period at its own offset, pulls its patient delta and 
 intake batch (a disposition and an audit event). Arrivals are open-loop (a late response never
 delays the next sync), so queueing shows up in the latencies. The server runs as ``pulse-server
 serve`` (2 workers) in its own process on a PostgreSQL cluster started for the run; this process is
-the load generator (asyncio + httpx). Agents' tokens and starting cursors are minted directly in
-the database, so the run measures syncing, not sign-in.
+the load generator (asyncio with a lean keep-alive HTTP/1.1 client). Agents' tokens and starting
+cursors are minted directly in the database, so the run measures syncing, not sign-in.
 
 Figures: p50/p99 latency of every request at each agent count; ``agents_at_p99_100ms`` (the agent
 count where p99 crosses 100 ms, interpolated; the largest count tried when it never does) and
@@ -27,6 +27,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -162,60 +163,170 @@ def intake_batch(patient_id: str) -> dict[str, Any]:
     }
 
 
+class _Response:
+    __slots__ = ("body", "received_at", "status")
+
+    def __init__(self, status: int, body: bytes, received_at: float) -> None:
+        self.status = status
+        self.body = body
+        self.received_at = received_at
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection with at most one request in flight."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[_Response] | None = None
+        self.open = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.open = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionResetError("server closed the connection"))
+
+    def data_received(self, data: bytes) -> None:
+        # The response counts as received when its last byte is read, not when the awaiting
+        # task next gets the event loop.
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(self.buffer[:end]).split(b"\r\n")
+        length = 0
+        for line in head[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if len(self.buffer) < end + 4 + length:
+            return
+        body = bytes(self.buffer[end + 4 : end + 4 + length])
+        del self.buffer[: end + 4 + length]
+        status = int(head[0].split(b" ", 2)[1])
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(_Response(status, body, time.perf_counter()))
+
+    def request(self, raw: bytes) -> asyncio.Future[_Response]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(raw)
+        return self.waiter
+
+
+class LoadClient:
+    """A lean keep-alive HTTP/1.1 client for the load generator (JSON bodies with a
+    Content-Length, as the server sends them).
+
+    The simulated agents each run on their own workstation; here they share the server's two
+    cores, so the generator must cost little CPU (httpx cost about as much per request as the
+    server did) and must time a request from its first byte written to its last byte read,
+    without the generator's own task scheduling after the response arrived."""
+
+    def __init__(self, host: str, port: int, max_connections: int = 256) -> None:
+        self.host, self.port = host, port
+        self.idle: list[_Connection] = []
+        self.slots = asyncio.Semaphore(max_connections)
+
+    async def _connect(self) -> _Connection:
+        loop = asyncio.get_running_loop()
+        _, conn = await loop.create_connection(_Connection, self.host, self.port)
+        return conn
+
+    async def send(
+        self, method: str, target: str, token: str, body: bytes | None = None
+    ) -> tuple[int, bytes, float]:
+        """(status, body, milliseconds from sending to the whole response read)."""
+        head = (
+            f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+        )
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        raw = (head + "\r\n").encode() + (body or b"")
+        started = time.perf_counter()
+        async with self.slots:
+            for attempt in (0, 1):
+                reused = False
+                conn = None
+                while self.idle:
+                    candidate = self.idle.pop()  # most recently used: least likely timed out
+                    if candidate.open:
+                        conn, reused = candidate, True
+                        break
+                if conn is None:
+                    conn = await self._connect()
+                try:
+                    response = await conn.request(raw)
+                except ConnectionResetError:
+                    # A kept-alive connection the server closed as idle just as it was reused.
+                    if reused and attempt == 0:
+                        continue
+                    raise
+                self.idle.append(conn)
+                return response.status, response.body, (response.received_at - started) * 1000
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        for conn in self.idle:
+            if conn.transport is not None:
+                conn.transport.close()
+        self.idle.clear()
+
+
 async def run_step(
     base: str, agents: list[tuple[str, str]], cursors: list[str], patient_id: str, duration_s: float
 ) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = 0
     rng = random.Random(len(agents))
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    client = LoadClient(host, int(port))
 
-        async def sync(index: int) -> None:
-            nonlocal errors
-            token, _ = agents[index]
-            headers = {"Authorization": f"Bearer {token}"}
-            try:
-                started = time.perf_counter()
-                r = await client.get(
-                    "/api/v1/sync/patients",
-                    params={"cursor": cursors[index], "limit": 200},
-                    headers=headers,
-                )
-                latencies.append((time.perf_counter() - started) * 1000)
-                if r.status_code != 200:
-                    errors += 1
-                    return
-                cursors[index] = r.json()["cursor"]
-                started = time.perf_counter()
-                r = await client.post(
-                    "/api/v1/intake", json=intake_batch(patient_id), headers=headers
-                )
-                latencies.append((time.perf_counter() - started) * 1000)
-                if r.status_code != 200:
-                    errors += 1
-            except httpx.TransportError:
-                # A refused or reset connection counts as an error and as a 30 s wait.
+    async def sync(index: int) -> None:
+        nonlocal errors
+        token, _ = agents[index]
+        try:
+            target = "/api/v1/sync/patients?" + urlencode({"cursor": cursors[index], "limit": 200})
+            status, body, ms = await client.send("GET", target, token)
+            latencies.append(ms)
+            if status != 200:
                 errors += 1
-                latencies.append(30_000.0)
+                return
+            cursors[index] = json.loads(body)["cursor"]
+            batch = json.dumps(intake_batch(patient_id)).encode()
+            status, body, ms = await client.send("POST", "/api/v1/intake", token, batch)
+            latencies.append(ms)
+            if status != 200:
+                errors += 1
+        except OSError:
+            # A refused or reset connection counts as an error and as a 30 s wait.
+            errors += 1
+            latencies.append(30_000.0)
 
-        offsets = sorted((rng.uniform(0, PERIOD_S), i) for i in range(len(agents)))
-        begin = time.perf_counter()
-        tasks = []
-        cycle = 0
-        while True:
-            for offset, index in offsets:
-                at = cycle * PERIOD_S + offset
-                if at >= duration_s:
-                    break
-                delay = begin + at - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(sync(index)))
-            cycle += 1
-            if cycle * PERIOD_S >= duration_s:
+    offsets = sorted((rng.uniform(0, PERIOD_S), i) for i in range(len(agents)))
+    begin = time.perf_counter()
+    tasks = []
+    cycle = 0
+    while True:
+        for offset, index in offsets:
+            at = cycle * PERIOD_S + offset
+            if at >= duration_s:
                 break
-        await asyncio.gather(*tasks)
+            delay = begin + at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(sync(index)))
+        cycle += 1
+        if cycle * PERIOD_S >= duration_s:
+            break
+    await asyncio.gather(*tasks)
+    client.close()
     return latencies, errors
 
 

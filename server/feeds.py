@@ -11,7 +11,6 @@ number of queries (no N+1).
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,9 +83,9 @@ def read_page(
         return page
     ids = [c[0] for c in candidates]
     if feed == "patients":
-        memberships = _memberships(session, user_id, ids)
-        page.items = _load_patients(session, [i for i in ids if i in memberships], memberships)
-        page.deleted = [i for i in ids if i not in memberships]
+        visible = _visible_patients(session, user_id, ids)
+        page.items = [visible[i] for i in ids if i in visible]
+        page.deleted = [i for i in ids if i not in visible]
     else:
         live = _in_slice(session, user_id, feed, ids)
         page.items = _load(session, user_id, feed, [i for i in ids if i in live])
@@ -212,7 +211,8 @@ def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list
     if not ids:
         return []
     if feed == "patients":
-        return _load_patients(session, ids, _memberships(session, user_id, ids))
+        visible = _visible_patients(session, user_id, ids)
+        return [visible[i] for i in ids if i in visible]
     order = {oid: i for i, oid in enumerate(ids)}
     model = _SMALL_MODELS[feed]
     rows = session.scalars(select(model).where(model.id.in_(ids)))
@@ -221,37 +221,34 @@ def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list
     return out
 
 
-def _memberships(session: Session, user_id: str, ids: Sequence[str]) -> dict[str, list[str]]:
-    """For each of ``ids`` still in the agent's slice: the agent's campaigns it is listed on.
+def _visible_patients(
+    session: Session, user_id: str, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Wire items of those of ``ids`` still in the agent's slice, with the agent's campaigns each
+    is listed on.
 
-    One query answers both "is it still visible" and "which campaign ids to show"."""
-    campaigns: dict[str, list[str]] = defaultdict(list)
-    rows = session.connection().execute(
-        select(ListEntry.patient_id, ListEntry.campaign_id)
-        .join(
-            AgentGrant,
-            and_(AgentGrant.object_id == ListEntry.campaign_id, _grant(user_id, "campaigns")),
-        )
-        .join(Patient, Patient.id == ListEntry.patient_id)
-        .where(ListEntry.patient_id.in_(ids), ListEntry.active, Patient.deleted.is_(False))
+    One query answers "is it still visible", "which campaign ids to show" and the patient's own
+    columns (one row per patient and campaign; Core rows, no identity-map cost)."""
+    rows = session.connection().execute(_VISIBLE_QUERY, {"uid": user_id, "ids": list(ids)})
+    found: dict[str, tuple[Any, set[str]]] = {}
+    for row in rows:
+        entry = found.setdefault(row.id, (row, set()))
+        entry[1].add(row.listed_on)
+    return {pid: patient_out(row, sorted(campaigns)) for pid, (row, campaigns) in found.items()}
+
+
+_VISIBLE_QUERY = (
+    select(Patient.__table__, ListEntry.campaign_id.label("listed_on"))
+    .join(ListEntry, and_(ListEntry.patient_id == Patient.id, ListEntry.active))
+    .join(
+        AgentGrant,
+        and_(
+            AgentGrant.object_id == ListEntry.campaign_id,
+            _grant(bindparam("uid", type_=String), "campaigns"),
+        ),
     )
-    for pid, cid in rows:
-        if cid not in campaigns[pid]:
-            campaigns[pid].append(cid)
-    return campaigns
-
-
-def _load_patients(
-    session: Session, ids: Sequence[str], memberships: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    order = {oid: i for i, oid in enumerate(ids)}
-    # Core rows (attribute access by column name), not ORM objects: no identity-map cost.
-    rows = session.connection().execute(select(Patient.__table__).where(Patient.id.in_(ids)))
-    out = [patient_out(row, sorted(memberships.get(row.id, []))) for row in rows]
-    out.sort(key=lambda item: order[item["id"]])
-    return out
+    .where(Patient.id.in_(bindparam("ids", expanding=True)), Patient.deleted.is_(False))
+)
 
 
 def patient_out(p: Any, campaign_ids: list[str]) -> dict[str, Any]:

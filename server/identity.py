@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, String, bindparam, select, update
+from sqlalchemy import Connection, Row, Select, String, bindparam, select, true, update
 from sqlalchemy.orm import Session
 
-from server.models import AuthSession, Device, User, utcnow
+from server.models import AuthSession, ChangeCounter, Device, User, utcnow
 from server.security import new_token, token_digest, verify_password
 from server.settings import ServerSettings
 
@@ -130,31 +131,37 @@ def logout(session: Session, session_id: str) -> None:
 
 
 # Built once: the bearer lookup runs on every request.
-_AUTH_QUERY = (
-    select(
-        AuthSession.id,
-        AuthSession.access_expires_at,
-        AuthSession.revoked_at,
-        Device.id,
-        Device.revoked_at,
-        Device.wipe,
-        User.id,
-        User.username,
-        User.display_name,
-        User.role,
-        User.active,
-    )
-    .join(Device, Device.id == AuthSession.device_id)
-    .join(User, User.id == AuthSession.user_id)
-    .where(AuthSession.access_hash == bindparam("digest", type_=String))
+_AUTH_COLUMNS = (
+    AuthSession.id,
+    AuthSession.access_expires_at,
+    AuthSession.revoked_at,
+    Device.id,
+    Device.revoked_at,
+    Device.wipe,
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.active,
 )
 
 
-def authenticate(conn: Connection, access_token: str) -> Principal:
-    """One indexed lookup: session + device + user for this bearer token."""
-    row = conn.execute(_AUTH_QUERY, {"digest": token_digest(access_token)}).one_or_none()
-    if row is None:
-        raise AuthError(401, "access token is invalid")
+def _auth_query(*extra: Any) -> Select[Any]:
+    return (
+        select(*_AUTH_COLUMNS, *extra)
+        .join(Device, Device.id == AuthSession.device_id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.access_hash == bindparam("digest", type_=String))
+    )
+
+
+_AUTH_QUERY = _auth_query()
+# A sync pull also needs the change counter: read it in the same round trip.
+_counter = select(ChangeCounter).where(ChangeCounter.id == 1).subquery()
+_AUTH_HEAD_QUERY = _auth_query(_counter.c.value, _counter.c.horizon).join(_counter, true())
+
+
+def _principal(row: Row[Any]) -> Principal:
     (
         sid,
         expires,
@@ -167,9 +174,28 @@ def authenticate(conn: Connection, access_token: str) -> Principal:
         display,
         role,
         active,
-    ) = row
+    ) = row[:11]
     if device_revoked is not None:
         raise AuthError(423, "this workstation was revoked", wipe=bool(wipe))
     if revoked is not None or expires <= utcnow() or not active:
         raise AuthError(401, "access token is expired or revoked")
     return Principal(uid, username, display, role, device_id, sid)
+
+
+def authenticate(conn: Connection, access_token: str) -> Principal:
+    """One indexed lookup: session + device + user for this bearer token.
+
+    Nothing is cached: a revoked session or device is refused on its very next request."""
+    row = conn.execute(_AUTH_QUERY, {"digest": token_digest(access_token)}).one_or_none()
+    if row is None:
+        raise AuthError(401, "access token is invalid")
+    return _principal(row)
+
+
+def authenticate_at_head(conn: Connection, access_token: str) -> tuple[Principal, int, int]:
+    """:func:`authenticate` plus the change counter (latest committed seq, purge horizon), in
+    one statement: the start of every sync pull."""
+    row = conn.execute(_AUTH_HEAD_QUERY, {"digest": token_digest(access_token)}).one_or_none()
+    if row is None:
+        raise AuthError(401, "access token is invalid")
+    return _principal(row), int(row[11]), int(row[12])

@@ -19,6 +19,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     read_engine: Engine
+    """Autocommit engine of the hot path: sync pulls, and intake (one self-committing INSERT)."""
     read_sessions: sessionmaker[Session]
     cursors: CursorCodec
     login_by_client: RateLimiter
@@ -34,7 +35,10 @@ class Runtime:
         configure_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
         engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
         read_engine = make_engine(
-            settings.resolved_database_url(), pool_size=settings.db_pool_size, autocommit=True
+            settings.resolved_database_url(),
+            pool_size=settings.db_pool_size,
+            autocommit=True,
+            generic_plans=True,
         )
         return cls(
             settings=settings,

@@ -12,8 +12,7 @@ from server import feeds, intake
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import Bearer, CurrentPrincipal, RuntimeDep, bearer_token
 from server.cursors import CursorGone
-from server.db import current_seq
-from server.identity import authenticate
+from server.identity import authenticate, authenticate_at_head
 from server.models import IntakeItem
 from server.runtime import Runtime
 from server.schemas import (
@@ -43,9 +42,8 @@ def _page(
     """Authenticate and read one page on one connection, in one worker thread (the hot path)."""
     token = bearer_token(credentials)
     with rt.read_sessions() as session:
-        who = authenticate(session.connection(), token)
+        who, head, horizon = authenticate_at_head(session.connection(), token)
         decoded = None
-        head, horizon = current_seq(session)
         if cursor:
             try:
                 decoded = rt.cursors.decode(cursor, user_id=who.user_id, feed=feed, horizon=horizon)
@@ -104,9 +102,10 @@ def post_intake(body: IntakeBatch, credentials: Bearer, rt: RuntimeDep) -> Any:
         return JSONResponse(
             {"detail": f"at most {intake.MAX_ITEMS} items per batch"}, status_code=413
         )
-    with rt.sessions() as session:
-        who = authenticate(session.connection(), token)
-        results = intake.accept_committed(session, who, body.items)
+    # Autocommit: the batch is stored by one INSERT that commits by itself.
+    with rt.read_engine.connect() as conn:
+        who = authenticate(conn, token)
+        results = intake.accept(conn, who, body.items)
     return JSONResponse({"results": [r.model_dump() for r in results]})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -170,3 +171,32 @@ def test_agent_never_reads_another_agents_dispositions(live: LiveServer, world: 
     assert {d["id"] for d in every} == {item_a["id"], item_b["id"]}
     only_b = lead.get("/api/v1/admin/dispositions", params={"agent_id": world.agent_b}).json()
     assert [d["agent_id"] for d in only_b] == [world.agent_b]
+
+
+def test_concurrent_retries_store_each_item_once(live: LiveServer, world: World) -> None:
+    """The same batch sent at once on several connections (a retry racing the original): every
+    item is stored by exactly one of them, the others see it as already stored."""
+    batch = [disposition(world.only_1[0], world.campaign_1), *other_items()]
+    token = live.login("agenta", PASSWORD)["access_token"]
+    clients = [live.client(token) for _ in range(4)]
+    start = threading.Barrier(len(clients))
+    answers: list[list[dict[str, Any]]] = []
+
+    def send(client: Any) -> None:
+        start.wait(timeout=30)
+        response = client.post("/api/v1/intake", json={"items": batch})
+        assert response.status_code == 200
+        answers.append(response.json()["results"])
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(answers) == len(clients)
+    for position, item in enumerate(batch):
+        statuses = sorted(results[position]["status"] for results in answers)
+        assert all(results[position]["id"] == item["id"] for results in answers)
+        assert statuses == [200] * (len(clients) - 1) + [201]
+    mine = clients[0].get("/api/v1/dispositions").json()
+    assert [d["id"] for d in mine] == [batch[0]["id"]]
