@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -48,6 +49,27 @@ class AudioServer:
         if result.returncode != 0:
             raise AudioServerError(f"pactl {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout.strip()
+
+    @property
+    def log_path(self) -> Path:
+        """The server's own log (stdout and stderr of the daemon)."""
+        return self.root / "pulseaudio.log"
+
+    def debug_log(self) -> None:
+        """Turn the server's log level to debug (it then logs each stream underrun).
+
+        ``pactl`` has no log-level command and ``pacmd`` needs a pid file, so the CLI
+        protocol is loaded on a private socket and spoken to directly.
+        """
+        path = self.root / "cli"
+        self._load("module-cli-protocol-unix", f"socket={path}")
+        with socket.socket(socket.AF_UNIX) as cli:
+            cli.settimeout(10)
+            cli.connect(str(path))
+            cli.sendall(b"set-log-level 4\n")
+            cli.shutdown(socket.SHUT_WR)
+            while cli.recv(4096):
+                pass
 
     def _load(self, *args: str) -> int:
         return int(self.pactl("load-module", *args))
