@@ -22,6 +22,7 @@ only through queued signals (:class:`AudioDevices` wraps them) and read counters
 
 from __future__ import annotations
 
+import abc
 import logging
 import time
 from collections.abc import Callable
@@ -355,7 +356,7 @@ class RingReader:
         return self.resampler.process(pcm.astype(np.float32), speed, max_out=room)
 
 
-class _Playback:
+class _Playback(abc.ABC):
     """One QAudioSink in push mode, fed from the audio thread's pump timer.
 
     Qt 6.12's pull mode stops asking after the first fill on PulseAudio, so the sink is
@@ -392,8 +393,9 @@ class _Playback:
         self.io = self.sink.start()
         self._last = time.monotonic()
 
+    @abc.abstractmethod
     def pump(self) -> None:
-        raise NotImplementedError
+        """Feed the sink (the worker's pump timer)."""
 
     def _write(self, y: np.ndarray) -> None:
         """Hand ``y`` (float32 on the int16 scale; used as scratch) to the sink."""
@@ -416,8 +418,9 @@ class _Playback:
         return True
 
     @property
+    @abc.abstractmethod
     def queue_ms(self) -> float:
-        return 0.0
+        """Audio this playback aims to keep queued, in milliseconds."""
 
     def failed(self) -> bool:
         return self.sink.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
