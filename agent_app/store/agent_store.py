@@ -283,6 +283,7 @@ class AgentStore:
     def _start_lookup_warm(self) -> None:
         """Load the phone index into the reader's page cache on a thread (see the cache)."""
         cache = self.cache
+        self._warm_stop.clear()
 
         def warm() -> None:
             started = time.monotonic()
@@ -498,6 +499,7 @@ class AgentStore:
                 self._cache = PatientCache(path, new, **self._cache_options)
                 if self._last_contact is not None:
                     self._apply_offline_deadline()
+                self._start_lookup_warm()
             else:
                 self._journal = Journal(path, new, agent_id=agent_id)
         log.info("%s key rotated", which)
