@@ -229,6 +229,8 @@ def main() -> int:
         "ring_underruns": ring_underruns,
         "sink_underruns": sink_underruns,
         "sink_starvations": starvations,
+        "sink_dropouts": last["playback_dropouts"] - first["playback_dropouts"],
+        "mic_target_ms": round(last["mic_target_ms"], 1),
         "underruns_with_starvations": sum(ring_underruns) + starvations,
         "thread_cpu_pct": dict(sorted(thread_pct.items(), key=lambda kv: -kv[1])),
         "server_log_kib": round(len(server_log) / 1024, 1),

@@ -36,10 +36,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BridgeTuning:
-    """Ring levels in milliseconds (measured on PulseAudio; see docs/architecture.md)."""
+    """Ring levels in milliseconds (measured on PulseAudio; see docs/architecture.md).
 
-    mic_target_ms: int = 22
-    speaker_target_ms: int = 24
+    Both are minimums: each grows by itself when the devices or pumps run late.
+    """
+
+    mic_target_ms: int = 20
+    speaker_target_ms: int = int(__import__("os").environ.get("XP_SPK", "16"))
     capacity_ms: int = 500
 
 
@@ -68,10 +71,13 @@ class BridgeStats:
     playback_starvations: int
     playback_queue_target_ms: float
     speaker_resampler_ms: float
+    playback_dropouts: int
+    """Silences the speaker played (from its played-audio clock): what the agent heard."""
+    mic_target_ms: float
 
     @property
     def underruns(self) -> int:
-        return self.mic_underruns + self.speaker_underruns + self.playback_starvations
+        return self.mic_underruns + self.speaker_underruns + self.playback_dropouts
 
     @property
     def overruns(self) -> int:
@@ -240,6 +246,8 @@ class QtCallAudio:
             playback_queue_target_ms=playback.queue_ms if playback is not None else 0.0,
             mic_resampler_ms=1000 * capture.resampler.delay_s if capture is not None else 0.0,
             speaker_resampler_ms=1000 * reader.resampler.delay_s if reader is not None else 0.0,
+            playback_dropouts=playback.dropouts if playback is not None else 0,
+            mic_target_ms=capture.drift.target / ms if capture is not None else 0.0,
         )
 
     # -- internals ------------------------------------------------------------------------

@@ -42,7 +42,9 @@ from PySide6.QtMultimedia import (
 
 from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
+from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
+from agent_app.telephony.audio.priority import make_thread_realtime
 from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
@@ -59,11 +61,27 @@ CAPTURE_BUFFER_MS = 60
 SINK_BUFFER_MS = 120
 """Room in Qt's ring in front of the sink: never the limit (the pump decides the level)."""
 DEVICE_PERIOD_MS = 5
-"""Period asked of the sound server (``setNativePeriodFrameCount``, rounded up to a power of
-two frames): its stream buffer, which is latency we cannot see into, follows it (PulseAudio:
-8 ms at 16 kHz instead of ~50 ms with Qt's default of 1024 frames)."""
+"""Capture period asked of the sound server (``setNativePeriodFrameCount``, rounded up to a
+power of two frames): its stream buffer, which is latency we cannot see into, follows it
+(PulseAudio: ~5 ms at 16 kHz instead of ~50 ms with Qt's default of 1024 frames)."""
+PLAYBACK_PERIOD_MS = 10
+"""Playback period: 256 frames at 16 kHz, a 12-16 ms server buffer. Qt's PulseAudio thread
+refills that buffer on the server's requests; with the 8 ms buffer a 5 ms period gave, any
+hiccup of the sound server or of that thread (measured: each new client connecting to the
+server) was an underrun at the server, 5-7 a minute. The queue the pump keeps in front of
+it shrinks by as much (``BridgeTuning.speaker_target_ms``), so the path is no longer."""
 QUEUE_MAX_MS = 60
 CALM_S = 1.0
+SPEAKER_STEP_MS = 5
+"""The speaker's target grows this much per stall (dropout, ring underrun, late pump)."""
+MIC_STEP_MS = 2
+MIC_MAX_MS = 8
+"""The microphone ring's target grows by MIC_STEP_MS per near miss, at most MIC_MAX_MS
+above the configured target (what is left of the path's 40 ms budget)."""
+MIC_GUARD_MS = 5
+"""The microphone ring's low-water mark (what it held beyond a frame when pjsua2 took
+one) under this is a near miss: the margin grows before an underrun rather than after."""
+MIC_WATCH_S = 0.1
 TONE_QUEUE_MS = 40
 PUMP_MS = 10
 PRESENCE_POLL_MS = 1000
@@ -270,9 +288,17 @@ class _Capture:
         self.drift = DriftController(ring_rate, target)
         self.block_ms = 0.0
         """Average length of the blocks Qt hands over (a sample waits half of one)."""
-        self._target = target
+        ms = ring_rate // 1000
+        self.margin = AdaptiveTarget(
+            minimum=target,
+            maximum=target + MIC_MAX_MS * ms,
+            step=MIC_STEP_MS * ms,
+            give_back=ms,
+            calm_s=2 * CALM_S,
+        )
+        self._guard = MIC_GUARD_MS * ms
         self._ring_rate = ring_rate
-        self._last = self._metered = time.monotonic()
+        self._last = self._metered = self._watched = time.monotonic()
         self.source = QAudioSource(device, self.format, parent)
         self.source.setBufferSize(self.format.bytesForDuration(CAPTURE_BUFFER_MS * 1000))
         self.source.setNativePeriodFrameCount(period_frames(self.rate, DEVICE_PERIOD_MS))
@@ -287,6 +313,9 @@ class _Capture:
         n = len(x)
         self.block_ms += 0.05 * (1000.0 * n / self.rate - self.block_ms)
         now = time.monotonic()
+        if now - self._watched >= MIC_WATCH_S:
+            self._watched = now
+            self._watch_margin(now)
         if now - self._metered >= METER_INTERVAL_S:
             self._meter.feed(x, self.rate, now - self._metered, full_scale=32768.0)
             self._metered = now
@@ -297,10 +326,27 @@ class _Capture:
         )
         self._last = now
         if trim:
-            self._ring.trim_to(self._target)
+            self._ring.trim_to(self.drift.target)
         y = self.resampler.process(x, speed)
         if len(y):
             self._ring.write(pcm16(y))
+
+    def _watch_margin(self, now: float) -> None:
+        """Grow the ring's target when pjsua2 came close to finding it empty (or did).
+
+        The media clock takes a frame every 10 ms, our pump writes one every 10 ms, and
+        either may run late (a scheduling delay, or the clock catching up on missed
+        ticks in a burst): the low-water mark says how much of the margin such jitter
+        used. The target shrinks back slowly while the margin stays unused.
+        """
+        margin = self.margin
+        if self._ring.take_low_water() < self._guard:
+            margin.alarm(now)
+        else:
+            margin.tick(now)
+        if margin.value != self.drift.target:
+            self.drift.target = margin.value
+            self._ring.set_prime(margin.value)
 
     def failed(self) -> bool:
         return self.source.error() not in (QtAudio.Error.NoError, QtAudio.Error.UnderrunError)
@@ -388,7 +434,10 @@ class _Playback(abc.ABC):
         self.frames_written = 0
         self.sink = QAudioSink(device, self.format, parent)
         self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
-        self.sink.setNativePeriodFrameCount(period_frames(self.rate, DEVICE_PERIOD_MS))
+        self.sink.setNativePeriodFrameCount(
+            int(__import__("os").environ.get("XP_SINK_FRAMES", "0"))
+            or period_frames(self.rate, PLAYBACK_PERIOD_MS)
+        )
         self._buffer_bytes = self.sink.bufferSize()
         self.io = self.sink.start()
         self._last = time.monotonic()
@@ -440,12 +489,14 @@ class _CallPlayback(_Playback):
 
     A frame from the call then waits in one queue (Qt's, in front of the sound server)
     rather than two, and the drift controller of the :class:`RingReader` holds the sum
-    of ring and sink queue at the target. The target adapts like a jitter buffer: when
-    the pump finds the sink empty (this thread or the media clock was kept from running
-    longer than the queue lasts: the server played silence) it grows by 5 ms (once per
-    stall, however many pumps find it empty), up to QUEUE_MAX_MS, and gives 1 ms back
-    after each CALM_S without starving (a lone stall costs seconds of extra delay, not
-    minutes).
+    of ring and sink queue at the target. The target adapts like a jitter buffer
+    (:class:`~.margins.AdaptiveTarget`), driven by what the device did rather than by
+    what the pump happens to see: a dropout found by the sink's played-audio clock
+    (:class:`~.margins.PlayoutClock`; Qt pads silence when its queue runs dry, and the
+    pump rarely catches the queue empty — the server drains it in request-sized bites),
+    a speaker-ring underrun, or a pump later than the queue lasts. It grows by 5 ms per
+    stall up to QUEUE_MAX_MS and gives 1 ms back after each CALM_S without trouble (a
+    lone stall costs seconds of extra delay, not minutes).
     """
 
     def __init__(
@@ -461,9 +512,25 @@ class _CallPlayback(_Playback):
     ) -> None:
         super().__init__(device, call_rate=ring_rate, meter=meter, on_error=on_error, parent=parent)
         self._ring_rate = ring_rate
-        self._target_min = target
-        self._target_max = max(target, ring_rate * QUEUE_MAX_MS // 1000)
+        self._ring = ring
+        ms = ring_rate // 1000
+        self.margin = AdaptiveTarget(
+            minimum=target,
+            maximum=max(target, QUEUE_MAX_MS * ms),
+            step=SPEAKER_STEP_MS * ms,
+            give_back=ms,
+            calm_s=CALM_S,
+        )
+        self.clock = PlayoutClock()
         self.provider = RingReader(ring, ring_rate, self.rate, target)
+        self._ring_underruns = ring.underruns
+        self._pumped = time.monotonic()
+        self._processed = self.sink.processedUSecs
+
+    @property
+    def dropouts(self) -> int:
+        """Dropouts the device played (silence Qt padded in), since the stream opened."""
+        return self.clock.dropouts
 
     def pump(self) -> None:
         now = time.monotonic()
@@ -480,18 +547,26 @@ class _CallPlayback(_Playback):
             self._write(y)
 
     def _adapt(self, queued: int, now: float) -> None:
+        gap = now - self._pumped
+        self._pumped = now
         if not self._started(queued, now):
             return
-        reader = self.provider
         if queued == 0:
             self.starvations += 1
-            # One stall empties the sink for several pumps in a row: grow once for it.
-            if now - self._calm_since > CALM_S:
-                reader.target = min(reader.target + self._ring_rate // 200, self._target_max)
-            self._calm_since = now
-        elif now - self._calm_since > CALM_S and reader.target > self._target_min:
-            self._calm_since = now
-            reader.target = max(reader.target - self._ring_rate // 1000, self._target_min)
+        margin = self.margin
+        target_s = margin.value / self._ring_rate
+        trouble = self.clock.update(now, self._processed() * 1e-6) > 0.0
+        if gap > PUMP_MS / 1000 + 0.75 * target_s:
+            trouble = True  # later than the queue lasts: a dropout is all but certain
+        underruns = self._ring.underruns
+        if underruns != self._ring_underruns:
+            self._ring_underruns = underruns
+            trouble = True
+        if trouble:
+            margin.alarm(now)
+        else:
+            margin.tick(now)
+        self.provider.target = margin.value
 
     @property
     def queue_ms(self) -> float:
@@ -585,6 +660,7 @@ class AudioWorker(QObject):
     # slots (queued from other threads) --------------------------------------------------
     @Slot()
     def boot(self) -> None:
+        make_thread_realtime("audio")
         self._media_devices = QMediaDevices(self)
         self._media_devices.audioInputsChanged.connect(self._devices_changed)
         self._media_devices.audioOutputsChanged.connect(self._devices_changed)

@@ -41,6 +41,7 @@ class SampleRing:
         """Samples thrown away (overruns and trims)."""
         self.written = 0
         self.read_total = 0
+        self._low = capacity
 
     @property
     def capacity(self) -> int:
@@ -95,6 +96,7 @@ class SampleRing:
             if not self._primed:
                 out[:] = 0
                 return 0
+            self._low = min(self._low, self._fill - n)
             take = min(n, self._fill)
             first = min(take, self._capacity - self._read)
             out[:first] = self._buf[self._read : self._read + first]
@@ -108,6 +110,17 @@ class SampleRing:
                 self.underruns += 1
                 self._primed = self._prime == 0
             return take
+
+    def take_low_water(self) -> int:
+        """The least the ring held beyond a read since the last call (negative: a read
+        found it short), then start watching again; ``capacity`` when nothing was read.
+
+        The producer sizes its safety margin from it: how close the consumer came to
+        finding the ring empty.
+        """
+        with self._lock:
+            low, self._low = self._low, self._capacity
+            return low
 
     def trim_to(self, level: int) -> int:
         """Drop the oldest samples down to ``level``; returns how many were dropped."""
