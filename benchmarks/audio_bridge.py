@@ -15,16 +15,21 @@ the call runs (not configured values):
   + audio queued in the QAudioSink (time-averaged) + PulseAudio's buffer latency of
   Qt's playback stream.
 
-The device's own latency (a sound card's, here the null sink's) is not the bridge's
-and is left out. Underruns and overruns are counted after a 5 s warm-up (device
-start-up). ``underruns`` counts what an agent or the far end would hear: microphone-ring
-underruns (pjsua2 took a frame the ring could not fill: the call got silence) plus
-speaker-ring underruns plus the underruns the sound server itself reports for Qt's
-playback stream (its buffer was empty when the device needed audio: silence played).
-The server is put on debug log level for this (it logs each underrun once, ~1 KiB a
-second in all). The pump's own count of finding Qt's queue empty (``sink_starvations``)
-is a detail line only: the server's buffer (6-8 ms) usually still covered those, and it
-misses real underruns that start and end between two pumps.
+The device's own latency (a sound card's, here the null sink's) is not the bridge's and is
+left out. The PulseAudio buffer latencies are read with ``pactl`` just before and just
+after the counted window (they follow from the streams' fixed buffer attributes): every
+``pactl`` client that leaves the server stalls its I/O thread for longer than a small
+stream buffer, so probing during the window made the server underrun our stream and the
+test's own ``pacat`` feeder at the same instants (one underrun per probe or so). Underruns
+and overruns are counted after a 5 s warm-up (device start-up). ``underruns`` counts what
+an agent or the far end would hear: microphone-ring underruns (pjsua2 took a frame the
+ring could not fill: the call got silence) plus speaker-ring underruns plus the underruns
+the sound server itself reports for Qt's playback stream (its buffer was empty when the
+device needed audio: silence played). The server is put on debug log level for this (it
+logs each underrun once, ~1 KiB a second in all). The pump's own count of finding Qt's
+queue empty (``sink_starvations``) is a detail line only: the server's buffer (6-8 ms)
+usually still covered those, and it misses real underruns that start and end between two
+pumps.
 
 ``bridge_cpu_pct`` is what the bridge adds to a softphone: the ``pulse-audio`` thread
 (pumps, resampling, drift control) plus Qt's PulseAudio I/O thread (``QPulseAudioEngi``).
@@ -55,6 +60,7 @@ from tests.helpers.audio_server import audio_server, stop_playing, tone, tone_sh
 
 NAME = "audio_bridge"
 WARMUP_S = 5.0
+PROBE_SETTLE_S = 1.0
 BRIDGE_THREADS = ("pulse-audio", "QPulseAudioEngi")
 
 
@@ -140,24 +146,31 @@ def main() -> int:
             try:
                 with audio_call(server, root) as (pulse, record):
                     pid = pulse.proc.pid
+                    source_latency: list[float] = []
+                    sink_latency: list[float] = []
+
+                    def probe_buffers() -> None:
+                        source_latency.append(
+                            stream_buffer_latency_ms(server.pactl("list", "source-outputs"))
+                        )
+                        sink_latency.append(
+                            stream_buffer_latency_ms(server.pactl("list", "sink-inputs"))
+                        )
+
                     time.sleep(WARMUP_S)
+                    # The stream buffers are read before and after the counted window, not
+                    # during it: each pactl client leaving the server stalls its I/O thread
+                    # (the test's own pacat feeder underruns at the same instant).
+                    probe_buffers()
+                    time.sleep(PROBE_SETTLE_S)
                     first = pulse.stats()
                     cpu0 = thread_cpu(pid)
                     log_from = server.log_path.stat().st_size
                     t0 = time.monotonic()
                     samples = []
-                    source_latency: list[float] = []
-                    sink_latency: list[float] = []
                     while time.monotonic() - t0 < seconds:
                         time.sleep(0.5)
                         samples.append(pulse.stats())
-                        if len(samples) % 20 == 1:
-                            source_latency.append(
-                                stream_buffer_latency_ms(server.pactl("list", "source-outputs"))
-                            )
-                            sink_latency.append(
-                                stream_buffer_latency_ms(server.pactl("list", "sink-inputs"))
-                            )
                     elapsed = time.monotonic() - t0
                     cpu1 = thread_cpu(pid)
                     last = samples[-1]
@@ -169,6 +182,7 @@ def main() -> int:
                     with server.log_path.open("rb") as f:
                         f.seek(log_from)
                         server_log = f.read().decode("utf-8", "replace")
+                    probe_buffers()
             finally:
                 stop_playing(player)
                 speaker.stop()
