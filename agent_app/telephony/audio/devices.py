@@ -44,7 +44,6 @@ from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
-from agent_app.telephony.audio.priority import make_thread_realtime
 from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
@@ -70,12 +69,15 @@ refills that buffer on the server's requests; with the 8 ms buffer a 5 ms period
 hiccup of the sound server or of that thread (measured: each new client connecting to the
 server) was an underrun at the server, 5-7 a minute. The queue the pump keeps in front of
 it shrinks by as much (``BridgeTuning.speaker_target_ms``), so the path is no longer."""
-QUEUE_MAX_MS = 60
+SPEAKER_MAX_MS = 8
+"""The speaker's target grows at most this much above its configured 16 ms: with the
+server's 12.5 ms buffer that is the path's 40 ms budget (a larger queue would trade
+dropouts for a delay the budget does not allow)."""
 CALM_S = 1.0
 SPEAKER_STEP_MS = 5
 """The speaker's target grows this much per stall (dropout, ring underrun, late pump)."""
 MIC_STEP_MS = 2
-MIC_MAX_MS = 8
+MIC_MAX_MS = 6
 """The microphone ring's target grows by MIC_STEP_MS per near miss, at most MIC_MAX_MS
 above the configured target (what is left of the path's 40 ms budget)."""
 MIC_GUARD_MS = 5
@@ -495,8 +497,8 @@ class _CallPlayback(_Playback):
     (:class:`~.margins.PlayoutClock`; Qt pads silence when its queue runs dry, and the
     pump rarely catches the queue empty — the server drains it in request-sized bites),
     a speaker-ring underrun, or a pump later than the queue lasts. It grows by 5 ms per
-    stall up to QUEUE_MAX_MS and gives 1 ms back after each CALM_S without trouble (a
-    lone stall costs seconds of extra delay, not minutes).
+    stall, at most SPEAKER_MAX_MS above its base, and gives 1 ms back after each calm
+    CALM_S (a lone stall costs seconds of extra delay, not minutes).
     """
 
     def __init__(
@@ -516,7 +518,7 @@ class _CallPlayback(_Playback):
         ms = ring_rate // 1000
         self.margin = AdaptiveTarget(
             minimum=target,
-            maximum=max(target, QUEUE_MAX_MS * ms),
+            maximum=target + SPEAKER_MAX_MS * ms,
             step=SPEAKER_STEP_MS * ms,
             give_back=ms,
             calm_s=CALM_S,
@@ -660,7 +662,6 @@ class AudioWorker(QObject):
     # slots (queued from other threads) --------------------------------------------------
     @Slot()
     def boot(self) -> None:
-        make_thread_realtime("audio")
         self._media_devices = QMediaDevices(self)
         self._media_devices.audioInputsChanged.connect(self._devices_changed)
         self._media_devices.audioOutputsChanged.connect(self._devices_changed)

@@ -18,7 +18,6 @@ import numpy as np
 import pjsua2 as pj
 
 from agent_app.telephony.audio.frame_access import FrameAccess
-from agent_app.telephony.audio.priority import make_thread_realtime
 from agent_app.telephony.audio.ring import SampleRing
 
 
@@ -45,7 +44,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.frames_sent = 0
         self.frames_received = 0
         self.last_callback = 0.0
-        self._first = True
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
 
@@ -62,9 +60,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
     # -- media clock thread -------------------------------------------------------------
     def onFrameRequested(self, frame: Any) -> None:  # microphone -> call
-        if self._first:
-            self._first = False
-            make_thread_realtime("media clock")
         out = self._out
         self._mic.read_into(out)
         if self.muted:
