@@ -42,7 +42,7 @@ class BridgeTuning:
     """
 
     mic_target_ms: int = 20
-    speaker_target_ms: int = int(__import__("os").environ.get("XP_SPK", "16"))
+    speaker_target_ms: int = 16
     capacity_ms: int = 500
 
 

@@ -436,10 +436,7 @@ class _Playback(abc.ABC):
         self.frames_written = 0
         self.sink = QAudioSink(device, self.format, parent)
         self.sink.setBufferSize(self.format.bytesForDuration(SINK_BUFFER_MS * 1000))
-        self.sink.setNativePeriodFrameCount(
-            int(__import__("os").environ.get("XP_SINK_FRAMES", "0"))
-            or period_frames(self.rate, PLAYBACK_PERIOD_MS)
-        )
+        self.sink.setNativePeriodFrameCount(period_frames(self.rate, PLAYBACK_PERIOD_MS))
         self._buffer_bytes = self.sink.bufferSize()
         self.io = self.sink.start()
         self._last = time.monotonic()
