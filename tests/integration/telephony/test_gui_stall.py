@@ -49,6 +49,8 @@ class _Ticker:
 
     def __init__(self) -> None:
         self.max_gap = 0.0
+        self.gap_start = 0.0
+        self.gap_end = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -57,7 +59,8 @@ class _Ticker:
         while not self._stop.is_set():
             time.sleep(0.005)
             now = time.monotonic()
-            self.max_gap = max(self.max_gap, now - last)
+            if now - last > self.max_gap:
+                self.max_gap, self.gap_start, self.gap_end = now - last, last, now
             last = now
 
     def __enter__(self) -> _Ticker:
@@ -118,12 +121,15 @@ def test_gui_stall_leaves_sip_and_media_untouched(start_engine, phone, tones) ->
             gil_end = time.monotonic()
         finally:
             gc.enable()
-    assert gil_end - gil_start >= STALL_S * 0.9, "the GIL-holding stall was too short"
-    assert ticker.max_gap >= (gil_end - gil_start) * 0.8, "the GIL was not held by the stall"
+    # The parse is called through a few Python frames, where another thread may take the
+    # GIL first on a busy machine; the window this process was provably frozen is the
+    # ticker's longest gap within the parse, and it has to last the stall.
+    frozen_start, frozen_end = max(ticker.gap_start, gil_start), min(ticker.gap_end, gil_end)
+    assert frozen_end - frozen_start >= STALL_S * 0.9, "the GIL was not held for the whole stall"
 
     time.sleep(1.2)
     eng.events.wait_type(p.DtmfReceived, digit="8")
     _check_window(eng, sleep_start, sleep_end)
-    _check_window(eng, gil_start, gil_end)
+    _check_window(eng, frozen_start, frozen_end)
     eng.send(p.Hangup(call_id="c1"))
     eng.events.wait_type(p.CallEnded, call_id="c1")
