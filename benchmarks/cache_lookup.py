@@ -45,7 +45,13 @@ from keyring.backends import SecretService
 
 from agent_app.secret_store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from agent_app.store.cache import PatientCache, lookup_numbers, warm_phone_index
+from agent_app.store.cache import (
+    PatientCache,
+    attach_rows,
+    lookup_numbers,
+    warm_phone_index,
+    warm_row_cache,
+)
 from agent_app.store.keys import StoreKeys
 from agent_app.store.phones import caller_candidates
 from tests.helpers.secret_service import secret_service
@@ -148,8 +154,11 @@ def run(count: int, work: Path, secrets: SecretStore) -> None:
     plain = sqlcipher3.connect(str(plain_path), check_same_thread=False)
     plain.execute("PRAGMA cache_size = -65536")
     # The store preloads its reader's phone index after a snapshot: the plain copy gets
-    # the same page cache and the same preload, so the two differ only by encryption.
+    # the same page caches (the index's, and the rows' through the file attached again)
+    # and the same preloads, so the two differ only by encryption.
+    attach_rows(plain, plain_path, None)
     warm_phone_index(plain)
+    warm_row_cache(plain)
     encrypted = store.cache.reader.conn
 
     rng = random.Random(2024)

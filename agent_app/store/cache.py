@@ -36,6 +36,7 @@ from agent_app.store import cache_schema
 from agent_app.store.connection import (
     HMAC_SHA256,
     Db,
+    attach_encrypted,
     classify,
     integrity_problems,
     open_encrypted,
@@ -45,7 +46,7 @@ from agent_app.store.errors import CacheLockedError, InvalidItemError, StoreClos
 from agent_app.store.migrations import migrate, schema_version
 from agent_app.store.names import name_key
 from agent_app.store.phones import E164, InvalidPhoneNumberError, caller_candidates, to_e164
-from agent_app.store.records import PatientRecord, Phone
+from agent_app.store.records import PACKED_SEP, PatientRecord
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +55,31 @@ DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND = re.compile(r"^[a-z_]{1,16}$")
 _KNOWN_KINDS = frozenset(("mobile", "home", "work", "other"))
-# Phones and campaign ids ride on the patient row as text joined by the ASCII unit
-# separator (a phone is its kind followed by its E.164 number): cheaper than JSON to
-# write a million times and to read on every lookup.
-_SEP = "\x1f"
+# Phones and campaign ids ride on the patient row as text (see ``records.PACKED_SEP``).
+_SEP = PACKED_SEP
 _PATIENT_COLUMNS = (
     "id, mrn, given_name, family_name, birth_date, phones, language, time_zone, "
     "consent_calls, do_not_call, care_program, campaign_ids, version"
 )
+ROWS = "rows"
+"""Schema name under which the reader attaches the cache file a second time.
+
+Patient rows are read through it, with its own small page cache, so that rows read by
+lookups and searches never evict the phone index from the main page cache (SQLite's page
+cache is one LRU per attached file). Every read of a patient row on the reader goes
+through ``rows.patients``."""
+ROW_CACHE_MIB = 4
 # The phone index holds the number as an integer (E.164 without its "+") and the
-# patient's integer key: the whole index stays in the reader's page cache.
+# patient's integer key: the whole index stays in the reader's page cache. The two
+# schemas start their read transactions one after the other at the start of the
+# statement, so a commit may fall in between: a row is returned only if it still
+# carries the number (its packed phones hold "+<digits>" followed by the separator).
 _BY_PHONE = (
     f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
-    "FROM patient_phones ph JOIN patients p ON p.pk = ph.pk WHERE ph.e164 = ?"
+    f"FROM main.patient_phones ph JOIN {ROWS}.patients p ON p.pk = ph.pk "
+    "WHERE ph.e164 = ?1 AND instr(p.phones || char(31), ?2) > 0"
 )
+_FROM_ROWS = f"SELECT {_PATIENT_COLUMNS} FROM {ROWS}.patients"  # noqa: S608
 _WAL_PAGES = 8192
 # Entries of the phone index read per step when it is loaded into the reader's page
 # cache (about 75 pages, well under a millisecond): lookups interleave with the load.
@@ -95,26 +107,38 @@ class FeedState:
     last_sync_at: str | None
 
 
-def _phone(packed: str) -> Phone:
-    kind, _, digits = packed.partition("+")
-    return Phone("+" + digits, kind)
-
-
 def _packed_numbers(packed: str) -> list[int]:
     """The phone index keys of a row's packed phones."""
     return [int(p.partition("+")[2]) for p in packed.split(_SEP)] if packed else []
 
 
 def lookup_numbers(conn: sqlcipher3.Connection, numbers: Sequence[str]) -> list[PatientRecord]:
-    """Patients with any of these E.164 numbers, each once, on any cache connection."""
+    """Patients with any of these E.164 numbers, each once.
+
+    ``conn`` is a cache connection with the file attached as :data:`ROWS` as well (see
+    :func:`attach_rows`).
+    """
+    record = PatientRecord.from_row
     if len(numbers) == 1:
-        return [_record(r) for r in conn.execute(_BY_PHONE, (int(numbers[0][1:]),)).fetchall()]
+        number = numbers[0]
+        return [record(r) for r in conn.execute(_BY_PHONE, (int(number[1:]), number + _SEP))]
     found: dict[str, PatientRecord] = {}
     for number in numbers:
-        for row in conn.execute(_BY_PHONE, (int(number[1:]),)).fetchall():
+        for row in conn.execute(_BY_PHONE, (int(number[1:]), number + _SEP)):
             if row[0] not in found:
-                found[row[0]] = _record(row)
+                found[row[0]] = record(row)
     return list(found.values())
+
+
+def attach_rows(
+    conn: sqlcipher3.Connection,
+    path: Path,
+    key_hex: str | None,
+    *,
+    cache_mib: int = ROW_CACHE_MIB,
+) -> None:
+    """Attach the cache file at ``path`` to ``conn`` again as :data:`ROWS`."""
+    attach_encrypted(conn, path, key_hex, schema=ROWS, label="cache", cache_mib=cache_mib)
 
 
 def warm_phone_index(
@@ -142,23 +166,44 @@ _WARM_NEXT = "SELECT e164 FROM patient_phones WHERE e164 > ? ORDER BY e164 LIMIT
 _WARM_TAIL = "SELECT count(*) FROM patient_phones WHERE e164 > ?"
 
 
-def _record(row: Sequence[Any]) -> PatientRecord:
-    # Positional: a frozen dataclass takes keywords a third slower, on every screen-pop.
-    return PatientRecord(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        tuple([_phone(packed) for packed in row[5].split(_SEP)]) if row[5] else (),
-        row[6],
-        row[7],
-        bool(row[8]),
-        bool(row[9]),
-        row[10],
-        tuple(row[11].split(_SEP)) if row[11] else (),
-        row[12],
-    )
+def warm_row_cache(
+    conn: sqlcipher3.Connection,
+    lock: contextlib.AbstractContextManager[Any] | None = None,
+    stop: threading.Event | None = None,
+    *,
+    rows: int = 1_000,
+) -> int:
+    """Read ``rows`` patient rows spread over the table through :data:`ROWS`.
+
+    This loads the row table's interior pages and fills the small row page cache, so
+    the memory behind it is in place before the first screen-pop (a page cache that
+    still grows costs a lookup a page fault or two); return the rows read.
+    """
+    guard = lock if lock is not None else contextlib.nullcontext()
+    with guard:
+        try:
+            top = conn.execute(f"SELECT max(pk) FROM {ROWS}.patients").fetchone()[0]  # noqa: S608
+        except sqlcipher3.Error as exc:
+            raise classify(exc, "cache") from None
+    if not top:
+        return 0
+    stride = max(1, int(top) // rows)
+    read = 0
+    for start in range(1, int(top) + 1, stride * 100):
+        if stop is not None and stop.is_set():
+            break
+        keys = [(pk,) for pk in range(start, min(start + stride * 100, int(top) + 1), stride)]
+        with guard:
+            try:
+                for key in keys:
+                    conn.execute(_ROW_PROBE, key).fetchone()
+            except sqlcipher3.Error as exc:
+                raise classify(exc, "cache") from None
+        read += len(keys)
+    return read
+
+
+_ROW_PROBE = f"SELECT length(phones) FROM {ROWS}.patients WHERE pk = ?"  # noqa: S608
 
 
 class PatientCache:
@@ -186,6 +231,12 @@ class PatientCache:
                 path, key_hex, label="cache", cache_mib=page_cache_mib, hmac=CACHE_HMAC
             )
         except BaseException:
+            writer.close()
+            raise
+        try:
+            attach_rows(reader, path, key_hex)
+        except BaseException:
+            reader.close()
             writer.close()
             raise
         self._writer: Db | None = writer
@@ -682,17 +733,21 @@ class PatientCache:
                 rows = reader.conn.execute(sql, params).fetchall()
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
-        return [_record(row) for row in rows]
+        record = PatientRecord.from_row
+        return [record(row) for row in rows]
 
     def warm_lookup_index(self, stop: threading.Event | None = None) -> int:
         """Read the whole phone index into the reader's page cache; return entries read.
 
         Run after open (on a thread) and after a full snapshot, so that a caller-id
         lookup decrypts one page, the patient's row, instead of also an index page. The
-        reader lock is taken per step, so lookups are never held up for long.
+        row page cache is filled too (:func:`warm_row_cache`). The reader lock is taken
+        per step, so lookups are never held up for long.
         """
         reader = self.reader
-        return warm_phone_index(reader.conn, reader.lock, stop)
+        entries = warm_phone_index(reader.conn, reader.lock, stop)
+        warm_row_cache(reader.conn, reader.lock, stop)
+        return entries
 
     def by_phone(self, caller_id: str) -> list[PatientRecord]:
         """Every patient with this number (a household phone gives several)."""
@@ -708,10 +763,7 @@ class PatientCache:
                 raise classify(exc, "cache") from None
 
     def by_mrn(self, mrn: str) -> list[PatientRecord]:
-        return self._fetch(
-            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE mrn = ?",  # noqa: S608
-            (mrn.strip(),),
-        )
+        return self._fetch(f"{_FROM_ROWS} WHERE mrn = ?", (mrn.strip(),))
 
     def by_name_dob(
         self, family_name: str, birth_date: str, given_name: str | None = None
@@ -719,7 +771,7 @@ class PatientCache:
         """Exact family name (case, accents and punctuation aside) and date of birth."""
         if not _DATE.match(birth_date):
             raise InvalidItemError("birth date must be YYYY-MM-DD")
-        sql = f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE family_key = ? AND birth_date = ?"  # noqa: S608
+        sql = f"{_FROM_ROWS} WHERE family_key = ? AND birth_date = ?"
         params: list[str] = [name_key(family_name), birth_date]
         if given_name:
             sql += " AND given_key = ?"
@@ -727,10 +779,7 @@ class PatientCache:
         return self._fetch(sql + " ORDER BY given_key, id", params)
 
     def get(self, patient_id: str) -> PatientRecord | None:
-        rows = self._fetch(
-            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE id = ?",  # noqa: S608
-            (patient_id,),
-        )
+        rows = self._fetch(f"{_FROM_ROWS} WHERE id = ?", (patient_id,))
         return rows[0] if rows else None
 
     def document(self, feed: str, item_id: str) -> dict[str, Any] | None:
@@ -752,7 +801,7 @@ class PatientCache:
 
     def counts(self) -> dict[str, int]:
         counts = {
-            "patients": int(self.reader.query("SELECT count(*) FROM patients")[0][0]),
+            "patients": int(self.reader.query(f"SELECT count(*) FROM {ROWS}.patients")[0][0]),  # noqa: S608
             "phones": int(self.reader.query("SELECT count(*) FROM patient_phones")[0][0]),
         }
         for feed in DOCUMENT_FEEDS:
