@@ -16,6 +16,7 @@ pages go straight to the live tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -24,7 +25,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,20 +67,25 @@ ROWS = "rows"
 
 Patient rows are read through it, with its own small page cache, so that rows read by
 lookups and searches never evict the phone index from the main page cache (SQLite's page
-cache is one LRU per attached file). Every read of a patient row on the reader goes
-through ``rows.patients``."""
+cache is one LRU per attached file). The preload attaches it (on its thread, after open:
+the attach costs about as much as opening the file, and open time is the agent's wait);
+until then rows are read through ``main``."""
 ROW_CACHE_MIB = 4
 # The phone index holds the number as an integer (E.164 without its "+") and the
 # patient's integer key: the whole index stays in the reader's page cache. The two
 # schemas start their read transactions one after the other at the start of the
 # statement, so a commit may fall in between: a row is returned only if it still
 # carries the number (its packed phones hold "+<digits>" followed by the separator).
-_BY_PHONE = (
-    f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
-    f"FROM main.patient_phones ph JOIN {ROWS}.patients p ON p.pk = ph.pk "
+_BY_PHONE = {
+    schema: f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
+    f"FROM main.patient_phones ph JOIN {schema}.patients p ON p.pk = ph.pk "
     "WHERE ph.e164 = ?1 AND instr(p.phones || char(31), ?2) > 0"
-)
-_FROM_ROWS = f"SELECT {_PATIENT_COLUMNS} FROM {ROWS}.patients"  # noqa: S608
+    for schema in ("main", ROWS)
+}
+_FROM_ROWS = {
+    schema: f"SELECT {_PATIENT_COLUMNS} FROM {schema}.patients"  # noqa: S608
+    for schema in ("main", ROWS)
+}
 _WAL_PAGES = 8192
 # Entries of the phone index read per step when it is loaded into the reader's page
 # cache (about 75 pages, well under a millisecond): lookups interleave with the load.
@@ -112,19 +118,22 @@ def _packed_numbers(packed: str) -> list[int]:
     return [int(p.partition("+")[2]) for p in packed.split(_SEP)] if packed else []
 
 
-def lookup_numbers(conn: sqlcipher3.Connection, numbers: Sequence[str]) -> list[PatientRecord]:
+def lookup_numbers(
+    conn: sqlcipher3.Connection, numbers: Sequence[str], rows: str = ROWS
+) -> list[PatientRecord]:
     """Patients with any of these E.164 numbers, each once.
 
-    ``conn`` is a cache connection with the file attached as :data:`ROWS` as well (see
-    :func:`attach_rows`).
+    ``rows`` is the schema the patient rows are read through: :data:`ROWS` on a cache
+    connection that has the file attached again (:func:`attach_rows`), else ``main``.
     """
     record = PatientRecord.from_row
+    sql = _BY_PHONE[rows]
     if len(numbers) == 1:
         number = numbers[0]
-        return [record(r) for r in conn.execute(_BY_PHONE, (int(number[1:]), number + _SEP))]
+        return [record(r) for r in conn.execute(sql, (int(number[1:]), number + _SEP))]
     found: dict[str, PatientRecord] = {}
     for number in numbers:
-        for row in conn.execute(_BY_PHONE, (int(number[1:]), number + _SEP)):
+        for row in conn.execute(sql, (int(number[1:]), number + _SEP)):
             if row[0] not in found:
                 found[row[0]] = record(row)
     return list(found.values())
@@ -233,14 +242,13 @@ class PatientCache:
         except BaseException:
             writer.close()
             raise
-        try:
-            attach_rows(reader, path, key_hex)
-        except BaseException:
-            reader.close()
-            writer.close()
-            raise
         self._writer: Db | None = writer
         self._reader: Db | None = Db(reader, "cache")
+        # Patient rows are read through ``main`` until the preload attaches ROWS.
+        self._rows = "main"
+        self._attach: Callable[[], None] | None = functools.partial(
+            attach_rows, reader, path, key_hex
+        )
         self._locked_reason: str | None = None
         self._lock_deadline = math.inf
         self._state_lock = threading.Lock()
@@ -725,11 +733,12 @@ class PatientCache:
 
     # -- reads for the screen-pop and search -----------------------------------------
 
-    def _fetch(self, sql: str, params: Sequence[Any]) -> list[PatientRecord]:
+    def _fetch(self, where: str, params: Sequence[Any]) -> list[PatientRecord]:
         self._check_lock()
         reader = self.reader
         with reader.lock:
             try:
+                sql = f"{_FROM_ROWS[self._rows]} {where}"
                 rows = reader.conn.execute(sql, params).fetchall()
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
@@ -745,6 +754,11 @@ class PatientCache:
         per step, so lookups are never held up for long.
         """
         reader = self.reader
+        with reader.lock:
+            if self._attach is not None:
+                self._attach()
+                self._attach = None
+                self._rows = ROWS
         entries = warm_phone_index(reader.conn, reader.lock, stop)
         warm_row_cache(reader.conn, reader.lock, stop)
         return entries
@@ -758,12 +772,12 @@ class PatientCache:
         reader = self.reader
         with reader.lock:
             try:
-                return lookup_numbers(reader.conn, candidates)
+                return lookup_numbers(reader.conn, candidates, self._rows)
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
 
     def by_mrn(self, mrn: str) -> list[PatientRecord]:
-        return self._fetch(f"{_FROM_ROWS} WHERE mrn = ?", (mrn.strip(),))
+        return self._fetch("WHERE mrn = ?", (mrn.strip(),))
 
     def by_name_dob(
         self, family_name: str, birth_date: str, given_name: str | None = None
@@ -771,7 +785,7 @@ class PatientCache:
         """Exact family name (case, accents and punctuation aside) and date of birth."""
         if not _DATE.match(birth_date):
             raise InvalidItemError("birth date must be YYYY-MM-DD")
-        sql = f"{_FROM_ROWS} WHERE family_key = ? AND birth_date = ?"
+        sql = "WHERE family_key = ? AND birth_date = ?"
         params: list[str] = [name_key(family_name), birth_date]
         if given_name:
             sql += " AND given_key = ?"
@@ -779,7 +793,7 @@ class PatientCache:
         return self._fetch(sql + " ORDER BY given_key, id", params)
 
     def get(self, patient_id: str) -> PatientRecord | None:
-        rows = self._fetch(f"{_FROM_ROWS} WHERE id = ?", (patient_id,))
+        rows = self._fetch("WHERE id = ?", (patient_id,))
         return rows[0] if rows else None
 
     def document(self, feed: str, item_id: str) -> dict[str, Any] | None:
@@ -801,7 +815,7 @@ class PatientCache:
 
     def counts(self) -> dict[str, int]:
         counts = {
-            "patients": int(self.reader.query(f"SELECT count(*) FROM {ROWS}.patients")[0][0]),  # noqa: S608
+            "patients": int(self.reader.query("SELECT count(*) FROM patients")[0][0]),
             "phones": int(self.reader.query("SELECT count(*) FROM patient_phones")[0][0]),
         }
         for feed in DOCUMENT_FEEDS:

@@ -243,6 +243,18 @@ def test_rows_are_read_through_their_own_page_cache(tmp_path: Path) -> None:
         assert warm_row_cache(cache.reader.conn) == 40
     finally:
         cache.close()
+    # Reopened: lookups work at once through main; the preload attaches the rows schema.
+    cache = PatientCache(tmp_path / "cache.db", KEY)
+    try:
+        number = target["phones"][1]["number"]
+        assert ROWS not in {row[1] for row in cache.reader.query("PRAGMA database_list")}
+        assert [r.id for r in cache.by_phone(number)] == [target["id"]]
+        assert cache.warm_lookup_index() == 80
+        assert ROWS in {row[1] for row in cache.reader.query("PRAGMA database_list")}
+        assert [r.id for r in cache.by_phone(number)] == [target["id"]]
+        assert [r.id for r in cache.by_name_dob(target["family_name"], target["birth_date"])]
+    finally:
+        cache.close()
 
 
 def test_a_lookup_never_returns_a_row_that_lacks_the_number(tmp_path: Path) -> None:
