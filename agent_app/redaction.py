@@ -65,8 +65,12 @@ class Redactor:
         next redacted, not here.
         """
         with self._lock:
+            known = self._known
             for value in values:
                 if not value:
+                    continue
+                if value in known:  # the usual case on a screen-pop: a name seen before
+                    known.move_to_end(value)
                     continue
                 term = value.strip()
                 if len(term) < _MIN_KNOWN_LEN:

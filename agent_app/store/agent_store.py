@@ -593,6 +593,6 @@ class AgentStore:
 
 def _watched(records: list[PatientRecord]) -> list[PatientRecord]:
     """Names that left the store are known to the log redactor from now on."""
-    if records:
-        register_phi(*(name for r in records for name in (r.given_name, r.family_name)))
+    for record in records:
+        register_phi(record.given_name, record.family_name)
     return records

@@ -16,6 +16,7 @@ pages go straight to the live tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -24,7 +25,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from agent_app.store import cache_schema
 from agent_app.store.connection import (
     HMAC_SHA256,
     Db,
+    attach_encrypted,
     classify,
     integrity_problems,
     open_encrypted,
@@ -45,7 +47,7 @@ from agent_app.store.errors import CacheLockedError, InvalidItemError, StoreClos
 from agent_app.store.migrations import migrate, schema_version
 from agent_app.store.names import name_key
 from agent_app.store.phones import E164, InvalidPhoneNumberError, caller_candidates, to_e164
-from agent_app.store.records import PatientRecord, Phone
+from agent_app.store.records import PACKED_SEP, PatientRecord
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +56,36 @@ DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND = re.compile(r"^[a-z_]{1,16}$")
 _KNOWN_KINDS = frozenset(("mobile", "home", "work", "other"))
-# Phones and campaign ids ride on the patient row as text joined by the ASCII unit
-# separator (a phone is its kind followed by its E.164 number): cheaper than JSON to
-# write a million times and to read on every lookup.
-_SEP = "\x1f"
+# Phones and campaign ids ride on the patient row as text (see ``records.PACKED_SEP``).
+_SEP = PACKED_SEP
 _PATIENT_COLUMNS = (
     "id, mrn, given_name, family_name, birth_date, phones, language, time_zone, "
     "consent_calls, do_not_call, care_program, campaign_ids, version"
 )
+ROWS = "rows"
+"""Schema name under which the reader attaches the cache file a second time.
+
+Patient rows are read through it, with its own small page cache, so that rows read by
+lookups and searches never evict the phone index from the main page cache (SQLite's page
+cache is one LRU per attached file). The preload attaches it (on its thread, after open:
+the attach costs about as much as opening the file, and open time is the agent's wait);
+until then rows are read through ``main``."""
+ROW_CACHE_MIB = 4
 # The phone index holds the number as an integer (E.164 without its "+") and the
-# patient's integer key: the whole index stays in the reader's page cache.
-_BY_PHONE = (
-    f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
-    "FROM patient_phones ph JOIN patients p ON p.pk = ph.pk WHERE ph.e164 = ?"
-)
+# patient's integer key: the whole index stays in the reader's page cache. The two
+# schemas start their read transactions one after the other at the start of the
+# statement, so a commit may fall in between: a row is returned only if it still
+# carries the number (its packed phones hold "+<digits>" followed by the separator).
+_BY_PHONE = {
+    schema: f"SELECT {', '.join('p.' + c.strip() for c in _PATIENT_COLUMNS.split(','))} "  # noqa: S608
+    f"FROM main.patient_phones ph JOIN {schema}.patients p ON p.pk = ph.pk "
+    "WHERE ph.e164 = ?1 AND instr(p.phones || char(31), ?2) > 0"
+    for schema in ("main", ROWS)
+}
+_FROM_ROWS = {
+    schema: f"SELECT {_PATIENT_COLUMNS} FROM {schema}.patients"  # noqa: S608
+    for schema in ("main", ROWS)
+}
 _WAL_PAGES = 8192
 # Entries of the phone index read per step when it is loaded into the reader's page
 # cache (about 75 pages, well under a millisecond): lookups interleave with the load.
@@ -95,26 +113,41 @@ class FeedState:
     last_sync_at: str | None
 
 
-def _phone(packed: str) -> Phone:
-    kind, _, digits = packed.partition("+")
-    return Phone("+" + digits, kind)
-
-
 def _packed_numbers(packed: str) -> list[int]:
     """The phone index keys of a row's packed phones."""
     return [int(p.partition("+")[2]) for p in packed.split(_SEP)] if packed else []
 
 
-def lookup_numbers(conn: sqlcipher3.Connection, numbers: Sequence[str]) -> list[PatientRecord]:
-    """Patients with any of these E.164 numbers, each once, on any cache connection."""
+def lookup_numbers(
+    conn: sqlcipher3.Connection, numbers: Sequence[str], rows: str = ROWS
+) -> list[PatientRecord]:
+    """Patients with any of these E.164 numbers, each once.
+
+    ``rows`` is the schema the patient rows are read through: :data:`ROWS` on a cache
+    connection that has the file attached again (:func:`attach_rows`), else ``main``.
+    """
+    record = PatientRecord.from_row
+    sql = _BY_PHONE[rows]
     if len(numbers) == 1:
-        return [_record(r) for r in conn.execute(_BY_PHONE, (int(numbers[0][1:]),)).fetchall()]
+        number = numbers[0]
+        return [record(r) for r in conn.execute(sql, (int(number[1:]), number + _SEP))]
     found: dict[str, PatientRecord] = {}
     for number in numbers:
-        for row in conn.execute(_BY_PHONE, (int(number[1:]),)).fetchall():
+        for row in conn.execute(sql, (int(number[1:]), number + _SEP)):
             if row[0] not in found:
-                found[row[0]] = _record(row)
+                found[row[0]] = record(row)
     return list(found.values())
+
+
+def attach_rows(
+    conn: sqlcipher3.Connection,
+    path: Path,
+    key_hex: str | None,
+    *,
+    cache_mib: int = ROW_CACHE_MIB,
+) -> None:
+    """Attach the cache file at ``path`` to ``conn`` again as :data:`ROWS`."""
+    attach_encrypted(conn, path, key_hex, schema=ROWS, label="cache", cache_mib=cache_mib)
 
 
 def warm_phone_index(
@@ -142,23 +175,44 @@ _WARM_NEXT = "SELECT e164 FROM patient_phones WHERE e164 > ? ORDER BY e164 LIMIT
 _WARM_TAIL = "SELECT count(*) FROM patient_phones WHERE e164 > ?"
 
 
-def _record(row: Sequence[Any]) -> PatientRecord:
-    # Positional: a frozen dataclass takes keywords a third slower, on every screen-pop.
-    return PatientRecord(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        tuple([_phone(packed) for packed in row[5].split(_SEP)]) if row[5] else (),
-        row[6],
-        row[7],
-        bool(row[8]),
-        bool(row[9]),
-        row[10],
-        tuple(row[11].split(_SEP)) if row[11] else (),
-        row[12],
-    )
+def warm_row_cache(
+    conn: sqlcipher3.Connection,
+    lock: contextlib.AbstractContextManager[Any] | None = None,
+    stop: threading.Event | None = None,
+    *,
+    rows: int = 1_000,
+) -> int:
+    """Read ``rows`` patient rows spread over the table through :data:`ROWS`.
+
+    This loads the row table's interior pages and fills the small row page cache, so
+    the memory behind it is in place before the first screen-pop (a page cache that
+    still grows costs a lookup a page fault or two); return the rows read.
+    """
+    guard = lock if lock is not None else contextlib.nullcontext()
+    with guard:
+        try:
+            top = conn.execute(f"SELECT max(pk) FROM {ROWS}.patients").fetchone()[0]  # noqa: S608
+        except sqlcipher3.Error as exc:
+            raise classify(exc, "cache") from None
+    if not top:
+        return 0
+    stride = max(1, int(top) // rows)
+    read = 0
+    for start in range(1, int(top) + 1, stride * 100):
+        if stop is not None and stop.is_set():
+            break
+        keys = [(pk,) for pk in range(start, min(start + stride * 100, int(top) + 1), stride)]
+        with guard:
+            try:
+                for key in keys:
+                    conn.execute(_ROW_PROBE, key).fetchone()
+            except sqlcipher3.Error as exc:
+                raise classify(exc, "cache") from None
+        read += len(keys)
+    return read
+
+
+_ROW_PROBE = f"SELECT length(phones) FROM {ROWS}.patients WHERE pk = ?"  # noqa: S608
 
 
 class PatientCache:
@@ -190,6 +244,11 @@ class PatientCache:
             raise
         self._writer: Db | None = writer
         self._reader: Db | None = Db(reader, "cache")
+        # Patient rows are read through ``main`` until the preload attaches ROWS.
+        self._rows = "main"
+        self._attach: Callable[[], None] | None = functools.partial(
+            attach_rows, reader, path, key_hex
+        )
         self._locked_reason: str | None = None
         self._lock_deadline = math.inf
         self._state_lock = threading.Lock()
@@ -478,6 +537,7 @@ class PatientCache:
             )
             skipped = 0
             patients: list[list[Any]] = []
+            replaced: list[list[Any]] = []
             phones: list[tuple[int, int]] = []
             assigned: set[str] = set()
             patient_row = self._patient_row
@@ -492,18 +552,23 @@ class PatientCache:
                 if old is None:
                     pk = next_pk
                     next_pk += 1
+                    patients.append(row)
                 else:
                     pk = old[0]
+                    replaced.append(row)
                 row[0] = pk
-                patients.append(row)
                 for number in numbers:
                     phones.append((number, pk))
                 assigned.update(campaigns)
+            marks = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            # Rows already present keep their key and are replaced whole. New ones (the
+            # whole of a fill) are plain inserts: SQLite reuses the seek of the unique
+            # checks to place them, which OR REPLACE cannot (a third of a fill's inserts).
             conn.executemany(
-                f"INSERT OR REPLACE INTO patients{suffix} VALUES "  # noqa: S608
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                patients,
+                f"INSERT OR REPLACE INTO patients{suffix} VALUES {marks}",  # noqa: S608
+                replaced,
             )
+            conn.executemany(f"INSERT INTO patients{suffix} VALUES {marks}", patients)  # noqa: S608
             conn.executemany(
                 f"INSERT OR IGNORE INTO patient_phones{suffix} VALUES (?, ?)",  # noqa: S608
                 phones,
@@ -512,7 +577,7 @@ class PatientCache:
                 f"INSERT OR IGNORE INTO assigned_campaigns{suffix} VALUES (?)",  # noqa: S608
                 [(c,) for c in assigned],
             )
-        return len(patients), skipped
+        return len(patients) + len(replaced), skipped
 
     @staticmethod
     def _remove_links(
@@ -674,25 +739,35 @@ class PatientCache:
 
     # -- reads for the screen-pop and search -----------------------------------------
 
-    def _fetch(self, sql: str, params: Sequence[Any]) -> list[PatientRecord]:
+    def _fetch(self, where: str, params: Sequence[Any]) -> list[PatientRecord]:
         self._check_lock()
         reader = self.reader
         with reader.lock:
             try:
+                sql = f"{_FROM_ROWS[self._rows]} {where}"
                 rows = reader.conn.execute(sql, params).fetchall()
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
-        return [_record(row) for row in rows]
+        record = PatientRecord.from_row
+        return [record(row) for row in rows]
 
     def warm_lookup_index(self, stop: threading.Event | None = None) -> int:
         """Read the whole phone index into the reader's page cache; return entries read.
 
         Run after open (on a thread) and after a full snapshot, so that a caller-id
         lookup decrypts one page, the patient's row, instead of also an index page. The
-        reader lock is taken per step, so lookups are never held up for long.
+        row page cache is filled too (:func:`warm_row_cache`). The reader lock is taken
+        per step, so lookups are never held up for long.
         """
         reader = self.reader
-        return warm_phone_index(reader.conn, reader.lock, stop)
+        with reader.lock:
+            if self._attach is not None:
+                self._attach()
+                self._attach = None
+                self._rows = ROWS
+        entries = warm_phone_index(reader.conn, reader.lock, stop)
+        warm_row_cache(reader.conn, reader.lock, stop)
+        return entries
 
     def by_phone(self, caller_id: str) -> list[PatientRecord]:
         """Every patient with this number (a household phone gives several)."""
@@ -703,15 +778,12 @@ class PatientCache:
         reader = self.reader
         with reader.lock:
             try:
-                return lookup_numbers(reader.conn, candidates)
+                return lookup_numbers(reader.conn, candidates, self._rows)
             except sqlcipher3.Error as exc:
                 raise classify(exc, "cache") from None
 
     def by_mrn(self, mrn: str) -> list[PatientRecord]:
-        return self._fetch(
-            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE mrn = ?",  # noqa: S608
-            (mrn.strip(),),
-        )
+        return self._fetch("WHERE mrn = ?", (mrn.strip(),))
 
     def by_name_dob(
         self, family_name: str, birth_date: str, given_name: str | None = None
@@ -719,7 +791,7 @@ class PatientCache:
         """Exact family name (case, accents and punctuation aside) and date of birth."""
         if not _DATE.match(birth_date):
             raise InvalidItemError("birth date must be YYYY-MM-DD")
-        sql = f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE family_key = ? AND birth_date = ?"  # noqa: S608
+        sql = "WHERE family_key = ? AND birth_date = ?"
         params: list[str] = [name_key(family_name), birth_date]
         if given_name:
             sql += " AND given_key = ?"
@@ -727,10 +799,7 @@ class PatientCache:
         return self._fetch(sql + " ORDER BY given_key, id", params)
 
     def get(self, patient_id: str) -> PatientRecord | None:
-        rows = self._fetch(
-            f"SELECT {_PATIENT_COLUMNS} FROM patients WHERE id = ?",  # noqa: S608
-            (patient_id,),
-        )
+        rows = self._fetch("WHERE id = ?", (patient_id,))
         return rows[0] if rows else None
 
     def document(self, feed: str, item_id: str) -> dict[str, Any] | None:

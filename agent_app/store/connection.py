@@ -119,6 +119,48 @@ def _open(
     return conn
 
 
+# SQLCipher reads an attached file's cipher settings from its process-wide defaults (an
+# ATTACH cannot name them); the defaults are changed only for the moment of an ATTACH.
+_DEFAULTS_LOCK = threading.Lock()
+
+
+def attach_encrypted(
+    conn: sqlcipher3.Connection,
+    path: Path,
+    key_hex: str | None,
+    *,
+    schema: str,
+    label: str,
+    cache_mib: int,
+) -> None:
+    """Attach ``path`` to ``conn`` as ``schema`` with its own page cache of ``cache_mib``.
+
+    ``key_hex`` None attaches a plain SQLite file. The page HMAC is the one ``conn``'s
+    own file uses (every connection opened here sets its own explicitly, so the brief
+    change of the default affects no other).
+    """
+    if not re.fullmatch(r"[a-z_]+", schema):
+        raise ValueError("schema names are lowercase letters")
+    try:
+        if key_hex is None:
+            conn.execute(f"ATTACH DATABASE ? AS {schema} KEY ''", (str(path),))
+        else:
+            _check_key(key_hex)
+            hmac = page_hmac(conn)
+            with _DEFAULTS_LOCK:
+                before = str(conn.execute("PRAGMA cipher_default_hmac_algorithm").fetchone()[0])
+                conn.execute(f"PRAGMA cipher_default_hmac_algorithm = {hmac}")
+                try:
+                    conn.execute(
+                        f"ATTACH DATABASE ? AS {schema} KEY \"x'{key_hex}'\"", (str(path),)
+                    )
+                finally:
+                    conn.execute(f"PRAGMA cipher_default_hmac_algorithm = {before}")
+        conn.execute(f"PRAGMA {schema}.cache_size = {-1024 * cache_mib}")
+    except sqlcipher3.Error as exc:
+        raise classify(exc, label) from None
+
+
 def page_hmac(conn: sqlcipher3.Connection) -> str:
     """The page HMAC of the file open on ``conn`` (``HMAC_SHA256`` or ``HMAC_SHA512``)."""
     return str(conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0])

@@ -53,6 +53,8 @@ def to_e164(raw: str, region: str) -> str:
 
 def caller_candidates(raw: str, regions: Iterable[str]) -> tuple[str, ...]:
     """Every distinct E.164 reading of a caller id in the given regions (maybe none)."""
+    if E164.match(raw):  # a trunk that already sends E.164: nothing to clean
+        return (raw,)
     text = _clean(raw)
     if E164.match(text):
         return (text,)

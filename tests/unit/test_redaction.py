@@ -76,3 +76,16 @@ def test_logs_and_crash_files_hold_no_phi(tmp_path: Path) -> None:
             assert value not in content, f"{path.name} leaks a synthetic {value[:2]}…"
     lines = log_path.read_text(encoding="utf-8").splitlines()
     assert all(line[:4].isdigit() for line in lines), "every event is on one line"
+
+
+def test_a_name_seen_again_stays_known_while_newer_ones_push_old_ones_out() -> None:
+    from agent_app import redaction
+
+    r = Redactor()
+    r.register(["Quillon", " Marbury "])
+    for n in range(redaction._MAX_KNOWN - 2):
+        r.register([f"Zz{n:05d}"])
+    r.register(["Quillon"])  # seen again: the newest now
+    r.register(["Zzlast1", "Zzlast2"])  # two more: the two oldest go
+    text = r.redact("Quillon Marbury Zz00000 Zz00001 Zzlast2")
+    assert text == "[redacted] Marbury Zz00000 [redacted] [redacted]"

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.store.cache import CACHE_HMAC, PatientCache
+from agent_app.store.cache import (
+    CACHE_HMAC,
+    ROW_CACHE_MIB,
+    ROWS,
+    PatientCache,
+    warm_row_cache,
+)
 from agent_app.store.connection import HMAC_SHA512, open_encrypted, page_hmac
 from tests.helpers import store_schemas as hist
 from tests.helpers.store_population import (
@@ -212,3 +218,70 @@ def test_the_store_preloads_after_open_and_stops_on_close(open_store: OpenStore)
     store = open_store()
     assert store.caller_lookup(fiction_number(0))
     store.close()  # joins the preload thread whether or not it has finished
+
+
+def test_rows_are_read_through_their_own_page_cache(tmp_path: Path) -> None:
+    cache = PatientCache(tmp_path / "cache.db", KEY)
+    try:
+        seed_items = list(patient_items(40, campaign_ids=("camp-a",)))
+        cache.apply_snapshot(
+            "campaigns", [campaign_item("camp-a")], cursor="c", first=True, last=True
+        )
+        cache.apply_snapshot("patients", seed_items, cursor="p", first=True, last=True)
+        schemas = {row[1] for row in cache.reader.query("PRAGMA database_list")}
+        assert ROWS in schemas
+        main_pages = cache.reader.query("PRAGMA main.cache_size")[0][0]
+        row_pages = cache.reader.query(f"PRAGMA {ROWS}.cache_size")[0][0]
+        assert row_pages == -1024 * ROW_CACHE_MIB and main_pages < row_pages
+        # Searches and reads by id go through the rows schema as well, and still work.
+        target = seed_items[7]
+        assert [r.id for r in cache.by_mrn(target["mrn"])] == [target["id"]]
+        record = cache.get(target["id"])
+        assert record is not None and record.family_name == target["family_name"]
+        assert cache.counts()["patients"] == 40
+        # The row cache is filled after a snapshot: as many rows as there are, here.
+        assert warm_row_cache(cache.reader.conn) == 40
+    finally:
+        cache.close()
+    # Reopened: lookups work at once through main; the preload attaches the rows schema.
+    cache = PatientCache(tmp_path / "cache.db", KEY)
+    try:
+        number = target["phones"][1]["number"]
+        assert ROWS not in {row[1] for row in cache.reader.query("PRAGMA database_list")}
+        assert [r.id for r in cache.by_phone(number)] == [target["id"]]
+        assert cache.warm_lookup_index() == 80
+        assert ROWS in {row[1] for row in cache.reader.query("PRAGMA database_list")}
+        assert [r.id for r in cache.by_phone(number)] == [target["id"]]
+        assert [r.id for r in cache.by_name_dob(target["family_name"], target["birth_date"])]
+    finally:
+        cache.close()
+
+
+def test_a_lookup_never_returns_a_row_that_lacks_the_number(tmp_path: Path) -> None:
+    """The phone index and the row are read under two snapshots (two schemas): an index
+    entry whose key now belongs to another patient must not pop that patient's card."""
+    cache = PatientCache(tmp_path / "cache.db", KEY)
+    try:
+        items = list(patient_items(3, campaign_ids=("camp-a",)))
+        cache.apply_snapshot(
+            "campaigns", [campaign_item("camp-a")], cursor="c", first=True, last=True
+        )
+        cache.apply_snapshot("patients", items, cursor="p", first=True, last=True)
+        stray = fiction_number(90)
+        with cache.writer.transaction() as conn:
+            pk = conn.execute("SELECT pk FROM patients WHERE id = ?", (items[1]["id"],))
+            conn.execute(
+                "INSERT INTO patient_phones VALUES (?, ?)", (int(stray[1:]), pk.fetchone()[0])
+            )
+        assert cache.by_phone(stray) == []
+        # A number that is a prefix of a patient's own number is not that number either.
+        own = items[1]["phones"][0]["number"]
+        with cache.writer.transaction() as conn:
+            pk = conn.execute("SELECT pk FROM patients WHERE id = ?", (items[1]["id"],))
+            conn.execute(
+                "INSERT INTO patient_phones VALUES (?, ?)", (int(own[1:-1]), pk.fetchone()[0])
+            )
+        assert cache.by_phone(own[:-1]) == []
+        assert [r.id for r in cache.by_phone(own)] == [items[1]["id"]]
+    finally:
+        cache.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
+import pytest
+
 from agent_app.store.names import name_key
 from agent_app.store.records import OutboxItem, PatientRecord, Phone
 
@@ -50,3 +54,38 @@ def test_outbox_item_repr_hides_payload() -> None:
 def test_name_keys_ignore_case_accents_and_punctuation() -> None:
     assert name_key("O'Brien-Núñez ") == name_key("obrien nunez") == "obrien nunez"
     assert name_key("  ÉLODIE ") == "elodie"
+
+
+def test_a_record_over_a_cache_row_equals_one_built_by_keywords() -> None:
+    built = _record()
+    row = (
+        "pat-1",
+        "MRN00500123",
+        "Corwyn",
+        "Ashworth",
+        "1961-04-12",
+        "home+12015550142",
+        "en",
+        "America/Chicago",
+        1,
+        0,
+        "cardiac",
+        "camp-a",
+        3,
+    )
+    read = PatientRecord.from_row(row)
+    assert read == built and hash(read) == hash(built)
+    assert read.phones == (Phone("+12015550142", "home"),)
+    assert read.campaign_ids == ("camp-a",)
+    assert read.consent_calls is True and read.do_not_call is False
+    assert PatientRecord.from_row((*row[:5], "", *row[6:11], "", 3)).phones == ()
+    assert read != PatientRecord.from_row((*row[:12], 4))
+
+
+def test_records_are_immutable() -> None:
+    record = _record()
+    with pytest.raises(FrozenInstanceError):
+        record.given_name = "Other"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del record.mrn  # type: ignore[misc]
+    assert record.given_name == "Corwyn"
