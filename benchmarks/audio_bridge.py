@@ -27,7 +27,7 @@ ring could not fill: the call got silence) plus speaker-ring underruns plus the 
 the sound server itself reports for Qt's playback stream (its buffer was empty when the
 device needed audio: silence played). The server is put on debug log level for this (it
 logs each underrun once, ~1 KiB a second in all). The pump's own count of finding Qt's
-queue empty (``sink_starvations``) is a detail line only: the server's buffer (6-8 ms)
+queue empty (``sink_starvations``) is a detail line only: the server's buffer (12-16 ms)
 usually still covered those, and it misses real underruns that start and end between two
 pumps.
 

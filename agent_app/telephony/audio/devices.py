@@ -290,15 +290,10 @@ class _Capture:
         self.drift = DriftController(ring_rate, target)
         self.block_ms = 0.0
         """Average length of the blocks Qt hands over (a sample waits half of one)."""
-        ms = ring_rate // 1000
-        self.margin = AdaptiveTarget(
-            minimum=target,
-            maximum=target + MIC_MAX_MS * ms,
-            step=MIC_STEP_MS * ms,
-            give_back=ms,
-            calm_s=2 * CALM_S,
+        self.margin = AdaptiveTarget.in_ms(
+            ring_rate, target, headroom_ms=MIC_MAX_MS, step_ms=MIC_STEP_MS, calm_s=2 * CALM_S
         )
-        self._guard = MIC_GUARD_MS * ms
+        self._guard = MIC_GUARD_MS * ring_rate // 1000
         self._ring_rate = ring_rate
         self._last = self._metered = self._watched = time.monotonic()
         self.source = QAudioSource(device, self.format, parent)
@@ -512,13 +507,8 @@ class _CallPlayback(_Playback):
         super().__init__(device, call_rate=ring_rate, meter=meter, on_error=on_error, parent=parent)
         self._ring_rate = ring_rate
         self._ring = ring
-        ms = ring_rate // 1000
-        self.margin = AdaptiveTarget(
-            minimum=target,
-            maximum=target + SPEAKER_MAX_MS * ms,
-            step=SPEAKER_STEP_MS * ms,
-            give_back=ms,
-            calm_s=CALM_S,
+        self.margin = AdaptiveTarget.in_ms(
+            ring_rate, target, headroom_ms=SPEAKER_MAX_MS, step_ms=SPEAKER_STEP_MS, calm_s=CALM_S
         )
         self.clock = PlayoutClock()
         self.provider = RingReader(ring, ring_rate, self.rate, target)

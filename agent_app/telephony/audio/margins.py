@@ -94,6 +94,21 @@ class AdaptiveTarget:
         if not self.minimum <= self.value <= self.maximum:
             self.value = self.minimum
 
+    @classmethod
+    def in_ms(
+        cls, rate: int, minimum: int, *, headroom_ms: int, step_ms: int, calm_s: float
+    ) -> AdaptiveTarget:
+        """A target of ``minimum`` samples at ``rate`` that grows by ``step_ms`` per stall,
+        at most ``headroom_ms`` above it, and gives 1 ms back per calm period."""
+        ms = rate // 1000
+        return cls(
+            minimum=minimum,
+            maximum=minimum + headroom_ms * ms,
+            step=step_ms * ms,
+            give_back=ms,
+            calm_s=calm_s,
+        )
+
     def alarm(self, now: float) -> None:
         """A dropout, a near miss or a pump later than the margin covers."""
         last = self._last_alarm
