@@ -48,7 +48,12 @@ def to_e164(raw: str, region: str) -> str:
         ) from None
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidPhoneNumberError(f"not a possible phone number in region {region}")
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    number = str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    # phonenumbers deems some short digit runs possible ("0000" in GB gives "+440000"),
+    # shorter than E.164 allows: the index and the wire contract take only E.164.
+    if not E164.match(number):
+        raise InvalidPhoneNumberError(f"not a possible phone number in region {region}")
+    return number
 
 
 def caller_candidates(raw: str, regions: Iterable[str]) -> tuple[str, ...]:

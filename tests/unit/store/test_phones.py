@@ -112,6 +112,13 @@ def test_unreadable_numbers_raise_a_named_error(text: str) -> None:
     assert caller_candidates(text, ["US"]) == ()
 
 
+@pytest.mark.parametrize("text", ["0000", "+44 0000"])
+def test_digit_runs_shorter_than_e164_raise_a_named_error(text: str) -> None:
+    with pytest.raises(InvalidPhoneNumberError, match="not a possible phone number"):
+        to_e164(text, "GB")
+    assert caller_candidates(text, ["GB"]) == ()
+
+
 def test_a_national_number_read_in_two_regions_gives_both_readings() -> None:
     found = caller_candidates("2079460123", ["US", "GB"])
     assert "+12079460123" in found
