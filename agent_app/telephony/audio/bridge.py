@@ -244,8 +244,8 @@ class QtCallAudio:
             playback_frames=playback.frames_written if playback is not None else 0,
             playback_starvations=playback.starvations if playback is not None else 0,
             playback_queue_target_ms=playback.queue_ms if playback is not None else 0.0,
-            mic_resampler_ms=1000 * capture.resampler.delay_s if capture is not None else 0.0,
-            speaker_resampler_ms=1000 * reader.resampler.delay_s if reader is not None else 0.0,
+            mic_resampler_ms=1000 * capture.delay_s if capture is not None else 0.0,
+            speaker_resampler_ms=1000 * reader.delay_s if reader is not None else 0.0,
             playback_dropouts=playback.dropouts if playback is not None else 0,
             mic_target_ms=capture.drift.target / ms if capture is not None else 0.0,
         )

@@ -5,7 +5,10 @@ thread that drives pjsua2 or of a GUI never reaches the devices). Other threads 
 only through queued signals (:class:`AudioDevices` wraps them) and read counters.
 
 - Both streams are opened at the call's rate when the device takes it (the sound server
-  converts), with a ~5 ms server period so the server's own buffer stays small.
+  converts), with a ~5 ms server period so the server's own buffer stays small. At the
+  call's rate the samples stay int16 end to end and pass through untouched while the
+  clocks agree: the drift controller has a dead band, and only while it steers does a
+  :class:`~.resampler.DriftFollower` resample (most pumps are then one copy each way).
 - Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
   worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
   Each block is resampled with the drift controller's speed (clock drift only, at the
@@ -45,7 +48,7 @@ from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
 from agent_app.telephony.audio.pulse_presence import PulsePresence
-from agent_app.telephony.audio.resampler import Resampler, pcm16
+from agent_app.telephony.audio.resampler import DriftFollower, Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind, TonePattern
 
@@ -84,6 +87,10 @@ MIC_GUARD_MS = 5
 """The microphone ring's low-water mark (what it held beyond a frame when pjsua2 took
 one) under this is a near miss: the margin grows before an underrun rather than after."""
 MIC_WATCH_S = 0.1
+DRIFT_BAND_MS = 2
+"""Ring level error (smoothed) within which an equal-rate stream is not resampled at all:
+the level wanders by at most this much (plus the smoothing's overshoot) before the
+drift controller steers it back, a tenth of the time for a 300 ppm clock difference."""
 TONE_QUEUE_MS = 40
 PUMP_MS = 10
 PRESENCE_POLL_MS = 1000
@@ -203,6 +210,8 @@ class SampleCodec:
         self.dtype, self.scale, self.offset = _DTYPES[fmt.sampleFormat()]
         self.channels = max(1, fmt.channelCount())
         self.frame_bytes = self.dtype.itemsize * self.channels
+        self.is_pcm16_mono = self.dtype == np.dtype("<i2") and self.channels == 1
+        """The bridge's own sample format: bytes are the ring's samples as they are."""
         if self.dtype.kind == "f":
             self._lo, self._hi = -1.0, 1.0
         else:
@@ -287,7 +296,13 @@ class _Capture:
         self._meter = meter
         self._on_error = on_error
         self.resampler = Resampler(self.rate, ring_rate)
-        self.drift = DriftController(ring_rate, target)
+        self.follower = (
+            DriftFollower(ring_rate)
+            if self.rate == ring_rate and self._codec.is_pcm16_mono
+            else None
+        )
+        band = DRIFT_BAND_MS * ring_rate // 1000 if self.follower is not None else 0
+        self.drift = DriftController(ring_rate, target, deadband=band)
         self.block_ms = 0.0
         """Average length of the blocks Qt hands over (a sample waits half of one)."""
         self.margin = AdaptiveTarget.in_ms(
@@ -306,7 +321,12 @@ class _Capture:
         data = self.io.readAll()
         if data.isEmpty():
             return
-        x = self._codec.decode_pcm(data.data())
+        follower = self.follower
+        if follower is not None:
+            raw = data.data()
+            x = np.frombuffer(raw, np.int16, len(raw) // 2)
+        else:
+            x = self._codec.decode_pcm(data.data())
         n = len(x)
         self.block_ms += 0.05 * (1000.0 * n / self.rate - self.block_ms)
         now = time.monotonic()
@@ -324,9 +344,19 @@ class _Capture:
         self._last = now
         if trim:
             self._ring.trim_to(self.drift.target)
+        if follower is not None:
+            self._ring.write(follower.process(x, speed))
+            return
         y = self.resampler.process(x, speed)
         if len(y):
             self._ring.write(pcm16(y))
+
+    @property
+    def delay_s(self) -> float:
+        """Average delay the resampling adds."""
+        if self.follower is not None:
+            return self.follower.delay_s
+        return self.resampler.delay_s
 
     def _watch_margin(self, now: float) -> None:
         """Grow the ring's target when pjsua2 came close to finding it empty (or did).
@@ -365,9 +395,19 @@ class RingReader:
         self._ring_rate = ring_rate
         self._device_rate = device_rate
         self.resampler = Resampler(ring_rate, device_rate)
-        self.drift = DriftController(ring_rate, target)
+        self.follower = DriftFollower(ring_rate) if ring_rate == device_rate else None
+        """At equal rates the ring's int16 samples go out as they are (see :meth:`drain`)."""
+        band = DRIFT_BAND_MS * ring_rate // 1000 if self.follower is not None else 0
+        self.drift = DriftController(ring_rate, target, deadband=band)
         self._last = time.monotonic()
         self._pcm = np.zeros(ring.capacity, np.int16)
+
+    @property
+    def delay_s(self) -> float:
+        """Average delay the resampling adds."""
+        if self.follower is not None:
+            return self.follower.delay_s
+        return self.resampler.delay_s
 
     @property
     def target(self) -> int:
@@ -382,7 +422,9 @@ class RingReader:
 
         ``queued`` is what the device still holds (device samples); the drift controller
         steers ring + device queue towards the target, so the device clock is followed
-        and a stall's excess is trimmed from the ring.
+        and a stall's excess is trimmed from the ring. At equal rates the result is int16
+        (the ring's samples, through the :class:`DriftFollower`), else float32 on the
+        int16 scale.
         """
         now = time.monotonic()
         level = self._ring.fill + queued * self._ring_rate // self._device_rate
@@ -392,6 +434,14 @@ class RingReader:
             self._ring.trim_to(max(0, self._ring.fill - trim))
         if not self._ring.primed:
             return np.zeros(0, np.float32)
+        follower = self.follower
+        if follower is not None:
+            take = min(self._ring.fill, follower.input_needed(room, speed))
+            if take <= 0:
+                return np.zeros(0, np.int16)
+            pcm = self._pcm[:take]
+            self._ring.read_into(pcm)
+            return follower.process(pcm, speed, max_out=room)
         take = min(self._ring.fill, self.resampler.input_needed(room, speed))
         pcm = self._pcm[:take]
         if take:
@@ -441,13 +491,17 @@ class _Playback(abc.ABC):
         """Feed the sink (the worker's pump timer)."""
 
     def _write(self, y: np.ndarray) -> None:
-        """Hand ``y`` (float32 on the int16 scale; used as scratch) to the sink."""
+        """Hand ``y`` to the sink: int16 samples in the sink's own format (mono 16-bit),
+        or float32 on the int16 scale (used as scratch)."""
         if self._meter is not None:
             now = time.monotonic()
             if now - self._metered >= METER_INTERVAL_S:
                 self._meter.feed(y, self.rate, now - self._metered, full_scale=32768.0)
                 self._metered = now
-        self.io.write(self._codec.encode_pcm(y))
+        if y.dtype == np.int16 and self._codec.is_pcm16_mono:
+            self.io.write(y.tobytes())
+        else:
+            self.io.write(self._codec.encode_pcm(y.astype(np.float32, copy=False)))
         self.writes += 1
         self.frames_written += len(y)
 

@@ -80,10 +80,51 @@ class Resampler:
         """Input samples held beyond the filter's left context."""
         return max(0, self._len - int(self._pos))
 
-    def reset(self) -> None:
-        self._buf[: self._half - 1] = 0.0
-        self._len = self._half - 1
-        self._pos = float(self._half - 1)
+    @property
+    def context(self) -> int:
+        """Input samples of left context each output needs behind its own position."""
+        return self._half - 1
+
+    @property
+    def lookahead(self) -> int:
+        """Input samples each output needs ahead of its own position."""
+        return self._half
+
+    def reset(self, history: np.ndarray | None = None) -> None:
+        """Start again; ``history`` (the last samples before the next input, at least
+        :attr:`context` of them) is the left context instead of silence, so a stream
+        that was passed through unfiltered continues without a seam."""
+        ctx = self._half - 1
+        if history is None:
+            self._buf[:ctx] = 0.0
+        else:
+            self._buf[:ctx] = history[len(history) - ctx :]
+        self._len = ctx
+        self._pos = float(ctx)
+
+    def flush_aligned(self) -> np.ndarray | None:
+        """When the next output falls on an input sample, hand over the input not yet
+        output (each of those outputs would be that very sample, given identity taps at
+        phase 0: ``passband=1.0`` at equal rates) and start again empty; else ``None``."""
+        whole = round(self._pos)
+        if abs(self._pos - whole) > 1e-6 or whole < self._half - 1:
+            return None
+        pending = self._buf[whole : self._len].copy()
+        self.reset(self._buf[: self._len])
+        return pending
+
+    def aligning_speed(self, extra_input: int, speed: float) -> tuple[float, int]:
+        """A speed near ``speed`` (within ``0.5 / outputs`` of it) whose outputs for
+        ``extra_input`` more samples end on a whole input position, and how many outputs
+        that is; (``speed``, 0) when too few outputs are due to get there gently."""
+        count = self.outputs_available(extra_input, speed)
+        if count < 100:
+            return speed, 0
+        end = round(self._pos + count * self._step * speed)
+        aligned = (end - self._pos) / (count * self._step)
+        if self.outputs_available(extra_input, aligned) < count:
+            return speed, 0
+        return aligned, count
 
     def outputs_available(self, extra_input: int, speed: float = 1.0) -> int:
         """How many outputs :meth:`process` would give after ``extra_input`` more samples."""
@@ -158,3 +199,92 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
 def pcm16(samples: np.ndarray) -> np.ndarray:
     """float32 on the int16 scale -> int16, clipped in place (the input is scratch)."""
     return np.clip(samples, -32768.0, 32767.0, out=samples).astype(np.int16)
+
+
+class DriftFollower:
+    """int16 in, int16 out, at one rate: follows clock drift by resampling only while the
+    drift controller asks for a speed other than 1.0, and passes samples through untouched
+    (one copy, no float) the rest of the time.
+
+    The resampler's table has identity taps at phase 0 (``passband=1.0``: at equal rates
+    there is nothing to band-limit), so an output on a whole input position *is* that input
+    sample: switching between the two modes leaves no seam. Entering resampling, the
+    filter starts from the samples just passed through and holds back its lookahead
+    (``lookahead`` samples out later, 0.5 ms at 16 kHz); leaving, the speed is nudged for
+    one block (by at most ``0.5 / block`` samples per sample, 0.3 % for 10 ms blocks) so the
+    position lands on a whole sample, and the held-back input is handed over.
+    """
+
+    def __init__(self, rate: int, *, zero_crossings: int = 12, phases: int = 512) -> None:
+        # 12 zero crossings: with the cut-off at Nyquist, 8 left a 6 kHz tone 43 dB clean
+        # while resampling, 12 give 57 dB (what the band-limited table gave before).
+        self.rate = rate
+        self.resampler = Resampler(
+            rate, rate, zero_crossings=zero_crossings, phases=phases, passband=1.0
+        )
+        self._history = np.zeros(self.resampler.context, np.int16)
+        self.resampling = False
+        self.blocks_resampled = 0
+        self.blocks_passed = 0
+
+    @property
+    def delay_s(self) -> float:
+        """Average delay the filter added: its lookahead while it resampled, nothing while
+        it passed samples through (time-weighted by blocks)."""
+        blocks = self.blocks_resampled + self.blocks_passed
+        share = self.blocks_resampled / blocks if blocks else 0.0
+        return share * self.resampler.lookahead / self.rate
+
+    def input_needed(self, outputs: int, speed: float = 1.0) -> int:
+        """Input samples still missing before :meth:`process` can give ``outputs``."""
+        if not self.resampling and speed == 1.0:
+            return max(0, outputs)
+        if not self.resampling:
+            return max(0, outputs) + self.resampler.lookahead
+        return self.resampler.input_needed(outputs, speed)
+
+    def process(
+        self, pcm: np.ndarray, speed: float = 1.0, max_out: int | None = None
+    ) -> np.ndarray:
+        """Feed int16 samples; returns the int16 samples due, at most ``max_out``.
+
+        Passing through, the result is ``pcm`` itself (no copy): use it before ``pcm``'s
+        memory is reused.
+        """
+        if not self.resampling:
+            if speed == 1.0 and (max_out is None or max_out >= len(pcm)):
+                self.blocks_passed += 1
+                self._remember(pcm)
+                return pcm
+            self.resampler.reset(self._history.astype(np.float32))
+            self.resampling = True
+        rs = self.resampler
+        x = pcm.astype(np.float32)
+        flushed = False
+        if speed != 1.0:
+            out = rs.process(x, speed, max_out)
+        else:
+            # Asked to stop: land on a whole input position, then pass through again.
+            aligned, count = rs.aligning_speed(len(x), 1.0)
+            if count and (max_out is None or count <= max_out):
+                out = rs.process(x, aligned, count)
+                pending = rs.flush_aligned()
+                if pending is not None:
+                    out = np.concatenate((out, pending))
+                    flushed = True
+            else:
+                out = rs.process(x, 1.0, max_out)
+        self.blocks_resampled += 1
+        y = np.clip(np.rint(out, out=out), -32768.0, 32767.0, out=out).astype(np.int16)
+        if flushed:
+            # The held-back input ends the block: its tail is the next left context.
+            self.resampling = False
+            self._remember(y)
+        return y
+
+    def _remember(self, pcm: np.ndarray) -> None:
+        ctx = len(self._history)
+        if len(pcm) >= ctx:
+            self._history[:] = pcm[len(pcm) - ctx :]
+        elif len(pcm):
+            self._history = np.concatenate((self._history[len(pcm) :], pcm))

@@ -28,6 +28,7 @@ def run_call(ppm: float, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dic
     reader = devices.RingReader(ring, RATE, RATE, target)
     queued = 0.0
     levels: list[float] = []
+    speeds: list[float] = []
     t = np.arange(RATE // 100)
     phase = 0
     empty = 0
@@ -43,13 +44,15 @@ def run_call(ppm: float, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dic
         out = reader.drain(int(queued), RATE)
         queued += len(out)
         levels.append(ring.fill + queued)  # what the controller holds, seen at the pump
+        speeds.append(reader.drift.speed)
         queued = max(0.0, queued - RATE * 0.006 * (1 + ppm * 1e-6))
     late = levels[len(levels) // 2 :]
     return {
         "mean": float(np.mean(late)),
         "spread": float(np.max(late) - np.min(late)),
         "empty": empty,
-        "speed": reader.drift.speed,
+        "speed": float(np.mean(speeds[len(speeds) // 2 :])),
+        "resampling_share": float(np.mean(np.array(speeds[len(speeds) // 2 :]) != 1.0)),
         "ring_underruns": ring.underruns,
     }
 
@@ -64,8 +67,14 @@ def test_drain_follows_the_device_clock_at_the_target(
     assert result["spread"] < RATE * 14 // 1000, result
     assert result["empty"] == 0
     assert result["ring_underruns"] == 0
-    # A device playing fast needs more output per input sample: speed below 1.
+    # A device playing fast needs more output per input sample: speed below 1 on average.
     assert abs(result["speed"] - (1 - ppm * 1e-6)) < 5e-5
+    # At equal rates the samples are resampled only while the level is steered back:
+    # never when the clocks agree, a small share of the time when they differ.
+    if ppm == 0.0:
+        assert result["resampling_share"] == 0.0, result
+    else:
+        assert 0.0 < result["resampling_share"] < 0.2, result
 
 
 def test_drain_respects_the_room_given(monkeypatch: pytest.MonkeyPatch) -> None:
