@@ -41,7 +41,10 @@ class Resampler:
         half = math.ceil(zero_crossings / (2 * cutoff))
         self._half = half
         offsets = np.arange(-half + 1, half + 1, dtype=np.float64)  # taps relative to floor(p)
-        frac = np.arange(phases + 1, dtype=np.float64) / phases
+        # Phases are truncated, not rounded, to 1 / (2 * phases): the same phase error
+        # as rounding to 1 / phases, one numpy call less per block.
+        rows = 2 * phases
+        frac = np.arange(rows + 1, dtype=np.float64) / rows
         t = offsets[None, :] - frac[:, None]
         window = np.kaiser(2 * half + 1, 8.0)
         # Evaluate the window continuously by interpolating the symmetric Kaiser curve.
@@ -50,7 +53,7 @@ class Resampler:
         table = 2 * cutoff * np.sinc(2 * cutoff * t) * w
         table /= table.sum(axis=1, keepdims=True)  # unity gain at DC for every phase
         self._table = table.astype(np.float32)
-        self._phases = phases
+        self._rows = rows
         self._ntaps = 2 * half
         # History and pending input live in one preallocated array (``_buf[:_len]``);
         # consumed input is dropped by moving the tail down only once the array is full,
@@ -161,20 +164,23 @@ class Resampler:
             return np.zeros(0, np.float32)
         if count > len(self._ramp):
             self._ramp = np.arange(count, dtype=np.float64)
-        positions = self._ramp[:count] * step
-        positions += self._pos
-        base = positions.astype(np.intp)  # floor: positions are never negative
-        phase = ((positions - base) * self._phases + 0.5).astype(np.intp)
-        base -= self._half - 1  # first tap of each output
-        out = np.einsum("ij,ij->i", self._windows[base], self._table[phase])
-        next_pos = float(positions[-1] + step)
+        # Each output's position, in table rows: its whole part (divided out) is the
+        # first input tap, the rest its phase. Shifted by the left context so that the
+        # quotient is the first tap's index (positions never fall below the context).
+        rows = self._rows
+        scaled = self._ramp[:count] * (step * rows)
+        scaled += (self._pos - (self._half - 1)) * rows
+        first, phase = np.divmod(scaled.astype(np.intp), rows)
+        out = np.einsum("ij,ij->i", self._windows[first], self._table[phase])
+        next_pos = self._pos + count * step
         drop = int(next_pos) - (self._half - 1)
-        if drop > 0:
+        if drop > len(self._buf) // 4:
+            # Consumed input leaves the array now and then, not on every block.
             self._len -= drop
             self._buf[: self._len] = self._buf[drop : drop + self._len]
             next_pos -= drop
         self._pos = next_pos
-        return np.asarray(out, np.float32)
+        return out
 
     def _append(self, samples: np.ndarray) -> None:
         n = len(samples)
