@@ -171,7 +171,7 @@ class Resampler:
         scaled = self._ramp[:count] * (step * rows)
         scaled += (self._pos - (self._half - 1)) * rows
         first, phase = np.divmod(scaled.astype(np.intp), rows)
-        out = np.einsum("ij,ij->i", self._windows[first], self._table[phase])
+        out: np.ndarray = np.einsum("ij,ij->i", self._windows[first], self._table[phase])
         next_pos = self._pos + count * step
         drop = int(next_pos) - (self._half - 1)
         if drop > len(self._buf) // 4:
