@@ -251,6 +251,10 @@ def main() -> int:
         "sink_queue_target_ms": round(last["playback_queue_target_ms"], 1),
         "sink_rate": round((last["playback_frames"] - first["playback_frames"]) / elapsed),
         "speed": [round(last["mic_speed"], 5), round(last["speaker_speed"], 5)],
+        "resampled_share": [
+            round(last["mic_resampled_share"], 3),
+            round(last["speaker_resampled_share"], 3),
+        ],
     }
     print(json.dumps({"benchmark": NAME, "detail": detail}), file=sys.stderr)
     return 0 if clean else 1

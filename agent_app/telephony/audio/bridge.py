@@ -74,6 +74,9 @@ class BridgeStats:
     playback_dropouts: int
     """Silences the speaker played (from its played-audio clock): what the agent heard."""
     mic_target_ms: float
+    mic_resampled_share: float = 0.0
+    """Share of capture blocks resampled (the rest passed through: same rate, clocks agreeing)."""
+    speaker_resampled_share: float = 0.0
 
     @property
     def underruns(self) -> int:
@@ -248,6 +251,8 @@ class QtCallAudio:
             speaker_resampler_ms=1000 * reader.delay_s if reader is not None else 0.0,
             playback_dropouts=playback.dropouts if playback is not None else 0,
             mic_target_ms=capture.drift.target / ms if capture is not None else 0.0,
+            mic_resampled_share=capture.resampled_share if capture is not None else 0.0,
+            speaker_resampled_share=reader.resampled_share if reader is not None else 0.0,
         )
 
     # -- internals ------------------------------------------------------------------------

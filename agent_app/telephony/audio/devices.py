@@ -359,6 +359,11 @@ class _Capture:
             return self.follower.delay_s
         return self.resampler.delay_s
 
+    @property
+    def resampled_share(self) -> float:
+        """Share of blocks resampled so far (1.0 when the rates differ)."""
+        return self.follower.resampled_share if self.follower is not None else 1.0
+
     def _watch_margin(self, now: float) -> None:
         """Grow the ring's target when pjsua2 came close to finding it empty (or did).
 
@@ -409,6 +414,11 @@ class RingReader:
         if self.follower is not None:
             return self.follower.delay_s
         return self.resampler.delay_s
+
+    @property
+    def resampled_share(self) -> float:
+        """Share of blocks resampled so far (1.0 when the rates differ)."""
+        return self.follower.resampled_share if self.follower is not None else 1.0
 
     @property
     def target(self) -> int:

@@ -234,12 +234,16 @@ class DriftFollower:
         self.blocks_passed = 0
 
     @property
+    def resampled_share(self) -> float:
+        """Share of the blocks so far that were resampled."""
+        blocks = self.blocks_resampled + self.blocks_passed
+        return self.blocks_resampled / blocks if blocks else 0.0
+
+    @property
     def delay_s(self) -> float:
         """Average delay the filter added: its lookahead while it resampled, nothing while
         it passed samples through (time-weighted by blocks)."""
-        blocks = self.blocks_resampled + self.blocks_passed
-        share = self.blocks_resampled / blocks if blocks else 0.0
-        return share * self.resampler.lookahead / self.rate
+        return self.resampled_share * self.resampler.lookahead / self.rate
 
     def input_needed(self, outputs: int, speed: float = 1.0) -> int:
         """Input samples still missing before :meth:`process` can give ``outputs``."""

@@ -3,6 +3,8 @@ and a stall's excess is trimmed at once."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from agent_app.telephony.audio.drift import DriftController
 
 
@@ -47,3 +49,58 @@ def test_speed_is_clamped() -> None:
     for _ in range(1000):
         speed, _ = ctl.update(1500, 0.01)
     assert speed <= 1.005 + 1e-12
+
+
+def simulate_banded(
+    ppm: float, seconds: float = 600.0, jitter: int = 0
+) -> tuple[list[float], list[float], DriftController]:
+    """As :func:`simulate`, with the dead band the equal-rate streams use (2 ms) and,
+    optionally, the level read with up to ``jitter`` samples of noise (pump timing)."""
+    rate = 16000
+    target = 400
+    ctl = DriftController(rate, target, deadband=32)
+    rng = np.random.default_rng(1)
+    fill = float(target)
+    fills, speeds = [], []
+    speed = 1.0
+    for _ in range(int(seconds / 0.01)):
+        fill += rate * 0.01 * (1 + ppm * 1e-6)
+        fill -= rate * 0.01 * speed
+        seen = int(fill) + (int(rng.integers(-jitter, jitter + 1)) if jitter else 0)
+        speed, trim = ctl.update(seen, 0.01)
+        fill -= trim
+        fills.append(fill)
+        speeds.append(speed)
+    return fills, speeds, ctl
+
+
+def test_dead_band_never_resamples_when_the_clocks_agree() -> None:
+    fills, speeds, ctl = simulate_banded(0.0, 60.0, jitter=80)
+    assert set(speeds) == {1.0}
+    assert max(fills) - min(fills) < 1.0
+    assert ctl.trims == 0
+
+
+def test_dead_band_follows_300_ppm_resampling_a_small_share_of_the_time() -> None:
+    for ppm in (300.0, -300.0):
+        fills, speeds, ctl = simulate_banded(ppm, jitter=80)
+        late_fills = np.array(fills[len(fills) // 2 :])
+        late_speeds = np.array(speeds[len(speeds) // 2 :])
+        # The level wanders inside the band (plus the smoothing's overshoot), no further.
+        assert late_fills.max() - late_fills.min() < 100, ppm
+        assert abs(late_fills.mean() - 400) < 32, ppm
+        # On average the speed is the clock ratio; resampling runs only while steering.
+        assert abs(late_speeds.mean() - 1 - ppm * 1e-6) < 3e-5, ppm
+        share = float(np.mean(late_speeds != 1.0))
+        assert 0.02 < share < 0.2, (ppm, share)
+        assert ctl.trims == 0
+
+
+def test_dead_band_steers_back_a_step_of_the_target() -> None:
+    ctl = DriftController(16000, 400, deadband=32)
+    for _ in range(100):
+        assert ctl.update(400, 0.01) == (1.0, 0)
+    ctl.target = 480  # the margin grew by 5 ms: the ring must fill up (speed below 1)
+    speed, _ = ctl.update(400, 0.01)
+    assert speed < 1.0
+    assert speed >= 1.0 - ctl.max_adjust
