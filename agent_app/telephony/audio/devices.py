@@ -322,20 +322,19 @@ class _Capture:
         data = self.io.readAll()
         if data.isEmpty():
             return
+        raw = data.data()
         follower = self.follower
-        if follower is not None:
-            raw = data.data()
-            x = np.frombuffer(raw, np.int16, len(raw) // 2)
-        else:
-            x = self._codec.decode_pcm(data.data())
-        n = len(x)
+        # At the call's rate the device's bytes are the ring's samples: no decoding.
+        x = None if follower is not None else self._codec.decode_pcm(raw)
+        n = len(raw) // 2 if x is None else len(x)
         self.block_ms += 0.05 * (1000.0 * n / self.rate - self.block_ms)
         now = time.monotonic()
         if now - self._watched >= MIC_WATCH_S:
             self._watched = now
             self._watch_margin(now)
         if now - self._metered >= METER_INTERVAL_S:
-            self._meter.feed(x, self.rate, now - self._metered, full_scale=32768.0)
+            block = np.frombuffer(raw, np.int16, n) if x is None else x
+            self._meter.feed(block, self.rate, now - self._metered, full_scale=32768.0)
             self._metered = now
         # The ring is watched half a block after this write: the time-averaged fill,
         # which is what a sample waits (the fill right before a write is its low point).
@@ -346,8 +345,13 @@ class _Capture:
         if trim:
             self._ring.trim_to(self.drift.target)
         if follower is not None:
-            self._ring.write(follower.process(x, speed))
+            if follower.passes(speed):
+                follower.passed(raw)
+                self._ring.write_bytes(raw)
+            else:
+                self._ring.write(follower.process(np.frombuffer(raw, np.int16, n), speed))
             return
+        assert x is not None
         y = self.resampler.process(x, speed)
         if len(y):
             self._ring.write(pcm16(y))
@@ -428,14 +432,14 @@ class RingReader:
     def target(self, samples: int) -> None:
         self.drift.target = samples
 
-    def drain(self, queued: int, room: int) -> np.ndarray:
+    def drain(self, queued: int, room: int) -> np.ndarray | bytes:
         """Everything the ring holds, resampled (at most ``room`` device samples).
 
         ``queued`` is what the device still holds (device samples); the drift controller
         steers ring + device queue towards the target, so the device clock is followed
-        and a stall's excess is trimmed from the ring. At equal rates the result is int16
-        (the ring's samples, through the :class:`DriftFollower`), else float32 on the
-        int16 scale.
+        and a stall's excess is trimmed from the ring. At equal rates the result is int16:
+        the ring's own bytes while they pass through untouched, an int16 array while the
+        :class:`DriftFollower` resamples; else float32 on the int16 scale.
         """
         now = time.monotonic()
         level = self._ring.fill + queued * self._ring_rate // self._device_rate
@@ -449,7 +453,11 @@ class RingReader:
         if follower is not None:
             take = min(self._ring.fill, follower.input_needed(room, speed))
             if take <= 0:
-                return np.zeros(0, np.int16)
+                return b""
+            if follower.passes(speed) and take <= room:
+                raw = self._ring.read_bytes(take)
+                follower.passed(raw)
+                return raw
             pcm = self._pcm[:take]
             self._ring.read_into(pcm)
             return follower.process(pcm, speed, max_out=room)
@@ -501,20 +509,36 @@ class _Playback(abc.ABC):
     def pump(self) -> None:
         """Feed the sink (the worker's pump timer)."""
 
-    def _write(self, y: np.ndarray) -> None:
-        """Hand ``y`` to the sink: int16 samples in the sink's own format (mono 16-bit),
-        or float32 on the int16 scale (used as scratch)."""
-        if self._meter is not None:
-            now = time.monotonic()
-            if now - self._metered >= METER_INTERVAL_S:
-                self._meter.feed(y, self.rate, now - self._metered, full_scale=32768.0)
-                self._metered = now
-        if y.dtype == np.int16 and self._codec.is_pcm16_mono:
-            self.io.write(y.tobytes())
+    def _write(self, y: np.ndarray | bytes) -> None:
+        """Hand ``y`` to the sink: int16 samples (as bytes, or an array), or float32 on the
+        int16 scale (used as scratch)."""
+        if isinstance(y, bytes):
+            frames = len(y) // 2
+            self._meter_block(y, frames)
+            if self._codec.is_pcm16_mono:
+                self.io.write(y)
+            else:
+                pcm = np.frombuffer(y, np.int16).astype(np.float32)
+                self.io.write(self._codec.encode_pcm(pcm))
         else:
-            self.io.write(self._codec.encode_pcm(y.astype(np.float32, copy=False)))
+            frames = len(y)
+            self._meter_block(y, frames)
+            if y.dtype == np.int16 and self._codec.is_pcm16_mono:
+                self.io.write(y.tobytes())
+            else:
+                self.io.write(self._codec.encode_pcm(y.astype(np.float32, copy=False)))
         self.writes += 1
-        self.frames_written += len(y)
+        self.frames_written += frames
+
+    def _meter_block(self, y: np.ndarray | bytes, frames: int) -> None:
+        """Feed the level meter at the UI's rate (not every block)."""
+        if self._meter is None:
+            return
+        now = time.monotonic()
+        if now - self._metered >= METER_INTERVAL_S:
+            block = np.frombuffer(y, np.int16, frames) if isinstance(y, bytes) else y
+            self._meter.feed(block, self.rate, now - self._metered, full_scale=32768.0)
+            self._metered = now
 
     def _started(self, queued: int, now: float) -> bool:
         """True once the device plays (PulseAudio takes up to a second to start)."""

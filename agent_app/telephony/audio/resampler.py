@@ -228,7 +228,10 @@ class DriftFollower:
         self.resampler = Resampler(
             rate, rate, zero_crossings=zero_crossings, phases=phases, passband=1.0
         )
-        self._history = np.zeros(self.resampler.context, np.int16)
+        self._context_bytes = 2 * self.resampler.context
+        self._tail = bytes(self._context_bytes)
+        """The last samples passed through (int16 bytes): the left context resampling
+        starts from."""
         self.resampling = False
         self.blocks_resampled = 0
         self.blocks_passed = 0
@@ -253,6 +256,17 @@ class DriftFollower:
             return max(0, outputs) + self.resampler.lookahead
         return self.resampler.input_needed(outputs, speed)
 
+    def passes(self, speed: float) -> bool:
+        """True when a block at ``speed`` goes through untouched: the caller may then move
+        it as bytes and only report it with :meth:`passed`."""
+        return speed == 1.0 and not self.resampling
+
+    def passed(self, raw: bytes | bytearray | memoryview) -> None:
+        """A block of int16 bytes went through untouched (see :meth:`passes`)."""
+        self.blocks_passed += 1
+        keep = self._context_bytes
+        self._tail = (self._tail + raw)[-keep:] if len(raw) < keep else bytes(raw[-keep:])
+
     def process(
         self, pcm: np.ndarray, speed: float = 1.0, max_out: int | None = None
     ) -> np.ndarray:
@@ -266,7 +280,7 @@ class DriftFollower:
                 self.blocks_passed += 1
                 self._remember(pcm)
                 return pcm
-            self.resampler.reset(self._history.astype(np.float32))
+            self.resampler.reset(np.frombuffer(self._tail, np.int16).astype(np.float32))
             self.resampling = True
         rs = self.resampler
         x = pcm.astype(np.float32)
@@ -293,8 +307,8 @@ class DriftFollower:
         return y
 
     def _remember(self, pcm: np.ndarray) -> None:
-        ctx = len(self._history)
+        ctx = self.resampler.context
         if len(pcm) >= ctx:
-            self._history[:] = pcm[len(pcm) - ctx :]
+            self._tail = pcm[len(pcm) - ctx :].tobytes()
         elif len(pcm):
-            self._history = np.concatenate((self._history[len(pcm) :], pcm))
+            self._tail = (self._tail + pcm.tobytes())[-self._context_bytes :]

@@ -29,6 +29,9 @@ class SampleRing:
         if not 0 <= prime <= capacity:
             raise RingBufferError(f"priming level {prime} outside 0..{capacity}")
         self._buf = np.zeros(capacity, np.int16)
+        self._bytes = memoryview(self._buf.data).cast("B")
+        """The same memory as bytes: a 16-bit mono device's data goes in and out as it is,
+        with no numpy call (each costs microseconds on a thread that just woke up)."""
         self._capacity = capacity
         self._prime = prime
         self._read = 0  # index of the oldest sample
@@ -88,6 +91,60 @@ class SampleRing:
             self.written += n
             if not self._primed and self._fill >= self._prime:
                 self._primed = True
+
+    def write_bytes(self, raw: bytes | bytearray | memoryview) -> None:
+        """Append int16 samples given as native-endian bytes (an odd last byte is ignored);
+        otherwise exactly :meth:`write`."""
+        n = len(raw) // 2
+        if n == 0:
+            return
+        data = memoryview(raw)
+        with self._lock:
+            cap = self._capacity
+            if n >= cap:
+                data = data[2 * (n - cap) : 2 * n]
+                self.dropped += n - cap + self._fill
+                self._fill = 0
+                self._read = 0
+                n = cap
+                self.overruns += 1
+            elif self._fill + n > cap:
+                excess = self._fill + n - cap
+                self._read = (self._read + excess) % cap
+                self._fill -= excess
+                self.dropped += excess
+                self.overruns += 1
+            start = (self._read + self._fill) % cap
+            first = min(n, cap - start)
+            self._bytes[2 * start : 2 * (start + first)] = data[: 2 * first]
+            if first < n:
+                self._bytes[: 2 * (n - first)] = data[2 * first : 2 * n]
+            self._fill += n
+            self.written += n
+            if not self._primed and self._fill >= self._prime:
+                self._primed = True
+
+    def read_bytes(self, n: int) -> bytes:
+        """``n`` samples as native-endian int16 bytes; otherwise exactly :meth:`read_into`
+        (silence while unprimed, and for what is missing: one underrun)."""
+        with self._lock:
+            if not self._primed:
+                return bytes(2 * n)
+            self._low = min(self._low, self._fill - n)
+            take = min(n, self._fill)
+            r = self._read
+            first = min(take, self._capacity - r)
+            data = self._bytes[2 * r : 2 * (r + first)].tobytes()
+            if first < take:
+                data += self._bytes[: 2 * (take - first)].tobytes()
+            self._read = (r + take) % self._capacity
+            self._fill -= take
+            self.read_total += take
+            if take < n:
+                data += bytes(2 * (n - take))
+                self.underruns += 1
+                self._primed = self._prime == 0
+            return data
 
     def read_into(self, out: np.ndarray) -> int:
         """Fill ``out`` from the ring; returns how many samples were real (rest is silence)."""

@@ -83,3 +83,48 @@ def test_bad_sizes_are_refused() -> None:
         SampleRing(0)
     with pytest.raises(RingBufferError, match="priming"):
         SampleRing(10, prime=11)
+
+
+def twin_rings(capacity: int, prime: int) -> tuple[SampleRing, SampleRing]:
+    return SampleRing(capacity, prime=prime), SampleRing(capacity, prime=prime)
+
+
+def counters(ring: SampleRing) -> tuple[int, ...]:
+    return (
+        ring.fill,
+        ring.underruns,
+        ring.overruns,
+        ring.dropped,
+        ring.written,
+        ring.read_total,
+        int(ring.primed),
+    )
+
+
+def test_bytes_in_and_out_behave_exactly_like_arrays() -> None:
+    """A 16-bit mono device's bytes go through the ring as they are; every counter, the
+    priming, the wrap, overruns and underruns are those of the array methods."""
+    rng = np.random.default_rng(5)
+    arrays, raw = twin_rings(1000, prime=300)
+    sizes = [160, 0, 250, 700, 1200, 160, 37, 999, 160, 5]
+    reads = [100, 400, 0, 900, 160, 160, 1000, 3, 50, 700]
+    for write_n, read_n in zip(sizes, reads, strict=True):
+        block = rng.integers(-32768, 32767, write_n, dtype=np.int16)
+        arrays.write(block)
+        raw.write_bytes(block.tobytes())
+        assert counters(arrays) == counters(raw)
+        out = np.zeros(read_n, np.int16)
+        arrays.read_into(out)
+        got = raw.read_bytes(read_n)
+        assert got == out.tobytes()
+        assert counters(arrays) == counters(raw)
+        assert arrays.take_low_water() == raw.take_low_water()
+    assert arrays.underruns > 0 and arrays.overruns > 0, "both paths were exercised"
+
+
+def test_bytes_from_a_memoryview_and_an_odd_byte() -> None:
+    ring = SampleRing(100)
+    samples = np.arange(10, dtype=np.int16)
+    ring.write_bytes(memoryview(samples.tobytes() + b"\x07"))
+    assert ring.fill == 10
+    assert ring.read_bytes(10) == samples.tobytes()

@@ -17,6 +17,11 @@ pytestmark = [
 RATE = 16000
 
 
+def samples(out: np.ndarray | bytes) -> int:
+    """Samples in what ``drain`` gave: int16 bytes while passing through, else an array."""
+    return len(out) // 2 if isinstance(out, bytes) else len(out)
+
+
 def run_call(ppm: float, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     """10 ms frames from the call, a 10 ms pump, a device playing at 1 + ppm of our clock."""
     from agent_app.telephony.audio import devices
@@ -42,7 +47,7 @@ def run_call(ppm: float, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dic
             empty += 1
         clock["now"] += 0.004
         out = reader.drain(int(queued), RATE)
-        queued += len(out)
+        queued += samples(out)
         levels.append(ring.fill + queued)  # what the controller holds, seen at the pump
         speeds.append(reader.drift.speed)
         queued = max(0.0, queued - RATE * 0.006 * (1 + ppm * 1e-6))
@@ -84,7 +89,7 @@ def test_drain_respects_the_room_given(monkeypatch: pytest.MonkeyPatch) -> None:
     reader = devices.RingReader(ring, RATE, 48000, 320)
     ring.write(np.full(1600, 1000, np.int16))
     out = reader.drain(0, 300)
-    assert len(out) == 300
+    assert samples(out) == 300
     assert ring.fill > 0, "what did not fit stays in the ring"
 
 
@@ -94,5 +99,18 @@ def test_unprimed_ring_gives_nothing() -> None:
     ring = SampleRing(RATE, prime=400)
     reader = devices.RingReader(ring, RATE, RATE, 400)
     ring.write(np.full(100, 1000, np.int16))
-    assert len(reader.drain(0, 1000)) == 0
+    assert samples(reader.drain(0, 1000)) == 0
     assert ring.fill == 100
+
+
+def test_equal_rates_hand_the_ring_bytes_over_untouched() -> None:
+    from agent_app.telephony.audio import devices
+
+    ring = SampleRing(RATE, prime=320)
+    reader = devices.RingReader(ring, RATE, RATE, 320)
+    block = (8000 * np.sin(np.arange(320) * 0.2)).astype(np.int16)
+    ring.write(block)
+    out = reader.drain(0, RATE)
+    assert isinstance(out, bytes)
+    assert out == block.tobytes()
+    assert reader.resampled_share == 0.0
