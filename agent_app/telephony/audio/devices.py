@@ -274,7 +274,26 @@ def encode(samples: np.ndarray, fmt: QAudioFormat) -> bytes:
 
 
 # -- streams ----------------------------------------------------------------------------
-class _Capture:
+class _DriftResampling:
+    """The resampling side of a drift-controlled stream: a follower at equal rates."""
+
+    resampler: Resampler
+    follower: DriftFollower | None
+
+    @property
+    def delay_s(self) -> float:
+        """Average delay the resampling adds."""
+        if self.follower is not None:
+            return self.follower.delay_s
+        return self.resampler.delay_s
+
+    @property
+    def resampled_share(self) -> float:
+        """Share of blocks resampled so far (1.0 when the rates differ)."""
+        return self.follower.resampled_share if self.follower is not None else 1.0
+
+
+class _Capture(_DriftResampling):
     """One QAudioSource feeding a call-rate ring."""
 
     def __init__(
@@ -356,18 +375,6 @@ class _Capture:
         if len(y):
             self._ring.write(pcm16(y))
 
-    @property
-    def delay_s(self) -> float:
-        """Average delay the resampling adds."""
-        if self.follower is not None:
-            return self.follower.delay_s
-        return self.resampler.delay_s
-
-    @property
-    def resampled_share(self) -> float:
-        """Share of blocks resampled so far (1.0 when the rates differ)."""
-        return self.follower.resampled_share if self.follower is not None else 1.0
-
     def _watch_margin(self, now: float) -> None:
         """Grow the ring's target when pjsua2 came close to finding it empty (or did).
 
@@ -393,7 +400,7 @@ class _Capture:
         self.source.deleteLater()
 
 
-class RingReader:
+class RingReader(_DriftResampling):
     """Device-rate samples out of a call-rate ring, drift-controlled.
 
     :meth:`drain` hands over everything the ring holds at once and holds the level of
@@ -411,18 +418,6 @@ class RingReader:
         self.drift = DriftController(ring_rate, target, deadband=band)
         self._last = time.monotonic()
         self._pcm = np.zeros(ring.capacity, np.int16)
-
-    @property
-    def delay_s(self) -> float:
-        """Average delay the resampling adds."""
-        if self.follower is not None:
-            return self.follower.delay_s
-        return self.resampler.delay_s
-
-    @property
-    def resampled_share(self) -> float:
-        """Share of blocks resampled so far (1.0 when the rates differ)."""
-        return self.follower.resampled_share if self.follower is not None else 1.0
 
     @property
     def target(self) -> int:
