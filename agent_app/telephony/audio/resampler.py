@@ -264,8 +264,7 @@ class DriftFollower:
     def passed(self, raw: bytes | bytearray | memoryview) -> None:
         """A block of int16 bytes went through untouched (see :meth:`passes`)."""
         self.blocks_passed += 1
-        keep = self._context_bytes
-        self._tail = (self._tail + raw)[-keep:] if len(raw) < keep else bytes(raw[-keep:])
+        self._keep_tail(raw)
 
     def process(
         self, pcm: np.ndarray, speed: float = 1.0, max_out: int | None = None
@@ -307,8 +306,9 @@ class DriftFollower:
         return y
 
     def _remember(self, pcm: np.ndarray) -> None:
-        ctx = self.resampler.context
-        if len(pcm) >= ctx:
-            self._tail = pcm[len(pcm) - ctx :].tobytes()
-        elif len(pcm):
-            self._tail = (self._tail + pcm.tobytes())[-self._context_bytes :]
+        self._keep_tail(np.ascontiguousarray(pcm).data.cast("B"))
+
+    def _keep_tail(self, raw: bytes | bytearray | memoryview) -> None:
+        """The last samples through (int16 bytes) become the next left context."""
+        keep = self._context_bytes
+        self._tail = bytes(raw[-keep:]) if len(raw) >= keep else (self._tail + raw)[-keep:]
