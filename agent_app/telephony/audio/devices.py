@@ -10,10 +10,11 @@ only through queued signals (:class:`AudioDevices` wraps them) and read counters
   clocks agree: the drift controller has a dead band, and only while it steers does a
   :class:`~.resampler.DriftFollower` resample (most pumps are then one copy each way).
 - Capture is push mode (QAudioSource pull mode hands PySide6 a ``str``), drained by the
-  worker's 10 ms pump timer rather than on each ``readyRead`` (half the wake-ups).
+  worker's 10 ms pump rather than on each ``readyRead`` (half the wake-ups); the thread's
+  own loop (:class:`~.paced_thread.PacedThread`) wakes once per pump while streams are open.
   Each block is resampled with the drift controller's speed (clock drift only, at the
   call's rate) and written to the microphone ring; the meter samples it at UI rate.
-- Playback is push mode from the same timer (Qt 6.12's pull mode stops reading after
+- Playback is push mode from the same pump (Qt 6.12's pull mode stops reading after
   the first fill on PulseAudio): each pump hands the sink everything the speaker ring
   holds, and the drift controller holds ring + sink queue at the target.
 - Device choice per role (microphone, speaker, ringer) follows the preference when that
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtMultimedia import (
     QAudioDevice,
     QAudioFormat,
@@ -48,6 +49,7 @@ from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
+from agent_app.telephony.audio.paced_thread import PacedThread
 from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import DriftFollower, Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
@@ -337,7 +339,7 @@ class _Capture(_DriftResampling):
         self.io = self.source.start()
 
     def pump(self) -> None:
-        """Take what Qt captured since the last call (the worker's pump timer)."""
+        """Take what Qt captured since the last call (the worker's pump)."""
         data = self.io.readAll()
         if data.isEmpty():
             return
@@ -464,10 +466,10 @@ class RingReader(_DriftResampling):
 
 
 class _Playback(abc.ABC):
-    """One QAudioSink in push mode, fed from the audio thread's pump timer.
+    """One QAudioSink in push mode, fed from the audio thread's pump.
 
     Qt 6.12's pull mode stops asking after the first fill on PulseAudio, so the sink is
-    fed from a precise timer on the audio thread instead.
+    fed from the audio thread's 10 ms pump instead.
     """
 
     def __init__(
@@ -502,7 +504,7 @@ class _Playback(abc.ABC):
 
     @abc.abstractmethod
     def pump(self) -> None:
-        """Feed the sink (the worker's pump timer)."""
+        """Feed the sink (the worker's pump)."""
 
     def _write(self, y: np.ndarray | bytes) -> None:
         """Hand ``y`` to the sink: int16 samples (as bytes, or an array), or float32 on the
@@ -752,12 +754,10 @@ class AudioWorker(QObject):
         self._closing: QTimer | None = None
         self._present: tuple[set[str], set[str]] | None = None
         self.last_error = ""
-        self._thread_state: PinnedThreadState | None = None
+        self._stopping = False
 
-    # slots (queued from other threads) --------------------------------------------------
-    @Slot()
+    # driven by the PacedThread ------------------------------------------------------------
     def boot(self) -> None:
-        self._thread_state = PinnedThreadState()
         self._media_devices = QMediaDevices(self)
         self._media_devices.audioInputsChanged.connect(self._devices_changed)
         self._media_devices.audioOutputsChanged.connect(self._devices_changed)
@@ -775,13 +775,6 @@ class AudioWorker(QObject):
         self._health.setInterval(200)
         self._health.timeout.connect(self._check_health)
         self._health.start()
-        # One precise timer moves all audio: fewer wake-ups than a readyRead per Qt block
-        # plus a timer per sink (measured: half the CPU of 5 ms callbacks).
-        self._pump = QTimer(self)
-        self._pump.setTimerType(Qt.TimerType.PreciseTimer)
-        self._pump.setInterval(PUMP_MS)
-        self._pump.timeout.connect(self._pump_audio)
-        self._pump.start()
         self._presence = PulsePresence()
         self._present = self._presence.present()
         self._presence_timer = QTimer(self)
@@ -789,6 +782,23 @@ class AudioWorker(QObject):
         self._presence_timer.timeout.connect(self._poll_presence)
         self._presence_timer.start()
 
+    def streaming(self) -> bool:
+        return self.capture is not None or self.playback is not None or self.tone is not None
+
+    def pump(self) -> None:
+        """Move one tick's audio (every PUMP_MS while streaming): all streams in one pass,
+        fewer wake-ups than a readyRead per Qt block plus a timer per sink."""
+        if self.capture is not None:
+            self.capture.pump()
+        if self.playback is not None:
+            self.playback.pump()
+        if self.tone is not None:
+            self.tone.pump()
+
+    def stopping(self) -> bool:
+        return self._stopping
+
+    # slots (queued from other threads) --------------------------------------------------
     @Slot(object)
     def set_preferences(self, preferences: dict[Role, str]) -> None:
         self.preferences.update(preferences)
@@ -860,14 +870,9 @@ class AudioWorker(QObject):
         if self._recheck is not None:
             self._recheck.stop()
             self._health.stop()
-            self._pump.stop()
             self._presence_timer.stop()
             self._presence.close()
-        thread = self.thread()
-        thread.quit()
-        if self._thread_state is not None:
-            self._thread_state.release()
-            self._thread_state = None
+        self._stopping = True
 
     # internals ---------------------------------------------------------------------------
     def _open_capture(self, device: QAudioDevice) -> None:
@@ -901,15 +906,6 @@ class AudioWorker(QObject):
             on_error=self._schedule_recheck,
             parent=self,
         )
-
-    @Slot()
-    def _pump_audio(self) -> None:
-        if self.capture is not None:
-            self.capture.pump()
-        if self.playback is not None:
-            self.playback.pump()
-        if self.tone is not None:
-            self.tone.pump()
 
     def _resolve(self, role: Role) -> QAudioDevice:
         return resolve(role, self.preferences[role], self._present)
@@ -1004,9 +1000,8 @@ class AudioDevices:
     ) -> None:
         prefs: dict[Role, str] = {"microphone": "", "speaker": "", "ringer": ""}
         prefs.update(preferences or {})
-        self._thread = QThread()
-        self._thread.setObjectName("pulse-audio")
         self.worker = AudioWorker(prefs)
+        self._thread = PacedThread(self.worker, name="pulse-audio", period_s=PUMP_MS / 1000)
         self.worker.moveToThread(self._thread)
         self._requests = _Requests()
         r, w = self._requests, self.worker
@@ -1019,7 +1014,6 @@ class AudioDevices:
         r.shutdown.connect(w.shutdown)
         if on_event is not None:
             w.device_event.connect(on_event, Qt.ConnectionType.DirectConnection)
-        self._thread.started.connect(w.boot)
         self._thread.start()
 
     def set_preferences(self, **preferences: str) -> None:

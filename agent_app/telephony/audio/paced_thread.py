@@ -1,0 +1,102 @@
+"""The audio thread's own event loop: one wake-up per pump while audio flows.
+
+Qt Multimedia's stream objects are notified from Qt's PulseAudio I/O thread each time
+the sound server moves a period (an eventfd per stream, measured ~450 signals a second
+for one call's capture and playback). Under ``QThread.exec()`` every one of them woke
+the audio thread for a glib dispatch, on top of the pump's 100 wake-ups a second; at
+this rate the dispatching cost about as much CPU as the pump itself.
+
+:class:`PacedThread` runs the loop itself. While streams are open it sleeps until the
+next pump tick, then handles everything that arrived meanwhile in one pass (queued
+requests from other threads, due timers, the streams' notifications) and pumps: one
+wake-up per tick. A request from another thread therefore waits at most one tick
+(10 ms), which nothing on this thread needs faster. Without streams there is nothing to
+pace, and the thread blocks in Qt's event dispatcher like an ordinary event loop.
+
+Objects a slot or timer on this thread releases with ``deleteLater()`` (closed streams)
+are deleted by the next pass, as under ``exec()``; one released by code the loop calls
+directly (the pump) would wait for the thread's end: the pump never does that.
+
+The loop runs in Python for the thread's whole life, so Qt's calls into Python on this
+thread (slots, the pump) reuse the one Python thread state instead of creating and
+destroying one per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+from PySide6.QtCore import QEventLoop, QThread
+
+log = logging.getLogger(__name__)
+
+_ALL = QEventLoop.ProcessEventsFlag.AllEvents
+_WAIT = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+
+
+class PacedWork(Protocol):
+    """What :class:`PacedThread` drives (the audio worker)."""
+
+    def boot(self) -> None:
+        """Set up on the thread, before the loop starts."""
+
+    def streaming(self) -> bool:
+        """True while there are streams to pump."""
+
+    def pump(self) -> None:
+        """Move one tick's audio."""
+
+    def stopping(self) -> bool:
+        """True once the loop should end (set by a request handled on the thread)."""
+
+
+class PacedThread(QThread):
+    """Runs ``work`` on a thread of its own, pumping every ``period_s`` while it streams."""
+
+    def __init__(self, work: PacedWork, *, name: str, period_s: float) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self._work = work
+        self._period = period_s
+        self.wakeups = 0
+        """Passes of the loop so far (for measurements: wake-ups of the thread)."""
+        self.late_pumps = 0
+        """Pumps more than a whole period late (the next tick was then re-based)."""
+
+    def run(self) -> None:
+        work, period = self._work, self._period
+        work.boot()
+        # An event loop object of this thread, never exec()'d: only its processEvents().
+        # PySide6 6.12's static QCoreApplication.processEvents/sendPostedEvents take a
+        # reference to None on every call that they never gave (measured: -1 per call;
+        # None is deallocated and the process aborts after a minute at 100 calls a
+        # second); the QEventLoop method does not.
+        events = QEventLoop()
+        tick = time.monotonic()
+        while not work.stopping():
+            self.wakeups += 1
+            if not work.streaming():
+                events.processEvents(_WAIT)
+                tick = time.monotonic()
+                continue
+            delay = tick - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            events.processEvents(_ALL)
+            if work.stopping() or not work.streaming():
+                continue
+            try:
+                work.pump()
+            except Exception:
+                # As under exec(): one failed pump is reported, the audio goes on.
+                log.exception("audio pump failed")
+            # A fixed grid, as Qt's precise timers keep: a pump a few ms late does not
+            # shift the next one; one later than a whole period is not followed by a
+            # burst of catch-up pumps.
+            tick += period
+            now = time.monotonic()
+            if tick < now:
+                self.late_pumps += 1
+                tick = now + period

@@ -1,0 +1,212 @@
+"""PacedThread: the audio thread's own loop, driven here by a small work object.
+
+What the audio worker relies on: boot on the thread, pumps while streaming and none while
+idle, requests from other threads delivered in both modes, objects deleted with
+``deleteLater()`` really deleted while the loop runs, a failing pump logged without
+ending the loop, and the loop ending on request.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from agent_app.telephony.audio.paced_thread import PacedThread
+
+PERIOD_S = 0.01
+
+
+class Work(QObject):
+    """A stand-in for the audio worker: records what the loop did with it."""
+
+    pumped = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.booted_on: QThread | None = None
+        self.is_streaming = False
+        self.pumps = 0
+        self.fail_next_pump = False
+        self.requests: list[tuple[str, bool]] = []
+        self.doomed: QObject | None = None
+        self._stop = False
+        self.pump_seen = threading.Event()
+        self.request_seen = threading.Event()
+
+    def boot(self) -> None:
+        self.booted_on = QThread.currentThread()
+
+    def streaming(self) -> bool:
+        return self.is_streaming
+
+    def pump(self) -> None:
+        self.pumps += 1
+        self.pump_seen.set()
+        if self.fail_next_pump:
+            self.fail_next_pump = False
+            raise RuntimeError("pump failed on purpose")
+
+    def stopping(self) -> bool:
+        return self._stop
+
+    @Slot(str)
+    def request(self, name: str) -> None:
+        on_thread = QThread.currentThread() is self.thread()
+        self.requests.append((name, on_thread))
+        if name == "stream":
+            self.is_streaming = True
+        elif name == "idle":
+            self.is_streaming = False
+        elif name == "doom":
+            self.doomed = QObject(self)
+            self.doomed.deleteLater()
+        elif name == "stop":
+            self._stop = True
+        self.request_seen.set()
+
+
+class Requests(QObject):
+    send = Signal(str)
+
+
+def wait_for(condition: threading.Event, what: str, timeout: float = 5.0) -> None:
+    assert condition.wait(timeout), f"timed out waiting for {what}"
+    condition.clear()
+
+
+def ask(requests: Requests, work: Work, name: str) -> None:
+    work.request_seen.clear()
+    requests.send.emit(name)
+    wait_for(work.request_seen, f"request {name!r}")
+
+
+@pytest.fixture
+def loop(qapp: object) -> Iterator[tuple[PacedThread, Work, Requests]]:
+    work = Work()
+    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
+    work.moveToThread(thread)
+    requests = Requests()
+    requests.send.connect(work.request)
+    thread.start()
+    try:
+        yield thread, work, requests
+    finally:
+        if thread.isRunning():
+            requests.send.emit("stop")
+            assert thread.wait(5000), "the paced thread did not end"
+
+
+def test_boots_on_its_own_thread_and_delivers_requests_while_idle(loop) -> None:
+    thread, work, requests = loop
+    ask(requests, work, "hello")
+    assert work.booted_on is thread
+    assert work.requests == [("hello", True)]
+    assert work.pumps == 0  # nothing streams: nothing to pump
+
+
+def test_pumps_only_while_streaming(loop) -> None:
+    _, work, requests = loop
+    ask(requests, work, "stream")
+    wait_for(work.pump_seen, "a pump")
+    deadline = time.monotonic() + 5
+    while work.pumps < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert work.pumps >= 5
+    # Requests still arrive while the loop is paced by the pump.
+    ask(requests, work, "idle")
+    after_idle = work.pumps
+    time.sleep(20 * PERIOD_S)
+    assert work.pumps == after_idle
+    assert [name for name, _ in work.requests] == ["stream", "idle"]
+    assert all(on_thread for _, on_thread in work.requests)
+
+
+def test_the_pump_wakes_the_thread_about_once_per_period(loop) -> None:
+    thread, work, requests = loop
+    ask(requests, work, "stream")
+    wait_for(work.pump_seen, "a pump")
+    wakeups, pumps = thread.wakeups, work.pumps
+    deadline = time.monotonic() + 5
+    while work.pumps < pumps + 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    woke, pumped = thread.wakeups - wakeups, work.pumps - pumps
+    assert pumped >= 20
+    # One pass of the loop per pump (one more at most for a request arriving meanwhile).
+    assert woke <= pumped + 2
+
+
+def test_objects_deleted_later_are_deleted_while_streaming(loop) -> None:
+    _, work, requests = loop
+    ask(requests, work, "stream")
+    ask(requests, work, "doom")
+    doomed = work.doomed
+    assert doomed is not None
+    deadline = time.monotonic() + 5
+    while shiboken6.isValid(doomed) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not shiboken6.isValid(doomed)
+
+
+def test_objects_deleted_later_are_deleted_while_idle(loop) -> None:
+    _, work, requests = loop
+    ask(requests, work, "doom")
+    doomed = work.doomed
+    assert doomed is not None
+    # The idle loop deletes them before it next blocks; any request makes it go round.
+    ask(requests, work, "nudge")
+    deadline = time.monotonic() + 5
+    while shiboken6.isValid(doomed) and time.monotonic() < deadline:
+        ask(requests, work, "nudge")
+        time.sleep(0.01)
+    assert not shiboken6.isValid(doomed)
+
+
+@pytest.mark.allow_log_errors
+def test_a_failing_pump_is_logged_and_the_audio_goes_on(loop, caplog) -> None:
+    thread, work, requests = loop
+    work.fail_next_pump = True
+    with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
+        ask(requests, work, "stream")
+        wait_for(work.pump_seen, "the failing pump")
+        wait_for(work.pump_seen, "a pump after it")
+    assert any("audio pump failed" in r.getMessage() for r in caplog.records)
+    assert thread.isRunning()
+
+
+def test_ends_on_request_in_either_mode(qapp: object) -> None:
+    for streaming in (False, True):
+        work = Work()
+        thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
+        work.moveToThread(thread)
+        requests = Requests()
+        requests.send.connect(work.request)
+        thread.start()
+        if streaming:
+            ask(requests, work, "stream")
+            wait_for(work.pump_seen, "a pump")
+        requests.send.emit("stop")
+        assert thread.wait(5000), f"the loop did not end (streaming={streaming})"
+
+
+def test_the_loop_leaves_none_s_reference_count_alone(loop) -> None:
+    """PySide6 6.12's static processEvents drops a reference to None per call: at the
+    pump's rate None was deallocated (a fatal error) after about a minute."""
+    thread, work, requests = loop
+    ask(requests, work, "stream")
+    wait_for(work.pump_seen, "a pump")
+    before, passes = sys.getrefcount(None), thread.wakeups
+    deadline = time.monotonic() + 10
+    while thread.wakeups < passes + 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ran = thread.wakeups - passes
+    assert ran >= 300
+    # Other threads may hold a few references more or fewer at either moment; a loop that
+    # lost one per pass would be down by hundreds.
+    assert sys.getrefcount(None) - before > -ran // 2
