@@ -11,10 +11,16 @@ slow correction: the controller asks for a trim back to the target instead (one 
 With a ``deadband`` the controller resamples only part of the time: while the smoothed
 fill stays within the band around the target the speed is exactly 1.0 (an equal-rate
 stream then passes through untouched, no filtering at all); once it leaves the band, the
-fill is steered back at a fixed ``correction`` (plus the proportional term) until it
-crosses the target, then the speed is 1.0 again. A drift of ``d`` then costs resampling
-about ``d / correction`` of the time (300 ppm at 0.5 %: 6 %), and no drift none. A step
-of the target (a margin growing by 5 ms after a dropout) is made up in about a second.
+fill is steered back at a fixed ``correction`` plus ``band_gain`` times the error, up to
+``band_max_adjust``, until it crosses the target; then the speed is 1.0 again. A drift of
+``d`` then costs resampling about ``d / correction`` of the time (300 ppm at 0.5 %: 6 %),
+and no drift none. A small error (a margin step of a few ms) is steered at well under
+1 %. The 20-50 ms a stall leaves behind (the device or the call stopped taking audio
+while the other side went on) is seen on a faster-smoothed level (50 ms instead of
+300 ms, which lags such a step by most of a second and then overshoots it) and steered
+out at up to 3 % from that level: about a second instead of five at 1 %. That long the
+path was that much longer, and resampling was most of the audio thread's work on a
+machine that stalls often.
 """
 
 from __future__ import annotations
@@ -39,7 +45,17 @@ class DriftController:
     """Fill error (samples) within which the speed is exactly 1.0; 0: always the PI loop."""
     correction: float = 0.005
     """With a dead band: the speed offset that steers the fill back once it left the band
-    (0.5 %, under a tenth of a semitone, for about a second after a margin step)."""
+    (0.5 %, under a tenth of a semitone)."""
+    band_gain: float = 1.0
+    """With a dead band: speed change per second of fill error, on top of ``correction``."""
+    band_max_adjust: float = 0.03
+    """With a dead band: the largest speed offset (3 %, half a semitone, only while a
+    stall's excess is steered out; in speech it passes for a slightly quicker voice)."""
+    fast_smoothing_s: float = 0.05
+    """With a dead band: smoothing of the level that finds a stall's excess."""
+    rush_above: int = 0
+    """With a dead band: a fast-smoothed error beyond this is steered out from the fast
+    level; 0 means 4 × ``deadband``."""
 
     def __post_init__(self) -> None:
         self._avg: float | None = None
@@ -48,6 +64,11 @@ class DriftController:
         self.trims = 0
         self._steer = 0
         """With a dead band: +1/-1 while steering the fill down/up, 0 while holding."""
+        self._fast: float | None = None
+        self._rush = 0
+        """With a dead band: +1/-1 while a stall's excess (or lack) is steered out."""
+        if self.rush_above <= 0:
+            self.rush_above = 4 * self.deadband
         if self.trim_above <= 0:
             self.trim_above = 3 * self.target
 
@@ -56,25 +77,25 @@ class DriftController:
         return self.target if self._avg is None else self._avg
 
     def reset(self) -> None:
-        self._avg = None
+        self._avg = self._fast = None
         self._integral = 0.0
-        self._steer = 0
+        self._steer = self._rush = 0
         self.speed = 1.0
 
     def update(self, fill: int, elapsed_s: float) -> tuple[float, int]:
         """Feed one observation; returns (speed, samples to trim from the ring now)."""
         if fill > self.target + self.trim_above:
             self.trims += 1
-            self._avg = float(self.target)
+            self._avg = self._fast = float(self.target)
             return self.speed, fill - self.target
-        if self._avg is None:
-            self._avg = float(fill)
+        if self._avg is None or self._fast is None:
+            self._avg = self._fast = float(fill)
         else:
-            alpha = min(1.0, elapsed_s / self.smoothing_s)
-            self._avg += alpha * (fill - self._avg)
-        error_s = (self._avg - self.target) / self.rate
+            self._avg += min(1.0, elapsed_s / self.smoothing_s) * (fill - self._avg)
+            self._fast += min(1.0, elapsed_s / self.fast_smoothing_s) * (fill - self._fast)
         if self.deadband > 0:
-            return self._banded(error_s), 0
+            return self._banded(self._avg - self.target, self._fast - self.target), 0
+        error_s = (self._avg - self.target) / self.rate
         self._integral += error_s * elapsed_s
         # Anti-windup: the integral alone never asks for more than the clamp.
         limit = self.max_adjust / self.ki if self.ki else 0.0
@@ -84,17 +105,32 @@ class DriftController:
         self.speed = 1.0 + adjust
         return self.speed, 0
 
-    def _banded(self, error_s: float) -> float:
-        error = error_s * self.rate
+    def _banded(self, error: float, fast_error: float) -> float:
+        """Errors in samples: of the slow average, and of the fast one."""
+        rush = self._rush
+        if rush == 0 and abs(fast_error) > self.rush_above:
+            rush = 1 if fast_error > 0 else -1
+        elif rush != 0 and rush * fast_error <= self.deadband / 2:
+            # Nearly there. The slow average still lags the whole way back: it restarts
+            # from here, or it would steer on past the target.
+            rush = 0
+            self._avg = self.target + fast_error
+            error = fast_error
+            self._steer = 0
+        self._rush = rush
+        if rush != 0:
+            self.speed = self._steered(rush, fast_error)
+            return self.speed
         steer = self._steer
         if steer == 0 and abs(error) > self.deadband:
             steer = 1 if error > 0 else -1
         elif steer * error <= 0:
             steer = 0  # crossed the target: hold
         self._steer = steer
-        if steer == 0:
-            self.speed = 1.0
-        else:
-            adjust = steer * self.correction + self.kp * error_s
-            self.speed = 1.0 + max(-self.max_adjust, min(self.max_adjust, adjust))
+        self.speed = 1.0 if steer == 0 else self._steered(steer, error)
         return self.speed
+
+    def _steered(self, direction: int, error: float) -> float:
+        adjust = direction * self.correction + self.band_gain * error / self.rate
+        limit = self.band_max_adjust
+        return 1.0 + max(-limit, min(limit, adjust))

@@ -104,3 +104,37 @@ def test_dead_band_steers_back_a_step_of_the_target() -> None:
     speed, _ = ctl.update(400, 0.01)
     assert speed < 1.0
     assert speed >= 1.0 - ctl.max_adjust
+
+
+def test_dead_band_steers_a_stall_s_excess_out_in_about_a_second() -> None:
+    """A stall leaves the ring 30 ms fuller (one side stopped, the other went on): the
+    controller steers it back at up to 3 % (not 1 %: five seconds of a longer path and of
+    resampling) and then holds the speed at exactly 1.0 again."""
+    rate, target = 16000, 400
+    ctl = DriftController(rate, target, deadband=32)
+    fill = float(target)
+    for _ in range(100):
+        ctl.update(int(fill), 0.01)
+    fill += 0.030 * rate
+    speeds, fills = [], []
+    for _ in range(300):
+        speed, trim = ctl.update(int(fill), 0.01)
+        assert trim == 0  # 30 ms is steered, not cut
+        fill -= rate * 0.01 * (speed - 1.0)
+        speeds.append(speed)
+        fills.append(fill)
+    assert max(speeds) <= 1.0 + ctl.band_max_adjust + 1e-12
+    assert max(speeds) > 1.02  # the large error is steered faster than the small ones
+    back = next(i for i, f in enumerate(fills) if f - target < 32)
+    assert back * 0.01 < 2.0, f"took {back * 0.01:.2f} s to come back within 2 ms"
+    assert speeds[-50:] == [1.0] * 50
+    assert abs(fills[-1] - target) < 32
+
+
+def test_dead_band_steers_a_small_error_gently() -> None:
+    ctl = DriftController(16000, 400, deadband=32)
+    for _ in range(100):
+        ctl.update(400, 0.01)
+    ctl.target = 448  # a 3 ms margin step
+    speeds = [ctl.update(400, 0.01)[0] for _ in range(20)]
+    assert all(1.0 - 0.01 < s <= 1.0 for s in speeds)
