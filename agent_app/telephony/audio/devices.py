@@ -96,6 +96,12 @@ the level wanders by at most this much (plus the smoothing's overshoot) before t
 drift controller steers it back, a tenth of the time for a 300 ppm clock difference."""
 TONE_QUEUE_MS = 40
 PUMP_MS = 10
+EVENTS_EVERY = 5
+"""While streams are open the audio thread handles Qt's events before every fifth pump:
+requests from other threads (routes, tones, preferences), timers and device changes then
+wait at most 50 ms. Nothing in the audio path needs them sooner: the streams' data,
+``bytesFree`` and ``processedUSecs`` move without them (measured), and the per-pass cost
+of Qt's event handling was about a third of the pump's."""
 PRESENCE_POLL_MS = 1000
 ROUTE_LINGER_MS = 1500
 """Streams outlive the last call this long, so hold/resume does not reopen devices."""
@@ -1001,7 +1007,9 @@ class AudioDevices:
         prefs: dict[Role, str] = {"microphone": "", "speaker": "", "ringer": ""}
         prefs.update(preferences or {})
         self.worker = AudioWorker(prefs)
-        self._thread = PacedThread(self.worker, name="pulse-audio", period_s=PUMP_MS / 1000)
+        self._thread = PacedThread(
+            self.worker, name="pulse-audio", period_s=PUMP_MS / 1000, events_every=EVENTS_EVERY
+        )
         self.worker.moveToThread(self._thread)
         self._requests = _Requests()
         r, w = self._requests, self.worker

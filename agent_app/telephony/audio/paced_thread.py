@@ -53,13 +53,20 @@ class PacedWork(Protocol):
 
 
 class PacedThread(QThread):
-    """Runs ``work`` on a thread of its own, pumping every ``period_s`` while it streams."""
+    """Runs ``work`` on a thread of its own, pumping every ``period_s`` while it streams.
 
-    def __init__(self, work: PacedWork, *, name: str, period_s: float) -> None:
+    While streaming, pending events are handled before every ``events_every``-th pump:
+    a request then waits at most that many periods.
+    """
+
+    def __init__(
+        self, work: PacedWork, *, name: str, period_s: float, events_every: int = 1
+    ) -> None:
         super().__init__()
         self.setObjectName(name)
         self._work = work
         self._period = period_s
+        self._events_every = max(1, events_every)
         self.wakeups = 0
         """Passes of the loop so far (for measurements: wake-ups of the thread)."""
         self.late_pumps = 0
@@ -75,18 +82,23 @@ class PacedThread(QThread):
         # second); the QEventLoop method does not.
         events = QEventLoop()
         tick = time.monotonic()
+        due = 0
         while not work.stopping():
             self.wakeups += 1
             if not work.streaming():
                 events.processEvents(_WAIT)
                 tick = time.monotonic()
+                due = 0
                 continue
             delay = tick - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            events.processEvents(_ALL)
-            if work.stopping() or not work.streaming():
-                continue
+            if due <= 0:
+                due = self._events_every
+                events.processEvents(_ALL)
+                if work.stopping() or not work.streaming():
+                    continue
+            due -= 1
             try:
                 work.pump()
             except Exception:

@@ -87,10 +87,12 @@ def ask(requests: Requests, work: Work, name: str) -> None:
     wait_for(work.request_seen, f"request {name!r}")
 
 
-@pytest.fixture
-def loop(qapp: object) -> Iterator[tuple[PacedThread, Work, Requests]]:
+@pytest.fixture(params=[1, 5], ids=["events-every-pump", "events-every-5th-pump"])
+def loop(
+    qapp: object, request: pytest.FixtureRequest
+) -> Iterator[tuple[PacedThread, Work, Requests]]:
     work = Work()
-    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
+    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S, events_every=request.param)
     work.moveToThread(thread)
     requests = Requests()
     requests.send.connect(work.request)
