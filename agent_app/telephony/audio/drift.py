@@ -12,15 +12,15 @@ With a ``deadband`` the controller resamples only part of the time: while the sm
 fill stays within the band around the target the speed is exactly 1.0 (an equal-rate
 stream then passes through untouched, no filtering at all); once it leaves the band, the
 fill is steered back at a fixed ``correction`` plus ``band_gain`` times the error, up to
-``band_max_adjust``, until it crosses the target; then the speed is 1.0 again. A drift of
-``d`` then costs resampling about ``d / correction`` of the time (300 ppm at 0.5 %: 6 %),
-and no drift none. A small error (a margin step of a few ms) is steered at well under
-1 %. The 20-50 ms a stall leaves behind (the device or the call stopped taking audio
-while the other side went on) is seen on a faster-smoothed level (50 ms instead of
-300 ms, which lags such a step by most of a second and then overshoots it) and steered
-out at up to 3 % from that level: about a second instead of five at 1 %. That long the
-path was that much longer, and resampling was most of the audio thread's work on a
-machine that stalls often.
+``band_max_adjust``, until a faster-smoothed level (50 ms) crosses the target; then the
+speed is 1.0 again. A drift of ``d`` then costs resampling about ``d / correction`` of
+the time (300 ppm at 1 %: 3 %), and no drift none. A small error (a margin step of a few
+ms) is steered at 1-1.5 %. The 20-50 ms a stall leaves behind (the device or the call
+stopped taking audio while the other side went on) is seen on a faster-smoothed level
+(50 ms instead of 300 ms, which lags such a step by most of a second and then overshoots
+it) and steered out at up to 3 % from that level: about a second instead of five at 1 %.
+That long the path was that much longer, and resampling was most of the audio thread's
+work on a machine that stalls often.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ class DriftController:
     ki: float = 0.05
     deadband: int = 0
     """Fill error (samples) within which the speed is exactly 1.0; 0: always the PI loop."""
-    correction: float = 0.005
+    correction: float = 0.01
     """With a dead band: the speed offset that steers the fill back once it left the band
-    (0.5 %, under a tenth of a semitone)."""
+    (1 %, a sixth of a semitone)."""
     band_gain: float = 1.0
     """With a dead band: speed change per second of fill error, on top of ``correction``."""
     band_max_adjust: float = 0.03
@@ -124,8 +124,13 @@ class DriftController:
         steer = self._steer
         if steer == 0 and abs(error) > self.deadband:
             steer = 1 if error > 0 else -1
-        elif steer * error <= 0:
-            steer = 0  # crossed the target: hold
+        elif steer != 0 and steer * fast_error <= 0:
+            # Crossed the target: hold. Judged on the fast level: the slow average lags
+            # by (speed offset × its smoothing), so it would steer on past the target and
+            # out of the band on the other side (measured in simulation: three times the
+            # resampling for a 300 ppm drift). The slow average restarts from here.
+            steer = 0
+            self._avg = self.target + fast_error
         self._steer = steer
         self.speed = 1.0 if steer == 0 else self._steered(steer, error)
         return self.speed

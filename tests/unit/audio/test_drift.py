@@ -103,7 +103,7 @@ def test_dead_band_steers_back_a_step_of_the_target() -> None:
     ctl.target = 480  # the margin grew by 5 ms: the ring must fill up (speed below 1)
     speed, _ = ctl.update(400, 0.01)
     assert speed < 1.0
-    assert speed >= 1.0 - ctl.max_adjust
+    assert speed >= 1.0 - ctl.band_max_adjust
 
 
 def test_dead_band_steers_a_stall_s_excess_out_in_about_a_second() -> None:
@@ -137,4 +137,6 @@ def test_dead_band_steers_a_small_error_gently() -> None:
         ctl.update(400, 0.01)
     ctl.target = 448  # a 3 ms margin step
     speeds = [ctl.update(400, 0.01)[0] for _ in range(20)]
-    assert all(1.0 - 0.01 < s <= 1.0 for s in speeds)
+    # 1 % plus the error's share: well under the 3 % a stall's excess gets.
+    assert all(1.0 - 0.015 < s <= 1.0 for s in speeds)
+    assert min(speeds) < 1.0
