@@ -346,10 +346,9 @@ class _Capture(_DriftResampling):
 
     def pump(self) -> None:
         """Take what Qt captured since the last call (the worker's pump)."""
-        data = self.io.readAll()
-        if data.isEmpty():
+        raw = self.io.readAll().data()
+        if not raw:
             return
-        raw = data.data()
         follower = self.follower
         # At the call's rate the device's bytes are the ring's samples: no decoding.
         x = None if follower is not None else self._codec.decode_pcm(raw)
