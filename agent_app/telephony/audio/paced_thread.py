@@ -74,7 +74,12 @@ class PacedThread(QThread):
 
     def run(self) -> None:
         work, period = self._work, self._period
-        work.boot()
+        try:
+            work.boot()
+        except Exception:
+            # As a failing slot under exec(): reported, and the thread still answers
+            # requests (a shutdown above all) instead of vanishing.
+            log.exception("audio thread set-up failed")
         # An event loop object of this thread, never exec()'d: only its processEvents().
         # PySide6 6.12's static QCoreApplication.processEvents/sendPostedEvents take a
         # reference to None on every call that they never gave (measured: -1 per call;

@@ -212,3 +212,22 @@ def test_the_loop_leaves_none_s_reference_count_alone(loop) -> None:
     # Other threads may hold a few references more or fewer at either moment; a loop that
     # lost one per pass would be down by hundreds.
     assert sys.getrefcount(None) - before > -ran // 2
+
+
+@pytest.mark.allow_log_errors
+def test_a_failing_set_up_is_logged_and_requests_still_arrive(qapp: object, caplog) -> None:
+    class FailingBoot(Work):
+        def boot(self) -> None:
+            raise RuntimeError("set-up failed on purpose")
+
+    work = FailingBoot()
+    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
+    work.moveToThread(thread)
+    requests = Requests()
+    requests.send.connect(work.request)
+    with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
+        thread.start()
+        ask(requests, work, "hello")
+    assert any("set-up failed" in r.getMessage() for r in caplog.records)
+    requests.send.emit("stop")
+    assert thread.wait(5000)
