@@ -359,8 +359,7 @@ class _Capture(_DriftResampling):
             self._watched = now
             self._watch_margin(now)
         if now - self._metered >= METER_INTERVAL_S:
-            block = np.frombuffer(raw, np.int16, n) if x is None else x
-            self._meter.feed(block, self.rate, now - self._metered, full_scale=32768.0)
+            self._meter.note(raw if x is None else x, self.rate, 32768.0, now)
             self._metered = now
         # The ring is watched half a block after this write: the time-averaged fill,
         # which is what a sample waits (the fill right before a write is its low point).
@@ -538,8 +537,10 @@ class _Playback(abc.ABC):
             return
         now = time.monotonic()
         if now - self._metered >= METER_INTERVAL_S:
-            block = np.frombuffer(y, np.int16, frames) if isinstance(y, bytes) else y
-            self._meter.feed(block, self.rate, now - self._metered, full_scale=32768.0)
+            # An array may be the resampler's scratch, overwritten by the next block.
+            self._meter.note(
+                y if isinstance(y, bytes) else y[:frames].copy(), self.rate, 32768.0, now
+            )
             self._metered = now
 
     def _started(self, queued: int, now: float) -> bool:

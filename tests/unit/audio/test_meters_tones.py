@@ -50,3 +50,35 @@ def test_meter_fed_at_ui_rate_falls_by_elapsed_time() -> None:
     assert abs(meter.peak_db - (-6.02)) < 0.1
     meter.feed(np.zeros(160, np.float32), 16000, elapsed_s=0.5, full_scale=32768.0)
     assert abs(meter.peak_db - (-16.02)) < 0.1
+
+
+def test_noted_block_is_measured_when_read() -> None:
+    meter = LevelMeter()
+    loud = np.full(160, 16384, np.int16)
+    meter.note(loud.tobytes(), 16000, 32768.0, now=10.0)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    assert abs(meter.rms_db - (-6.02)) < 0.1
+
+
+def test_only_the_latest_noted_block_counts_and_the_peak_falls_by_noted_time() -> None:
+    meter = LevelMeter(decay_db_per_s=20)
+    meter.note(np.full(160, 16384, np.int16).tobytes(), 16000, 32768.0, now=1.0)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    # Two blocks noted before the next read: the first is never measured.
+    meter.note(np.full(160, 32000, np.int16).tobytes(), 16000, 32768.0, now=1.2)
+    meter.note(np.zeros(160, np.int16).tobytes(), 16000, 32768.0, now=1.5)
+    # The peak held from the first read falls for the 0.5 s between the noted blocks.
+    assert abs(meter.peak_db - (-16.02)) < 0.1
+    assert meter.rms_db == SILENCE_DB
+    # Reading again without a new block changes nothing.
+    assert abs(meter.peak_db - (-16.02)) < 0.1
+
+
+def test_noting_arrays_on_the_int16_scale_and_reset() -> None:
+    meter = LevelMeter()
+    meter.note(np.full(160, 16384.0, np.float32), 16000, 32768.0, now=2.0)
+    assert abs(meter.peak_db - (-6.02)) < 0.1
+    meter.note(np.full(160, 16384.0, np.float32), 16000, 32768.0, now=2.05)
+    meter.reset()
+    assert meter.peak_db == SILENCE_DB
+    assert meter.rms_db == SILENCE_DB
