@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QEventLoop, QThread
@@ -52,6 +54,17 @@ class PacedWork(Protocol):
         """True once the loop should end (set by a request handled on the thread)."""
 
 
+@dataclass
+class LoopCounts:
+    """What the loop did so far (a plain object: attribute updates on a Qt object cost
+    several times more, on every tick)."""
+
+    wakeups: int = 0
+    """Passes of the loop (for measurements: wake-ups of the thread)."""
+    late_pumps: int = 0
+    """Pumps more than a whole period late (the next tick was then re-based)."""
+
+
 class PacedThread(QThread):
     """Runs ``work`` on a thread of its own, pumping every ``period_s`` while it streams.
 
@@ -67,13 +80,10 @@ class PacedThread(QThread):
         self._work = work
         self._period = period_s
         self._events_every = max(1, events_every)
-        self.wakeups = 0
-        """Passes of the loop so far (for measurements: wake-ups of the thread)."""
-        self.late_pumps = 0
-        """Pumps more than a whole period late (the next tick was then re-based)."""
+        self.counts = LoopCounts()
 
     def run(self) -> None:
-        work, period = self._work, self._period
+        work = self._work
         try:
             work.boot()
         except Exception:
@@ -86,26 +96,36 @@ class PacedThread(QThread):
         # None is deallocated and the process aborts after a minute at 100 calls a
         # second); the QEventLoop method does not.
         events = QEventLoop()
-        tick = time.monotonic()
-        due = 0
+        counts = self.counts
         while not work.stopping():
-            self.wakeups += 1
-            if not work.streaming():
+            counts.wakeups += 1
+            if work.streaming():
+                self._stream(events.processEvents)
+            else:
                 events.processEvents(_WAIT)
-                tick = time.monotonic()
-                due = 0
-                continue
-            delay = tick - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+
+    def _stream(self, process: Callable[[QEventLoop.ProcessEventsFlag], bool]) -> None:
+        """Pump on a fixed grid until the streams close or the thread is asked to stop.
+
+        Only the event passes can change either (requests and timers arrive through
+        them), so the ticks between them run nothing but the pump. Everything used per
+        tick is a local name: on this path each attribute lookup is paid 100 times a
+        second with cold caches.
+        """
+        work, counts, period, every = self._work, self.counts, self._period, self._events_every
+        pump, stopping, streaming = work.pump, work.stopping, work.streaming
+        monotonic, sleep = time.monotonic, time.sleep
+        tick = monotonic()
+        due = 0
+        while True:
             if due <= 0:
-                due = self._events_every
-                events.processEvents(_ALL)
-                if work.stopping() or not work.streaming():
-                    continue
+                due = every
+                process(_ALL)
+                if stopping() or not streaming():
+                    return
             due -= 1
             try:
-                work.pump()
+                pump()
             except Exception:
                 # As under exec(): one failed pump is reported, the audio goes on.
                 log.exception("audio pump failed")
@@ -113,7 +133,11 @@ class PacedThread(QThread):
             # shift the next one; one later than a whole period is not followed by a
             # burst of catch-up pumps.
             tick += period
-            now = time.monotonic()
-            if tick < now:
-                self.late_pumps += 1
-                tick = now + period
+            delay = tick - monotonic()
+            if delay > 0:
+                sleep(delay)
+            elif delay < 0:
+                counts.late_pumps += 1
+                tick = monotonic() + period
+                sleep(period)
+            counts.wakeups += 1

@@ -134,11 +134,11 @@ def test_the_pump_wakes_the_thread_about_once_per_period(loop) -> None:
     thread, work, requests = loop
     ask(requests, work, "stream")
     wait_for(work.pump_seen, "a pump")
-    wakeups, pumps = thread.wakeups, work.pumps
+    wakeups, pumps = thread.counts.wakeups, work.pumps
     deadline = time.monotonic() + 5
     while work.pumps < pumps + 20 and time.monotonic() < deadline:
         time.sleep(0.01)
-    woke, pumped = thread.wakeups - wakeups, work.pumps - pumps
+    woke, pumped = thread.counts.wakeups - wakeups, work.pumps - pumps
     assert pumped >= 20
     # One pass of the loop per pump (one more at most for a request arriving meanwhile).
     assert woke <= pumped + 2
@@ -203,11 +203,11 @@ def test_the_loop_leaves_none_s_reference_count_alone(loop) -> None:
     thread, work, requests = loop
     ask(requests, work, "stream")
     wait_for(work.pump_seen, "a pump")
-    before, passes = sys.getrefcount(None), thread.wakeups
+    before, passes = sys.getrefcount(None), thread.counts.wakeups
     deadline = time.monotonic() + 10
-    while thread.wakeups < passes + 300 and time.monotonic() < deadline:
+    while thread.counts.wakeups < passes + 300 and time.monotonic() < deadline:
         time.sleep(0.05)
-    ran = thread.wakeups - passes
+    ran = thread.counts.wakeups - passes
     assert ran >= 300
     # Other threads may hold a few references more or fewer at either moment; a loop that
     # lost one per pass would be down by hundreds.
