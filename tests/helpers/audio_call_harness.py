@@ -7,7 +7,9 @@ answers every call, sends a tone and records what it hears (a WAV at 16 kHz).
 is Pulse's side, shaped like the engine: QCoreApplication on the main thread, pjsua2
 polled on one ``pulse-sip`` thread, the bridge (``QtCallAudio``) driven from that thread.
 It calls the peer and takes JSON-line commands on stdin (``hold``, ``resume``,
-``mute``, ``prefs``, ``tone``, ``stats``, ``quit``); it prints JSON-line events, and every
+``mute``, ``prefs``, ``tone``, ``stats``, ``stall_clock``, ``hold_gil``,
+``quit``); it prints JSON-line
+events, and every
 Qt message of level warning or above as ``{"event": "qt_warning"}`` so tests can fail on
 them.
 """
@@ -194,6 +196,7 @@ class PulseSide:
     def sip_thread(self) -> None:
         from agent_app.telephony.audio.bridge import QtCallAudio
 
+        install_stalling_port()
         args = self.args
         ep = make_endpoint(0)
         acc = local_account("agent")
@@ -225,13 +228,15 @@ class PulseSide:
         call = None
         gc.collect()
         self.audio.stop()
+        report = getattr(self.audio, "last_teardown", None)
+        teardown = asdict(report) if report is not None else None
         del self.audio
         gc.collect()
         acc.shutdown()
         del acc
         gc.collect()
         ep.libDestroy()
-        emit(event="stopped")
+        emit(event="stopped", teardown=teardown)
         self.done.set()
 
     def command(self, cmd: dict[str, Any], call: PulseCall | None) -> bool:
@@ -255,10 +260,65 @@ class PulseSide:
                 self.audio.play_tone(ToneKind(cmd["kind"]))
             else:
                 self.audio.stop_tone()
+        elif name == "stall_clock" and self.audio.port is not None:
+            self.audio.port.stall_s = float(cmd["ms"]) / 1000
+        elif name == "hold_gil":
+            hold_gil_repeatedly(float(cmd["ms"]) / 1000)
         elif name == "stats":
             stats = self.audio.stats()
             emit(event="stats", **asdict(stats), t=time.monotonic())
         return True
+
+
+def install_stalling_port() -> None:
+    """Make the bridge build a port whose callbacks can be slowed down (``stall_clock``).
+
+    Each callback then sleeps (the GIL released) before doing its work: pjsua2's media
+    clock thread spends most of its time inside the port, as it did under ``strace`` when
+    a teardown raced a callback. Test-only: the product's port never sleeps.
+    """
+    from agent_app.telephony.audio import port as port_module
+
+    base = port_module.BridgePort
+    if getattr(base, "stalls", False):
+        return
+
+    class StallingPort(base):  # type: ignore[misc, valid-type]
+        stalls = True
+        stall_s = 0.0
+
+        def onFrameRequested(self, frame: Any) -> None:
+            if self.stall_s:
+                time.sleep(self.stall_s)
+            base.onFrameRequested(self, frame)
+
+        def onFrameReceived(self, frame: Any) -> None:
+            if self.stall_s:
+                time.sleep(self.stall_s)
+            base.onFrameReceived(self, frame)
+
+    port_module.BridgePort = StallingPort
+
+
+def hold_gil_repeatedly(seconds: float) -> None:
+    """Hold the GIL for ``seconds`` at a time, again and again, on a thread of its own.
+
+    A C call that keeps the GIL (``usleep`` through ``ctypes.PyDLL``), like a large
+    ``json.loads``: pjsua2's media clock thread then waits for the GIL at the start of each
+    port callback, inside the tick, which is where a teardown can catch it.
+    """
+    import ctypes
+
+    libc = ctypes.PyDLL(None)
+    usleep = libc.usleep
+    usleep.argtypes = (ctypes.c_uint,)
+
+    def hog() -> None:
+        while True:
+            usleep(int(seconds * 1e6))
+            time.sleep(0.0005)
+
+    threading.Thread(target=hog, name="gil-hog", daemon=True).start()
 
 
 def with_suppress(fn: Any) -> None:
