@@ -3,6 +3,9 @@
 ``python -m tests.helpers.audio_call_harness peer --port P --tone HZ --record FILE``
 answers every call, sends a tone and records what it hears (a WAV at 16 kHz).
 
+``python -m tests.helpers.audio_call_harness teardown --cycles N [--hold-gil-ms MS]``
+starts and stops the bridge N times around a short tone "call" (teardown races).
+
 ``python -m tests.helpers.audio_call_harness pulse --peer-port P [--microphone ID ...]``
 is Pulse's side, shaped like the engine: QCoreApplication on the main thread, pjsua2
 polled on one ``pulse-sip`` thread, the bridge (``QtCallAudio``) driven from that thread.
@@ -24,6 +27,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
@@ -196,8 +200,9 @@ class PulseSide:
     def sip_thread(self) -> None:
         from agent_app.telephony.audio.bridge import QtCallAudio
 
-        install_stalling_port()
         args = self.args
+        if args.stalling_port:
+            install_stalling_port()
         ep = make_endpoint(0)
         acc = local_account("agent")
         prefs = {"microphone": args.microphone, "speaker": args.speaker, "ringer": args.ringer}
@@ -236,7 +241,11 @@ class PulseSide:
         del acc
         gc.collect()
         ep.libDestroy()
-        emit(event="stopped", teardown=teardown)
+        emit(
+            event="stopped",
+            teardown=teardown,
+            callback_threads={str(k): v for k, v in CALLBACK_THREADS.items()},
+        )
         self.done.set()
 
     def command(self, cmd: dict[str, Any], call: PulseCall | None) -> bool:
@@ -288,16 +297,31 @@ def install_stalling_port() -> None:
         stall_s = 0.0
 
         def onFrameRequested(self, frame: Any) -> None:
+            note_callback_thread()
             if self.stall_s:
                 time.sleep(self.stall_s)
             base.onFrameRequested(self, frame)
 
         def onFrameReceived(self, frame: Any) -> None:
+            note_callback_thread()
             if self.stall_s:
                 time.sleep(self.stall_s)
             base.onFrameReceived(self, frame)
 
     port_module.BridgePort = StallingPort
+
+
+CALLBACK_THREADS: dict[int, str] = {}
+"""Native id -> name of each thread that ran a port callback (``--stalling-port`` only)."""
+
+
+def note_callback_thread() -> None:
+    tid = threading.get_native_id()
+    if tid not in CALLBACK_THREADS:
+        try:
+            CALLBACK_THREADS[tid] = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+        except OSError:
+            CALLBACK_THREADS[tid] = "?"
 
 
 def hold_gil_repeatedly(seconds: float) -> None:
@@ -356,6 +380,54 @@ def run_pulse(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_teardowns(args: argparse.Namespace) -> int:
+    """Start and stop the bridge ``--cycles`` times, each time with a short "call" (a tone
+    generator linked both ways) and, with ``--hold-gil-ms``, another thread holding the
+    GIL again and again; emits each stop's teardown report."""
+    from PySide6.QtCore import QCoreApplication
+
+    from agent_app.telephony.audio.bridge import QtCallAudio
+
+    app = QCoreApplication([])
+    done = threading.Event()
+
+    def sip() -> None:
+        ep = make_endpoint(0)
+        tones = pj.ToneGenerator()
+        tones.createToneGenerator(16000, 1)
+        if args.hold_gil_ms:
+            hold_gil_repeatedly(args.hold_gil_ms / 1000)
+
+        def pump(seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                ep.libHandleEvents(5)
+
+        for _ in range(args.cycles):
+            audio = QtCallAudio()
+            audio.start()
+            audio.connect_call(tones)
+            pump(0.15)
+            audio.disconnect_call(tones)
+            audio.stop()
+            report = getattr(audio, "last_teardown", None)
+            emit(event="teardown", **(asdict(report) if report is not None else {}))
+            del audio
+            pump(0.02)
+        del tones
+        gc.collect()
+        ep.libDestroy()
+        emit(event="stopped")
+        done.set()
+
+    thread = threading.Thread(target=sip, name="pulse-sip")
+    thread.start()
+    while not done.wait(0.05):
+        app.processEvents()
+    thread.join()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="role", required=True)
@@ -368,7 +440,15 @@ def main() -> int:
     pulse.add_argument("--microphone", default="")
     pulse.add_argument("--speaker", default="")
     pulse.add_argument("--ringer", default="")
+    pulse.add_argument(
+        "--stalling-port", action="store_true", help="test hooks: stall_clock, thread names"
+    )
+    teardown = sub.add_parser("teardown")
+    teardown.add_argument("--cycles", type=int, default=10)
+    teardown.add_argument("--hold-gil-ms", type=float, default=0.0)
     args = parser.parse_args()
+    if args.role == "teardown":
+        return run_teardowns(args)
     if args.role == "peer":
         Peer(args).run()
         return 0

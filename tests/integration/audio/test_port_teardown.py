@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.audio_call import audio_call, wait_until
+from tests.helpers.audio_call import HarnessProcess, audio_call, wait_until
 from tests.helpers.audio_server import AudioServer, stop_playing, tone
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
+
+HOOKS = ("--stalling-port",)
 
 
 def _teardown(pulse: Any) -> dict[str, Any]:
@@ -42,19 +44,20 @@ def test_clock_pin_taken_and_released_on_the_clock_thread(
 ) -> None:
     player = pulse_server.play("headset_mic_feed", tone(700, 60))
     try:
-        with audio_call(pulse_server, tmp_path) as (pulse, _record):
+        with audio_call(pulse_server, tmp_path, pulse_args=HOOKS) as (pulse, _record):
             assert wait_until(lambda: pulse.stats()["frames_received"] > 100)
     finally:
         stop_playing(player)
+    _assert_clean_log(tmp_path / "pulse.log")
     report = _teardown(pulse)
+    threads = pulse.find(lambda e: e.get("event") == "stopped")[-1]["callback_threads"]
     assert report["pins_taken"] >= 1, report
     assert report["pins_released"] == report["pins_taken"], report
     assert report["pins_lost"] == 0, report
     # Each release ran on the thread that took the pin: pjsua2's media clock thread.
     assert report["released_on"] == report["pinned_on"], report
-    assert set(report["pinned_threads"]) == {"clock"}, report
+    assert {threads[str(tid)] for tid in report["pinned_on"]} == {"clock"}, (report, threads)
     assert report["left_conference"], report
-    _assert_clean_log(tmp_path / "pulse.log")
 
 
 @pytest.mark.parametrize("command", ["stall_clock", "hold_gil"])
@@ -63,7 +66,7 @@ def test_stop_while_the_clock_sits_in_the_callbacks(
 ) -> None:
     player = pulse_server.play("headset_mic_feed", tone(700, 60))
     try:
-        with audio_call(pulse_server, tmp_path) as (pulse, _record):
+        with audio_call(pulse_server, tmp_path, pulse_args=HOOKS) as (pulse, _record):
             assert wait_until(lambda: pulse.stats()["frames_received"] > 50)
             pulse.send(cmd=command, ms=12)
             time.sleep(0.3)
@@ -74,3 +77,28 @@ def test_stop_while_the_clock_sits_in_the_callbacks(
     report = _teardown(pulse)
     assert report["left_conference"], report
     assert report["pins_released"] == report["pins_taken"], report
+
+
+@pytest.mark.parametrize("hold_gil_ms", [3, 12])
+def test_repeated_stops_while_another_thread_holds_the_gil(
+    pulse_server: AudioServer, tmp_path: Path, hold_gil_ms: int
+) -> None:
+    """The race itself: the clock thread waits for the GIL inside a tick (the port already
+    looked up) while the bridge stops; before the fix this died within a few cycles
+    (AttributeError on the half-destroyed port, then SIGSEGV or an abort)."""
+    log = tmp_path / "teardown.log"
+    proc = HarnessProcess(
+        ["teardown", "--cycles", "12", "--hold-gil-ms", str(hold_gil_ms)],
+        pulse_server.env,
+        log,
+    )
+    proc.wait_for(lambda e: e.get("event") == "stopped", timeout=120)
+    code = proc.close(command=False)
+    assert code == 0, log.read_text(errors="replace")[-3000:]
+    _assert_clean_log(log)
+    reports = proc.find(lambda e: e.get("event") == "teardown")
+    assert len(reports) == 12
+    for report in reports:
+        assert report["left_conference"], report
+        assert report["pins_taken"] == report["pins_released"] >= 1, report
+        assert report["released_on"] == report["pinned_on"], report
