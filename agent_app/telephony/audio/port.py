@@ -46,8 +46,6 @@ from agent_app.telephony.audio.ring import SampleRing
 
 log = logging.getLogger(__name__)
 
-_get_ident = threading.get_ident
-
 
 @dataclass(frozen=True)
 class PortTeardown:
@@ -81,7 +79,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.in_call = False
         """Set by the bridge while a call is connected (silence then keeps the clock fed)."""
         self._pin: PinnedThreadState | None = None
-        self._pin_thread = 0
+        self._here = threading.local()
+        """``pinned`` is set on the thread holding the pin. Thread ids cannot tell: a new
+        clock thread often gets the ended one's ``pthread_t``; a thread-local lives in
+        the thread state itself, which a new thread never shares."""
         self._pinned_on: list[int] = []
         self._released_on: list[int] = []
         self.pins_lost = 0
@@ -154,7 +155,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             if self._pin is None:
                 if want:
                     self._take_pin()
-            elif not want or self._pin_thread != _get_ident():
+            elif not want or not getattr(self._here, "pinned", False):
                 self._drop_pin()
                 if want:
                     self._take_pin()
@@ -170,14 +171,15 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
     def _take_pin(self) -> None:
         self._pin = PinnedThreadState()
-        self._pin_thread = _get_ident()
+        self._here.pinned = True
         self._pinned_on.append(threading.get_native_id())
 
     def _drop_pin(self) -> None:
         pin, self._pin = self._pin, None
         if pin is None:
             return
-        if self._pin_thread == _get_ident():
+        if getattr(self._here, "pinned", False):
+            self._here.pinned = False
             pin.release()
             self._released_on.append(threading.get_native_id())
         else:
