@@ -428,6 +428,37 @@ def run_teardowns(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_clock_gone(args: argparse.Namespace) -> int:
+    """The clock thread ends while the port holds its pin (the sound device closed under
+    a call) and never comes back: the teardown gives up after its bound, the pin stays
+    on the ended thread, and the process must still shut down and exit cleanly."""
+    from agent_app.telephony.audio.frame_access import FrameAccess
+    from agent_app.telephony.audio.port import BridgePort
+    from agent_app.telephony.audio.ring import SampleRing
+
+    ep = make_endpoint(0)
+    tones = pj.ToneGenerator()
+    tones.createToneGenerator(16000, 1)
+    port = BridgePort(SampleRing(8000), SampleRing(8000), 16000, 160, FrameAccess(pj))
+    port.create()
+    tones.startTransmit(port)
+    port.startTransmit(tones)
+    port.in_call = True
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        ep.libHandleEvents(5)
+    ep.audDevManager().setNoDev()  # pjsua stops the null device's clock thread
+    tones.stopTransmit(port)
+    port.stopTransmit(tones)
+    report = port.leave_conference(timeout=0.5)
+    emit(event="teardown", **asdict(report))
+    del port, tones
+    gc.collect()
+    ep.libDestroy()
+    emit(event="stopped")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="role", required=True)
@@ -446,7 +477,10 @@ def main() -> int:
     teardown = sub.add_parser("teardown")
     teardown.add_argument("--cycles", type=int, default=10)
     teardown.add_argument("--hold-gil-ms", type=float, default=0.0)
+    sub.add_parser("clock-gone")
     args = parser.parse_args()
+    if args.role == "clock-gone":
+        return run_clock_gone(args)
     if args.role == "teardown":
         return run_teardowns(args)
     if args.role == "peer":

@@ -102,3 +102,21 @@ def test_repeated_stops_while_another_thread_holds_the_gil(
         assert report["left_conference"], report
         assert report["pins_taken"] == report["pins_released"] >= 1, report
         assert report["released_on"] == report["pinned_on"], report
+
+
+def test_pin_left_on_an_ended_clock_thread_is_harmless_at_exit(
+    pulse_server: AudioServer, tmp_path: Path
+) -> None:
+    log = tmp_path / "clock-gone.log"
+    proc = HarnessProcess(["clock-gone"], pulse_server.env, log)
+    proc.wait_for(lambda e: e.get("event") == "stopped", timeout=60)
+    code = proc.close(command=False)
+    assert code == 0, log.read_text(errors="replace")[-3000:]
+    _assert_clean_log(log)
+    report = proc.find(lambda e: e.get("event") == "teardown")[-1]
+    # Nothing could give the pin back (its thread had ended) and nothing removed the
+    # port; the bridge said so and the process still exited cleanly.
+    assert report["pins_taken"] == 1 and report["pins_released"] == 0, report
+    assert not report["left_conference"], report
+    text = log.read_text(errors="replace")
+    assert "did not call the port while it was closing" in text
