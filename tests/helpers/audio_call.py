@@ -110,6 +110,9 @@ class HarnessProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.proc.stdin.close()  # the process ended by itself
         self.stderr.close()
         self._reader.join(timeout=5)
         if self.proc.stdout is not None:
@@ -146,6 +149,7 @@ def audio_call(
     microphone: str = "",
     speaker: str = "",
     ringer: str = "",
+    pulse_args: tuple[str, ...] = (),
 ) -> Iterator[tuple[HarnessProcess, Path]]:
     """A connected call: Pulse's side (yielded) and the peer's growing recording."""
     port = free_udp_port()
@@ -169,6 +173,7 @@ def audio_call(
                 speaker,
                 "--ringer",
                 ringer,
+                *pulse_args,
             ],
             server.env,
             tmp / "pulse.log",

@@ -3,11 +3,16 @@
 ``python -m tests.helpers.audio_call_harness peer --port P --tone HZ --record FILE``
 answers every call, sends a tone and records what it hears (a WAV at 16 kHz).
 
+``python -m tests.helpers.audio_call_harness teardown --cycles N [--hold-gil-ms MS]``
+starts and stops the bridge N times around a short tone "call" (teardown races).
+
 ``python -m tests.helpers.audio_call_harness pulse --peer-port P [--microphone ID ...]``
 is Pulse's side, shaped like the engine: QCoreApplication on the main thread, pjsua2
 polled on one ``pulse-sip`` thread, the bridge (``QtCallAudio``) driven from that thread.
 It calls the peer and takes JSON-line commands on stdin (``hold``, ``resume``,
-``mute``, ``prefs``, ``tone``, ``stats``, ``quit``); it prints JSON-line events, and every
+``mute``, ``prefs``, ``tone``, ``stats``, ``stall_clock``, ``hold_gil``,
+``quit``); it prints JSON-line
+events, and every
 Qt message of level warning or above as ``{"event": "qt_warning"}`` so tests can fail on
 them.
 """
@@ -22,6 +27,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
@@ -195,6 +201,8 @@ class PulseSide:
         from agent_app.telephony.audio.bridge import QtCallAudio
 
         args = self.args
+        if args.stalling_port:
+            install_stalling_port()
         ep = make_endpoint(0)
         acc = local_account("agent")
         prefs = {"microphone": args.microphone, "speaker": args.speaker, "ringer": args.ringer}
@@ -225,13 +233,19 @@ class PulseSide:
         call = None
         gc.collect()
         self.audio.stop()
+        report = getattr(self.audio, "last_teardown", None)
+        teardown = asdict(report) if report is not None else None
         del self.audio
         gc.collect()
         acc.shutdown()
         del acc
         gc.collect()
         ep.libDestroy()
-        emit(event="stopped")
+        emit(
+            event="stopped",
+            teardown=teardown,
+            callback_threads={str(k): v for k, v in CALLBACK_THREADS.items()},
+        )
         self.done.set()
 
     def command(self, cmd: dict[str, Any], call: PulseCall | None) -> bool:
@@ -255,10 +269,80 @@ class PulseSide:
                 self.audio.play_tone(ToneKind(cmd["kind"]))
             else:
                 self.audio.stop_tone()
+        elif name == "stall_clock" and self.audio.port is not None:
+            self.audio.port.stall_s = float(cmd["ms"]) / 1000
+        elif name == "hold_gil":
+            hold_gil_repeatedly(float(cmd["ms"]) / 1000)
         elif name == "stats":
             stats = self.audio.stats()
             emit(event="stats", **asdict(stats), t=time.monotonic())
         return True
+
+
+def install_stalling_port() -> None:
+    """Make the bridge build a port whose callbacks can be slowed down (``stall_clock``).
+
+    Each callback then sleeps (the GIL released) before doing its work: pjsua2's media
+    clock thread spends most of its time inside the port, as it did under ``strace`` when
+    a teardown raced a callback. Test-only: the product's port never sleeps.
+    """
+    from agent_app.telephony.audio import port as port_module
+
+    base = port_module.BridgePort
+    if getattr(base, "stalls", False):
+        return
+
+    class StallingPort(base):  # type: ignore[misc, valid-type]
+        stalls = True
+        stall_s = 0.0
+
+        def onFrameRequested(self, frame: Any) -> None:
+            note_callback_thread()
+            if self.stall_s:
+                time.sleep(self.stall_s)
+            base.onFrameRequested(self, frame)
+
+        def onFrameReceived(self, frame: Any) -> None:
+            note_callback_thread()
+            if self.stall_s:
+                time.sleep(self.stall_s)
+            base.onFrameReceived(self, frame)
+
+    port_module.BridgePort = StallingPort
+
+
+CALLBACK_THREADS: dict[int, str] = {}
+"""Native id -> name of each thread that ran a port callback (``--stalling-port`` only)."""
+
+
+def note_callback_thread() -> None:
+    tid = threading.get_native_id()
+    if tid not in CALLBACK_THREADS:
+        try:
+            CALLBACK_THREADS[tid] = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+        except OSError:
+            CALLBACK_THREADS[tid] = "?"
+
+
+def hold_gil_repeatedly(seconds: float) -> None:
+    """Hold the GIL for ``seconds`` at a time, again and again, on a thread of its own.
+
+    A C call that keeps the GIL (``usleep`` through ``ctypes.PyDLL``), like a large
+    ``json.loads``: pjsua2's media clock thread then waits for the GIL at the start of each
+    port callback, inside the tick, which is where a teardown can catch it.
+    """
+    import ctypes
+
+    libc = ctypes.PyDLL(None)
+    usleep = libc.usleep
+    usleep.argtypes = (ctypes.c_uint,)
+
+    def hog() -> None:
+        while True:
+            usleep(int(seconds * 1e6))
+            time.sleep(0.0005)
+
+    threading.Thread(target=hog, name="gil-hog", daemon=True).start()
 
 
 def with_suppress(fn: Any) -> None:
@@ -296,6 +380,85 @@ def run_pulse(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_teardowns(args: argparse.Namespace) -> int:
+    """Start and stop the bridge ``--cycles`` times, each time with a short "call" (a tone
+    generator linked both ways) and, with ``--hold-gil-ms``, another thread holding the
+    GIL again and again; emits each stop's teardown report."""
+    from PySide6.QtCore import QCoreApplication
+
+    from agent_app.telephony.audio.bridge import QtCallAudio
+
+    app = QCoreApplication([])
+    done = threading.Event()
+
+    def sip() -> None:
+        ep = make_endpoint(0)
+        tones = pj.ToneGenerator()
+        tones.createToneGenerator(16000, 1)
+        if args.hold_gil_ms:
+            hold_gil_repeatedly(args.hold_gil_ms / 1000)
+
+        def pump(seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                ep.libHandleEvents(5)
+
+        for _ in range(args.cycles):
+            audio = QtCallAudio()
+            audio.start()
+            audio.connect_call(tones)
+            pump(0.15)
+            audio.disconnect_call(tones)
+            audio.stop()
+            report = getattr(audio, "last_teardown", None)
+            emit(event="teardown", **(asdict(report) if report is not None else {}))
+            del audio
+            pump(0.02)
+        del tones
+        gc.collect()
+        ep.libDestroy()
+        emit(event="stopped")
+        done.set()
+
+    thread = threading.Thread(target=sip, name="pulse-sip")
+    thread.start()
+    while not done.wait(0.05):
+        app.processEvents()
+    thread.join()
+    return 0
+
+
+def run_clock_gone(args: argparse.Namespace) -> int:
+    """The clock thread ends while the port holds its pin (the sound device closed under
+    a call) and never comes back: the teardown gives up after its bound, the pin stays
+    on the ended thread, and the process must still shut down and exit cleanly."""
+    from agent_app.telephony.audio.frame_access import FrameAccess
+    from agent_app.telephony.audio.port import BridgePort
+    from agent_app.telephony.audio.ring import SampleRing
+
+    ep = make_endpoint(0)
+    tones = pj.ToneGenerator()
+    tones.createToneGenerator(16000, 1)
+    port = BridgePort(SampleRing(8000), SampleRing(8000), 16000, 160, FrameAccess(pj))
+    port.create()
+    tones.startTransmit(port)
+    port.startTransmit(tones)
+    port.in_call = True
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        ep.libHandleEvents(5)
+    ep.audDevManager().setNoDev()  # pjsua stops the null device's clock thread
+    tones.stopTransmit(port)
+    port.stopTransmit(tones)
+    report = port.leave_conference(timeout=0.5)
+    emit(event="teardown", **asdict(report))
+    del port, tones
+    gc.collect()
+    ep.libDestroy()
+    emit(event="stopped")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="role", required=True)
@@ -308,7 +471,18 @@ def main() -> int:
     pulse.add_argument("--microphone", default="")
     pulse.add_argument("--speaker", default="")
     pulse.add_argument("--ringer", default="")
+    pulse.add_argument(
+        "--stalling-port", action="store_true", help="test hooks: stall_clock, thread names"
+    )
+    teardown = sub.add_parser("teardown")
+    teardown.add_argument("--cycles", type=int, default=10)
+    teardown.add_argument("--hold-gil-ms", type=float, default=0.0)
+    sub.add_parser("clock-gone")
     args = parser.parse_args()
+    if args.role == "clock-gone":
+        return run_clock_gone(args)
+    if args.role == "teardown":
+        return run_teardowns(args)
     if args.role == "peer":
         Peer(args).run()
         return 0

@@ -12,8 +12,11 @@ nowhere else in the bridge):
 - :meth:`set_muted` mutes at the source: the port sends silence and the microphone's
   conference link to every call is cut; both survive hold/resume because the engine
   calls ``set_muted`` again after each ``connect_call`` and the port's flag never resets;
-- :meth:`stop` disconnects everything, ends the audio thread and destroys the port, so
-  nothing of ours is alive at ``libDestroy()``.
+- :meth:`stop` disconnects everything, takes the port out of the conference and waits
+  until a clock tick has carried that out (giving back the media clock thread's pinned
+  thread state on that thread first: :meth:`~.port.BridgePort.leave_conference`), ends
+  the audio thread and destroys the port, so nothing of ours is alive at
+  ``libDestroy()`` and no tick calls a freed port.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent_app.telephony.audio.devices import AudioDevices, AudioEvent, Role, Route
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind
 from agent_app.telephony.call_audio import CONFERENCE_FRAME_MS
+
+if TYPE_CHECKING:
+    from agent_app.telephony.audio.port import PortTeardown
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +118,8 @@ class QtCallAudio:
         self.devices: AudioDevices | None = None
         self._connected: list[Any] = []
         self._muted = False
+        self.last_teardown: PortTeardown | None = None
+        """How the port left the conference at the last :meth:`stop`."""
         ms = clock_rate // 1000
         self._route = Route(
             self.mic_ring,
@@ -187,15 +195,21 @@ class QtCallAudio:
 
     def stop(self) -> None:
         port = self.port
-        if port is not None:
-            for media in list(self._connected):
-                self.disconnect_call(media)
-        self._connected.clear()
-        if self.devices is not None:
-            self.devices.close()
-            self.devices = None
-        self.port = None
-        del port  # the last reference: the SWIG director releases the pjmedia port now
+        try:
+            if port is not None:
+                for media in list(self._connected):
+                    self.disconnect_call(media)
+                self._connected.clear()
+                # Out of the conference before the object goes: pjmedia removes a port
+                # at its next tick, while dropping the object frees it at once.
+                self.last_teardown = port.leave_conference()
+        finally:
+            self._connected.clear()
+            if self.devices is not None:
+                self.devices.close()
+                self.devices = None
+            self.port = None
+            del port  # the last reference: the SWIG director releases the pjmedia port now
 
     # -- the rest of the desktop's audio controls -----------------------------------------
     @property

@@ -1,24 +1,67 @@
 """The pjsua2 side of the bridge: an ``AudioMediaPort`` that only moves bytes.
 
-Its two callbacks run on pjsua2's media clock thread, 50 times a second each. They
+Its two callbacks run on pjsua2's media clock thread, 100 times a second each. They
 touch nothing but the two ring buffers (no Qt object, no pjsua2 call, no allocation
 beyond one small array), so a busy Qt or Python side can never stall the conference
 bridge. Resampling and device handling happen on the Qt audio thread.
 
 Mute is applied here, at the source: while muted the port sends silence into the
 conference whatever the call's (re-created) conference port looks like.
+
+**The clock thread's Python thread state.** Each callback is a SWIG director call from a
+thread Python did not create: ``PyGILState_Ensure`` builds a thread state (a ``gettid``,
+a 16 KiB frame stack mapped) and ``Release`` tears it down, 200 times a second. While a
+call is connected the port keeps one extra ``Ensure`` on that thread
+(:class:`~.devices.PinnedThreadState`), taken by a callback and given back by a callback
+on the same thread once the call is over or the port is closing — never from another
+thread. pjmedia ends its clock thread when the conference has been idle for a second
+and starts a new one for the next call; the pin is always given back before (the clock
+runs a second after the last call; callbacks come every 10 ms).
+
+**Teardown** (:meth:`BridgePort.leave_conference`, on the pjsua2 thread, before the last
+reference goes): pjmedia removes a conference port asynchronously, at its next clock
+tick, and pjsua2's ``~AudioMediaPort`` frees the port at once; a tick in flight then
+calls into freed memory (seen: a callback on the half-destroyed Python object, then
+SIGSEGV). So the port is first marked closing (callbacks return silence and give the
+pin back), then removed from the conference, and released only once the conference has
+let go of its slot.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import logging
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pjsua2 as pj
 
+from agent_app.telephony.audio.devices import PinnedThreadState
 from agent_app.telephony.audio.frame_access import FrameAccess
 from agent_app.telephony.audio.ring import SampleRing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PortTeardown:
+    """What happened to the port's clock-thread pin and conference slot, for logs and tests."""
+
+    pins_taken: int
+    pins_released: int
+    pins_lost: int
+    """Pins whose thread had gone before a callback could give them back (none expected)."""
+    pinned_on: tuple[int, ...]
+    """Native ids of the threads that took a pin, in order."""
+    released_on: tuple[int, ...]
+    """Native ids of the threads that gave a pin back, in order."""
+    left_conference: bool
+    """The conference freed the port's slot before the port was released."""
+    wait_ms: float
 
 
 class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
@@ -31,6 +74,20 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         access: FrameAccess,
     ) -> None:
         super().__init__()
+        self.closing = False
+        """Set by :meth:`leave_conference`: callbacks do nothing from then on."""
+        self.in_call = False
+        """Set by the bridge while a call is connected (silence then keeps the clock fed)."""
+        self._pin: PinnedThreadState | None = None
+        self._here = threading.local()
+        """``pinned`` is set on the thread holding the pin. Thread ids cannot tell: a new
+        clock thread often gets the ended one's ``pthread_t``; a thread-local lives in
+        the thread state itself, which a new thread never shares."""
+        self._pinned_on: list[int] = []
+        self._released_on: list[int] = []
+        self.pins_lost = 0
+        self._quiet = threading.Event()
+        """Set by the last callback of a tick that saw ``closing`` (the pin is back by then)."""
         self._mic = mic_ring
         self._speaker = speaker_ring
         self._access = access
@@ -39,8 +96,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.clock_rate = clock_rate
         self.frame_samples = frame_samples
         self.muted = False
-        self.in_call = False
-        """Set by the bridge while a call is connected (silence then keeps the clock fed)."""
         self.frames_sent = 0
         self.frames_received = 0
         self.last_callback = 0.0
@@ -60,6 +115,8 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
     # -- media clock thread -------------------------------------------------------------
     def onFrameRequested(self, frame: Any) -> None:  # microphone -> call
+        if not self._enter(False):
+            return  # closing: the frame stays empty, which the conference takes as silence
         out = self._out
         self._mic.read_into(out)
         if self.muted:
@@ -72,6 +129,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             self.probe("mic_to_rtp", out, now)
 
     def onFrameReceived(self, frame: Any) -> None:  # call -> speaker
+        # The conference calls this on every tick (an empty frame when nothing is linked
+        # to the port), after any onFrameRequested of the same tick.
+        if not self._enter(True):
+            return
         n = self._access.read_into(frame.buf, self._in)
         if n == 0 and not self.in_call:
             return
@@ -85,3 +146,142 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.last_callback = now = time.monotonic()
         if self.probe is not None:
             self.probe("rtp_to_speaker", self._in[:n], now)
+
+    def _enter(self, end_of_tick: bool) -> bool:
+        """First step of each callback: tend the pin; False when the port is closing."""
+        try:
+            closing = self.closing
+            want = self.in_call and not closing
+            if self._pin is None:
+                if want:
+                    self._take_pin()
+            elif not want or not getattr(self._here, "pinned", False):
+                self._drop_pin()
+                if want:
+                    self._take_pin()
+        except AttributeError:
+            # The Python object is being destroyed under a callback that was already on
+            # its way (only possible if the port is released without leave_conference).
+            return False
+        if closing:
+            if end_of_tick:
+                self._quiet.set()
+            return False
+        return True
+
+    def _take_pin(self) -> None:
+        self._pin = PinnedThreadState()
+        self._here.pinned = True
+        self._pinned_on.append(threading.get_native_id())
+
+    def _drop_pin(self) -> None:
+        pin, self._pin = self._pin, None
+        if pin is None:
+            return
+        if getattr(self._here, "pinned", False):
+            self._here.pinned = False
+            pin.release()
+            self._released_on.append(threading.get_native_id())
+        else:
+            # pjmedia replaced its clock thread while a call was connected: the old
+            # thread's state can only be released on that thread, which has ended. It
+            # stays allocated (a few KiB) until the interpreter clears stale thread
+            # states at exit.
+            self.pins_lost += 1
+
+    # -- pjsua2 thread --------------------------------------------------------------------
+    def leave_conference(self, timeout: float = 2.0) -> PortTeardown:
+        """Quiet the callbacks, give the pin back on its thread and leave the conference.
+
+        Runs on the pjsua2 thread before the last reference to the port is dropped; when
+        it returns, no clock tick will call this port again (unless it reports
+        ``left_conference=False`` after ``timeout``: the clock never came back).
+        """
+        start = time.monotonic()
+        deadline = start + timeout
+        self.in_call = False
+        self.closing = True
+        slot = int(self.getPortId())
+        # Keep the media clock running until the port is gone: pjsua closes the (null)
+        # sound device after a second without links or calls, and a closed device
+        # neither calls back (no pin given back) nor carries out the removal. A link to
+        # the master port cancels that timer or opens the device again.
+        try:
+            self.startTransmit(pj.Endpoint.instance().audDevManager().getPlaybackDevMedia())
+        except pj.Error as exc:
+            log.warning("could not keep the media clock running for teardown: %s", exc.reason)
+        if not _wait(self._quiet.is_set, deadline):
+            log.warning("the media clock did not call the port while it was closing")
+        left = _leave(slot, deadline)
+        if left is None:
+            # Without pjsua_conf_remove_port the destructor removes the port: release it
+            # right after a tick's last callback, so that the removal is queued before
+            # the next tick (10 ms later), which carries it out before calling ports.
+            self._quiet.clear()
+            _wait(self._quiet.is_set, deadline)
+            left = False
+        elif not left:
+            log.warning("the conference did not release the audio port in %.1f s", timeout)
+        return PortTeardown(
+            pins_taken=len(self._pinned_on),
+            pins_released=len(self._released_on),
+            pins_lost=self.pins_lost,
+            pinned_on=tuple(self._pinned_on),
+            released_on=tuple(self._released_on),
+            left_conference=bool(left),
+            wait_ms=(time.monotonic() - start) * 1000,
+        )
+
+
+def _wait(done: Any, deadline: float) -> bool:
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def _leave(slot: int, deadline: float) -> bool | None:
+    """Remove ``slot`` from the conference and wait until a clock tick has carried it out.
+
+    pjsua2 has no call for this (``AudioMedia.unregisterMediaPort`` is protected), so
+    pjsua's own ``pjsua_conf_remove_port`` is called from the loaded module. Once the
+    slot is free, the tick that removed it has started after every tick that could have
+    seen the port. ``~AudioMediaPort`` removes the slot again later, which pjmedia
+    refuses harmlessly (no other port can take the slot meanwhile: ports are only added
+    on this thread). None when pjsua's function is not reachable.
+    """
+    lib = _pjsua()
+    if lib is None:
+        log.warning("pjsua_conf_remove_port is not exported: releasing after a callback")
+        return None
+    status = lib.pjsua_conf_remove_port(slot)
+    if status != 0:
+        log.warning("removing the audio port from the conference failed (status %d)", status)
+        return False
+    return _wait(lambda: not _slot_taken(slot), deadline)
+
+
+def _slot_taken(slot: int) -> bool:
+    """Whether the conference still has a port in ``slot`` (pjsua2's ``getPortInfoFromId``
+    would say so too, but logs an error each time it does not)."""
+    level = ctypes.c_uint()
+    return int(_pjsua().pjsua_conf_get_signal_level(slot, ctypes.byref(level), None)) == 0
+
+
+@functools.cache
+def _pjsua() -> Any:
+    """The loaded pjsua2 module as a C library (pjsua's own functions), or None."""
+    from pjsua2 import pjsua2 as swig
+
+    try:
+        lib = ctypes.CDLL(swig._pjsua2.__file__)
+        remove = lib.pjsua_conf_remove_port
+        level = lib.pjsua_conf_get_signal_level
+    except (AttributeError, OSError):
+        return None
+    remove.argtypes = (ctypes.c_int,)
+    remove.restype = ctypes.c_int
+    level.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+    level.restype = ctypes.c_int
+    return lib
