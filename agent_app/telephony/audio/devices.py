@@ -27,7 +27,6 @@ only through queued signals (:class:`AudioDevices` wraps them) and read counters
 from __future__ import annotations
 
 import abc
-import ctypes
 import logging
 import time
 from collections.abc import Callable
@@ -706,29 +705,6 @@ class _TonePlayback(_Playback):
 
 
 # -- the worker on the audio thread -----------------------------------------------------
-class PinnedThreadState:
-    """Keeps this (non-Python) thread's Python thread state alive between callbacks.
-
-    Qt calls into Python on its own threads through ``PyGILState_Ensure``/``Release``:
-    when a callback returns, the thread state it created is destroyed, and the next
-    callback creates a new one (measured: a ``gettid`` and a 16 KiB ``mmap``/``munmap``
-    of a fresh frame stack on every pump, and again on every Qt event delivered to a
-    Python-made stream object). One extra ``Ensure`` held for the thread's life keeps
-    the state; :meth:`release` (on the same thread, before it ends) gives it back.
-    """
-
-    def __init__(self) -> None:
-        self._api = ctypes.pythonapi
-        self._api.PyGILState_Ensure.restype = ctypes.c_int
-        self._api.PyGILState_Release.argtypes = (ctypes.c_int,)
-        self._state: int | None = self._api.PyGILState_Ensure()
-
-    def release(self) -> None:
-        if self._state is not None:
-            state, self._state = self._state, None
-            self._api.PyGILState_Release(state)
-
-
 @dataclass(eq=False)
 class Route:
     """Where the capture goes and where playback comes from."""

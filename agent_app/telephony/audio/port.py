@@ -12,7 +12,7 @@ conference whatever the call's (re-created) conference port looks like.
 thread Python did not create: ``PyGILState_Ensure`` builds a thread state (a ``gettid``,
 a 16 KiB frame stack mapped) and ``Release`` tears it down, 200 times a second. While a
 call is connected the port keeps one extra ``Ensure`` on that thread
-(:class:`~.devices.PinnedThreadState`), taken by a callback and given back by a callback
+(:class:`~.thread_state.PinnedThreadState`), taken by a callback and given back by a callback
 on the same thread once the call is over or the port is closing — never from another
 thread. pjmedia ends its clock thread when the conference has been idle for a second
 and starts a new one for the next call; the pin is always given back before (the clock
@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 import pjsua2 as pj
 
-from agent_app.telephony.audio.devices import PinnedThreadState
 from agent_app.telephony.audio.frame_access import FrameAccess
 from agent_app.telephony.audio.ring import SampleRing
+from agent_app.telephony.audio.thread_state import PinnedThreadState
 
 log = logging.getLogger(__name__)
 
