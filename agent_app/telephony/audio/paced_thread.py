@@ -63,6 +63,8 @@ class LoopCounts:
     """Passes of the loop (for measurements: wake-ups of the thread)."""
     late_pumps: int = 0
     """Pumps more than a whole period late (the next tick was then re-based)."""
+    failed_pumps: int = 0
+    """Pumps that raised."""
 
 
 class PacedThread(QThread):
@@ -127,8 +129,12 @@ class PacedThread(QThread):
             try:
                 pump()
             except Exception:
-                # As under exec(): one failed pump is reported, the audio goes on.
-                log.exception("audio pump failed")
+                # As under exec(): a failed pump is reported and the audio goes on; a
+                # pump that keeps failing is reported at the 1st, 2nd, 4th, 8th... time,
+                # not 100 times a second.
+                counts.failed_pumps += 1
+                if counts.failed_pumps & (counts.failed_pumps - 1) == 0:
+                    log.exception("audio pump failed (%d so far)", counts.failed_pumps)
             # A fixed grid, as Qt's precise timers keep: a pump a few ms late does not
             # shift the next one; one later than a whole period is not followed by a
             # burst of catch-up pumps.

@@ -231,3 +231,30 @@ def test_a_failing_set_up_is_logged_and_requests_still_arrive(qapp: object, capl
     assert any("set-up failed" in r.getMessage() for r in caplog.records)
     requests.send.emit("stop")
     assert thread.wait(5000)
+
+
+@pytest.mark.allow_log_errors
+def test_a_pump_that_keeps_failing_is_not_logged_every_time(qapp: object, caplog) -> None:
+    class AlwaysFailing(Work):
+        def pump(self) -> None:
+            self.pumps += 1
+            raise RuntimeError("pump failed on purpose")
+
+    work = AlwaysFailing()
+    thread = PacedThread(work, name="paced-test", period_s=0.002)
+    work.moveToThread(thread)
+    requests = Requests()
+    requests.send.connect(work.request)
+    with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
+        thread.start()
+        ask(requests, work, "stream")
+        deadline = time.monotonic() + 10
+        while work.pumps < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        requests.send.emit("stop")
+        assert thread.wait(5000)
+    failed = thread.counts.failed_pumps
+    assert failed >= 40
+    logged = [r for r in caplog.records if "audio pump failed" in r.getMessage()]
+    # The 1st, 2nd, 4th, 8th... failure: about log2(failures) records.
+    assert len(logged) == failed.bit_length()
