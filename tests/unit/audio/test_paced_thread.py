@@ -87,15 +87,23 @@ def ask(requests: Requests, work: Work, name: str) -> None:
     wait_for(work.request_seen, f"request {name!r}")
 
 
+def wired(
+    work: Work, *, period_s: float = PERIOD_S, events_every: int = 1
+) -> tuple[PacedThread, Requests]:
+    """A paced thread for ``work`` (moved onto it) and a sender of requests; not started."""
+    thread = PacedThread(work, name="paced-test", period_s=period_s, events_every=events_every)
+    work.moveToThread(thread)
+    requests = Requests()
+    requests.send.connect(work.request)
+    return thread, requests
+
+
 @pytest.fixture(params=[1, 5], ids=["events-every-pump", "events-every-5th-pump"])
 def loop(
     qapp: object, request: pytest.FixtureRequest
 ) -> Iterator[tuple[PacedThread, Work, Requests]]:
     work = Work()
-    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S, events_every=request.param)
-    work.moveToThread(thread)
-    requests = Requests()
-    requests.send.connect(work.request)
+    thread, requests = wired(work, events_every=request.param)
     thread.start()
     try:
         yield thread, work, requests
@@ -185,10 +193,7 @@ def test_a_failing_pump_is_logged_and_the_audio_goes_on(loop, caplog) -> None:
 def test_ends_on_request_in_either_mode(qapp: object) -> None:
     for streaming in (False, True):
         work = Work()
-        thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
-        work.moveToThread(thread)
-        requests = Requests()
-        requests.send.connect(work.request)
+        thread, requests = wired(work)
         thread.start()
         if streaming:
             ask(requests, work, "stream")
@@ -221,10 +226,7 @@ def test_a_failing_set_up_is_logged_and_requests_still_arrive(qapp: object, capl
             raise RuntimeError("set-up failed on purpose")
 
     work = FailingBoot()
-    thread = PacedThread(work, name="paced-test", period_s=PERIOD_S)
-    work.moveToThread(thread)
-    requests = Requests()
-    requests.send.connect(work.request)
+    thread, requests = wired(work)
     with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
         thread.start()
         ask(requests, work, "hello")
@@ -241,10 +243,7 @@ def test_a_pump_that_keeps_failing_is_not_logged_every_time(qapp: object, caplog
             raise RuntimeError("pump failed on purpose")
 
     work = AlwaysFailing()
-    thread = PacedThread(work, name="paced-test", period_s=0.002)
-    work.moveToThread(thread)
-    requests = Requests()
-    requests.send.connect(work.request)
+    thread, requests = wired(work, period_s=0.002)
     with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
         thread.start()
         ask(requests, work, "stream")
