@@ -76,8 +76,8 @@ class LevelMeter:
     ) -> None:
         """``samples`` as float in [-1, 1] (or int16, or float on ``full_scale``).
 
-        The audio thread feeds one block per UI refresh, not every block; ``elapsed_s``
-        (time since the previous feed) then sets how far the held peak falls.
+        Fed one block per read (the latest block noted), not every block; ``elapsed_s``
+        (time since the previous block fed) then sets how far the held peak falls.
         """
         n = len(samples)
         if n == 0:
