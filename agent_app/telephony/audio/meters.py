@@ -93,7 +93,6 @@ class LevelMeter:
         self._rms_db = dbfs(rms)
 
     def reset(self) -> None:
-        self._noted = None
         with self._lock:
             self._noted = None
             self._noted_at = None

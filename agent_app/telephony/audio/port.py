@@ -259,14 +259,14 @@ def _leave(slot: int, deadline: float) -> bool | None:
     if status != 0:
         log.warning("removing the audio port from the conference failed (status %d)", status)
         return False
-    return _wait(lambda: not _slot_taken(slot), deadline)
+    return _wait(lambda: not _slot_taken(lib, slot), deadline)
 
 
-def _slot_taken(slot: int) -> bool:
+def _slot_taken(lib: Any, slot: int) -> bool:
     """Whether the conference still has a port in ``slot`` (pjsua2's ``getPortInfoFromId``
     would say so too, but logs an error each time it does not)."""
     level = ctypes.c_uint()
-    return int(_pjsua().pjsua_conf_get_signal_level(slot, ctypes.byref(level), None)) == 0
+    return int(lib.pjsua_conf_get_signal_level(slot, ctypes.byref(level), None)) == 0
 
 
 @functools.cache
