@@ -23,11 +23,19 @@ from typing import Any, TypeVar
 
 import secretstorage
 import secretstorage.exceptions as ss_errors
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from jeepney import DBusErrorResponse  # type: ignore[import-untyped]
+from secretstorage.dhcrypto import Session
+from secretstorage.util import DBusAddressWrapper
 
 from agent_app.secret_store import SecretStoreError
 
 T = TypeVar("T")
+
+_COLLECTION_IFACE = "org.freedesktop.Secret.Collection"
+_ITEM_IFACE = "org.freedesktop.Secret.Item"
+_IS_LOCKED = "org.freedesktop.Secret.Error.IsLocked"
 
 DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
 
@@ -73,11 +81,30 @@ class SecretServiceSession:
         self._run("connect", lambda collection: None)
 
     def get(self, service: str, username: str) -> str | None:
+        """Two D-Bus round trips: ``SearchItems``, then ``GetSecret`` of the first match.
+
+        (secretstorage's ``Item`` reads the label when it is made and the locked flag
+        before the secret: four round trips, about half of a store open.)
+        """
         query = self._backend._query(service, username)
 
         def read(collection: secretstorage.Collection) -> str | None:
-            for item in collection.search_items(query):
-                return item.get_secret().decode("utf-8")
+            session = collection.session
+            if session is None:  # _connect always opens one
+                raise ss_errors.SecretStorageException("no session")
+            search = DBusAddressWrapper(
+                collection.collection_path, _COLLECTION_IFACE, collection.connection
+            )
+            (paths,) = search.call("SearchItems", "a{ss}", query)
+            for path in paths:
+                item = DBusAddressWrapper(path, _ITEM_IFACE, collection.connection)
+                try:
+                    (secret,) = item.call("GetSecret", "o", session.object_path)
+                except DBusErrorResponse as exc:
+                    if exc.name == _IS_LOCKED:
+                        raise ss_errors.LockedException("item is locked") from None
+                    raise
+                return _open_secret(session, secret).decode("utf-8")
             return None
 
         return self._run("read", read)
@@ -148,3 +175,24 @@ class SecretServiceSession:
                             "Service (gnome-keyring) running in this desktop session?"
                         ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _open_secret(session: Session, secret: tuple[Any, ...]) -> bytes:
+    """The value of a Secret Service ``Secret`` struct (session, parameters, value, type).
+
+    In an encrypted session the value is AES-128-CBC with the session's key, the
+    parameters its IV, padded as PKCS#7.
+    """
+    _, parameters, value, _ = secret
+    if not session.encrypted:
+        return bytes(value)
+    if session.aes_key is None:
+        raise ss_errors.SecretStorageException("the session has no key")
+    try:
+        cipher = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(parameters)))
+        decryptor = cipher.decryptor()
+        padded = decryptor.update(bytes(value)) + decryptor.finalize()
+        unpadder = padding.PKCS7(algorithms.AES.block_size).unpadder()
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:  # a malformed reply: treated like a broken session
+        raise ss_errors.SecretStorageException("unreadable secret from the keyring") from None
