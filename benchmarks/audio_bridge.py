@@ -255,6 +255,9 @@ def main() -> int:
             round(last["mic_resampled_share"], 3),
             round(last["speaker_resampled_share"], 3),
         ],
+        "mic_late_waits": last["mic_late_waits"] - first["mic_late_waits"],
+        "mic_late_saved": last["mic_late_saved"] - first["mic_late_saved"],
+        "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
     }
     print(json.dumps({"benchmark": NAME, "detail": detail}), file=sys.stderr)
     return 0 if clean else 1
