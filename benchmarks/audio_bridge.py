@@ -36,6 +36,9 @@ pumps.
 pjsua2's media clock thread (codec, conference bridge) and the SIP polling loop exist in
 any softphone and are not the bridge's; ``cpu_pct`` (the whole Pulse-side process) and
 each thread's share (detail line) are printed too.
+The detail line's ``mic_late_waits`` counts frames the media clock found the microphone
+ring short of and waited for (at most 6 ms each), ``mic_late_saved`` those that then went
+out whole (each an underrun avoided), ``mic_late_wait_ms`` the time spent waiting.
 What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of
 the speaker's output that fell silent during the peer's steady tone (dropouts an agent
 would hear).
