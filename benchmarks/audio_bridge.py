@@ -36,6 +36,9 @@ pumps.
 pjsua2's media clock thread (codec, conference bridge) and the SIP polling loop exist in
 any softphone and are not the bridge's; ``cpu_pct`` (the whole Pulse-side process) and
 each thread's share (detail line) are printed too.
+The detail line's ``mic_late_waits`` counts frames the media clock found the microphone
+ring short of and waited for (at most 6 ms each), ``mic_late_saved`` those that then went
+out whole (each an underrun avoided), ``mic_late_wait_ms`` the time spent waiting.
 What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of
 the speaker's output that fell silent during the peer's steady tone (dropouts an agent
 would hear).
@@ -255,6 +258,9 @@ def main() -> int:
             round(last["mic_resampled_share"], 3),
             round(last["speaker_resampled_share"], 3),
         ],
+        "mic_late_waits": last["mic_late_waits"] - first["mic_late_waits"],
+        "mic_late_saved": last["mic_late_saved"] - first["mic_late_saved"],
+        "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
     }
     print(json.dumps({"benchmark": NAME, "detail": detail}), file=sys.stderr)
     return 0 if clean else 1

@@ -83,6 +83,12 @@ class BridgeStats:
     mic_resampled_share: float = 0.0
     """Share of capture blocks resampled (the rest passed through: same rate, clocks agreeing)."""
     speaker_resampled_share: float = 0.0
+    mic_late_waits: int = 0
+    """Frames the media clock waited for because the microphone ring was short."""
+    mic_late_saved: int = 0
+    """Of those, frames that were whole in time (each an underrun avoided)."""
+    mic_late_wait_ms: float = 0.0
+    """Time the media clock spent in those waits, in all."""
 
     @property
     def underruns(self) -> int:
@@ -148,6 +154,7 @@ class QtCallAudio:
         )
         self.port.create()
         self.devices = AudioDevices(self._preferences, self._on_event)
+        self.port.nudge = self.devices.nudge
         _freeze_heap()
 
     def connect_call(self, media: Any) -> None:
@@ -267,6 +274,9 @@ class QtCallAudio:
             mic_target_ms=capture.drift.target / ms if capture is not None else 0.0,
             mic_resampled_share=capture.resampled_share if capture is not None else 0.0,
             speaker_resampled_share=reader.resampled_share if reader is not None else 0.0,
+            mic_late_waits=port.late_waits if port is not None else 0,
+            mic_late_saved=port.late_saved if port is not None else 0,
+            mic_late_wait_ms=port.late_wait_s * 1000 if port is not None else 0.0,
         )
 
     # -- internals ------------------------------------------------------------------------

@@ -1000,6 +1000,10 @@ class AudioDevices:
             w.device_event.connect(on_event, Qt.ConnectionType.DirectConnection)
         self._thread.start()
 
+    def nudge(self) -> None:
+        """Have the audio thread pump now (any thread): see :meth:`PacedThread.nudge`."""
+        self._thread.nudge()
+
     def set_preferences(self, **preferences: str) -> None:
         unknown = set(preferences) - set(ROLES)
         if unknown:

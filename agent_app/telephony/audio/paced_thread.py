@@ -24,7 +24,9 @@ destroying one per call.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ class LoopCounts:
     """Pumps more than a whole period late (the next tick was then re-based)."""
     failed_pumps: int = 0
     """Pumps that raised."""
+    nudged_pumps: int = 0
+    """Extra pumps between ticks, asked for by :meth:`PacedThread.nudge`."""
 
 
 class PacedThread(QThread):
@@ -83,6 +87,19 @@ class PacedThread(QThread):
         self._period = period_s
         self._events_every = max(1, events_every)
         self.counts = LoopCounts()
+        self._wake = threading.Lock()
+        """Held while nobody has asked for an early pump: the loop sleeps by waiting for
+        it (a timed acquire), and :meth:`nudge` releases it."""
+        self._wake.acquire()
+
+    def nudge(self) -> None:
+        """Pump now rather than at the next tick (any thread; cheap; idempotent).
+
+        The media clock asks when the microphone's block is a little late: the data may
+        already be waiting in Qt's capture buffer. The next tick stays on the grid.
+        """
+        with contextlib.suppress(RuntimeError):  # already asked for, not yet served
+            self._wake.release()
 
     def run(self) -> None:
         work = self._work
@@ -115,8 +132,15 @@ class PacedThread(QThread):
         second with cold caches.
         """
         work, counts, period, every = self._work, self.counts, self._period, self._events_every
-        pump, stopping, streaming = work.pump, work.stopping, work.streaming
-        monotonic, sleep = time.monotonic, time.sleep
+        stopping, streaming, work_pump = work.stopping, work.streaming, work.pump
+        failed, sleep, monotonic = self._failed, self._wake.acquire, time.monotonic
+
+        def pump() -> None:
+            try:
+                work_pump()
+            except Exception:
+                failed()
+
         tick = monotonic()
         due = 0
         while True:
@@ -126,24 +150,29 @@ class PacedThread(QThread):
                 if stopping() or not streaming():
                     return
             due -= 1
-            try:
-                pump()
-            except Exception:
-                # As under exec(): a failed pump is reported and the audio goes on; a
-                # pump that keeps failing is reported at the 1st, 2nd, 4th, 8th... time,
-                # not 100 times a second.
-                counts.failed_pumps += 1
-                if counts.failed_pumps & (counts.failed_pumps - 1) == 0:
-                    log.exception("audio pump failed (%d so far)", counts.failed_pumps)
+            pump()
             # A fixed grid, as Qt's precise timers keep: a pump a few ms late does not
             # shift the next one; one later than a whole period is not followed by a
             # burst of catch-up pumps.
             tick += period
             delay = tick - monotonic()
-            if delay > 0:
-                sleep(delay)
-            elif delay < 0:
+            if delay < 0:
                 counts.late_pumps += 1
                 tick = monotonic() + period
-                sleep(period)
+                delay = period
+            # Sleeping is a timed wait for the wake lock: a nudge ends it early for one
+            # extra pump, and the sleep goes on to the same tick.
+            while delay > 0 and sleep(True, delay):
+                counts.nudged_pumps += 1
+                pump()
+                delay = tick - monotonic()
             counts.wakeups += 1
+
+    def _failed(self) -> None:
+        """As under exec(): a failed pump is reported (from its ``except`` block) and the
+        audio goes on; a pump that keeps failing is reported at the 1st, 2nd, 4th, 8th...
+        time, not 100 times a second."""
+        counts = self.counts
+        counts.failed_pumps += 1
+        if counts.failed_pumps & (counts.failed_pumps - 1) == 0:
+            log.exception("audio pump failed (%d so far)", counts.failed_pumps)

@@ -34,6 +34,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,11 @@ from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.thread_state import PinnedThreadState
 
 log = logging.getLogger(__name__)
+
+MIC_LATE_WAIT_S = 0.006
+"""Longest the media clock waits for a microphone block that is late (see
+:meth:`BridgePort._await_mic`): what the speaker's queue covers besides its own jitter."""
+MIC_NUDGE_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,13 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.last_callback = 0.0
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
+        self.nudge: Callable[[], None] | None = None
+        """Asks the audio thread to pump now (set by the bridge once that thread runs)."""
+        self.late_waits = 0
+        """Frames the microphone ring was short of when asked for, waited for."""
+        self.late_saved = 0
+        """Of those, frames whose audio arrived in time (no underrun)."""
+        self.late_wait_s = 0.0
 
     def create(self, name: str = "pulse-bridge") -> None:
         fmt = pj.MediaFormatAudio()
@@ -118,7 +131,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         if not self._enter(False):
             return  # closing: the frame stays empty, which the conference takes as silence
         out = self._out
-        self._mic.read_into(out)
+        mic = self._mic
+        if mic.fill < self.frame_samples and self.nudge is not None and mic.primed:
+            self._await_mic()
+        mic.read_into(out)
         if self.muted:
             out[:] = 0
         self._access.write(frame, out)
@@ -127,6 +143,34 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.last_callback = now = time.monotonic()
         if self.probe is not None:
             self.probe("mic_to_rtp", out, now)
+
+    def _await_mic(self) -> None:
+        """Wait up to MIC_LATE_WAIT_S for the rest of a frame the microphone ring lacks.
+
+        The short frame would otherwise be an underrun: silence sent into the call and the
+        ring refilled to its target, a gap of 20-30 ms. It is usually a block a few
+        milliseconds late (a scheduling delay of the audio thread or the sound server),
+        or the clock taking frames back to back after a stall of its own; the data is
+        then often already in Qt's capture buffer, so the audio thread is asked to pump
+        now, and again every MIC_NUDGE_S while waiting. The frame goes out a little late
+        instead of silent: a few ms of jitter the far end's jitter buffer absorbs (the
+        clock catches up with its next ticks). A ring that has stopped flowing waits once
+        and then is unprimed, so a dead microphone costs one wait, not one per frame.
+        """
+        nudge, mic, need = self.nudge, self._mic, self.frame_samples
+        assert nudge is not None
+        start = time.monotonic()
+        deadline = start + MIC_LATE_WAIT_S
+        arrived = False
+        while not arrived:
+            nudge()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            arrived = mic.wait_for(need, min(left, MIC_NUDGE_S))
+        self.late_waits += 1
+        self.late_saved += arrived and mic.fill >= need
+        self.late_wait_s += time.monotonic() - start
 
     def onFrameReceived(self, frame: Any) -> None:  # call -> speaker
         # The conference calls this on every tick (an empty frame when nothing is linked

@@ -38,6 +38,9 @@ class SampleRing:
         self._fill = 0
         self._primed = prime == 0
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._waiting = 0
+        """Consumers blocked in :meth:`wait_for` (the producer signals only when there are)."""
         self.underruns = 0
         self.overruns = 0
         self.dropped = 0
@@ -91,6 +94,8 @@ class SampleRing:
             self.written += n
             if not self._primed and self._fill >= self._prime:
                 self._primed = True
+            if self._waiting:
+                self._arrived.notify_all()
 
     def write_bytes(self, raw: bytes | bytearray | memoryview) -> None:
         """Append int16 samples given as native-endian bytes (an odd last byte is ignored);
@@ -123,6 +128,8 @@ class SampleRing:
             self.written += n
             if not self._primed and self._fill >= self._prime:
                 self._primed = True
+            if self._waiting:
+                self._arrived.notify_all()
 
     def read_bytes(self, n: int) -> bytes:
         """``n`` samples as native-endian int16 bytes; otherwise exactly :meth:`read_into`
@@ -168,6 +175,22 @@ class SampleRing:
                 self._primed = self._prime == 0
             return take
 
+    def wait_for(self, n: int, timeout: float) -> bool:
+        """Block until the ring holds ``n`` samples or has been cleared, at most
+        ``timeout`` seconds; True unless the time ran out.
+
+        For a consumer that would rather be late than short: the media clock, when the
+        microphone's block is a few milliseconds behind.
+        """
+        with self._lock:
+            if self._fill >= n or not self._primed:
+                return True
+            self._waiting += 1
+            try:
+                return self._arrived.wait_for(lambda: self._fill >= n or not self._primed, timeout)
+            finally:
+                self._waiting -= 1
+
     def take_low_water(self) -> int:
         """The least the ring held beyond a read since the last call (negative: a read
         found it short), then start watching again; ``capacity`` when nothing was read.
@@ -195,3 +218,5 @@ class SampleRing:
             self._fill = 0
             self._read = 0
             self._primed = self._prime == 0
+            if self._waiting:
+                self._arrived.notify_all()

@@ -33,6 +33,7 @@ class Work(QObject):
         self.booted_on: QThread | None = None
         self.is_streaming = False
         self.pumps = 0
+        self.pump_times: list[float] = []
         self.fail_next_pump = False
         self.requests: list[tuple[str, bool]] = []
         self.doomed: QObject | None = None
@@ -48,6 +49,7 @@ class Work(QObject):
 
     def pump(self) -> None:
         self.pumps += 1
+        self.pump_times.append(time.monotonic())
         self.pump_seen.set()
         if self.fail_next_pump:
             self.fail_next_pump = False
@@ -257,3 +259,40 @@ def test_a_pump_that_keeps_failing_is_not_logged_every_time(qapp: object, caplog
     logged = [r for r in caplog.records if "audio pump failed" in r.getMessage()]
     # The 1st, 2nd, 4th, 8th... failure: about log2(failures) records.
     assert len(logged) == failed.bit_length()
+
+
+def test_a_nudge_pumps_at_once_and_the_next_tick_stays_on_the_grid(qapp: object) -> None:
+    work = Work()
+    # A long period, so that a pump soon after the nudge can only be the nudged one.
+    thread, requests = wired(work, period_s=1.0)
+    thread.start()
+    try:
+        ask(requests, work, "stream")
+        wait_for(work.pump_seen, "the first pump")
+        time.sleep(0.5)
+        nudged_at = time.monotonic()
+        thread.nudge()
+        wait_for(work.pump_seen, "the nudged pump", timeout=0.45)
+        assert work.pump_times[-1] - nudged_at < 0.45
+        assert thread.counts.nudged_pumps == 1
+        wait_for(work.pump_seen, "the next tick", timeout=5)
+        first, nudged, tick = work.pump_times[:3]
+        # The tick after the nudged pump is the one planned before it, a period after
+        # the first pump (a grid moved by the nudge would put it a period after the
+        # nudged pump, 1.5 s after the first).
+        assert tick - first < 1.4
+        assert tick - nudged < 0.9
+        assert thread.counts.nudged_pumps == 1
+    finally:
+        requests.send.emit("stop")
+        assert thread.wait(5000), "the paced thread did not end"
+
+
+def test_a_nudge_while_idle_is_harmless(loop) -> None:
+    thread, work, requests = loop
+    thread.nudge()
+    ask(requests, work, "hello")
+    assert work.pumps == 0
+    ask(requests, work, "stream")
+    wait_for(work.pump_seen, "a pump")
+    assert thread.counts.nudged_pumps <= 1  # the nudge left pending is served once at most

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -128,3 +131,46 @@ def test_bytes_from_a_memoryview_and_an_odd_byte() -> None:
     ring.write_bytes(memoryview(samples.tobytes() + b"\x07"))
     assert ring.fill == 10
     assert ring.read_bytes(10) == samples.tobytes()
+
+
+def test_wait_for_returns_at_once_when_the_ring_already_holds_enough() -> None:
+    ring = SampleRing(100)
+    ring.write(np.ones(30, np.int16))
+    assert ring.wait_for(20, timeout=0.0)
+
+
+def test_wait_for_wakes_when_the_producer_writes_enough() -> None:
+    ring = SampleRing(100)
+    ring.write(np.ones(10, np.int16))
+    woke: list[bool] = []
+    waiter = threading.Thread(target=lambda: woke.append(ring.wait_for(20, timeout=10)))
+    waiter.start()
+    time.sleep(0.05)
+    ring.write(np.ones(5, np.int16))  # not yet enough: the waiter keeps waiting
+    time.sleep(0.05)
+    assert woke == []
+    ring.write_bytes(np.ones(5, np.int16).tobytes())
+    waiter.join(10)
+    assert woke == [True]
+    assert ring.fill == 20
+
+
+def test_wait_for_gives_up_after_its_timeout() -> None:
+    ring = SampleRing(100)
+    ring.write(np.ones(10, np.int16))
+    assert not ring.wait_for(20, timeout=0.01)
+    assert ring.fill == 10
+    assert ring.underruns == 0
+
+
+def test_wait_for_returns_when_the_ring_is_cleared() -> None:
+    ring = SampleRing(100, prime=10)
+    ring.write(np.ones(10, np.int16))
+    woke: list[bool] = []
+    waiter = threading.Thread(target=lambda: woke.append(ring.wait_for(20, timeout=10)))
+    waiter.start()
+    time.sleep(0.05)
+    ring.clear()
+    waiter.join(10)
+    assert woke == [True]
+    assert not ring.primed
