@@ -114,6 +114,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.late_saved = 0
         """Of those, frames whose audio arrived in time (no underrun)."""
         self.late_wait_s = 0.0
+        """Time the clock spent in those waits, in all (each at most MIC_LATE_WAIT_S)."""
 
     def create(self, name: str = "pulse-bridge") -> None:
         fmt = pj.MediaFormatAudio()
@@ -132,7 +133,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             return  # closing: the frame stays empty, which the conference takes as silence
         out = self._out
         mic = self._mic
-        if mic.fill < self.frame_samples and self.nudge is not None and mic.primed:
+        if mic.fill < self.frame_samples and self.nudge and mic.primed and not self.muted:
             self._await_mic()
         mic.read_into(out)
         if self.muted:
@@ -150,9 +151,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         The short frame would otherwise be an underrun: silence sent into the call and the
         ring refilled to its target, a gap of 20-30 ms. It is usually a block a few
         milliseconds late (a scheduling delay of the audio thread or the sound server),
-        or the clock taking frames back to back after a stall of its own; the data is
-        then often already in Qt's capture buffer, so the audio thread is asked to pump
-        now, and again every MIC_NUDGE_S while waiting. The frame goes out a little late
+        or the clock taking frames back to back after a stall of its own. The data may be
+        in Qt's capture buffer already or arrive there within milliseconds, so the audio
+        thread is asked to pump now, and again every MIC_NUDGE_S while waiting (a muted
+        frame is silence anyway: not waited for). The frame goes out a little late
         instead of silent: a few ms of jitter the far end's jitter buffer absorbs (the
         clock catches up with its next ticks). A ring that has stopped flowing waits once
         and then is unprimed, so a dead microphone costs one wait, not one per frame.

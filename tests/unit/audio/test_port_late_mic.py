@@ -104,3 +104,16 @@ def test_without_an_audio_thread_a_short_ring_is_an_underrun_at_once() -> None:
     _take(port)
     assert mic.underruns == 1
     assert port.late_waits == 0
+
+
+def test_a_muted_port_does_not_wait_for_the_microphone() -> None:
+    mic = SampleRing(1600)
+    mic.write(np.ones(FRAME // 2, np.int16))
+    port = _port(mic)
+    nudges: list[int] = []
+    port.nudge = lambda: nudges.append(1)
+    port.muted = True
+    assert _take(port).tolist() == [0] * FRAME
+    assert nudges == []
+    assert port.late_waits == 0
+    assert mic.underruns == 1
