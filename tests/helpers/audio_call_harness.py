@@ -10,11 +10,9 @@ starts and stops the bridge N times around a short tone "call" (teardown races).
 is Pulse's side, shaped like the engine: QCoreApplication on the main thread, pjsua2
 polled on one ``pulse-sip`` thread, the bridge (``QtCallAudio``) driven from that thread.
 It calls the peer and takes JSON-line commands on stdin (``hold``, ``resume``,
-``mute``, ``prefs``, ``tone``, ``stats``, ``stall_clock``, ``hold_gil``,
-``quit``); it prints JSON-line
-events, and every
-Qt message of level warning or above as ``{"event": "qt_warning"}`` so tests can fail on
-them.
+``mute``, ``prefs``, ``tone``, ``stats``, ``stall_clock``, ``hold_gil``, ``quit``); it
+prints JSON-line events, and every Qt message of level warning or above as
+``{"event": "qt_warning"}`` so tests can fail on them.
 """
 
 from __future__ import annotations

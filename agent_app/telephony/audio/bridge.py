@@ -206,7 +206,6 @@ class QtCallAudio:
             if port is not None:
                 for media in list(self._connected):
                     self.disconnect_call(media)
-                self._connected.clear()
                 # Out of the conference before the object goes: pjmedia removes a port
                 # at its next tick, while dropping the object frees it at once.
                 self.last_teardown = port.leave_conference()

@@ -183,8 +183,6 @@ class SampleRing:
         microphone's block is a few milliseconds behind.
         """
         with self._lock:
-            if self._fill >= n or not self._primed:
-                return True
             self._waiting += 1
             try:
                 return self._arrived.wait_for(lambda: self._fill >= n or not self._primed, timeout)
