@@ -39,6 +39,16 @@ each thread's share (detail line) are printed too.
 The detail line's ``mic_late_waits`` counts frames the media clock found the microphone
 ring short of and waited for (at most 6 ms each), ``mic_late_saved`` those that then went
 out whole (each an underrun avoided), ``mic_late_wait_ms`` the time spent waiting.
+The machine is measured beside the bridge, so a run's underruns can be told apart:
+a control client (``tests.helpers.reference_playback``: a ``QAudioSink`` opened exactly as
+the bridge opens the speaker, same rate, period and server buffer, but with Qt's queue
+kept 200 ms full, so nothing of ours can starve it) plays silence into the same speaker
+sink. Its underruns (``reference_underruns``) are the sound server or Qt's PulseAudio thread
+running late, which no client with that buffer can cover; ``sink_underruns_shared`` counts
+ours within 50 ms of one of its. The hypervisor's share of the CPU (``steal``, from
+``/proc/stat``) is read every half second. ``underruns_outside_stalls`` counts our
+underruns in half-second windows with neither (nor in the windows next to one): those
+are the bridge's alone.
 What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of
 the speaker's output that fell silent during the peer's steady tone (dropouts an agent
 would hear).
@@ -47,9 +57,11 @@ would hear).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,8 +70,8 @@ from statistics import fmean
 
 import numpy as np
 
-from tests.helpers.audio_call import audio_call, wav_tail
-from tests.helpers.audio_server import audio_server, stop_playing, tone, tone_share
+from tests.helpers.audio_call import ROOT, audio_call, wav_tail
+from tests.helpers.audio_server import AudioServer, audio_server, stop_playing, tone, tone_share
 
 NAME = "audio_bridge"
 WARMUP_S = 5.0
@@ -97,11 +109,66 @@ def thread_cpu(pid: int) -> dict[str, float]:
     return totals
 
 
-def server_underruns(log_text: str) -> int:
-    """Underruns the sound server reported for Qt's playback stream: each is the server
-    finding the stream's buffer empty when the device needed audio (it plays silence
-    until data comes back). ``pacat`` streams are the test's own feeders."""
-    return len(re.findall(r"(?:Implicit|Actual) underrun of 'QtmPulseStream", log_text))
+UNDERRUN = re.compile(
+    r"^(?:\(\s*(?P<t>[\d.]+)\|[^)]*\)\s+)?.*(?:Implicit|Actual) underrun of "
+    r"'QtmPulseStream-(?P<pid>\d+)-",
+    re.MULTILINE,
+)
+SHARED_WITHIN_S = 0.05
+"""An underrun of ours this close to one of the control stream's is the machine's."""
+
+
+def server_underruns(log_text: str, pid: int | None = None) -> int:
+    """Underruns the sound server reported for Qt's playback stream (of process ``pid``,
+    or of any Qt process): each is the server finding the stream's buffer empty when the
+    device needed audio (it plays silence until data comes back). ``pacat`` streams are
+    the test's own feeders."""
+    return len(underrun_times(log_text, pid))
+
+
+def underrun_times(log_text: str, pid: int | None = None) -> list[float]:
+    """The server's log time of each underrun of Qt's playback stream of ``pid`` (NaN
+    where the log has no time stamps)."""
+    return [
+        float(m["t"]) if m["t"] else float("nan")
+        for m in UNDERRUN.finditer(log_text)
+        if pid is None or int(m["pid"]) == pid
+    ]
+
+
+def shared_with(ours: list[float], reference: list[float], within: float) -> int:
+    """How many of ``ours`` lie within ``within`` seconds of one of ``reference``."""
+    ref = np.sort(np.asarray(reference, dtype=float))
+    if len(ref) == 0:
+        return 0
+    count = 0
+    for t in ours:
+        i = int(np.searchsorted(ref, t))
+        near = [abs(ref[j] - t) for j in (i - 1, i) if 0 <= j < len(ref)]
+        count += bool(near) and min(near) <= within
+    return count
+
+
+def log_time_of_last_pactl(log_text: str) -> float | None:
+    """The server's log time of the last ``pactl`` client it freed (a clock anchor)."""
+    times = re.findall(r"^\(\s*([\d.]+)\|[^)]*\).*client\.c: Freed \d+ \"pactl\"", log_text, re.M)
+    return float(times[-1]) if times else None
+
+
+def cpu_steal() -> tuple[int, int]:
+    """The whole machine's stolen and total CPU ticks so far (``/proc/stat``)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
+def outside_stalls(counts: list[int], stalled: list[bool]) -> int:
+    """Underruns counted in windows neither stalled nor next to a stalled one (a stall at
+    a window's edge shows up in the next window's counters)."""
+    total = 0
+    for i, n in enumerate(counts):
+        if not any(stalled[j] for j in (i - 1, i, i + 1) if 0 <= j < len(stalled)):
+            total += n
+    return total
 
 
 def silent_windows(x: np.ndarray, rate: int) -> int:
@@ -116,18 +183,96 @@ def silent_windows(x: np.ndarray, rate: int) -> int:
     return int(np.sum(rms < 0.3 * np.median(rms)))
 
 
-def stream_buffer_latency_ms(pactl_listing: str) -> float:
-    """Buffer latency of Qt's stream in a ``pactl list sink-inputs/source-outputs``."""
+def stream_buffer_latency_ms(pactl_listing: str, pid: int | None = None) -> float:
+    """Buffer latency of Qt's stream (of process ``pid``, if given) in a ``pactl list
+    sink-inputs/source-outputs``."""
     values = []
     for block in re.split(r"\n(?=\S)", pactl_listing):
         if "QtmPulseStream" not in block and "pacat" in block:
             continue
         if 'application.name = "pacat"' in block:
             continue
+        if pid is not None and f'application.process.id = "{pid}"' not in block:
+            continue
         match = re.search(r"Buffer Latency: (\d+) usec", block)
         if match:
             values.append(int(match.group(1)) / 1000)
     return max(values) if values else 0.0
+
+
+def reference_playback(server: AudioServer, sink: str, root: Path) -> subprocess.Popen[str]:
+    """Start the control stream (module docstring) on ``sink``; returns once it plays."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.reference_playback", sink],
+        cwd=ROOT,
+        env={**server.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=(root / "reference.log").open("wb"),
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "playing":
+        stop_playing(proc)
+        raise RuntimeError(
+            "the control stream did not start: " + (root / "reference.log").read_text()
+        )
+    return proc
+
+
+def machine_stalls(
+    samples: list[dict[str, float]],
+    first: dict[str, float],
+    steal: list[tuple[int, int]],
+    window_ends: list[float],
+    ours: list[float],
+    reference: list[float],
+    anchor: float,
+    anchor_log: float | None,
+) -> dict[str, float]:
+    """Our underruns per half-second window, and which windows the machine stalled in:
+    CPU stolen, or the control stream underran."""
+    n = len(samples)
+    shares = [
+        (s1 - s0) / (t1 - t0) * 100 if t1 > t0 else 0.0
+        for (s0, t0), (s1, t1) in itertools.pairwise(steal)
+    ]
+    stalled = [share > 0 for share in shares]
+    counts = []
+    previous = first
+    for sample in samples:
+        counts.append(
+            int(
+                sample["mic_underruns"]
+                - previous["mic_underruns"]
+                + sample["speaker_underruns"]
+                - previous["speaker_underruns"]
+            )
+        )
+        previous = sample
+    if anchor_log is not None:
+        offset = anchor - anchor_log
+        bounds = np.asarray(window_ends)
+
+        def window(log_t: float) -> int:
+            return int(np.searchsorted(bounds, log_t + offset)) - 1
+
+        for t in reference:
+            i = window(t)
+            if 0 <= i < n:
+                stalled[i] = True
+        for t in ours:
+            i = window(t)
+            if 0 <= i < n:
+                counts[i] += 1
+    # Without the log's clock the server's underruns cannot be placed: they then count
+    # as the bridge's, never hidden.
+    unplaced = len(ours) if anchor_log is None else 0
+    return {
+        "steal_max_pct": max(shares, default=0.0),
+        "steal_windows": sum(share > 0 for share in shares),
+        "stalled_windows": sum(stalled),
+        "outside": outside_stalls(counts, stalled) + unplaced,
+    }
 
 
 def main() -> int:
@@ -146,6 +291,7 @@ def main() -> int:
             server.debug_log()
             player = server.play("headset_mic_feed", tone(700, seconds + 30))
             speaker = server.record("headset_speaker")
+            control = reference_playback(server, "headset_speaker", root)
             try:
                 with audio_call(server, root) as (pulse, record):
                     pid = pulse.proc.pid
@@ -154,10 +300,10 @@ def main() -> int:
 
                     def probe_buffers() -> None:
                         source_latency.append(
-                            stream_buffer_latency_ms(server.pactl("list", "source-outputs"))
+                            stream_buffer_latency_ms(server.pactl("list", "source-outputs"), pid)
                         )
                         sink_latency.append(
-                            stream_buffer_latency_ms(server.pactl("list", "sink-inputs"))
+                            stream_buffer_latency_ms(server.pactl("list", "sink-inputs"), pid)
                         )
 
                     time.sleep(WARMUP_S)
@@ -171,9 +317,13 @@ def main() -> int:
                     log_from = server.log_path.stat().st_size
                     t0 = time.monotonic()
                     samples = []
+                    steal = [cpu_steal()]
+                    window_ends = [t0]
                     while time.monotonic() - t0 < seconds:
                         time.sleep(0.5)
                         samples.append(pulse.stats())
+                        steal.append(cpu_steal())
+                        window_ends.append(time.monotonic())
                     elapsed = time.monotonic() - t0
                     cpu1 = thread_cpu(pid)
                     last = samples[-1]
@@ -186,8 +336,15 @@ def main() -> int:
                         f.seek(log_from)
                         server_log = f.read().decode("utf-8", "replace")
                     probe_buffers()
+                    # The server's log clock, anchored by a client whose end we time.
+                    server.pactl("info")
+                    anchor = time.monotonic()
+                    with server.log_path.open("rb") as f:
+                        f.seek(log_from)
+                        anchor_log = log_time_of_last_pactl(f.read().decode("utf-8", "replace"))
             finally:
                 stop_playing(player)
+                stop_playing(control)
                 speaker.stop()
 
     thread_pct = {
@@ -214,7 +371,9 @@ def main() -> int:
         last["mic_underruns"] - first["mic_underruns"],
         last["speaker_underruns"] - first["speaker_underruns"],
     ]
-    sink_underruns = server_underruns(server_log)
+    ours = underrun_times(server_log, pid)
+    reference = underrun_times(server_log, control.pid)
+    sink_underruns = len(ours)
     starvations = last["playback_starvations"] - first["playback_starvations"]
     underruns = sum(ring_underruns) + sink_underruns
     overruns = (last["mic_overruns"] - first["mic_overruns"]) + (
@@ -231,6 +390,12 @@ def main() -> int:
     figure("speaker_gap_windows", gaps, "10 ms windows", "== 0")
     figure("mic_tone_share", heard_mic, "share", ">= 0.9")
     figure("speaker_tone_share", heard_peer, "share", ">= 0.9")
+    machine = machine_stalls(
+        samples, first, steal, window_ends, ours, reference, anchor, anchor_log
+    )
+    figure("reference_underruns", len(reference), "count", "control: no bridge")
+    figure("steal_max_pct", machine["steal_max_pct"], "% per 0.5 s", "control")
+    figure("underruns_outside_stalls", machine["outside"], "count", "control: the bridge's alone")
     detail = {
         "mic_ring_ms": round(mic_ring, 2),
         "speaker_ring_ms": round(speaker_ring, 2),
@@ -261,6 +426,10 @@ def main() -> int:
         "mic_late_waits": last["mic_late_waits"] - first["mic_late_waits"],
         "mic_late_saved": last["mic_late_saved"] - first["mic_late_saved"],
         "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
+        "sink_underruns_shared": shared_with(ours, reference, SHARED_WITHIN_S),
+        "steal_windows": machine["steal_windows"],
+        "stalled_windows": machine["stalled_windows"],
+        "windows": len(samples),
     }
     print(json.dumps({"benchmark": NAME, "detail": detail}), file=sys.stderr)
     return 0 if clean else 1

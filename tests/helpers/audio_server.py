@@ -56,7 +56,8 @@ class AudioServer:
         return self.root / "pulseaudio.log"
 
     def debug_log(self) -> None:
-        """Turn the server's log level to debug (it then logs each stream underrun).
+        """Turn the server's log level to debug (it then logs each stream underrun), each
+        line stamped with the seconds since the server's first log line.
 
         ``pactl`` has no log-level command and ``pacmd`` needs a pid file, so the CLI
         protocol is loaded on a private socket and spoken to directly.
@@ -66,7 +67,7 @@ class AudioServer:
         with socket.socket(socket.AF_UNIX) as cli:
             cli.settimeout(10)
             cli.connect(str(path))
-            cli.sendall(b"set-log-level 4\n")
+            cli.sendall(b"set-log-level 4\nset-log-time 1\n")
             cli.shutdown(socket.SHUT_WR)
             while cli.recv(4096):
                 pass
@@ -192,7 +193,7 @@ class Recording:
         return self.samples()
 
 
-def stop_playing(proc: subprocess.Popen[bytes]) -> None:
+def stop_playing(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=5)

@@ -1,0 +1,70 @@
+"""A control client for the audio benchmark: Qt's own playback stream with no bridge.
+
+Plays silence into a PulseAudio sink through a ``QAudioSink`` opened exactly as the
+bridge opens its speaker (the call's 16 kHz mono, the same period, push mode), but keeps
+Qt's queue full far ahead of the server's requests, so the stream can only underrun when
+the sound server or Qt's own PulseAudio thread is late: the machine, not the bridge.
+
+Run as ``python -m tests.helpers.reference_playback <sink> [rate]`` with the test
+server's environment; it plays until terminated. Silence mixed into the speaker does
+not change what the benchmark records there.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
+
+from agent_app.telephony.audio.devices import PLAYBACK_PERIOD_MS, period_frames
+
+QUEUE_MS = 200
+"""Qt's queue in front of the server: far more than any stall the machine shows."""
+TOP_UP_MS = 10
+
+
+def main(argv: list[str]) -> int:
+    sink_name = argv[0]
+    rate = int(argv[1]) if len(argv) > 1 else 16000
+    app = QCoreApplication([])
+    device = next(
+        (d for d in QMediaDevices.audioOutputs() if bytes(d.id().data()).decode() == sink_name),
+        None,
+    )
+    if device is None:
+        print(f"reference_playback: no sink {sink_name!r}", file=sys.stderr)
+        return 2
+    fmt = QAudioFormat()
+    fmt.setSampleRate(rate)
+    fmt.setChannelCount(1)
+    fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
+    sink = QAudioSink(device, fmt)
+    sink.setBufferSize(fmt.bytesForDuration(QUEUE_MS * 1000))
+    sink.setNativePeriodFrameCount(period_frames(rate, PLAYBACK_PERIOD_MS))
+    io = sink.start()
+    silence = bytes(fmt.bytesForDuration(QUEUE_MS * 1000))
+
+    def top_up() -> None:
+        free = sink.bytesFree()
+        if free > 0:
+            io.write(silence[:free])
+
+    top_up()
+    timer = QTimer()
+    timer.timeout.connect(top_up)
+    timer.start(TOP_UP_MS)
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    # A timer that fires lets Python see the signal between Qt's waits.
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    print("playing", flush=True)
+    app.exec()
+    sink.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
