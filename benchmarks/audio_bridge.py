@@ -145,7 +145,7 @@ def shared_with(ours: list[float], reference: list[float], within: float) -> int
     for t in ours:
         i = int(np.searchsorted(ref, t))
         near = [abs(ref[j] - t) for j in (i - 1, i) if 0 <= j < len(ref)]
-        count += bool(near) and min(near) <= within
+        count += int(bool(near) and min(near) <= within)
     return count
 
 
@@ -237,10 +237,10 @@ def machine_stalls(
         for (s0, t0), (s1, t1) in itertools.pairwise(steal)
     ]
     stalled = [share > 0 for share in shares]
-    counts = []
+    ring = []
     previous = first
     for sample in samples:
-        counts.append(
+        ring.append(
             int(
                 sample["mic_underruns"]
                 - previous["mic_underruns"]
@@ -249,6 +249,7 @@ def machine_stalls(
             )
         )
         previous = sample
+    sink = [0] * n
     if anchor_log is not None:
         offset = anchor - anchor_log
         bounds = np.asarray(window_ends)
@@ -263,15 +264,16 @@ def machine_stalls(
         for t in ours:
             i = window(t)
             if 0 <= i < n:
-                counts[i] += 1
+                sink[i] += 1
     # Without the log's clock the server's underruns cannot be placed: they then count
     # as the bridge's, never hidden.
     unplaced = len(ours) if anchor_log is None else 0
     return {
-        "steal_max_pct": max(shares, default=0.0),
+        "steal_max_pct": round(max(shares, default=0.0), 2),
         "steal_windows": sum(share > 0 for share in shares),
         "stalled_windows": sum(stalled),
-        "outside": outside_stalls(counts, stalled) + unplaced,
+        "outside_ring": outside_stalls(ring, stalled),
+        "outside_sink": outside_stalls(sink, stalled) + unplaced,
     }
 
 
@@ -395,7 +397,8 @@ def main() -> int:
     )
     figure("reference_underruns", len(reference), "count", "control: no bridge")
     figure("steal_max_pct", machine["steal_max_pct"], "% per 0.5 s", "control")
-    figure("underruns_outside_stalls", machine["outside"], "count", "control: the bridge's alone")
+    outside = [machine["outside_ring"], machine["outside_sink"]]
+    figure("underruns_outside_stalls", sum(outside), "count", "control: the bridge's alone")
     detail = {
         "mic_ring_ms": round(mic_ring, 2),
         "speaker_ring_ms": round(speaker_ring, 2),
@@ -427,6 +430,7 @@ def main() -> int:
         "mic_late_saved": last["mic_late_saved"] - first["mic_late_saved"],
         "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
         "sink_underruns_shared": shared_with(ours, reference, SHARED_WITHIN_S),
+        "outside_stalls": outside,
         "steal_windows": machine["steal_windows"],
         "stalled_windows": machine["stalled_windows"],
         "windows": len(samples),
