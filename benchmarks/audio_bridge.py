@@ -211,7 +211,7 @@ def reference_playback(server: AudioServer, sink: str, root: Path) -> subprocess
         text=True,
     )
     assert proc.stdout is not None
-    if proc.stdout.readline().strip() != "playing":
+    if not proc.stdout.readline().startswith("playing"):
         stop_playing(proc)
         raise RuntimeError(
             "the control stream did not start: " + (root / "reference.log").read_text()
@@ -431,6 +431,7 @@ def main() -> int:
         "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
         "sink_underruns_shared": shared_with(ours, reference, SHARED_WITHIN_S),
         "outside_stalls": outside,
+        "realtime": last.get("realtime_threads", []),
         "steal_windows": machine["steal_windows"],
         "stalled_windows": machine["stalled_windows"],
         "windows": len(samples),

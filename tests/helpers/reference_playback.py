@@ -4,6 +4,8 @@ Plays silence into a PulseAudio sink through a ``QAudioSink`` opened exactly as 
 bridge opens its speaker (the call's 16 kHz mono, the same period, push mode), but keeps
 Qt's queue full far ahead of the server's requests, so the stream can only underrun when
 the sound server or Qt's own PulseAudio thread is late: the machine, not the bridge.
+Qt's PulseAudio thread gets the real-time priority the bridge asks for its own
+(``priority.py``), so the control is no weaker than the stream it is compared with.
 
 Run as ``python -m tests.helpers.reference_playback <sink> [rate]`` with the test
 server's environment; it plays until terminated. Silence mixed into the speaker does
@@ -19,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
 
 from agent_app.telephony.audio.devices import PLAYBACK_PERIOD_MS, period_frames
+from agent_app.telephony.audio.priority import QT_PULSE_THREAD, Promoter
 
 QUEUE_MS = 200
 """Qt's queue in front of the server: far more than any stall the machine shows."""
@@ -44,6 +47,8 @@ def main(argv: list[str]) -> int:
     sink.setBufferSize(fmt.bytesForDuration(QUEUE_MS * 1000))
     sink.setNativePeriodFrameCount(period_frames(rate, PLAYBACK_PERIOD_MS))
     io = sink.start()
+    promoter = Promoter()
+    promoter.request_named(QT_PULSE_THREAD, "Qt PulseAudio")
     silence = bytes(fmt.bytesForDuration(QUEUE_MS * 1000))
 
     def top_up() -> None:
@@ -60,9 +65,11 @@ def main(argv: list[str]) -> int:
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(200)
-    print("playing", flush=True)
+    promoter.done.wait(5)
+    print("playing", "realtime" if promoter.granted else "normal", flush=True)
     app.exec()
     sink.stop()
+    promoter.close()
     return 0
 
 

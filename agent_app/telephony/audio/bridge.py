@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agent_app.telephony.audio.devices import AudioDevices, AudioEvent, Role, Route
+from agent_app.telephony.audio.priority import Promoter
 from agent_app.telephony.audio.ring import SampleRing
 from agent_app.telephony.audio.tones import ToneKind
 from agent_app.telephony.call_audio import CONFERENCE_FRAME_MS
@@ -89,6 +90,8 @@ class BridgeStats:
     """Of those, frames that were whole in time (each an underrun avoided)."""
     mic_late_wait_ms: float = 0.0
     """Time the media clock spent in those waits, in all."""
+    realtime_threads: tuple[str, ...] = ()
+    """Roles of the audio threads running at real-time priority (``priority.py``)."""
 
     @property
     def underruns(self) -> int:
@@ -122,6 +125,7 @@ class QtCallAudio:
         self.speaker_ring = SampleRing(t.capacity_ms * ms, prime=t.speaker_target_ms * ms)
         self.port: Any = None
         self.devices: AudioDevices | None = None
+        self.promoter = Promoter()
         self._connected: list[Any] = []
         self._muted = False
         self.last_teardown: PortTeardown | None = None
@@ -153,7 +157,8 @@ class QtCallAudio:
             self.mic_ring, self.speaker_ring, self.clock_rate, self.frame_samples, access
         )
         self.port.create()
-        self.devices = AudioDevices(self._preferences, self._on_event)
+        self.port.on_clock_thread = lambda tid: self.promoter.request(tid, "media clock")
+        self.devices = AudioDevices(self._preferences, self._on_event, promoter=self.promoter)
         self.port.nudge = self.devices.nudge
         _freeze_heap()
 
@@ -214,6 +219,7 @@ class QtCallAudio:
             if self.devices is not None:
                 self.devices.close()
                 self.devices = None
+            self.promoter.close()
             self.port = None
             del port  # the last reference: the SWIG director releases the pjmedia port now
 
@@ -276,6 +282,7 @@ class QtCallAudio:
             mic_late_waits=port.late_waits if port is not None else 0,
             mic_late_saved=port.late_saved if port is not None else 0,
             mic_late_wait_ms=port.late_wait_s * 1000 if port is not None else 0.0,
+            realtime_threads=tuple(sorted(self.promoter.granted.values())),
         )
 
     # -- internals ------------------------------------------------------------------------

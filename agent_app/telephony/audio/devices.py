@@ -49,6 +49,7 @@ from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter
 from agent_app.telephony.audio.paced_thread import PacedThread
+from agent_app.telephony.audio.priority import QT_PULSE_THREAD, Promoter
 from agent_app.telephony.audio.pulse_presence import PulsePresence
 from agent_app.telephony.audio.resampler import DriftFollower, Resampler, pcm16
 from agent_app.telephony.audio.ring import SampleRing
@@ -721,9 +722,10 @@ class AudioWorker(QObject):
 
     device_event = Signal(object)
 
-    def __init__(self, preferences: dict[Role, str]) -> None:
+    def __init__(self, preferences: dict[Role, str], promoter: Promoter | None = None) -> None:
         super().__init__()
         self.preferences: dict[Role, str] = dict(preferences)
+        self._promoter = promoter
         self.route: Route | None = None
         self.capture: _Capture | None = None
         self.playback: _CallPlayback | None = None
@@ -740,6 +742,8 @@ class AudioWorker(QObject):
 
     # driven by the PacedThread ------------------------------------------------------------
     def boot(self) -> None:
+        if self._promoter is not None:
+            self._promoter.request_current("audio")
         self._media_devices = QMediaDevices(self)
         self._media_devices.audioInputsChanged.connect(self._devices_changed)
         self._media_devices.audioOutputsChanged.connect(self._devices_changed)
@@ -872,6 +876,7 @@ class AudioWorker(QObject):
             on_error=self._schedule_recheck,
             parent=self,
         )
+        self._promote_qt_thread()
 
     def _open_playback(self, device: QAudioDevice) -> None:
         route = self.route
@@ -888,6 +893,13 @@ class AudioWorker(QObject):
             on_error=self._schedule_recheck,
             parent=self,
         )
+        self._promote_qt_thread()
+
+    def _promote_qt_thread(self) -> None:
+        """Qt's PulseAudio thread exists once a stream is open; it answers the server's
+        requests for playback data, which holds only ~12 ms (``priority.py``)."""
+        if self._promoter is not None:
+            self._promoter.request_named(QT_PULSE_THREAD, "Qt PulseAudio")
 
     def _resolve(self, role: Role) -> QAudioDevice:
         return resolve(role, self.preferences[role], self._present)
@@ -979,10 +991,11 @@ class AudioDevices:
         self,
         preferences: dict[Role, str] | None = None,
         on_event: Callable[[AudioEvent], None] | None = None,
+        promoter: Promoter | None = None,
     ) -> None:
         prefs: dict[Role, str] = {"microphone": "", "speaker": "", "ringer": ""}
         prefs.update(preferences or {})
-        self.worker = AudioWorker(prefs)
+        self.worker = AudioWorker(prefs, promoter)
         self._thread = PacedThread(
             self.worker, name="pulse-audio", period_s=PUMP_MS / 1000, events_every=EVENTS_EVERY
         )

@@ -108,6 +108,9 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
         self.nudge: Callable[[], None] | None = None
+        self.on_clock_thread: Callable[[int], None] | None = None
+        """Told the kernel id of each media clock thread that takes the pin (the bridge asks
+        for its real-time priority there); must not block."""
         """Asks the audio thread to pump now (set by the bridge once that thread runs)."""
         self.late_waits = 0
         """Frames the microphone ring was short of when asked for, waited for."""
@@ -218,7 +221,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
     def _take_pin(self) -> None:
         self._pin = PinnedThreadState()
         self._here.pinned = True
-        self._pinned_on.append(threading.get_native_id())
+        tid = threading.get_native_id()
+        self._pinned_on.append(tid)
+        if self.on_clock_thread is not None:
+            self.on_clock_thread(tid)
 
     def _drop_pin(self) -> None:
         pin, self._pin = self._pin, None
