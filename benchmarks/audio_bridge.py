@@ -200,8 +200,11 @@ def stream_buffer_latency_ms(pactl_listing: str, pid: int | None = None) -> floa
     return max(values) if values else 0.0
 
 
-def reference_playback(server: AudioServer, sink: str, root: Path) -> subprocess.Popen[str]:
-    """Start the control stream (module docstring) on ``sink``; returns once it plays."""
+def reference_playback(
+    server: AudioServer, sink: str, root: Path
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the control stream (module docstring) on ``sink``; returns once it plays,
+    with the priority its Qt thread got (``realtime`` or ``normal``)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.helpers.reference_playback", sink],
         cwd=ROOT,
@@ -211,12 +214,13 @@ def reference_playback(server: AudioServer, sink: str, root: Path) -> subprocess
         text=True,
     )
     assert proc.stdout is not None
-    if not proc.stdout.readline().startswith("playing"):
+    line = proc.stdout.readline().split()
+    if line[:1] != ["playing"]:
         stop_playing(proc)
         raise RuntimeError(
             "the control stream did not start: " + (root / "reference.log").read_text()
         )
-    return proc
+    return proc, line[1] if len(line) > 1 else "normal"
 
 
 def machine_stalls(
@@ -293,7 +297,7 @@ def main() -> int:
             server.debug_log()
             player = server.play("headset_mic_feed", tone(700, seconds + 30))
             speaker = server.record("headset_speaker")
-            control = reference_playback(server, "headset_speaker", root)
+            control, control_priority = reference_playback(server, "headset_speaker", root)
             try:
                 with audio_call(server, root) as (pulse, record):
                     pid = pulse.proc.pid
@@ -432,6 +436,7 @@ def main() -> int:
         "sink_underruns_shared": shared_with(ours, reference, SHARED_WITHIN_S),
         "outside_stalls": outside,
         "realtime": last.get("realtime_threads", []),
+        "control_priority": control_priority,
         "steal_windows": machine["steal_windows"],
         "stalled_windows": machine["stalled_windows"],
         "windows": len(samples),
