@@ -63,6 +63,13 @@ def make_realtime(tid: int) -> str | None:
     return None
 
 
+def _is_realtime(tid: int) -> bool:
+    try:
+        return os.sched_getscheduler(tid) in (os.SCHED_RR, os.SCHED_FIFO)
+    except OSError:  # the thread ended meanwhile
+        return False
+
+
 def _direct(tid: int) -> bool:
     try:
         os.sched_setscheduler(tid, os.SCHED_RR, os.sched_param(AUDIO_RT_PRIORITY))
@@ -100,11 +107,17 @@ def _realtime_kit(tid: int) -> bool:
 
 
 class Promoter:
-    """Carries out real-time requests on its own thread; each thread id at most once."""
+    """Carries out real-time requests on its own thread, one at a time per thread id.
+
+    A thread already real-time is left alone: the kernel reuses the ids of ended threads
+    (pjsua2 starts a new media clock thread per call after an idle spell), so an id seen
+    before may be a new thread that still needs its priority.
+    """
 
     def __init__(self) -> None:
         self._requests: queue.SimpleQueue[tuple[int, str] | None] = queue.SimpleQueue()
-        self._seen: set[int] = set()
+        self._pending: set[int] = set()
+        self._outstanding = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._refused_logged = False
@@ -118,9 +131,10 @@ class Promoter:
         if not supported():
             return
         with self._lock:
-            if tid in self._seen:
+            if tid in self._pending:
                 return
-            self._seen.add(tid)
+            self._pending.add(tid)
+            self._outstanding += 1
             self.done.clear()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -151,7 +165,7 @@ class Promoter:
             if item is None:
                 return
             tid, role = item
-            how = make_realtime(tid)
+            how = "already" if _is_realtime(tid) else make_realtime(tid)
             if how is not None:
                 self.granted[tid] = role
                 log.info("audio: %s thread runs with real-time priority (%s)", role, how)
@@ -160,5 +174,8 @@ class Promoter:
                 log.info(
                     "audio: real-time priority not granted; %s thread at normal priority", role
                 )
-            if self._requests.empty():
-                self.done.set()
+            with self._lock:
+                self._pending.discard(tid)
+                self._outstanding -= 1
+                if self._outstanding == 0:
+                    self.done.set()

@@ -110,3 +110,26 @@ def test_each_thread_is_asked_for_once_and_the_asker_never_waits(
         assert promoter.granted == {}
     finally:
         promoter.close()
+
+
+def test_a_thread_already_real_time_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent_app.telephony.audio.priority as priority
+
+    calls: list[int] = []
+    monkeypatch.setattr(priority, "make_realtime", calls.append)
+    promoter = Promoter()
+    try:
+        with parked_thread() as tid:
+            try:
+                os.sched_setscheduler(tid, os.SCHED_RR, os.sched_param(1))
+            except OSError:
+                pytest.skip("this process may not set real-time priority itself")
+            promoter.request(tid, "media clock")
+            settled(promoter)
+            # A new thread under a reused id would be asked for again; this one already
+            # runs real-time, so nothing is changed (its own priority stays).
+            assert calls == []
+            assert promoter.granted == {tid: "media clock"}
+            assert os.sched_getparam(tid).sched_priority == 1
+    finally:
+        promoter.close()
