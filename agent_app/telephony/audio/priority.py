@@ -15,7 +15,8 @@ and browsers run such threads at a low real-time priority, and so does the engin
 The requests are carried out on a thread of their own (a RealtimeKit call is a D-Bus
 round trip), so an audio thread only hands over its id. All three threads block every few
 milliseconds and use a few percent of a core, so they cannot starve the machine.
-Elsewhere than Linux nothing is done: Qt's WASAPI backend schedules its own threads.
+Elsewhere than Linux nothing is done yet (on Windows the counterpart is MMCSS,
+``AvSetMmThreadCharacteristics``, for the same three threads).
 """
 
 from __future__ import annotations
