@@ -46,9 +46,12 @@ kept 200 ms full, so nothing of ours can starve it) plays silence into the same 
 sink. Its underruns (``reference_underruns``) are the sound server or Qt's PulseAudio thread
 running late, which no client with that buffer can cover; ``sink_underruns_shared`` counts
 ours within 50 ms of one of its. The hypervisor's share of the CPU (``steal``, from
-``/proc/stat``) is read every half second. ``underruns_outside_stalls`` counts our
-underruns in half-second windows with neither (nor in the windows next to one): those
-are the bridge's alone.
+``/proc/stat``) is read every half second. A second control holds a 32 ms server buffer
+(2048 frames at 48 kHz: more than the bridge's whole 40 ms path could keep in the server);
+its underruns (``reference_32ms_underruns``) are stalls no buffer within the budget
+covers. ``underruns_outside_stalls`` counts our underruns in half-second windows with
+neither steal nor a control underrun (nor in the windows next to one): those are the
+bridge's alone.
 What reaches the speaker is checked too: ``speaker_gap_windows`` counts 10 ms windows of
 the speaker's output that fell silent during the peer's steady tone (dropouts an agent
 would hear).
@@ -114,6 +117,8 @@ UNDERRUN = re.compile(
     r"'QtmPulseStream-(?P<pid>\d+)-",
     re.MULTILINE,
 )
+LONG_CONTROL = ("48000", "40")
+"""The second control stream: 2048 frames at 48 kHz, a 32 ms server buffer (``pactl``)."""
 SHARED_WITHIN_S = 0.05
 """An underrun of ours this close to one of the control stream's is the machine's."""
 
@@ -201,12 +206,13 @@ def stream_buffer_latency_ms(pactl_listing: str, pid: int | None = None) -> floa
 
 
 def reference_playback(
-    server: AudioServer, sink: str, root: Path
+    server: AudioServer, sink: str, root: Path, *args: str
 ) -> tuple[subprocess.Popen[str], str]:
-    """Start the control stream (module docstring) on ``sink``; returns once it plays,
-    with the priority its Qt thread got (``realtime`` or ``normal``)."""
+    """Start a control stream (module docstring) on ``sink``; returns once it plays, with
+    the priority its Qt thread got (``realtime`` or ``normal``). ``args``: rate and
+    period in ms (default: the bridge's)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.reference_playback", sink],
+        [sys.executable, "-m", "tests.helpers.reference_playback", sink, *args],
         cwd=ROOT,
         env={**server.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -298,6 +304,7 @@ def main() -> int:
             player = server.play("headset_mic_feed", tone(700, seconds + 30))
             speaker = server.record("headset_speaker")
             control, control_priority = reference_playback(server, "headset_speaker", root)
+            long_control, _ = reference_playback(server, "headset_speaker", root, *LONG_CONTROL)
             try:
                 with audio_call(server, root) as (pulse, record):
                     pid = pulse.proc.pid
@@ -351,6 +358,7 @@ def main() -> int:
             finally:
                 stop_playing(player)
                 stop_playing(control)
+                stop_playing(long_control)
                 speaker.stop()
 
     thread_pct = {
@@ -379,6 +387,7 @@ def main() -> int:
     ]
     ours = underrun_times(server_log, pid)
     reference = underrun_times(server_log, control.pid)
+    reference_long = underrun_times(server_log, long_control.pid)
     sink_underruns = len(ours)
     starvations = last["playback_starvations"] - first["playback_starvations"]
     underruns = sum(ring_underruns) + sink_underruns
@@ -400,6 +409,12 @@ def main() -> int:
         samples, first, steal, window_ends, ours, reference, anchor, anchor_log
     )
     figure("reference_underruns", len(reference), "count", "control: no bridge")
+    figure(
+        "reference_32ms_underruns",
+        len(reference_long),
+        "count",
+        "control: a 32 ms server buffer, beyond the 40 ms path's reach",
+    )
     figure("steal_max_pct", machine["steal_max_pct"], "% per 0.5 s", "control")
     outside = [machine["outside_ring"], machine["outside_sink"]]
     figure("underruns_outside_stalls", sum(outside), "count", "control: the bridge's alone")
@@ -434,6 +449,7 @@ def main() -> int:
         "mic_late_saved": last["mic_late_saved"] - first["mic_late_saved"],
         "mic_late_wait_ms": round(last["mic_late_wait_ms"] - first["mic_late_wait_ms"], 1),
         "sink_underruns_shared": shared_with(ours, reference, SHARED_WITHIN_S),
+        "sink_underruns_shared_32ms": shared_with(ours, reference_long, SHARED_WITHIN_S),
         "outside_stalls": outside,
         "realtime": last.get("realtime_threads", []),
         "control_priority": control_priority,

@@ -7,8 +7,11 @@ the sound server or Qt's own PulseAudio thread is late: the machine, not the bri
 Qt's PulseAudio thread gets the real-time priority the bridge asks for its own
 (``priority.py``), so the control is no weaker than the stream it is compared with.
 
-Run as ``python -m tests.helpers.reference_playback <sink> [rate]`` with the test
-server's environment; it plays until terminated. Silence mixed into the speaker does
+Run as ``python -m tests.helpers.reference_playback <sink> [rate [period_ms]]`` with the
+test server's environment; it plays until terminated. A longer period gives a larger
+server buffer: the benchmark also runs one holding more than the bridge's whole 40 ms
+budget in the server, to see whether any buffer the budget allows would have covered the
+machine's stalls. Silence mixed into the speaker does
 not change what the benchmark records there.
 """
 
@@ -31,6 +34,7 @@ TOP_UP_MS = 10
 def main(argv: list[str]) -> int:
     sink_name = argv[0]
     rate = int(argv[1]) if len(argv) > 1 else 16000
+    period_ms = int(argv[2]) if len(argv) > 2 else PLAYBACK_PERIOD_MS
     app = QCoreApplication([])
     device = next(
         (d for d in QMediaDevices.audioOutputs() if bytes(d.id().data()).decode() == sink_name),
@@ -45,7 +49,7 @@ def main(argv: list[str]) -> int:
     fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
     sink = QAudioSink(device, fmt)
     sink.setBufferSize(fmt.bytesForDuration(QUEUE_MS * 1000))
-    sink.setNativePeriodFrameCount(period_frames(rate, PLAYBACK_PERIOD_MS))
+    sink.setNativePeriodFrameCount(period_frames(rate, period_ms))
     io = sink.start()
     promoter = Promoter()
     promoter.request_named(QT_PULSE_THREAD, "Qt PulseAudio")
