@@ -108,10 +108,10 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
         self.nudge: Callable[[], None] | None = None
+        """Asks the audio thread to pump now (set by the bridge once that thread runs)."""
         self.on_clock_thread: Callable[[int], None] | None = None
         """Told the kernel id of each media clock thread that takes the pin (the bridge asks
         for its real-time priority there); must not block."""
-        """Asks the audio thread to pump now (set by the bridge once that thread runs)."""
         self.late_waits = 0
         """Frames the microphone ring was short of when asked for, waited for."""
         self.late_saved = 0
