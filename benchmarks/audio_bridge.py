@@ -211,21 +211,21 @@ def reference_playback(
     """Start a control stream (module docstring) on ``sink``; returns once it plays, with
     the priority its Qt thread got (``realtime`` or ``normal``). ``args``: rate and
     period in ms (default: the bridge's)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.reference_playback", sink, *args],
-        cwd=ROOT,
-        env={**server.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=(root / "reference.log").open("wb"),
-        text=True,
-    )
+    log = root / f"reference-{'-'.join(args) or 'bridge'}.log"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.helpers.reference_playback", sink, *args],
+            cwd=ROOT,
+            env={**server.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
     if line[:1] != ["playing"]:
         stop_playing(proc)
-        raise RuntimeError(
-            "the control stream did not start: " + (root / "reference.log").read_text()
-        )
+        raise RuntimeError("a control stream did not start: " + log.read_text())
     return proc, line[1] if len(line) > 1 else "normal"
 
 
