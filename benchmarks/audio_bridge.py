@@ -154,10 +154,32 @@ def shared_with(ours: list[float], reference: list[float], within: float) -> int
     return count
 
 
-def log_time_of_last_pactl(log_text: str) -> float | None:
-    """The server's log time of the last ``pactl`` client it freed (a clock anchor)."""
-    times = re.findall(r"^\(\s*([\d.]+)\|[^)]*\).*client\.c: Freed \d+ \"pactl\"", log_text, re.M)
-    return float(times[-1]) if times else None
+def pactl_ends(log_text: str) -> list[float]:
+    """The server's log times of the ``pactl`` clients it freed (clock anchors)."""
+    found = re.findall(r"^\(\s*([\d.]+)\|[^)]*\).*client\.c: Freed \d+ \"pactl\"", log_text, re.M)
+    return [float(t) for t in found]
+
+
+def anchor_server_clock(server: AudioServer, log_from: int) -> tuple[float, float | None]:
+    """A moment on our clock and the server's log time of it: the end of a ``pactl``
+    client (the server logs it freed within milliseconds; waited for, so an earlier
+    client's line is not taken for it)."""
+
+    def ends() -> list[float]:
+        with server.log_path.open("rb") as f:
+            f.seek(log_from)
+            return pactl_ends(f.read().decode("utf-8", "replace"))
+
+    seen = len(ends())
+    server.pactl("info")
+    anchor = time.monotonic()
+    deadline = anchor + 2.0
+    while time.monotonic() < deadline:
+        logged = ends()
+        if len(logged) > seen:
+            return anchor, logged[-1]
+        time.sleep(0.02)
+    return anchor, None
 
 
 def cpu_steal() -> tuple[int, int]:
@@ -349,12 +371,7 @@ def main() -> int:
                         f.seek(log_from)
                         server_log = f.read().decode("utf-8", "replace")
                     probe_buffers()
-                    # The server's log clock, anchored by a client whose end we time.
-                    server.pactl("info")
-                    anchor = time.monotonic()
-                    with server.log_path.open("rb") as f:
-                        f.seek(log_from)
-                        anchor_log = log_time_of_last_pactl(f.read().decode("utf-8", "replace"))
+                    anchor, anchor_log = anchor_server_clock(server, log_from)
             finally:
                 stop_playing(player)
                 stop_playing(control)

@@ -6,8 +6,8 @@ import math
 import os
 
 from benchmarks.audio_bridge import (
-    log_time_of_last_pactl,
     outside_stalls,
+    pactl_ends,
     server_underruns,
     shared_with,
     thread_cpu,
@@ -59,9 +59,9 @@ def test_shared_with_counts_only_near_ones() -> None:
     assert shared_with([1.0], [1.2], 0.05) == 0
 
 
-def test_log_clock_anchor_is_the_last_pactl() -> None:
-    assert log_time_of_last_pactl(STAMPED) == 13.125
-    assert log_time_of_last_pactl(LOG) is None
+def test_log_clock_anchors_are_the_pactl_clients_freed() -> None:
+    assert pactl_ends(STAMPED) == [11.5, 13.125]
+    assert pactl_ends(LOG) == []  # no time stamps: no anchor
 
 
 def test_outside_stalls_skips_stalled_windows_and_their_neighbours() -> None:
