@@ -11,8 +11,8 @@ Run as ``python -m tests.helpers.reference_playback <sink> [rate [period_ms]]`` 
 test server's environment; it plays until terminated. A longer period gives a larger
 server buffer: the benchmark also runs one holding more than the bridge's whole 40 ms
 budget in the server, to see whether any buffer the budget allows would have covered the
-machine's stalls. Silence mixed into the speaker does
-not change what the benchmark records there.
+machine's stalls. Silence mixed into the speaker does not change what the benchmark
+records there.
 """
 
 from __future__ import annotations
