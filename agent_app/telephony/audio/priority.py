@@ -122,8 +122,7 @@ class Promoter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._refused_logged = False
-        self.granted: dict[int, str] = {}
-        """Thread id -> role, for every thread that got its priority."""
+        self._granted: dict[int, str] = {}
         self.done = threading.Event()
         """Set whenever the queue has been worked off (tests wait on it)."""
 
@@ -143,6 +142,12 @@ class Promoter:
                 )
                 self._thread.start()
         self._requests.put((tid, role))
+
+    @property
+    def granted(self) -> dict[int, str]:
+        """Thread id -> role, for every thread that got its priority (a copy: any thread)."""
+        with self._lock:
+            return dict(self._granted)
 
     def request_current(self, role: str) -> None:
         self.request(threading.get_native_id(), role)
@@ -168,7 +173,8 @@ class Promoter:
             tid, role = item
             how = "already" if _is_realtime(tid) else make_realtime(tid)
             if how is not None:
-                self.granted[tid] = role
+                with self._lock:
+                    self._granted[tid] = role
                 log.info("audio: %s thread runs with real-time priority (%s)", role, how)
             elif not self._refused_logged:
                 self._refused_logged = True

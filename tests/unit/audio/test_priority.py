@@ -74,7 +74,9 @@ def test_threads_are_found_by_their_kernel_name() -> None:
     promoter = Promoter()
     try:
         with parked_thread("QPulseAudioEngi") as named, parked_thread("other") as other:
-            assert threads_named("QPulseAudioEngi") == [named]
+            # Qt's own thread of that name may exist too if an earlier test opened a stream.
+            found = threads_named("QPulseAudioEngi")
+            assert named in found and other not in found
             promoter.request_named("QPulseAudioEngi", "Qt PulseAudio")
             settled(promoter)
             policy_matches(promoter, named)
