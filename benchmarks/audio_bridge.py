@@ -123,17 +123,11 @@ SHARED_WITHIN_S = 0.05
 """An underrun of ours this close to one of the control stream's is the machine's."""
 
 
-def server_underruns(log_text: str, pid: int | None = None) -> int:
-    """Underruns the sound server reported for Qt's playback stream (of process ``pid``,
-    or of any Qt process): each is the server finding the stream's buffer empty when the
-    device needed audio (it plays silence until data comes back). ``pacat`` streams are
-    the test's own feeders."""
-    return len(underrun_times(log_text, pid))
-
-
 def underrun_times(log_text: str, pid: int | None = None) -> list[float]:
-    """The server's log time of each underrun of Qt's playback stream of ``pid`` (NaN
-    where the log has no time stamps)."""
+    """The server's log time of each underrun it reported for Qt's playback stream of
+    process ``pid`` (of any Qt process if None; NaN where the log has no time stamps).
+    Each is the server finding the stream's buffer empty when the device needed audio (it
+    plays silence until data comes back); ``pacat`` streams are the test's own feeders."""
     return [
         float(m["t"]) if m["t"] else float("nan")
         for m in UNDERRUN.finditer(log_text)
@@ -210,16 +204,12 @@ def silent_windows(x: np.ndarray, rate: int) -> int:
     return int(np.sum(rms < 0.3 * np.median(rms)))
 
 
-def stream_buffer_latency_ms(pactl_listing: str, pid: int | None = None) -> float:
-    """Buffer latency of Qt's stream (of process ``pid``, if given) in a ``pactl list
+def stream_buffer_latency_ms(pactl_listing: str, pid: int) -> float:
+    """Buffer latency of process ``pid``'s Qt stream in a ``pactl list
     sink-inputs/source-outputs``."""
     values = []
     for block in re.split(r"\n(?=\S)", pactl_listing):
-        if "QtmPulseStream" not in block and "pacat" in block:
-            continue
-        if 'application.name = "pacat"' in block:
-            continue
-        if pid is not None and f'application.process.id = "{pid}"' not in block:
+        if f'application.process.id = "{pid}"' not in block:  # the test's pacat feeders too
             continue
         match = re.search(r"Buffer Latency: (\d+) usec", block)
         if match:

@@ -118,7 +118,7 @@ class Promoter:
     def __init__(self) -> None:
         self._requests: queue.SimpleQueue[tuple[int, str] | None] = queue.SimpleQueue()
         self._pending: set[int] = set()
-        self._outstanding = 0
+        """Thread ids asked for and not yet served."""
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._refused_logged = False
@@ -134,7 +134,6 @@ class Promoter:
             if tid in self._pending:
                 return
             self._pending.add(tid)
-            self._outstanding += 1
             self.done.clear()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -183,6 +182,5 @@ class Promoter:
                 )
             with self._lock:
                 self._pending.discard(tid)
-                self._outstanding -= 1
-                if self._outstanding == 0:
+                if not self._pending:
                     self.done.set()
