@@ -8,28 +8,27 @@ from __future__ import annotations
 
 import logging
 import sys
-import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent_app import __version__, paths
-from agent_app.config import (
+from agent_app import __version__
+from agent_app.foundation.config import (
     ConfigError,
     LoadedSettings,
     SyncSettings,
-    load_settings,
 )
-from agent_app.logging_setup import install_crash_handlers, setup_logging
-from agent_app.secret_store import InsecureKeyringError, SecretStore, SecretStoreError
+from agent_app.foundation.device import device_id
+from agent_app.foundation.startup import prepare
+from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
+from agent_app.secrets.store import SecretStore
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from agent_app.auth import LoginResult
-    from agent_app.config import Settings
     from agent_app.demo import DemoServer
+    from agent_app.foundation.config import Settings
     from agent_app.sync.api import ServerApi
     from agent_app.sync.credentials import TokenVault
+    from agent_app.sync.login import LoginResult
     from agent_app.sync.offline_login import OfflineVerifier
     from agent_app.sync.qt_adapter import DesktopSync
     from agent_app.views.main_window import MainWindow
@@ -38,35 +37,6 @@ log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
 EXIT_KEYRING = 3
-
-
-def device_id() -> str:
-    """This workstation's stable identifier for device registration (not a secret)."""
-    path = paths.data_dir() / "device-id"
-    try:
-        value = path.read_text(encoding="ascii").strip()
-        return str(uuid.UUID(value))
-    except (OSError, ValueError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = str(uuid.uuid4())
-        path.write_text(value, encoding="ascii")
-        return value
-
-
-def prepare(*, stderr_logging: bool = False) -> LoadedSettings:
-    """Load settings and start logging; raises ConfigError."""
-    loaded = load_settings()
-    settings = loaded.settings.log
-    directory = Path(settings.dir) if settings.dir else paths.log_dir()
-    setup_logging(
-        directory,
-        level=settings.level,
-        max_bytes=settings.max_bytes,
-        backups=settings.backups,
-        stderr=stderr_logging,
-    )
-    install_crash_handlers(directory)
-    return loaded
 
 
 def run_gui(argv: list[str], *, demo: bool = False) -> int:
@@ -126,7 +96,7 @@ def _sign_in_and_run(
     loaded: LoadedSettings | None = None,
     secrets: SecretStore | None = None,
 ) -> int:
-    from agent_app.config import Settings
+    from agent_app.foundation.config import Settings
     from agent_app.sync.auth_client import ServerAuthenticator
     from agent_app.sync.credentials import TokenVault
     from agent_app.sync.service import make_api, make_verifier, wipe_agent_store

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser(commands=False)
     args, qt_args = parser.parse_known_args(argv)
     if args.print_config:
-        from agent_app.config import ConfigError, format_effective, load_settings
+        from agent_app.foundation.config import ConfigError, format_effective, load_settings
 
         try:
             print(format_effective(load_settings()))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from agent_app import paths
+from agent_app.foundation import paths
 
 log = logging.getLogger(__name__)
 

@@ -52,7 +52,7 @@ from typing import Any
 import sqlcipher3
 from keyring.backends import SecretService
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from agent_app.store.cache import (
     PatientCache,

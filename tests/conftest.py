@@ -14,7 +14,7 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
 
-import agent_app.qt_compat  # noqa: F401  (before pytest-qt emits any signal)
+import agent_app.foundation.qt_compat  # noqa: F401  (before pytest-qt emits any signal)
 from tests.helpers.logfail import ErrorCollector
 from tests.helpers.secret_service import secret_service
 

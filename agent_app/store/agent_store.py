@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from agent_app.redaction import register_phi
-from agent_app.secret_store import SecretStore
+from agent_app.foundation.redaction import register_phi
+from agent_app.secrets.store import SecretStore
 from agent_app.store.cache import CACHE_HMAC, FEEDS, PatientCache
 from agent_app.store.connection import HMAC_SHA512, integrity_problems, open_encrypted, rekey
 from agent_app.store.errors import (

@@ -57,9 +57,10 @@ def _fail(message: str, code: int) -> int:
 
 
 def run_cache_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - an exit code per cause
-    from agent_app.app import device_id
-    from agent_app.config import ConfigError, load_settings
-    from agent_app.secret_store import InsecureKeyringError, SecretStore, SecretStoreError
+    from agent_app.foundation.config import ConfigError, load_settings
+    from agent_app.foundation.device import device_id
+    from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
+    from agent_app.secrets.store import SecretStore
     from agent_app.store.agent_store import AgentStore
 
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 
 STORES = ("cache", "journal")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent_app import paths
+from agent_app.foundation import paths
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SIDE_FILES = ("", "-wal", "-shm")

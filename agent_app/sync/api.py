@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from agent_app.auth import LoginResult
 from agent_app.sync.clock import ServerClock, parse_iso
 from agent_app.sync.errors import (
     AuthExpired,
@@ -27,6 +26,7 @@ from agent_app.sync.errors import (
     RequestRejected,
     ServerUnreachable,
 )
+from agent_app.sync.login import LoginResult
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from agent_app.auth import LoginError, LoginResult
 from agent_app.sync.api import ServerApi
 from agent_app.sync.credentials import TokenVault
 from agent_app.sync.errors import (
@@ -23,6 +22,7 @@ from agent_app.sync.errors import (
     ServerUnreachable,
     SyncError,
 )
+from agent_app.sync.login import LoginError, LoginResult
 from agent_app.sync.offline_login import OfflineVerifier
 
 log = logging.getLogger(__name__)

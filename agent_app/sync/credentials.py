@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent_app.auth import LoginResult
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
+from agent_app.sync.login import LoginResult
 
 _TOKENS = "sync.tokens.{agent}"
 _LAST_AGENT = "sync.last-agent"

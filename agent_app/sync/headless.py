@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agent_app.config import Settings
+    from agent_app.foundation.config import Settings
     from agent_app.store.agent_store import AgentStore
     from agent_app.sync.api import ServerApi
     from agent_app.sync.credentials import TokenVault
@@ -99,9 +99,11 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from agent_app.app import device_id, prepare
-    from agent_app.config import ConfigError
-    from agent_app.secret_store import SecretStore, SecretStoreError
+    from agent_app.foundation.config import ConfigError
+    from agent_app.foundation.device import device_id
+    from agent_app.foundation.startup import prepare
+    from agent_app.secrets.errors import SecretStoreError
+    from agent_app.secrets.store import SecretStore
     from agent_app.sync.credentials import TokenVault
     from agent_app.sync.service import make_api
 
@@ -132,8 +134,8 @@ def _run(args: argparse.Namespace) -> int:
 def _login(
     args: argparse.Namespace, api: ServerApi, vault: TokenVault, secrets: Any, settings: Settings
 ) -> str:
-    from agent_app.auth import LoginError
     from agent_app.sync.auth_client import ServerAuthenticator
+    from agent_app.sync.login import LoginError
     from agent_app.sync.service import make_verifier
 
     password = os.environ.get(args.password_env)
@@ -150,7 +152,7 @@ def _login(
 
 
 def _open_store(agent: str, secrets: Any, settings: Settings) -> AgentStore:
-    from agent_app.app import device_id
+    from agent_app.foundation.device import device_id
     from agent_app.store.agent_store import AgentStore
     from agent_app.store.errors import StoreError, StoreInUseError
 

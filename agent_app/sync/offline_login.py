@@ -17,9 +17,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent_app.auth import LoginError, LoginResult
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.sync.credentials import agent_key
+from agent_app.sync.login import LoginError, LoginResult
 
 _VERIFIER = "sync.offline-verifier.{agent}"
 # scrypt cost: 2**14 x 8 x 1 = 16 MiB and ~50 ms a check; enough to make guessing slow.

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent_app import paths
-from agent_app.config import Settings
-from agent_app.secret_store import SecretStore
+from agent_app.foundation import paths
+from agent_app.foundation.config import Settings
+from agent_app.secrets.store import SecretStore
 from agent_app.sync.api import ServerApi
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault, agent_key

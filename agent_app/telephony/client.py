@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO
 
 from agent_app.telephony import protocol as p
 
@@ -238,10 +238,3 @@ def _describe_exit(code: int) -> str:
     if code < 0:
         return f"the engine process was killed by signal {-code}"
     return f"the engine process exited with status {code}"
-
-
-def make_qt_client(**kwargs: Any) -> Any:
-    """A :class:`QtEngineClient` (imported lazily so the core stays Qt-free)."""
-    from agent_app.telephony.qt_client import QtEngineClient
-
-    return QtEngineClient(**kwargs)

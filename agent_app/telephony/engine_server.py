@@ -31,7 +31,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
-from agent_app import qt_compat  # noqa: F401  (before any signal is emitted)
+from agent_app.foundation import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 

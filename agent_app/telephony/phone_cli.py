@@ -83,7 +83,7 @@ def _password(args: argparse.Namespace) -> str:
             raise SystemExit(f"pulse-phone: environment variable {args.password_env} is not set")
         return value
     if args.password_keyring:
-        from agent_app.secret_store import SecretStore
+        from agent_app.secrets.store import SecretStore
 
         value = SecretStore().get(args.password_keyring)
         if value is None:

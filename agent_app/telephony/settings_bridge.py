@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agent_app.config import SipSettings
+from agent_app.foundation.config import SipSettings
 from agent_app.telephony import protocol as p
 
 SIP_PASSWORD_SECRET = "sip-password"  # noqa: S105 - the keyring entry's name
-"""Name of the SIP password in :class:`agent_app.secret_store.SecretStore`."""
+"""Name of the SIP password in :class:`agent_app.secrets.store.SecretStore`."""
 
 PRIMARY_ACCOUNT = "primary"
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from agent_app.resource_paths import ui_file
+from agent_app.views.resource_paths import ui_file
 
 W = TypeVar("W", bound=QWidget)
 

@@ -12,7 +12,7 @@ import logging
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
-from agent_app.auth import LoginError, LoginResult
+from agent_app.sync.login import LoginError, LoginResult
 from agent_app.views.background import BackgroundRunner
 from agent_app.views.forms import child, load_form
 from agent_app.views.login_dialog import Authenticate

@@ -1,7 +1,7 @@
 """The sign-in dialog: agent id and password, checked off the UI thread.
 
 The dialog knows nothing of HTTP: it is given an ``authenticate`` callable that
-raises :class:`agent_app.auth.LoginError` with a message fit for the agent.
+raises :class:`agent_app.sync.login.LoginError` with a message fit for the agent.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
-from agent_app.auth import LoginError, LoginResult
+from agent_app.sync.login import LoginError, LoginResult
 from agent_app.views.background import BackgroundRunner
 from agent_app.views.forms import child, load_form
 

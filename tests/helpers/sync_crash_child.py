@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from agent_app.sync.api import ServerApi
 from agent_app.sync.credentials import TokenVault

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from keyring.backends import fail, null
 
-from agent_app.secret_service_session import KeyringLockedError
-from agent_app.secret_store import (
+from agent_app.secrets.errors import KeyringLockedError
+from agent_app.secrets.store import (
     InsecureKeyringError,
     SecretStore,
     SecretStoreError,

@@ -7,7 +7,7 @@ import threading
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent_app.auth import LoginError, LoginResult
+from agent_app.sync.login import LoginError, LoginResult
 from agent_app.views.login_dialog import LoginDialog
 from agent_app.views.main_window import PANELS, MainWindow
 from agent_app.workflow.idle_lock import IdleLock

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 from pytestqt.qtbot import QtBot
 
-from agent_app.auth import LoginResult
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
+from agent_app.sync.login import LoginResult
 from agent_app.sync.offline_login import OfflineVerifier
 from agent_app.sync.qt_adapter import NetworkWatcher, SyncStatusRelay
 from agent_app.sync.status import StatusTracker, SyncStatus

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent_app import __version__, paths
+from agent_app import __version__
+from agent_app.foundation import paths
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_app import paths
-from agent_app.config import ConfigError, format_effective, load_settings
+from agent_app.foundation import paths
+from agent_app.foundation.config import ConfigError, format_effective, load_settings
 
 
 def _write(path: Path, text: str) -> Path:

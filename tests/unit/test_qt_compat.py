@@ -8,7 +8,7 @@ import sys
 
 def test_thousands_of_emits_do_not_abort_the_interpreter() -> None:
     code = (
-        "import agent_app.qt_compat\n"
+        "import agent_app.foundation.qt_compat\n"
         "from PySide6.QtCore import QObject, Signal\n"
         "class P(QObject):\n"
         "    s = Signal(object)\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.logging_setup import setup_logging, write_crash_file
-from agent_app.redaction import Redactor
+from agent_app.foundation.logs import setup_logging, write_crash_file
+from agent_app.foundation.redaction import Redactor
 
 # Synthetic PHI only: invented names, reserved 555 numbers, made-up identifiers.
 SYNTHETIC = {
@@ -50,7 +50,7 @@ def test_key_value_pairs_are_redacted(redactor: Redactor) -> None:
 
 @pytest.mark.allow_log_errors
 def test_logs_and_crash_files_hold_no_phi(tmp_path: Path) -> None:
-    from agent_app.redaction import register_phi
+    from agent_app.foundation.redaction import register_phi
 
     register_phi(SYNTHETIC["name"])
     log_path = setup_logging(tmp_path / "logs", level="DEBUG")
@@ -79,7 +79,7 @@ def test_logs_and_crash_files_hold_no_phi(tmp_path: Path) -> None:
 
 
 def test_a_name_seen_again_stays_known_while_newer_ones_push_old_ones_out() -> None:
-    from agent_app import redaction
+    from agent_app.foundation import redaction
 
     r = Redactor()
     r.register(["Quillon", " Marbury "])

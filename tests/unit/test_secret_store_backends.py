@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keyring.backend import KeyringBackend
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 
 
 class MemoryKeyring(KeyringBackend):

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     microphone, speaker = args.microphone, args.speaker
     if microphone is None or speaker is None:
-        from agent_app.config import ConfigError, load_settings
+        from agent_app.foundation.config import ConfigError, load_settings
 
         try:
             audio = load_settings().settings.audio

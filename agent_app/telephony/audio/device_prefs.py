@@ -1,7 +1,7 @@
 """Remember the agent's microphone, speaker and ringer on this workstation.
 
 The choices live in the ``[audio]`` table of the per-user settings file (the layer above
-IT's machine-wide file, see :mod:`agent_app.config`). Only that table is rewritten; the
+IT's machine-wide file, see :mod:`agent_app.foundation.config`). Only that table is rewritten; the
 rest of the file is kept byte for byte, the result is checked to parse before it
 replaces the file (atomically), and a file that does not parse is left alone with a
 named error rather than overwritten.
@@ -15,8 +15,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from agent_app import paths
-from agent_app.config import ConfigError
+from agent_app.foundation import paths
+from agent_app.foundation.config import ConfigError
 
 ROLES = ("microphone", "speaker", "ringer")
 

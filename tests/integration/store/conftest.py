@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from agent_app import paths
-from agent_app.secret_store import SecretStore
+from agent_app.foundation import paths
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from tests.helpers.store_population import campaign_item, patient_items
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent_app.app import device_id
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store import cache_schema, journal_schema
 from agent_app.store.agent_store import AgentStore
 from agent_app.store.keys import StoreKeys

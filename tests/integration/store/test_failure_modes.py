@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from agent_app.store.connection import open_encrypted, rekey
 from agent_app.store.errors import (
@@ -179,7 +179,7 @@ def test_second_instance_is_refused_in_process_and_across_processes(
     script = textwrap.dedent(
         """
         import sys
-        from agent_app.secret_store import SecretStore
+        from agent_app.secrets.store import SecretStore
         from agent_app.store.agent_store import AgentStore
         from agent_app.store.errors import StoreInUseError
         try:

@@ -104,7 +104,7 @@ def test_in_flight_entries_are_sent_again_after_a_restart(open_store: OpenStore)
 _WRITER = textwrap.dedent(
     """
     import sys
-    from agent_app.secret_store import SecretStore
+    from agent_app.secrets.store import SecretStore
     from agent_app.store.agent_store import AgentStore
     store = AgentStore.open(agent_id=sys.argv[1], workstation_id=sys.argv[2],
                             secrets=SecretStore(), verify="none")

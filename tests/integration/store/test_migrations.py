@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store import cache_schema, journal_schema
 from agent_app.store.connection import Db, open_encrypted
 from agent_app.store.errors import CacheLockedError, MigrationError, SchemaTooNewError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.keys import StoreKeys
 from tests.integration.store.conftest import WORKSTATION, OpenStore, seed
 
@@ -97,7 +97,7 @@ def test_names_a_lookup_returned_are_redacted_from_logs_from_then_on(
 ) -> None:
     """A name has no shape a pattern finds: once the store hands a record out, the
     redactor knows the name, so a careless log line or exception cannot leak it."""
-    from agent_app.logging_setup import setup_logging
+    from agent_app.foundation.logs import setup_logging
     from agent_app.store.agent_store import AgentStore
 
     store = AgentStore.open(

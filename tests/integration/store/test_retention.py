@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.errors import CacheLockedError, StoreClosedError, UnsyncedEntriesError
 from agent_app.store.keys import StoreKeys
 from tests.helpers.store_population import campaign_item, patient_items

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from tests.helpers.sync_crash_child import COUNTER, call_id
 from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer

@@ -6,7 +6,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from agent_app import app
-from agent_app.config import Settings
+from agent_app.foundation.config import Settings
 from agent_app.views.main_window import MainWindow
 from agent_app.workflow.idle_lock import IdleLock
 from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer

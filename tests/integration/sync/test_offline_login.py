@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from agent_app.auth import LoginError
+from agent_app.sync.login import LoginError
 from agent_app.sync.offline_login import OfflineLoginError, OfflineVerifier
 from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from tests.helpers.sync_setup import SyncRig

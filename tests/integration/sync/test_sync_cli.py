@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from agent_app.secret_store import SecretStore
+from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from tests.helpers.sync_setup import disposition

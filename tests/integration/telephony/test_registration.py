@@ -246,7 +246,7 @@ def test_registration_over_tls_with_verification_and_pin(start_engine, tmp_path:
 def test_pulse_phone_takes_the_password_from_the_keyring(
     tmp_path: Path, secret_backend: object
 ) -> None:
-    from agent_app.secret_store import SecretStore
+    from agent_app.secrets.store import SecretStore
     from agent_app.telephony.settings_bridge import SIP_PASSWORD_SECRET
 
     SecretStore(secret_backend).set(SIP_PASSWORD_SECRET, TEST_PASSWORD)  # type: ignore[arg-type]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_app import paths
-from agent_app.config import load_settings
+from agent_app.foundation import paths
+from agent_app.foundation.config import load_settings
 from agent_app.telephony.audio.device_prefs import DevicePrefsError, save_device_choice
 
 

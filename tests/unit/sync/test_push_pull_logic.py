@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from agent_app.auth import LoginResult
 from agent_app.sync.api import ServerApi
 from agent_app.sync.errors import CursorGone, DeviceRevoked, NotSignedIn, ServerUnreachable
+from agent_app.sync.login import LoginResult
 from agent_app.sync.pull import FeedPuller, PullReport
 from agent_app.sync.push import OutboxPusher
 from agent_app.sync.session import AuthSession

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_app.config import SipSettings
+from agent_app.foundation.config import SipSettings
 from agent_app.telephony.settings_bridge import (
     SIP_PASSWORD_SECRET,
     MissingSipPassword,

@@ -29,7 +29,7 @@ from jeepney import DBusErrorResponse  # type: ignore[import-untyped]
 from secretstorage.dhcrypto import Session
 from secretstorage.util import DBusAddressWrapper
 
-from agent_app.secret_store import SecretStoreError
+from agent_app.secrets.errors import KeyringLockedError, SecretStoreError
 
 T = TypeVar("T")
 
@@ -38,10 +38,6 @@ _ITEM_IFACE = "org.freedesktop.Secret.Item"
 _IS_LOCKED = "org.freedesktop.Secret.Error.IsLocked"
 
 DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
-
-
-class KeyringLockedError(SecretStoreError):
-    """The keyring collection is locked and no unlock prompt can be shown from here."""
 
 
 class _Connection:

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from agent_app.redaction import redact
+from agent_app.foundation.redaction import redact
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
 _fault_state: dict[str, IO[str]] = {}

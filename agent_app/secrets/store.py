@@ -8,7 +8,7 @@ exception message or a log line.
 
 On Linux (keyring's Secret Service backend) the reads and writes go through one
 connection and encrypted session kept for the life of the process
-(:mod:`agent_app.secret_service_session`): keyring itself would negotiate a new session
+(:mod:`agent_app.secrets.service_session`): keyring itself would negotiate a new session
 on every call, which is most of the time it takes to open the store. Other backends
 (Windows Credential Manager, macOS Keychain) are used through keyring as they are.
 """
@@ -22,22 +22,16 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
+
 if TYPE_CHECKING:
-    from agent_app.secret_service_session import SecretServiceSession
+    from agent_app.secrets.service_session import SecretServiceSession
 
 SERVICE = "Pulse"
 
 # Backends that exist to fail, do nothing, or write secrets in a readable file.
 _REFUSED_MODULE_PREFIXES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 _MIN_PRIORITY = 1.0
-
-
-class SecretStoreError(Exception):
-    """The keyring could not be used; the message says what to do, never a secret."""
-
-
-class InsecureKeyringError(SecretStoreError):
-    """No keyring backend that protects secrets is available."""
 
 
 def _install_hint() -> str:
@@ -98,7 +92,7 @@ class SecretStore:
         self._backend = check_backend(backend)
         self._session: SecretServiceSession | None = None
         if _is_secret_service(self._backend):
-            from agent_app.secret_service_session import SecretServiceSession
+            from agent_app.secrets.service_session import SecretServiceSession
 
             self._session = SecretServiceSession(self._backend)
 

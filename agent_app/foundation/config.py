@@ -6,7 +6,7 @@ Layers, lowest first: built-in defaults < the machine-wide file IT writes
 came from, so ``pulse-agent --print-config`` can say where each one was set, and a bad
 value stops start-up with the file, key, value and what is allowed.
 
-Secrets never live here: they go through :mod:`agent_app.secret_store`.
+Secrets never live here: they go through :mod:`agent_app.secrets.store`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from agent_app import paths
+from agent_app.foundation import paths
 
 DEFAULTS = "defaults"
 
