@@ -38,6 +38,7 @@ run: deps-run venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=tools/lint $(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from agent_app.foundation import qt_compat
+
 SILENT_DB = -60.0
 
 
@@ -169,6 +171,7 @@ SUBCOMMAND: dict[str, Any] = {
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry (``python -m agent_app.telephony.audio.audio_test_cli``)."""
+    qt_compat.apply()
     parser = argparse.ArgumentParser(prog="pulse-phone audio-test")
     add_arguments(parser)
     return run(parser.parse_args(argv))

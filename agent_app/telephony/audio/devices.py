@@ -44,7 +44,6 @@ from PySide6.QtMultimedia import (
     QtAudio,
 )
 
-from agent_app.foundation import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony.audio.drift import DriftController
 from agent_app.telephony.audio.margins import AdaptiveTarget, PlayoutClock
 from agent_app.telephony.audio.meters import METER_INTERVAL_S, LevelMeter

@@ -72,10 +72,6 @@ class DriftController:
         if self.trim_above <= 0:
             self.trim_above = 3 * self.target
 
-    @property
-    def average_fill(self) -> float:
-        return self.target if self._avg is None else self._avg
-
     def reset(self) -> None:
         self._avg = self._fast = None
         self._integral = 0.0

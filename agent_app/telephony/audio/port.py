@@ -104,7 +104,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.muted = False
         self.frames_sent = 0
         self.frames_received = 0
-        self.last_callback = 0.0
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
         self.nudge: Callable[[], None] | None = None
@@ -144,7 +143,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self._access.write(frame, out)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         self.frames_sent += 1
-        self.last_callback = now = time.monotonic()
+        now = time.monotonic()
         if self.probe is not None:
             self.probe("mic_to_rtp", out, now)
 
@@ -192,7 +191,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             n = len(self._in)
         self._speaker.write(self._in[:n])
         self.frames_received += 1
-        self.last_callback = now = time.monotonic()
+        now = time.monotonic()
         if self.probe is not None:
             self.probe("rtp_to_speaker", self._in[:n], now)
 
