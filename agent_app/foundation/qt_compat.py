@@ -1,14 +1,11 @@
 """Workarounds for defects of the pinned Qt for Python release, applied on import.
 
-PySide6 6.12.0's ``SignalInstance.emit()`` returns ``True`` without taking a reference,
-so every emit from Python code drops one reference to ``True``; after a few hundred
-emits CPython 3.11 aborts with "bool_dealloc: deallocating True or False". Wrapping
-each emit cannot cover signals emitted by code we do not own, so the fix is global:
-when a probe emit shows the defect, the two bool singletons get a reference count
-so large that no process lifetime can exhaust it (what CPython 3.12 does for them by
-design: they are immortal there). Releases without the defect are left untouched.
-
-Every module that imports PySide6 and emits signals imports this module first.
+PySide6 6.12.0's ``SignalInstance.emit()`` drops a reference to ``True`` on every emit,
+until CPython 3.11 aborts ("bool_dealloc"). When a probe emit shows the defect, the two
+bool singletons get a reference count no process lifetime can exhaust (immortal, as in
+CPython 3.12); releases without it are left untouched. Every module that imports PySide6
+and emits signals imports this module first
+(docs/decisions/0017-pyside6-refcount-workarounds.md).
 """
 
 from __future__ import annotations
