@@ -3,7 +3,8 @@
 Each entry point that uses Qt calls :func:`apply` once, before any signal is emitted (the
 app, the engine process, ``pulse-phone``, the test conftest). The one defect today: PySide6
 6.12.0's ``SignalInstance.emit()`` drops a reference to ``True`` on every emit, which aborts
-CPython 3.11 after a few hundred emits; see docs/decisions for the fix and why it is global.
+CPython 3.11 after a few hundred emits; the fix and why it is global:
+docs/decisions/0017-pyside6-refcount-workarounds.md.
 """
 
 from __future__ import annotations

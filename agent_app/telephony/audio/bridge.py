@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BridgeTuning:
-    """Ring levels in milliseconds (measured on PulseAudio; see docs/architecture.md).
+    """Ring levels in milliseconds, measured on PulseAudio (the figures:
+    docs/decisions/0005-ring-buffers-and-level-control.md).
 
     Both are minimums: each grows by itself when the devices or pumps run late.
     """
