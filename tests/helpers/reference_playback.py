@@ -24,7 +24,8 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
 
 from agent_app.foundation import qt_compat
-from agent_app.telephony.audio.devices import PLAYBACK_PERIOD_MS, period_frames
+from agent_app.telephony.audio.formats import period_frames
+from agent_app.telephony.audio.playback import PLAYBACK_PERIOD_MS
 from agent_app.telephony.audio.priority import QT_PULSE_THREAD, Promoter
 
 QUEUE_MS = 200

@@ -54,8 +54,9 @@ def run_echo_test(
     """Run the echo test on the current thread's Qt event loop (a QCoreApplication)."""
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from agent_app.telephony.audio.devices import AudioDevices, Route
+    from agent_app.telephony.audio.audio_thread import AudioDevices
     from agent_app.telephony.audio.ring import SampleRing
+    from agent_app.telephony.audio.routing import Route
 
     app = QCoreApplication.instance() or QCoreApplication([])
     rate = 16000
