@@ -65,10 +65,13 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     # subcommands work on a machine without a display.
     from PySide6.QtWidgets import QApplication
 
+    from agent_app.views.icons import icon
+
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("Pulse")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("pulse"))
     sync = loaded.settings.sync
     demo_server = None
     if demo:
