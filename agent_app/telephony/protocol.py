@@ -9,7 +9,7 @@ On the wire each message is one JSON object on one line::
 ``encode`` / ``decode`` convert both ways; a malformed line raises
 :class:`ProtocolError` naming what is wrong (never the offending value, which may
 hold a phone number). The same classes are the in-process API of
-:class:`agent_app.telephony.engine.Engine`, so pulse-phone and the engine server share
+:class:`agent_app.telephony.engine.core.Engine`, so pulse-phone and the engine server share
 one vocabulary.
 """
 
