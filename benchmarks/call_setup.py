@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_app.telephony import protocol as p
-from agent_app.telephony.engine import Engine
+from agent_app.telephony.engine.core import Engine
 from tests.helpers.telephony_certs import make_pki
 
 
