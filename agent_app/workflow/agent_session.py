@@ -33,13 +33,7 @@ from agent_app.telephony import protocol as p
 from agent_app.workflow import agent_state as st
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
 from agent_app.workflow.call_book import CallBook, Lookup
-from agent_app.workflow.call_session import (
-    CONNECTED,
-    AuditSink,
-    CallPhase,
-    CallSession,
-    IdentityStatus,
-)
+from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession
 from agent_app.workflow.desk_settings import DeskSettings
 from agent_app.workflow.events import (
     AgentStateChanged,
@@ -50,6 +44,7 @@ from agent_app.workflow.events import (
     WrapUpItem,
 )
 from agent_app.workflow.identity import Claim, IdentityRecord
+from agent_app.workflow.identity_gate import AuditSink, IdentityStatus
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +141,9 @@ class AgentSession:
         """Recent inbound calls never answered (refused, declined, given up), oldest first."""
         return tuple(self._book.missed)
 
-    def call(self, call_id: str) -> CallSession | None:
-        """A live call, or one still awaiting its wrap-up, by the engine's call id."""
-        return self._book.find(call_id)
+    def call(self, key: str) -> CallSession | None:
+        """A live call by its engine call id, or one awaiting wrap-up by its record id."""
+        return self._book.find(key)
 
     @property
     def incoming_policy(self) -> IncomingPolicy:
@@ -259,7 +254,10 @@ class AgentSession:
     # -- intents: patient and identity ---------------------------------------------------------
 
     def choose_patient(self, call_id: str, patient_id: str) -> bool:
-        """Link a call (live or in wrap-up) to a patient: a pick among matches, or a search."""
+        """Link a call to a patient (a pick among matches, or a search result).
+
+        ``call_id`` is a live call's engine id or, for a call in wrap-up, its record id.
+        """
         with self._operation():
             call = self._book.find(call_id)
             if call is None or not call.choose_patient(patient_id):
@@ -284,7 +282,10 @@ class AgentSession:
             return status
 
     def reveal(self, call_id: str, reason: str) -> bool:
-        """Unmask the card without verification, for a reason code (audited first)."""
+        """Unmask the card without verification, for a reason code (audited first).
+
+        ``call_id`` as for :meth:`choose_patient`.
+        """
         with self._operation():
             call = self._book.find(call_id)
             if call is None:

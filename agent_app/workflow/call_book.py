@@ -20,16 +20,7 @@ from agent_app.store.errors import StoreError
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineUnavailable
 from agent_app.workflow.agent_state import IncomingPolicy
-from agent_app.workflow.call_session import (
-    AUDIBLE,
-    CONNECTED,
-    AuditSink,
-    CallPhase,
-    CallSession,
-    Direction,
-    MatchKind,
-    PatientMatch,
-)
+from agent_app.workflow.call_session import AUDIBLE, CONNECTED, CallPhase, CallSession, Direction
 from agent_app.workflow.desk_settings import DeskSettings
 from agent_app.workflow.events import (
     CallAdded,
@@ -41,6 +32,7 @@ from agent_app.workflow.events import (
     WrapUpDone,
     WrapUpItem,
 )
+from agent_app.workflow.identity_gate import AuditSink, MatchKind, PatientMatch
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +61,18 @@ class CallBook:
         self.wrap_ups: dict[str, WrapUpItem] = {}
         self.missed: deque[CallSession] = deque(maxlen=50)
 
-    def find(self, call_id: str) -> CallSession | None:
-        """A live call, or one still awaiting its wrap-up."""
-        found = self.live.get(call_id)
+    def find(self, key: str) -> CallSession | None:
+        """A live call by its engine id, or one awaiting wrap-up by its record id.
+
+        (An engine that restarted gives out its call ids again: a finished call is best
+        named by its record id; its engine id finds the newest such call.)
+        """
+        found = self.live.get(key)
+        if found is None and key in self.wrap_ups:
+            found = self.wrap_ups[key].call
         if found is None:
-            found = next(
-                (w.call for w in self.wrap_ups.values() if w.call.call_id == call_id), None
-            )
+            calls = (w.call for w in reversed(self.wrap_ups.values()) if w.call.call_id == key)
+            found = next(calls, None)
         return found
 
     @property
@@ -161,6 +158,13 @@ class CallBook:
         call = self.live.get(call_id)
         if call is not None:
             self.settle(call, call.apply(event))
+        elif isinstance(event, p.CallEnded):
+            # The engine's last word on a call its disconnect already ended: the cause.
+            finished = [w.call for w in self.wrap_ups.values()] + list(self.missed)
+            waiting = [c for c in finished if c.call_id == call_id and c.awaiting_cause]
+            if waiting:
+                waiting[-1].apply(event)
+                self._pending.append(CallChanged(waiting[-1]))
 
     def replaced(self, event: p.CallReplaced) -> None:
         old = self.live.get(event.call_id)

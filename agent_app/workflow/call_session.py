@@ -5,38 +5,27 @@ desk's requests (:meth:`answer`, :meth:`hold`, ...) move it from phase to phase 
 the engine commands that carry the change out; an empty list means "not now" (a click that
 raced a hang-up, say). Rules that involve more than one call (answering a second call holds
 the first) belong to :class:`agent_app.workflow.agent_session.AgentSession`, which owns the
-sessions; views read them and send intents there. Identity checks and reveals are made here
-and audited through the injected sink before they take effect; the audit events carry the
-call's record id and patient ids only.
+sessions; views read them and send intents there. The patient and the caller's identity
+are the call's :class:`identity_gate.IdentityGate`, whose checks and reveals are audited.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
 
 from agent_app.telephony import protocol as p
-from agent_app.workflow.identity import (
-    Claim,
-    IdentityCheck,
-    IdentityRecord,
-    Outcome,
-    check_identity,
+from agent_app.workflow.identity import Claim, IdentityRecord
+from agent_app.workflow.identity_gate import (
+    AuditSink,
+    IdentityGate,
+    IdentityStatus,
+    PatientMatch,
 )
 
 _DTMF = re.compile(r"^[0-9A-D*#]+$")
-
-
-class AuditSink(Protocol):
-    """Where audit events go (``Journal.audit`` fits); a failure must raise."""
-
-    def __call__(
-        self, action: str, *, patient_id: str | None, reason: str, result: str
-    ) -> object: ...
 
 
 class Direction(StrEnum):
@@ -60,48 +49,6 @@ CONNECTED = frozenset({CallPhase.DIALING, CallPhase.ANSWERING, CallPhase.TALKING
 """Phases that make the agent On call."""
 AUDIBLE = frozenset({CallPhase.DIALING, CallPhase.ANSWERING, CallPhase.TALKING})
 """Phases in which the agent's voice goes to the call: never more than one call at once."""
-
-
-class MatchKind(StrEnum):
-    ONE = "one"
-    SEVERAL = "several"
-    """A family phone: the agent must pick; the call is never linked to one by itself."""
-    NONE = "none"
-    UNAVAILABLE = "unavailable"
-    """The cache could not be asked (locked, damaged): the agent searches by hand."""
-
-
-@dataclass(frozen=True)
-class PatientMatch:
-    kind: MatchKind
-    candidates: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, patient_ids: Sequence[str]) -> PatientMatch:
-        ids = tuple(dict.fromkeys(patient_ids))
-        kind = {0: MatchKind.NONE, 1: MatchKind.ONE}.get(len(ids), MatchKind.SEVERAL)
-        return cls(kind, ids)
-
-
-class Verification(StrEnum):
-    UNVERIFIED = "unverified"
-    VERIFIED = "verified"
-    REVEALED = "revealed"
-    """Shown without verification, for a stated reason (audited)."""
-    LOCKED = "locked"
-    """Too many failed attempts on this call: no more checks, no reveal."""
-
-
-@dataclass(frozen=True)
-class IdentityStatus:
-    state: Verification = Verification.UNVERIFIED
-    failed_attempts: int = 0
-    reveal_reason: str | None = None
-    last_check: IdentityCheck | None = None
-
-    @property
-    def sensitive_visible(self) -> bool:
-        return self.state in (Verification.VERIFIED, Verification.REVEALED)
 
 
 class TransferState(StrEnum):
@@ -135,8 +82,10 @@ class CallSession:
         self.number = number
         self.display_name = display_name
         self.agent_dialed = agent_dialed
-        self._clock, self._server_now, self._audit = clock, server_now, audit
-        self._max_attempts, self._day_first = max_attempts, day_first
+        self._clock, self._server_now = clock, server_now
+        self.gate = IdentityGate(
+            record_id=self.record_id, audit=audit, max_attempts=max_attempts, day_first=day_first
+        )
         self.phase = CallPhase.DIALING if direction is Direction.OUTBOUND else CallPhase.RINGING
         self.phase_since = self.created = clock()
         self.started_at = server_now()
@@ -146,7 +95,8 @@ class CallSession:
         self._ended_mono: float | None = None
         self.end_reason = ""
         self.end_code = 0
-        self._end_confirmed = False
+        self.awaiting_cause = False
+        """Ended by a disconnect: the engine's final event will name the cause."""
         self.waiting = False
         self.declining_at: float | None = None
         self.refused = False
@@ -157,9 +107,6 @@ class CallSession:
         self.media_state: str = "none"
         self.transfer = TransferState.NONE
         self.transfer_code = 0
-        self.match = PatientMatch(MatchKind.NONE)
-        self.patient_id: str | None = None
-        self.identity = IdentityStatus()
 
     def __repr__(self) -> str:  # the number and the name are PHI
         return f"CallSession(record_id={self.record_id!r}, call_id={self.call_id!r}, {self.phase})"
@@ -289,12 +236,11 @@ class CallSession:
     def apply(self, event: p.Event) -> list[p.Command]:
         """Take one engine event about this call; return commands it calls for."""
         if isinstance(event, p.CallEnded):
-            if self.phase is CallPhase.ENDED:
-                if not self._end_confirmed and self.end_reason not in ("declined", "refused"):
-                    self.end_reason, self.end_code = event.ended_by, event.code
-            else:
+            if self.phase is not CallPhase.ENDED:
                 self.end(event.ended_by, event.code)
-            self._end_confirmed = True
+            elif self.awaiting_cause:
+                self.end_reason, self.end_code = event.ended_by, event.code
+            self.awaiting_cause = False
             return []
         if self.phase is CallPhase.ENDED:
             return []
@@ -324,6 +270,7 @@ class CallSession:
             self._set_phase(CallPhase.ANSWERING)
         elif event.state == "disconnected":
             self.end("local" if self.hangup_requested else "remote", event.code)
+            self.awaiting_cause = True
 
     def _on_failure(self, command: str) -> list[p.Command]:
         if command == "answer" and self.phase is CallPhase.ANSWERING:
@@ -347,70 +294,32 @@ class CallSession:
             self.end("failed")
         return []
 
-    # -- patient and identity --------------------------------------------------------------
+    # -- patient and identity (the gate's; the desk calls these) --------------------------
+
+    @property
+    def match(self) -> PatientMatch:
+        return self.gate.match
+
+    @property
+    def patient_id(self) -> str | None:
+        return self.gate.patient_id
+
+    @property
+    def identity(self) -> IdentityStatus:
+        return self.gate.status
 
     def set_match(self, match: PatientMatch) -> None:
-        """The caller-id lookup's result; one match links the call, several never do."""
-        self.match = match
-        if match.kind is MatchKind.ONE and self.patient_id is None:
-            self.patient_id = match.candidates[0]
+        self.gate.set_match(match)
 
     def choose_patient(self, patient_id: str) -> bool:
-        """Link the call to a patient (a pick among matches, or a search result)."""
-        if not patient_id or patient_id == self.patient_id:
-            return False
-        self.patient_id = patient_id
-        locked = self.identity.state is Verification.LOCKED
-        # Failed attempts stay with the call: trying each member of a household in turn
-        # must not reset the count.
-        self.identity = IdentityStatus(
-            Verification.LOCKED if locked else Verification.UNVERIFIED,
-            self.identity.failed_attempts,
-        )
-        return True
+        return self.gate.choose_patient(patient_id)
 
     def verify(self, record: IdentityRecord, claim: Claim) -> IdentityStatus:
-        """Check what the caller said against ``record`` (linking the call to it)."""
-        if not self.live or self.identity.state is Verification.LOCKED:
-            return self.identity
-        self.choose_patient(record.id)
-        check = check_identity(record, claim, day_first=self._day_first)
-        if check.outcome is Outcome.INSUFFICIENT:
-            self.identity = replace(self.identity, last_check=check)
-            return self.identity
-        ok = check.outcome is Outcome.MATCH
-        failed = self.identity.failed_attempts + (0 if ok else 1)
-        result = "verified" if ok else f"not verified ({failed} of {self._max_attempts})"
-        # Audited first: a check whose audit event could not be written has no effect.
-        self._audit("verify_identity", patient_id=record.id, reason=self._why(), result=result)
-        if ok:
-            state = Verification.VERIFIED
-        else:
-            locked = failed >= self._max_attempts
-            state = Verification.LOCKED if locked else Verification.UNVERIFIED
-        self.identity = IdentityStatus(state, failed, None, check)
-        return self.identity
+        """Check the caller's identifiers; only while the caller is on the line."""
+        return self.gate.verify(record, claim) if self.live else self.gate.status
 
     def reveal(self, reason: str) -> bool:
-        """Show the masked fields without verification, for a reason code (audited)."""
-        reason = reason.strip()
-        if (
-            self.patient_id is None
-            or not reason
-            or self.identity.state is not Verification.UNVERIFIED
-        ):
-            return False
-        self._audit(
-            "reveal",
-            patient_id=self.patient_id,
-            reason=f"{self._why()}: {reason}"[:500],
-            result="card",
-        )
-        self.identity = replace(self.identity, state=Verification.REVEALED, reveal_reason=reason)
-        return True
-
-    def _why(self) -> str:
-        return f"call {self.record_id}"
+        return self.gate.reveal(reason)
 
     def _set_phase(self, phase: CallPhase) -> None:
         if phase is not self.phase:

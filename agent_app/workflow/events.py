@@ -58,7 +58,9 @@ class CallAdded:
 
 @dataclass(frozen=True)
 class CallChanged:
-    """Something about a live call changed (phase, mute, media, patient, identity...)."""
+    """Something about a call changed (phase, mute, media, patient, identity, end cause...).
+
+    Mostly a live call; a call awaiting wrap-up changes too (its patient, its end cause)."""
 
     call: CallSession
 

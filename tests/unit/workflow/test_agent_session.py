@@ -7,7 +7,7 @@ import pytest
 from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_session import SIGNED_IN
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy
-from agent_app.workflow.call_session import CallPhase, MatchKind, Verification
+from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.events import (
     AgentStateChanged,
     CallAdded,
@@ -17,6 +17,7 @@ from agent_app.workflow.events import (
     WrapUpDone,
 )
 from agent_app.workflow.identity import Claim
+from agent_app.workflow.identity_gate import MatchKind, Verification
 from tests.unit.workflow.fakes import ACCOUNT, BREAK, LOCKED_NUMBER, LUNCH, make_desk, patient
 
 
@@ -421,3 +422,33 @@ def test_a_transfer_request_from_the_peer_places_the_new_call() -> None:
     assert (old.phase, new.phase, new.agent_dialed) == (CallPhase.HELD, CallPhase.DIALING, False)
     desk.end("c8", "remote", 404)
     assert all(w.call is not new for w in desk.session.wrap_ups)
+
+
+def test_the_engines_final_event_names_why_a_disconnected_call_ended() -> None:
+    desk = make_desk()
+    desk.connect("c1")
+    desk.session.blind_transfer("c1", "sip:nurse-line@pbx")
+    desk.session.handle(p.TransferProgress("c1", 200, "OK", True))
+    desk.session.handle(p.CallStateChanged("c1", "disconnected", 200, "OK"))
+    [item] = desk.session.wrap_ups
+    assert item.call.end_reason == "remote"
+    desk.end("c1", "transferred")
+    assert item.call.end_reason == "transferred"
+    desk.end("c1", "error", 500)  # only the first final event counts
+    assert item.call.end_reason == "transferred"
+
+
+def test_after_a_restart_a_wrap_up_is_named_by_its_record_id() -> None:
+    desk = make_desk(not_ready_policy=IncomingPolicy.RING_AND_DECLINE)
+    desk.connect("c1")
+    desk.session.handle(p.EngineRestarted("killed", -9))
+    desk.register()
+    desk.ring("c1")  # the new engine gives out the same call id again
+    [old] = [w.call for w in desk.session.wrap_ups]
+    [new] = desk.session.calls
+    assert desk.session.call("c1") is new
+    assert desk.session.call(old.record_id) is old
+    assert desk.session.choose_patient(old.record_id, "pat-5")
+    assert (old.patient_id, new.patient_id) == ("pat-5", None)
+    desk.end("c1", "remote", 487)  # the new call's end does not touch the old record
+    assert old.end_reason == "engine_restart"

@@ -8,16 +8,9 @@ import pytest
 
 from agent_app.store.errors import DiskFullError
 from agent_app.telephony import protocol as p
-from agent_app.workflow.call_session import (
-    CallPhase,
-    CallSession,
-    Direction,
-    MatchKind,
-    PatientMatch,
-    TransferState,
-    Verification,
-)
+from agent_app.workflow.call_session import CallPhase, CallSession, Direction, TransferState
 from agent_app.workflow.identity import BIRTH_DATE, Claim
+from agent_app.workflow.identity_gate import MatchKind, PatientMatch, Verification
 from tests.unit.workflow.fakes import FakeAudit, ManualClock, ServerTime, patient
 
 NUMBER = "+12025550143"
