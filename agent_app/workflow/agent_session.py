@@ -62,6 +62,8 @@ class Outbox(Protocol):
 
 
 class AgentSession:
+    """The agent's desk for one signed-in shift; see the module docstring."""
+
     def __init__(
         self,
         *,
@@ -369,6 +371,14 @@ class AgentSession:
         if (state, reason) == (previous, previous_reason):
             return
         spent = self._timer.change(state, reason)
+        log.info(
+            "agent state %s%s -> %s%s after %.1f s",
+            previous.value,
+            f" ({previous_reason.code})" if previous_reason else "",
+            state.value,
+            f" ({reason.code})" if reason else "",
+            spent,
+        )
         self._pending.append(AgentStateChanged(state, reason, previous, previous_reason, spent))
         focus = self._focus_record(state)
         payload = st.state_payload(

@@ -104,7 +104,8 @@ class CallSession:
         self.muted = False
         self.hold_failed = False
         self._fallback_muted = False
-        self.media_state: str = "none"
+        self.media_state = ""
+        """The engine's last media state for the call ("" until it reports one)."""
         self.transfer = TransferState.NONE
         self.transfer_code = 0
 
@@ -176,7 +177,7 @@ class CallSession:
     def resume(self) -> list[p.Command]:
         if self.phase is not CallPhase.HELD:
             return []
-        self._set_phase(CallPhase.TALKING)
+        self._set_phase(self._unheld_phase())
         commands: list[p.Command] = [p.Resume(self.call_id)]
         self.hold_failed = False
         if self._fallback_muted:
@@ -282,7 +283,7 @@ class CallSession:
             if not self.muted:
                 self._fallback_muted = True
                 return [p.Mute(self.call_id, True)]
-        elif command == "resume" and self.phase is CallPhase.TALKING:
+        elif command == "resume" and self.phase in AUDIBLE:
             self._set_phase(CallPhase.HELD)
         elif command == "mute":
             self.muted = not self.muted
@@ -320,6 +321,13 @@ class CallSession:
 
     def reveal(self, reason: str) -> bool:
         return self.gate.reveal(reason)
+
+    def _unheld_phase(self) -> CallPhase:
+        """Where a held call goes back to: talking, or still being connected (a call
+        pushed to hold before the far end answered)."""
+        if self.answered:
+            return CallPhase.TALKING
+        return CallPhase.DIALING if self.direction is Direction.OUTBOUND else CallPhase.ANSWERING
 
     def _set_phase(self, phase: CallPhase) -> None:
         if phase is not self.phase:
