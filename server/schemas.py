@@ -326,11 +326,28 @@ class AuditPayload(_In):
     result: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
+AgentStateName = Literal["ready", "not_ready", "ringing", "on_call", "wrap_up", "offline"]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AgentStatePayload(_In):
+    """One change of an agent's state, for supervisors; ids and codes only."""
+
+    state: AgentStateName
+    reason: ReasonCode | None = None
+    previous: AgentStateName
+    previous_reason: ReasonCode | None = None
+    previous_s: Annotated[float, Field(ge=0, le=31 * 24 * 3600)]
+    at: datetime
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
 PAYLOADS: dict[str, type[_In]] = {
     "disposition": DispositionPayload,
     "call_record": CallRecordPayload,
     "callback": CallbackPayload,
     "audit": AuditPayload,
+    "agent_state": AgentStatePayload,
 }
 
 
