@@ -1,4 +1,4 @@
-"""Feed items as cache rows: the feeds there are, what a patient item must hold, its row."""
+"""Feed items as cache rows: the feeds there are, and a patient item checked into its row."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from agent_app.store.errors import InvalidItemError
 from agent_app.store.names import name_key
 from agent_app.store.phones import E164, InvalidPhoneNumberError, to_e164
 from agent_app.store.records import PACKED_SEP
+from pulse_contract import rules
+from pulse_contract.patient import PHONE_KINDS, read_patient
+from pulse_contract.rules import ContractViolationError
 
 log = logging.getLogger(__name__)
 
 FEEDS = ("patients", "campaigns", "scripts", "code_trees")
 DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(rules.ISO_DATE)
+"""A date as a search takes it (``fullmatch``): the contract's form."""
 _KIND = re.compile(r"^[a-z_]{1,16}$")
-_KNOWN_KINDS = frozenset(("mobile", "home", "work", "other"))
+_KNOWN_KINDS = frozenset((*PHONE_KINDS, "other"))
 # Phones and campaign ids ride on the patient row as text (see ``records.PACKED_SEP``).
 _SEP = PACKED_SEP
 
@@ -33,47 +37,31 @@ def packed_numbers(packed: str) -> list[int]:
     return [int(p.partition("+")[2]) for p in packed.split(_SEP)] if packed else []
 
 
-def patient_row(  # noqa: PLR0912, PLR0915 - one flat validation pass, inline for speed
+def patient_row(
     item: Mapping[str, Any], region_for: Callable[[list[str]], str]
 ) -> tuple[list[Any], list[int], list[str]]:
     """The row (its key, first, still to be set), its phone keys and its campaigns.
 
-    ``region_for`` gives the region a number that is not E.164 is read in.
+    The item is checked against the contract (:func:`pulse_contract.patient.read_patient`);
+    its phones are read more leniently, one at a time: a number the server sent in
+    another form is read in ``region_for(campaigns)``, and one that cannot be read is left
+    out, not the patient (an unknown kind is kept if it looks like one, else "other").
     """
-    # The hot path of a million-patient snapshot: plain dict access, no JSON.
     try:
-        pid = item["id"]
-        mrn = item["mrn"]
-        given = item["given_name"]
-        family = item["family_name"]
-        birth_date = item["birth_date"]
-        raw_campaigns = item["campaign_ids"]
-    except (KeyError, TypeError) as exc:
-        raise InvalidItemError(f"patient: field {exc.args[0]} is missing") from None
-    if type(pid) is not str or not pid:
-        raise InvalidItemError("patient: field id is missing or not text")
-    if type(mrn) is not str or not mrn:
-        raise InvalidItemError(f"patient {pid}: field mrn is missing or not text")
-    if type(given) is not str or not given:
-        raise InvalidItemError(f"patient {pid}: field given_name is missing or not text")
-    if type(family) is not str or not family:
-        raise InvalidItemError(f"patient {pid}: field family_name is missing or not text")
-    if type(birth_date) is not str or not ISO_DATE.match(birth_date):
-        raise InvalidItemError(f"patient {pid}: birth_date is not YYYY-MM-DD")
-    if type(raw_campaigns) is not list or not raw_campaigns:
-        raise InvalidItemError(f"patient {pid}: no campaign assignment")
-    if len(raw_campaigns) == 1 and type(raw_campaigns[0]) is str:
-        campaigns: list[str] = raw_campaigns
-    else:
-        campaigns = list(dict.fromkeys(c if type(c) is str else str(c) for c in raw_campaigns))
+        (pid, mrn, given, family, birth_date, phones, language, time_zone, consent_calls,
+         do_not_call, care_program, campaigns, _, _, version) = read_patient(item)  # fmt: skip
+    except ContractViolationError as exc:
+        raise InvalidItemError(str(exc)) from None
+    if len(campaigns) != 1:
+        campaigns = list(dict.fromkeys(campaigns))
     packed_campaigns = _SEP.join(campaigns)
-    if "" in campaigns or packed_campaigns.count(_SEP) != len(campaigns) - 1:
-        raise InvalidItemError(f"patient {pid}: a campaign id is empty or malformed")
+    if packed_campaigns.count(_SEP) != len(campaigns) - 1:
+        raise InvalidItemError("field campaign_ids holds an id the cache cannot pack")
     region = ""
     numbers: list[int] = []
     packed: list[str] = []
     e164 = E164.match
-    for entry in item.get("phones") or ():
+    for entry in phones or ():
         try:
             number = entry["number"]
             # The server sends E.164: a pattern check, not a parse, unless it is not.
@@ -90,12 +78,8 @@ def patient_row(  # noqa: PLR0912, PLR0915 - one flat validation pass, inline fo
         if key not in numbers:
             numbers.append(key)
         packed.append(kind + number)
-    version = item.get("version", 0)
-    if not isinstance(version, int):
-        raise InvalidItemError(f"patient {pid}: version is not an integer")
-    care_program = item.get("care_program")
-    language = item.get("language")
-    time_zone = item.get("time_zone")
+    # A field left out reads as None and takes its cautious value here (no consent, "en"):
+    # the server sends every field, and a missing one is no reason to hide the patient.
     row = [
         None,
         pid,
@@ -105,14 +89,14 @@ def patient_row(  # noqa: PLR0912, PLR0915 - one flat validation pass, inline fo
         name_key(given),
         name_key(family),
         birth_date,
-        language if type(language) is str and language else str(language or "en"),
-        time_zone if type(time_zone) is str else str(time_zone or ""),
-        1 if item.get("consent_calls") else 0,
-        1 if item.get("do_not_call") else 0,
-        care_program if care_program is None or type(care_program) is str else str(care_program),
+        language or "en",
+        time_zone or "",
+        1 if consent_calls else 0,
+        1 if do_not_call else 0,
+        care_program,
         _SEP.join(packed),
         packed_campaigns,
-        version,
+        version or 0,
     ]
     return row, numbers, campaigns
 
@@ -125,7 +109,8 @@ def str_field(item: Mapping[str, Any], name: str, owner: str) -> str:
 
 
 def item_id(item: object) -> str | None:
-    value = item.get("id") if isinstance(item, Mapping) else None
+    # ``type`` first: a dict (every item of a page) spares the costly ABC check.
+    value = item.get("id") if type(item) is dict or isinstance(item, Mapping) else None
     return value if type(value) is str and value else None
 
 

@@ -123,7 +123,7 @@ class CacheReader:
         self, family_name: str, birth_date: str, given_name: str | None = None
     ) -> list[PatientRecord]:
         """Exact family name (case, accents and punctuation aside) and date of birth."""
-        if not ISO_DATE.match(birth_date):
+        if ISO_DATE.fullmatch(birth_date) is None:
             raise InvalidItemError("birth date must be YYYY-MM-DD")
         sql = "WHERE family_key = ? AND birth_date = ?"
         params: list[str] = [name_key(family_name), birth_date]
