@@ -52,11 +52,15 @@ def patient_row(
          do_not_call, care_program, campaigns, _, _, version) = read_patient(item)  # fmt: skip
     except ContractViolationError as exc:
         raise InvalidItemError(str(exc)) from None
-    if len(campaigns) != 1:
+    if len(campaigns) == 1:  # nearly every patient
+        packed_campaigns = campaigns[0]
+        if _SEP in packed_campaigns:
+            raise InvalidItemError("field campaign_ids holds an id the cache cannot pack")
+    else:
         campaigns = list(dict.fromkeys(campaigns))
-    packed_campaigns = _SEP.join(campaigns)
-    if packed_campaigns.count(_SEP) != len(campaigns) - 1:
-        raise InvalidItemError("field campaign_ids holds an id the cache cannot pack")
+        packed_campaigns = _SEP.join(campaigns)
+        if packed_campaigns.count(_SEP) != len(campaigns) - 1:
+            raise InvalidItemError("field campaign_ids holds an id the cache cannot pack")
     region = ""
     numbers: list[int] = []
     packed: list[str] = []
