@@ -166,7 +166,7 @@ def test_the_wheel_carries_every_form_resource_and_server_file(installed: Instal
     assert any(n.startswith("agent_app/_resources/icons/") for n in expected)
     assert expected - names == set()
     top_level = {n.split("/", 1)[0] for n in names if not n.startswith("pulse_agent-")}
-    assert top_level == {"agent_app", "server"}
+    assert top_level == {"agent_app", "server", "pulse_contract"}
 
 
 def test_the_sign_in_window_opens_from_the_installed_files(installed: Installed) -> None:
