@@ -6,11 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 
 # What the desktop app needs from the system: Qt's xcb/offscreen platform libraries,
-# libpulse for QtMultimedia, a Secret Service for keyring, and the venv module.
+# libpulse for QtMultimedia, a Secret Service for keyring, and the venv module; and
+# Kamailio, the demo's phone system.
 RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libxkbcommon0 \
 	libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-shape0 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
-	gnome-keyring dbus dbus-x11 ca-certificates
+	gnome-keyring dbus dbus-x11 ca-certificates kamailio
 # What the tests add: real SIP peers, a real audio server, a virtual screen, PostgreSQL.
 TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl \
 	pulseaudio-utils

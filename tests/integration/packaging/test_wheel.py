@@ -159,6 +159,7 @@ def test_the_wheel_carries_every_form_resource_and_server_file(installed: Instal
         "server/py.typed",
         "server/openapi.json",
         "server/migrations/script.py.mako",
+        "agent_app/demo/kamailio.cfg",
     }
     expected |= {
         p.relative_to(ROOT).as_posix() for p in (ROOT / "server" / "migrations").rglob("*.py")

@@ -1,0 +1,85 @@
+"""The demo's phone parts that need no process: which demo patient calls, what pulse-phone is
+asked to do, where Kamailio is looked for."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from agent_app.demo import pbx as pbx_module
+from agent_app.demo.call import DemoCaller, RunningDemo, build_parser, choose_caller, phone_command
+from agent_app.demo.pbx import find_kamailio
+
+DEMO = RunningDemo(
+    directory=Path("/nonexistent"),
+    server_url="http://127.0.0.1:9",
+    registrar="127.0.0.1:5999",
+    extension="1001",
+    password="synthetic",
+)
+
+
+def _patient(mrn: str, *numbers: str) -> dict[str, object]:
+    return {"mrn": mrn, "phones": [{"number": n, "kind": "mobile"} for n in numbers]}
+
+
+def test_the_caller_is_the_first_patient_whose_number_is_theirs_alone() -> None:
+    household = "+12025550100"
+    patients = [
+        _patient("DEMO0000003", "+12025550103"),
+        _patient("DEMO0000001", household),
+        _patient("DEMO0000002", household, "+12025550102"),
+        _patient("DEMO0000000"),
+    ]
+
+    assert choose_caller(patients) == DemoCaller("+12025550103", "DEMO0000003")
+
+
+def test_no_caller_when_every_number_is_shared() -> None:
+    shared = "+12025550100"
+
+    assert choose_caller([_patient("DEMO1", shared), _patient("DEMO2", shared)]) is None
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(list(argv))
+
+
+def test_a_call_goes_from_the_caller_to_the_extension_at_the_pbx() -> None:
+    command = phone_command(DEMO, "+12025550103", _args("--ring", "30", "--talk", "5"))
+
+    assert command[0] == "call"
+    assert command[-1] == "sip:1001@127.0.0.1:5999"
+    assert command[command.index("--username") + 1] == "+12025550103"
+    assert command[command.index("--timeout") + 1] == "30.0"
+    assert "--registrar" not in command  # a caller from outside needs no account at the PBX
+
+
+def test_answering_registers_the_patient_number_with_the_demo_password_from_the_environment() -> (
+    None
+):
+    command = phone_command(DEMO, "+12025550103", _args("--answer"))
+
+    assert command[0] == "listen"
+    assert {"--register", "--auto-answer"} <= set(command)
+    assert command[command.index("--registrar") + 1] == "127.0.0.1:5999"
+    assert command[command.index("--password-env") + 1] == "PULSE_DEMO_SIP_PASSWORD"
+    assert DEMO.password not in command
+
+
+def test_kamailio_is_found_on_the_path_and_in_the_system_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sbin = tmp_path / "sbin"
+    sbin.mkdir()
+    fake = sbin / "kamailio"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(pbx_module, "_SYSTEM_DIRS", ())
+    assert find_kamailio() is None
+
+    monkeypatch.setattr(pbx_module, "_SYSTEM_DIRS", (str(sbin),))
+    assert find_kamailio() == str(fake)
