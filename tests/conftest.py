@@ -15,8 +15,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
 
 import agent_app.foundation.qt_compat  # noqa: F401  (before pytest-qt emits any signal)
+from testbed.secret_service import secret_service
 from tests.helpers.logfail import ErrorCollector
-from tests.helpers.secret_service import secret_service
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port
+from testbed.ports import free_port
 
 pytestmark = pytest.mark.integration
 
