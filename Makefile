@@ -17,7 +17,7 @@ TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvf
 
 .PHONY: run test lint typecheck unit bench deps-run deps-test venv clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/ensure-debian-packages python3-venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -38,6 +38,7 @@ run: deps-run venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=tools/lint $(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from agent_app.sync.credentials import TokenVault
     from agent_app.sync.login import LoginResult
     from agent_app.sync.offline_login import OfflineVerifier
-    from agent_app.sync.qt_adapter import DesktopSync
     from agent_app.views.main_window import MainWindow
+    from agent_app.views.sync_relay import DesktopSync
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,13 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     # subcommands work on a machine without a display.
     from PySide6.QtWidgets import QApplication
 
+    from agent_app.views.icons import icon
+
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("Pulse")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("pulse"))
     sync = loaded.settings.sync
     demo_server = None
     if demo:
@@ -160,8 +163,8 @@ def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
     """Open the agent's store and start sync on its worker thread, wired to the status bar."""
     from agent_app.store.agent_store import AgentStore
     from agent_app.store.errors import StoreError
-    from agent_app.sync.qt_adapter import DesktopSync
     from agent_app.sync.service import SyncService
+    from agent_app.views.sync_relay import DesktopSync
 
     try:
         store = AgentStore.open(

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from agent_app.app import run_gui
+    from agent_app.foundation import qt_compat
 
+    qt_compat.apply()
     return run_gui(qt_args, demo=args.demo)
 
 

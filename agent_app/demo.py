@@ -7,6 +7,8 @@ scripts and a demo agent. Nothing here is used outside ``--demo``.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import socket
 import subprocess
@@ -21,9 +23,6 @@ from agent_app.foundation import paths
 
 log = logging.getLogger(__name__)
 
-DEMO_AGENT = "demo"
-# The demo world is synthetic and local to this machine; its password is printed on purpose.
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105
 _START_TIMEOUT_S = 60.0
 
 
@@ -56,26 +55,25 @@ def _free_port() -> int:
 
 
 def start_demo_server(data_dir: Path | None = None) -> DemoServer:
-    try:
-        import server  # noqa: F401  (the server extra must be installed)
-    except ImportError:
-        raise DemoError(
-            "the demo needs the server extra: pip install 'pulse-agent[server]'"
-        ) from None
+    # The server runs as its own process; only check that the extra is installed.
+    if importlib.util.find_spec("server") is None:
+        raise DemoError("the demo needs the server extra: pip install 'pulse-agent[server]'")
     directory = data_dir or paths.data_dir() / "demo-server"
     directory.mkdir(parents=True, exist_ok=True)
+    # The server seeds the demo agent with its own synthetic password and hands it over here.
+    credentials = directory / "demo-agent.json"
+    credentials.unlink(missing_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "server", "demo",
         "--host", "127.0.0.1", "--port", str(port),
         "--data-dir", str(directory),
-        "--agent-password", DEMO_PASSWORD,
+        "--credentials-file", str(credentials),
     ]  # fmt: skip
     log_file = (directory / "server.log").open("ab")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     log_file.close()
-    demo = DemoServer(url, DEMO_AGENT, DEMO_PASSWORD, process)
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -86,9 +84,18 @@ def start_demo_server(data_dir: Path | None = None) -> DemoServer:
         try:
             if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
                 log.info("demo server ready on port %d", port)
-                return demo
+                return _demo(url, process, credentials)
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    demo.stop()
+    DemoServer(url, "", "", process).stop()
     raise DemoError(f"the demo server did not answer within {_START_TIMEOUT_S:.0f} s")
+
+
+def _demo(url: str, process: subprocess.Popen[bytes], credentials: Path) -> DemoServer:
+    try:
+        sign_in = json.loads(credentials.read_text(encoding="utf-8"))
+        return DemoServer(url, str(sign_in["username"]), str(sign_in["password"]), process)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        DemoServer(url, "", "", process).stop()
+        raise DemoError(f"the demo server did not hand over the demo sign-in ({exc})") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
     _serve_args(demo)
     _seed_args(demo)
+    demo.add_argument(
+        "--credentials-file",
+        type=Path,
+        help="also write the demo agent's sign-in (JSON, owner-only) here, for the desktop's demo",
+    )
 
     user = sub.add_parser("create-user", help="create an agent, supervisor or admin")
     _common(user)
@@ -128,6 +134,12 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         extra_agents=args.extra_agents,
     )
     rt.close()
+    credentials_file: Path | None = getattr(args, "credentials_file", None)
+    if credentials_file is not None:
+        _write_private(
+            credentials_file,
+            json.dumps({"username": world.agent_username, "password": world.agent_password}),
+        )
     print(
         json.dumps(
             {
@@ -140,6 +152,14 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _safe_url(url: str) -> str:

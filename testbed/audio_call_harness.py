@@ -30,6 +30,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from agent_app.foundation import qt_compat
 from agent_app.telephony.call_audio import CONFERENCE_FRAME_MS
 
 
@@ -358,6 +359,7 @@ def run_pulse(args: argparse.Namespace) -> int:
             emit(event="qt_warning", category=str(context.category), message=message)
 
     qInstallMessageHandler(on_message)
+    qt_compat.apply()
     app = QCoreApplication([])
     side = PulseSide(args)
 
@@ -386,6 +388,7 @@ def run_teardowns(args: argparse.Namespace) -> int:
 
     from agent_app.telephony.audio.bridge import QtCallAudio
 
+    qt_compat.apply()
     app = QCoreApplication([])
     done = threading.Event()
 

@@ -23,7 +23,9 @@ import sys
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
 
-from agent_app.telephony.audio.devices import PLAYBACK_PERIOD_MS, period_frames
+from agent_app.foundation import qt_compat
+from agent_app.telephony.audio.formats import period_frames
+from agent_app.telephony.audio.playback import PLAYBACK_PERIOD_MS
 from agent_app.telephony.audio.priority import QT_PULSE_THREAD, Promoter
 
 QUEUE_MS = 200
@@ -35,6 +37,7 @@ def main(argv: list[str]) -> int:
     sink_name = argv[0]
     rate = int(argv[1]) if len(argv) > 1 else 16000
     period_ms = int(argv[2]) if len(argv) > 2 else PLAYBACK_PERIOD_MS
+    qt_compat.apply()
     app = QCoreApplication([])
     device = next(
         (d for d in QMediaDevices.audioOutputs() if bytes(d.id().data()).decode() == sink_name),

@@ -14,9 +14,11 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
 
-import agent_app.foundation.qt_compat  # noqa: F401  (before pytest-qt emits any signal)
+from agent_app.foundation import qt_compat
 from testbed.secret_service import secret_service
 from tests.helpers.logfail import ErrorCollector
+
+qt_compat.apply()  # before pytest-qt emits any signal
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -97,12 +97,6 @@ class Redactor:
                 self._stale = False
             return self._known_re
 
-    def forget_all(self) -> None:
-        with self._lock:
-            self._known.clear()
-            self._known_re = None
-            self._stale = False
-
     def redact(self, text: str) -> str:
         if not text:
             return text

@@ -1,10 +1,9 @@
 """One long-lived Secret Service connection and session for the process (Linux keyring).
 
-keyring's SecretService backend opens a D-Bus connection, looks up the collection and
-negotiates a new encrypted session (a Diffie-Hellman exchange) on every call: about
-20 ms per secret, most of a store open. Here the connection, the session and the
-collection are made once and reused under a lock (a D-Bus connection is not safe to
-share between threads unguarded). Items carry exactly the attributes and label keyring
+keyring's SecretService backend negotiates a new connection and encrypted session on every
+call (docs/decisions/0016-one-secret-service-session.md). Here the connection, the session
+and the collection are made once and reused under a lock (a D-Bus connection is not safe
+to share between threads unguarded). Items carry exactly the attributes and label keyring
 writes, so either path reads what the other wrote.
 
 If the daemon went away (gnome-keyring restarted, the bus closed), one call reconnects

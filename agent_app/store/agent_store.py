@@ -377,10 +377,6 @@ class AgentStore:
         deadline = (self._last_contact + self.max_offline).timestamp()
         self.cache.set_lock_deadline(deadline)
 
-    @property
-    def last_server_contact(self) -> datetime | None:
-        return self._last_contact
-
     # -- lookups with their audit events ---------------------------------------------------
 
     def caller_lookup(self, caller_id: str) -> list[PatientRecord]:

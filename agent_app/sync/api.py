@@ -187,11 +187,6 @@ class ServerApi:
     def logout(self, access_token: str) -> None:
         self._send("POST", "/api/v1/auth/logout", token=access_token)
 
-    def health(self) -> bool:
-        response = self._send("GET", "/api/v1/health")
-        body = self._json(response, "health")
-        return isinstance(body, dict) and body.get("status") == "ok"
-
     def measure_time(self) -> float:
         """Measure the server's clock offset; returns it (seconds, server minus local)."""
         sent = time.time()

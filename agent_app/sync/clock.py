@@ -9,7 +9,6 @@ puts in an outbox item goes through :meth:`ServerClock.now_iso`.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -61,7 +60,3 @@ class ServerClock:
     def to_server(self, local: datetime) -> datetime:
         """A moment read from this workstation's clock, as the server's clock would say it."""
         return local.astimezone(UTC) + timedelta(seconds=self.offset_s)
-
-
-def wall() -> float:
-    return time.time()

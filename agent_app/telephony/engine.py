@@ -1,32 +1,21 @@
 """The pjsua2 owner: one Endpoint, its accounts and calls, on one dedicated thread.
 
-Threading (see docs/architecture.md, "Telephony"): pjsua2 runs with
-``uaConfig.threadCnt = 0`` and is pumped by ONE Python thread that this module starts
-(``pulse-sip``). That thread creates the Endpoint, polls ``libHandleEvents`` and runs
-every command; pjsua2 callbacks therefore arrive on it too, so no other Python thread
-ever enters pjsua2 (no ``libRegisterThread``, no GIL deadlock between two threads
-calling in, pjproject #3125). Media is not on this thread: pjsua2's own media threads
-(RTP ioqueue, the null sound device's clock) carry frames, so a slow command delays
-signalling by at most its own length and never the audio. Callers on other threads
-use :meth:`Engine.submit`, which only appends to a queue.
+pjsua2 runs with ``uaConfig.threadCnt = 0`` and is pumped by ONE Python thread that this
+module starts (``pulse-sip``): it creates the Endpoint, polls ``libHandleEvents``, runs
+every command and receives every callback, so no other Python thread enters pjsua2 (why:
+docs/decisions/0002-pjsua2-polled-on-one-thread.md). Other threads use
+:meth:`Engine.submit`, which only appends to a queue; media runs on pjsua2's own threads.
 
-Call lifetime: each ``pj.Call`` lives in ``Engine._calls`` from creation until its
-DISCONNECTED state, and its last reference is dropped at the end of the callback that
-reports that state (pjsua2 allows it there; later, pjsua may have handed the call slot
-to a new call, whose user data ``~Call`` would clear). Players, recorders and bridge
-connections are released before the call. Shutdown hangs up every call, pumps until
-all are gone, drops all references, collects garbage, shuts the accounts down and only
-then calls ``libDestroy``. Failed commands lose their traceback before they are stored
-in a future, so no frame keeps a pjsua2 object alive past ``libDestroy``.
+Call lifetime: each ``pj.Call`` stays in ``Engine._calls`` until DISCONNECTED and its last
+reference is dropped at the end of the callback reporting it; its players, recorders and
+bridge links are released before it. Shutdown hangs up every call, pumps until all are
+gone, drops all references, collects garbage, shuts the accounts down and only then
+calls ``libDestroy``; failed commands lose their traceback so no frame keeps a pjsua2
+object alive past it.
 
-Call-progress tones: when the audio bridge has the optional tone methods
-(:class:`~agent_app.telephony.call_audio.ToneAudio`, the device bridge does), every call
-event also goes to a :class:`~agent_app.telephony.call_tones.ToneDecider`, and the
-engine starts or stops the bridge's tone whenever the wanted tone changes (the bridge
-only posts a request to its audio thread; nothing here touches a Qt object).
-
-Events leave through the ``on_event`` callable given to :class:`Engine`, called on the
-pjsua2 thread with a :mod:`protocol` dataclass; it must return quickly.
+Every call event also goes to a :class:`~agent_app.telephony.call_tones.ToneDecider`
+when the bridge can play tones. Events leave through ``on_event``, called on the pjsua2
+thread with a :mod:`protocol` dataclass; it must return quickly.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
-from agent_app.foundation import qt_compat  # noqa: F401  (before any signal is emitted)
+from agent_app.foundation import qt_compat
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"engine: {TOKEN_ENV} is not set", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    qt_compat.apply()
     app = QCoreApplication(argv if argv is not None else sys.argv)
     server = EngineServer(token)
     from agent_app.telephony.audio.engine_audio import set_event_sink

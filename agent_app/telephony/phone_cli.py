@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from agent_app.foundation import qt_compat
 from agent_app.telephony import protocol as p
 
 EXIT_OK = 0
@@ -426,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    qt_compat.apply()
     args = build_parser().parse_args(argv)
     if hasattr(args, "also_listen"):
         args.also_listen = [t.strip() for t in args.also_listen.split(",") if t.strip()]

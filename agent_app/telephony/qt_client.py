@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from agent_app.foundation import qt_compat  # noqa: F401  (before any signal is emitted)
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
 

@@ -1,7 +1,10 @@
 """Locates the Qt Designer forms (``ui/``) and the ``resources/`` tree.
 
-They sit beside the package in a source checkout and inside the bundle of a frozen
-(PyInstaller) build; this is the one place that knows both layouts.
+In the source tree (and so in an editable install) they are top-level folders beside
+the package. An installed wheel carries them inside the package as ``agent_app/_ui``
+and ``agent_app/_resources`` (docs/decisions/0022-forms-and-resources-in-the-wheel.md). A
+frozen (PyInstaller) build has them in its bundle, in either of those two layouts.
+This is the one place that knows the layouts.
 """
 
 from __future__ import annotations
@@ -9,20 +12,39 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+_PACKAGE = Path(__file__).resolve().parents[1]
 
-def _root() -> Path:
+
+def _folder(packaged: str, top_level: str) -> Path:
+    """The first existing of: inside the package, the frozen bundle, beside the package."""
+    candidates = [_PACKAGE / packaged]
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
-        return Path(bundle)
-    return Path(__file__).resolve().parents[2]
+        candidates.append(Path(bundle) / top_level)
+    candidates.append(_PACKAGE.parent / top_level)
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"the {top_level}/ folder of Pulse is missing (looked in {looked})")
+
+
+def forms_dir() -> Path:
+    """The folder that holds the Qt Designer forms."""
+    return _folder("_ui", "ui")
+
+
+def resources_dir() -> Path:
+    """The root of the resources tree (icons and, later, sounds, translations, styles)."""
+    return _folder("_resources", "resources")
 
 
 def ui_file(name: str) -> Path:
-    path = _root() / "ui" / name
+    path = forms_dir() / name
     if not path.is_file():
         raise FileNotFoundError(f"Qt form {name} is missing from {path.parent}")
     return path
 
 
 def resource(*parts: str) -> Path:
-    return _root().joinpath("resources", *parts)
+    return resources_dir().joinpath(*parts)

@@ -14,10 +14,10 @@ from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
 from agent_app.sync.login import LoginResult
 from agent_app.sync.offline_login import OfflineVerifier
-from agent_app.sync.qt_adapter import NetworkWatcher, SyncStatusRelay
 from agent_app.sync.status import StatusTracker, SyncStatus
 from agent_app.views.login_dialog import LoginDialog
 from agent_app.views.status_bar import Level, PulseStatusBar
+from agent_app.views.sync_relay import NetworkWatcher, SyncStatusRelay
 from testbed.ports import free_port
 
 

@@ -8,7 +8,8 @@ import sys
 
 def test_thousands_of_emits_do_not_abort_the_interpreter() -> None:
     code = (
-        "import agent_app.foundation.qt_compat\n"
+        "from agent_app.foundation import qt_compat\n"
+        "qt_compat.apply()\n"
         "from PySide6.QtCore import QObject, Signal\n"
         "class P(QObject):\n"
         "    s = Signal(object)\n"

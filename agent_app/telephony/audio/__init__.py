@@ -2,7 +2,8 @@
 
 Pure parts (no pjsua2, no Qt): :mod:`.ring`, :mod:`.resampler`, :mod:`.drift`,
 :mod:`.meters`, :mod:`.tones`. The pjsua2 side is :mod:`.port` (the AudioMediaPort that
-only moves bytes on the media clock thread); the Qt side is :mod:`.devices` (sources,
-sinks, device lists and hot-plug on a QThread of its own); :mod:`.bridge` ties them into
-the ``CallAudio`` the telephony engine drives.
+only moves bytes on the media clock thread). The Qt side runs on a QThread of its own
+(:mod:`.audio_thread`), where :mod:`.device_worker` opens the :mod:`.capture` and
+:mod:`.playback` streams on the devices :mod:`.routing` chooses and moves them on hot-plug.
+:mod:`.bridge` ties both sides into the ``CallAudio`` the telephony engine drives.
 """

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from agent_app.foundation import qt_compat
+
 SILENT_DB = -60.0
 
 
@@ -52,8 +54,9 @@ def run_echo_test(
     """Run the echo test on the current thread's Qt event loop (a QCoreApplication)."""
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from agent_app.telephony.audio.devices import AudioDevices, Route
+    from agent_app.telephony.audio.audio_thread import AudioDevices
     from agent_app.telephony.audio.ring import SampleRing
+    from agent_app.telephony.audio.routing import Route
 
     app = QCoreApplication.instance() or QCoreApplication([])
     rate = 16000
@@ -169,6 +172,7 @@ SUBCOMMAND: dict[str, Any] = {
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry (``python -m agent_app.telephony.audio.audio_test_cli``)."""
+    qt_compat.apply()
     parser = argparse.ArgumentParser(prog="pulse-phone audio-test")
     add_arguments(parser)
     return run(parser.parse_args(argv))

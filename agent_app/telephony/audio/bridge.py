@@ -4,7 +4,7 @@ The engine calls these methods on its pjsua2 thread (so pjsua2 calls are allowed
 nowhere else in the bridge):
 
 - :meth:`start` creates the two rings, the :class:`~.port.BridgePort` and the audio
-  thread (:class:`~.devices.AudioDevices`);
+  thread (:class:`~.audio_thread.AudioDevices`);
 - :meth:`connect_call` on every media change of a call connects the port both ways to
   the call's (possibly re-created) conference port, and opens the device streams when
   the first call arrives;
@@ -29,9 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agent_app.telephony.audio.devices import AudioDevices, AudioEvent, Role, Route
+from agent_app.telephony.audio.audio_thread import AudioDevices
 from agent_app.telephony.audio.priority import Promoter
 from agent_app.telephony.audio.ring import SampleRing
+from agent_app.telephony.audio.routing import AudioEvent, Role, Route
 from agent_app.telephony.audio.tones import ToneKind
 from agent_app.telephony.call_audio import CONFERENCE_FRAME_MS
 
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BridgeTuning:
-    """Ring levels in milliseconds (measured on PulseAudio; see docs/architecture.md).
+    """Ring levels in milliseconds, measured on PulseAudio (the figures:
+    docs/decisions/0005-ring-buffers-and-level-control.md).
 
     Both are minimums: each grows by itself when the devices or pumps run late.
     """

@@ -8,19 +8,11 @@ loop, clamped to ±``max_adjust``; 1 %, a sixth of a semitone, is not heard on s
 A fill far above the target — after a stall of either side — is not worth minutes of
 slow correction: the controller asks for a trim back to the target instead (one skip).
 
-With a ``deadband`` the controller resamples only part of the time: while the smoothed
-fill stays within the band around the target the speed is exactly 1.0 (an equal-rate
-stream then passes through untouched, no filtering at all); once it leaves the band, the
-fill is steered back at a fixed ``correction`` plus ``band_gain`` times the error, up to
-``band_max_adjust``, until a faster-smoothed level (50 ms) crosses the target; then the
-speed is 1.0 again. A drift of ``d`` then costs resampling about ``d / correction`` of
-the time (300 ppm at 1 %: 3 %), and no drift none. A small error (a margin step of a few
-ms) is steered at 1-1.5 %. The 20-50 ms a stall leaves behind (the device or the call
-stopped taking audio while the other side went on) is seen on a faster-smoothed level
-(50 ms instead of 300 ms, which lags such a step by most of a second and then overshoots
-it) and steered out at up to 3 % from that level: about a second instead of five at 1 %.
-That long the path was that much longer, and resampling was most of the audio thread's
-work on a machine that stalls often.
+With a ``deadband`` the speed is exactly 1.0 while the smoothed fill stays within the
+band (an equal-rate stream then passes through untouched); outside it the fill is steered
+back at ``correction`` plus ``band_gain`` times the error, until a faster-smoothed (50 ms)
+level crosses the target. A stall's excess, seen on that fast level, is steered out at up
+to ``band_max_adjust``. Why, and the figures: docs/decisions/0005-ring-buffers-and-level-control.md
 """
 
 from __future__ import annotations
@@ -71,10 +63,6 @@ class DriftController:
             self.rush_above = 4 * self.deadband
         if self.trim_above <= 0:
             self.trim_above = 3 * self.target
-
-    @property
-    def average_fill(self) -> float:
-        return self.target if self._avg is None else self._avg
 
     def reset(self) -> None:
         self._avg = self._fast = None

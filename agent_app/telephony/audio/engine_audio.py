@@ -28,7 +28,7 @@ def set_event_sink(emit: Callable[[p.Event], None] | None) -> None:
 def make_bridge() -> CallAudio:
     from agent_app.foundation.config import load_settings
     from agent_app.telephony.audio.bridge import QtCallAudio
-    from agent_app.telephony.audio.devices import AudioEvent
+    from agent_app.telephony.audio.routing import AudioEvent
 
     audio = load_settings().settings.audio
 

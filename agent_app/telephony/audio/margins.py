@@ -2,17 +2,13 @@
 
 Pure logic (no Qt, no numpy), driven by the audio thread's pump with plain numbers:
 
-- :class:`PlayoutClock` tells when the speaker played silence. Qt's ``processedUSecs()``
-  counts only real frames the sound server took from Qt's queue (silence Qt pads in when
-  the queue runs dry is not counted), so the wall clock minus that count steps up by the
-  length of each dropout. Between the server's requests the count stands still, so the
-  difference is a sawtooth one request deep; its lower envelope over short windows is
-  flat while audio flows (clock drift of a few hundred ppm moves it by microseconds a
-  window) and steps up at a dropout.
-- :class:`AdaptiveTarget` is a jitter buffer's target: it grows by a step when a dropout,
-  a near miss (a low-water mark close to empty) or a pump later than the margin covers
-  is reported — once per stall, however many pumps see it — and gives a little back
-  after each calm period, so a lone stall costs seconds of extra delay, not minutes.
+- :class:`PlayoutClock` tells when the speaker played silence: Qt's ``processedUSecs()``
+  counts only real frames the server took, so the lower envelope of wall clock minus
+  that count steps up by the length of each dropout.
+- :class:`AdaptiveTarget` is a jitter buffer's target: it grows by a step per stall (a
+  dropout, a near miss, a late pump) and gives a little back after each calm period.
+
+Sizes and figures: docs/decisions/0005-ring-buffers-and-level-control.md.
 """
 
 from __future__ import annotations

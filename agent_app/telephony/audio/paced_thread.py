@@ -1,25 +1,16 @@
 """The audio thread's own event loop: one wake-up per pump while audio flows.
 
-Qt Multimedia's stream objects are notified from Qt's PulseAudio I/O thread each time
-the sound server moves a period (an eventfd per stream, measured ~450 signals a second
-for one call's capture and playback). Under ``QThread.exec()`` every one of them woke
-the audio thread for a glib dispatch, on top of the pump's 100 wake-ups a second; a
-wake-up alone cost ~100 µs of CPU on a virtual machine with cold caches.
+Under ``QThread.exec()`` every notification of Qt Multimedia's streams woke the thread
+on top of the pump's ticks, at a fixed CPU cost per wake-up (the figures:
+docs/decisions/0006-audio-thread-paced-loop-and-cpu-budget.md). While streams are open,
+:class:`PacedThread` sleeps until the next pump tick and pumps; before every
+``events_every``-th pump it handles what arrived meanwhile in one pass, so a request
+waits at most that many ticks. Without streams the thread blocks in Qt's event
+dispatcher like an ordinary event loop.
 
-:class:`PacedThread` runs the loop itself. While streams are open it sleeps until the
-next pump tick and pumps: one wake-up per tick. Before every ``events_every``-th pump it
-handles everything that arrived meanwhile in one pass (queued requests from other
-threads, due timers, the streams' notifications): a request waits at most that many
-ticks, which nothing on this thread needs faster. Without streams there is nothing to
-pace, and the thread blocks in Qt's event dispatcher like an ordinary event loop.
-
-Objects a slot or timer on this thread releases with ``deleteLater()`` (closed streams)
-are deleted by the next pass, as under ``exec()``; one released by code the loop calls
-directly (the pump) would wait for the thread's end: the pump never does that.
-
-The loop runs in Python for the thread's whole life, so Qt's calls into Python on this
-thread (slots, the pump) reuse the one Python thread state instead of creating and
-destroying one per call.
+``deleteLater()`` from a slot or timer on this thread still deletes at the next pass;
+the pump never calls it. The loop runs in Python for the thread's whole life, so Qt's
+calls into Python here reuse one Python thread state.
 """
 
 from __future__ import annotations

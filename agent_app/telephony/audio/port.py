@@ -8,23 +8,12 @@ bridge. Resampling and device handling happen on the Qt audio thread.
 Mute is applied here, at the source: while muted the port sends silence into the
 conference whatever the call's (re-created) conference port looks like.
 
-**The clock thread's Python thread state.** Each callback is a SWIG director call from a
-thread Python did not create: ``PyGILState_Ensure`` builds a thread state (a ``gettid``,
-a 16 KiB frame stack mapped) and ``Release`` tears it down, 200 times a second. While a
-call is connected the port keeps one extra ``Ensure`` on that thread
-(:class:`~.thread_state.PinnedThreadState`), taken by a callback and given back by a callback
-on the same thread once the call is over or the port is closing — never from another
-thread. pjmedia ends its clock thread when the conference has been idle for a second
-and starts a new one for the next call; the pin is always given back before (the clock
-runs a second after the last call; callbacks come every 10 ms).
-
-**Teardown** (:meth:`BridgePort.leave_conference`, on the pjsua2 thread, before the last
-reference goes): pjmedia removes a conference port asynchronously, at its next clock
-tick, and pjsua2's ``~AudioMediaPort`` frees the port at once; a tick in flight then
-calls into freed memory (seen: a callback on the half-destroyed Python object, then
-SIGSEGV). So the port is first marked closing (callbacks return silence and give the
-pin back), then removed from the conference, and released only once the conference has
-let go of its slot.
+While a call is connected the port keeps the clock thread's Python thread state alive
+(:class:`~.thread_state.PinnedThreadState`), taken and given back by callbacks on that
+thread (docs/decisions/0007-pinned-python-thread-states.md). Before its last reference
+goes, :meth:`BridgePort.leave_conference` quiets the callbacks and waits until the
+conference has let go of its slot, so no tick calls a freed port
+(docs/decisions/0008-audio-port-leaves-the-conference-before-release.md).
 """
 
 from __future__ import annotations
@@ -104,7 +93,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.muted = False
         self.frames_sent = 0
         self.frames_received = 0
-        self.last_callback = 0.0
         self.probe: Any = None
         """Benchmark hook ``probe(direction, samples, monotonic_time)``; None in use."""
         self.nudge: Callable[[], None] | None = None
@@ -144,23 +132,18 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self._access.write(frame, out)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         self.frames_sent += 1
-        self.last_callback = now = time.monotonic()
+        now = time.monotonic()
         if self.probe is not None:
             self.probe("mic_to_rtp", out, now)
 
     def _await_mic(self) -> None:
         """Wait up to MIC_LATE_WAIT_S for the rest of a frame the microphone ring lacks.
 
-        The short frame would otherwise be an underrun: silence sent into the call and the
-        ring refilled to its target, a gap of 20-30 ms. It is usually a block a few
-        milliseconds late (a scheduling delay of the audio thread or the sound server),
-        or the clock taking frames back to back after a stall of its own. The data may be
-        in Qt's capture buffer already or arrive there within milliseconds, so the audio
-        thread is asked to pump now, and again every MIC_NUDGE_S while waiting (a muted
-        frame is silence anyway: not waited for). The frame goes out a little late
-        instead of silent: a few ms of jitter the far end's jitter buffer absorbs (the
-        clock catches up with its next ticks). A ring that has stopped flowing waits once
-        and then is unprimed, so a dead microphone costs one wait, not one per frame.
+        A frame a few ms late costs less than an underrun (20-30 ms of silence sent into
+        the call): the audio thread is asked to pump now, and again every MIC_NUDGE_S while
+        waiting. A ring that has stopped flowing waits once and is then unprimed, so a dead
+        microphone costs one wait, not one per frame
+        (docs/decisions/0009-late-microphone-wait.md).
         """
         nudge, mic, need = self.nudge, self._mic, self.frame_samples
         assert nudge is not None
@@ -192,7 +175,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             n = len(self._in)
         self._speaker.write(self._in[:n])
         self.frames_received += 1
-        self.last_callback = now = time.monotonic()
+        now = time.monotonic()
         if self.probe is not None:
             self.probe("rtp_to_speaker", self._in[:n], now)
 

@@ -1,22 +1,19 @@
 """Real-time scheduling for the threads that carry call audio (Linux).
 
-Three threads must run within a few milliseconds of being woken, or the agent hears it:
-Qt Multimedia's PulseAudio thread (it answers the sound server's requests for playback
-data; the server holds only ~12 ms), the ``pulse-audio`` pump and pjsua2's media clock.
-At normal priority the kernel may first let other work finish its slice. Sound servers
-and browsers run such threads at a low real-time priority, and so does the engine:
+Qt Multimedia's PulseAudio thread, the ``pulse-audio`` pump and pjsua2's media clock
+must run within a few milliseconds of being woken
+(docs/decisions/0010-real-time-priority-and-control-streams.md). Each gets:
 
 - ``SCHED_RR`` at priority 5 directly when the process may (``CAP_SYS_NICE`` or
   ``RLIMIT_RTPRIO``);
-- else through RealtimeKit (``org.freedesktop.RealtimeKit1`` on the system bus, what
-  PulseAudio clients use on desktops), after capping ``RLIMIT_RTTIME`` as it requires;
-- else the thread stays at normal priority (logged once).
+- else through RealtimeKit (``org.freedesktop.RealtimeKit1`` on the system bus), after
+  capping ``RLIMIT_RTTIME`` as it requires;
+- else normal priority (logged once).
 
-The requests are carried out on a thread of their own (a RealtimeKit call is a D-Bus
-round trip), so an audio thread only hands over its id. All three threads block every few
-milliseconds and use a few percent of a core, so they cannot starve the machine.
-Elsewhere than Linux nothing is done yet (on Windows the counterpart is MMCSS,
-``AvSetMmThreadCharacteristics``, for the same three threads).
+:class:`Promoter` carries the requests out on a thread of its own (a RealtimeKit call is
+a D-Bus round trip), so an audio thread only hands over its id. Elsewhere than Linux
+nothing is done yet (on Windows the counterpart is MMCSS,
+``AvSetMmThreadCharacteristics``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Qt and pjsua2 call into Python on their own threads through ``PyGILState_Ensure`
 ``Release``: when a callback returns, the thread state it created is destroyed, and the
 next callback creates a new one (measured: a ``gettid`` and a 16 KiB ``mmap``/``munmap``
 of a fresh frame stack each time, 200 times a second on pjsua2's media clock thread).
+See docs/decisions/0007-pinned-python-thread-states.md.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ pytestmark = [
 def test_round_trip(fmt_name: str, channels: int) -> None:
     from PySide6.QtMultimedia import QAudioFormat
 
-    from agent_app.telephony.audio.devices import decode, encode
+    from agent_app.telephony.audio.formats import decode, encode
 
     fmt = QAudioFormat()
     fmt.setSampleRate(48000)
@@ -34,7 +34,7 @@ def test_round_trip(fmt_name: str, channels: int) -> None:
 def test_partial_frames_are_ignored() -> None:
     from PySide6.QtMultimedia import QAudioFormat
 
-    from agent_app.telephony.audio.devices import decode
+    from agent_app.telephony.audio.formats import decode
 
     fmt = QAudioFormat()
     fmt.setSampleRate(48000)
@@ -49,7 +49,7 @@ def test_pcm_scale_round_trip(fmt_name: str, channels: int) -> None:
     """The bridge works on the int16 scale; 16-bit mono is a plain conversion."""
     from PySide6.QtMultimedia import QAudioFormat
 
-    from agent_app.telephony.audio.devices import SampleCodec
+    from agent_app.telephony.audio.formats import SampleCodec
 
     fmt = QAudioFormat()
     fmt.setSampleRate(16000)
@@ -65,7 +65,7 @@ def test_pcm_scale_round_trip(fmt_name: str, channels: int) -> None:
 def test_pcm_encode_clips_instead_of_wrapping() -> None:
     from PySide6.QtMultimedia import QAudioFormat
 
-    from agent_app.telephony.audio.devices import SampleCodec
+    from agent_app.telephony.audio.formats import SampleCodec
 
     fmt = QAudioFormat()
     fmt.setSampleRate(16000)
@@ -76,7 +76,7 @@ def test_pcm_encode_clips_instead_of_wrapping() -> None:
 
 
 def test_period_frames_are_powers_of_two_covering_the_period() -> None:
-    from agent_app.telephony.audio.devices import period_frames
+    from agent_app.telephony.audio.formats import period_frames
 
     assert period_frames(16000, 5) == 128
     assert period_frames(48000, 5) == 256

@@ -8,12 +8,6 @@ import pytest
 
 from agent_app.telephony.audio.ring import SampleRing
 
-pytestmark = [
-    # Importing Qt Multimedia probes for PipeWire and logs a warning where it is absent
-    # (this machine runs PulseAudio only); it says nothing about the code under test.
-    pytest.mark.qt_log_ignore("pipewire"),
-]
-
 RATE = 16000
 
 
@@ -24,13 +18,13 @@ def samples(out: np.ndarray | bytes) -> int:
 
 def run_call(ppm: float, seconds: float, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     """10 ms frames from the call, a 10 ms pump, a device playing at 1 + ppm of our clock."""
-    from agent_app.telephony.audio import devices
+    from agent_app.telephony.audio import ring_reader
 
     clock = {"now": 0.0}
-    monkeypatch.setattr(devices.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(ring_reader.time, "monotonic", lambda: clock["now"])
     ring = SampleRing(RATE // 2, prime=RATE * 24 // 1000)
     target = RATE * 24 // 1000
-    reader = devices.RingReader(ring, RATE, RATE, target)
+    reader = ring_reader.RingReader(ring, RATE, RATE, target)
     queued = 0.0
     levels: list[float] = []
     speeds: list[float] = []
@@ -83,10 +77,10 @@ def test_drain_follows_the_device_clock_at_the_target(
 
 
 def test_drain_respects_the_room_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent_app.telephony.audio import devices
+    from agent_app.telephony.audio import ring_reader
 
     ring = SampleRing(RATE, prime=160)
-    reader = devices.RingReader(ring, RATE, 48000, 320)
+    reader = ring_reader.RingReader(ring, RATE, 48000, 320)
     ring.write(np.full(1600, 1000, np.int16))
     out = reader.drain(0, 300)
     assert samples(out) == 300
@@ -94,20 +88,20 @@ def test_drain_respects_the_room_given(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unprimed_ring_gives_nothing() -> None:
-    from agent_app.telephony.audio import devices
+    from agent_app.telephony.audio import ring_reader
 
     ring = SampleRing(RATE, prime=400)
-    reader = devices.RingReader(ring, RATE, RATE, 400)
+    reader = ring_reader.RingReader(ring, RATE, RATE, 400)
     ring.write(np.full(100, 1000, np.int16))
     assert samples(reader.drain(0, 1000)) == 0
     assert ring.fill == 100
 
 
 def test_equal_rates_hand_the_ring_bytes_over_untouched() -> None:
-    from agent_app.telephony.audio import devices
+    from agent_app.telephony.audio import ring_reader
 
     ring = SampleRing(RATE, prime=320)
-    reader = devices.RingReader(ring, RATE, RATE, 320)
+    reader = ring_reader.RingReader(ring, RATE, RATE, 320)
     block = (8000 * np.sin(np.arange(320) * 0.2)).astype(np.int16)
     ring.write(block)
     out = reader.drain(0, RATE)

@@ -1,11 +1,9 @@
-"""The thin Qt side of sync: status as queued signals, and the operating system's reachability.
+"""The window's view of sync: status as queued Qt signals, and the system's reachability.
 
-The sync core is plain Python and runs on its own worker thread; this adapter is the only
-sync code that imports Qt. :class:`SyncStatusRelay` re-emits every status change as a Qt
-signal, so slots run on the GUI thread (a queued connection across threads, the shape of
-Electrum's ``QtEventListener``). :class:`NetworkWatcher` feeds QNetworkInformation's
-reachability, where the platform has a backend, to the tracker and wakes the engine when
-the network comes back.
+The sync core is plain Python on its own worker thread and never imports Qt.
+:class:`SyncStatusRelay` re-emits each status change as a signal, so slots run on the GUI
+thread (Electrum's ``QtEventListener`` shape); :class:`NetworkWatcher` feeds
+QNetworkInformation's reachability to the tracker and wakes sync when the network returns.
 """
 
 from __future__ import annotations
