@@ -53,13 +53,9 @@ from keyring.backends import SecretService
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from agent_app.store.cache import (
-    PatientCache,
-    attach_rows,
-    lookup_numbers,
-    warm_phone_index,
-    warm_row_cache,
-)
+from agent_app.store.cache import PatientCache
+from agent_app.store.cache_lookup import attach_rows, lookup_numbers
+from agent_app.store.cache_warming import warm_phone_index, warm_row_cache
 from agent_app.store.keys import StoreKeys
 from agent_app.store.phones import caller_candidates
 from testbed.secret_service import secret_service

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from agent_app.telephony import protocol as p
-from agent_app.telephony.engine import Engine
+from agent_app.telephony.engine.core import Engine
 from testbed.ports import free_port
 from testbed.telephony_certs import make_pki
 from testbed.timing import Figures

@@ -14,9 +14,12 @@ from pydantic import (
     model_validator,
 )
 
-E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+from pulse_contract import patient
+from pulse_contract.rules import Field as Rule
+
+E164 = Annotated[str, StringConstraints(pattern=f"^{patient.E164}$")]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+Lang = Annotated[str, StringConstraints(pattern=f"^{patient.LANGUAGE}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Role = Literal["agent", "supervisor", "admin"]
 
@@ -73,24 +76,39 @@ class TokenOut(BaseModel):
 # --- content -------------------------------------------------------------------------------
 
 
+def _text(rule: Rule, *, strip: bool = False) -> StringConstraints:
+    """The constraints of a text field of the contract (``pulse_contract``)."""
+    return StringConstraints(
+        min_length=rule.min_length or None,
+        max_length=rule.max_length,
+        pattern=None if rule.pattern is None else f"^{rule.pattern}$",
+        strip_whitespace=True if strip else None,
+    )
+
+
+_P, _PHONE = patient.FIELD, patient.PHONE_FIELD
+
+
 class Phone(_In):
-    number: E164
-    kind: Literal["mobile", "home", "work"] = "mobile"
+    number: Annotated[str, _text(_PHONE["number"])]
+    kind: patient.PhoneKind = _PHONE["kind"].default
 
 
 class PatientIn(_In):
-    mrn: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-    given_name: Name
-    family_name: Name
+    # The contract's fields but those the server assigns (no docstring: it would show in
+    # the OpenAPI document).
+    mrn: Annotated[str, _text(_P["mrn"], strip=True)]
+    given_name: Annotated[str, _text(_P["given_name"], strip=True)]
+    family_name: Annotated[str, _text(_P["family_name"], strip=True)]
     birth_date: date
-    phones: list[Phone] = Field(default_factory=list, max_length=10)
-    language: Lang = "en"
-    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "America/New_York"
-    consent_calls: bool = True
-    do_not_call: bool = False
-    care_program: Annotated[str, StringConstraints(max_length=200)] | None = None
-    address_city: Annotated[str, StringConstraints(max_length=200)] | None = None
-    address_state: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    phones: list[Phone] = Field(default_factory=list, max_length=_P["phones"].max_length)
+    language: Annotated[str, _text(_P["language"])] = _P["language"].default
+    time_zone: Annotated[str, _text(_P["time_zone"])] = _P["time_zone"].default
+    consent_calls: bool = _P["consent_calls"].default
+    do_not_call: bool = _P["do_not_call"].default
+    care_program: Annotated[str, _text(_P["care_program"])] | None = None
+    address_city: Annotated[str, _text(_P["address_city"])] | None = None
+    address_state: Annotated[str, _text(_P["address_state"])] | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -326,11 +344,28 @@ class AuditPayload(_In):
     result: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
+AgentStateName = Literal["ready", "not_ready", "ringing", "on_call", "wrap_up", "offline"]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AgentStatePayload(_In):
+    """One change of an agent's state, for supervisors; ids and codes only."""
+
+    state: AgentStateName
+    reason: ReasonCode | None = None
+    previous: AgentStateName
+    previous_reason: ReasonCode | None = None
+    previous_s: Annotated[float, Field(ge=0, le=31 * 24 * 3600)]
+    at: datetime
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
 PAYLOADS: dict[str, type[_In]] = {
     "disposition": DispositionPayload,
     "call_record": CallRecordPayload,
     "callback": CallbackPayload,
     "audit": AuditPayload,
+    "agent_state": AgentStatePayload,
 }
 
 

@@ -29,7 +29,9 @@ from typing import Any, Literal, TypeVar
 
 from agent_app.foundation.redaction import register_phi
 from agent_app.secrets.store import SecretStore
-from agent_app.store.cache import CACHE_HMAC, FEEDS, PatientCache
+from agent_app.store.cache import PatientCache
+from agent_app.store.cache_file import CACHE_HMAC
+from agent_app.store.cache_items import FEEDS
 from agent_app.store.connection import HMAC_SHA512, integrity_problems, open_encrypted, rekey
 from agent_app.store.errors import (
     CorruptStoreError,

@@ -1,4 +1,4 @@
-"""The journal: outbox of unsynced dispositions, call records, callbacks and audit events.
+"""The journal: outbox of unsynced dispositions, call records, callbacks, agent states, audit.
 
 Precious: nothing here can be rebuilt from the server. Every public write is one
 transaction with ``synchronous = FULL``, so a crash (even SIGKILL) at any moment leaves

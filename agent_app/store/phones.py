@@ -15,10 +15,10 @@ from collections.abc import Iterable
 import phonenumbers
 
 from agent_app.store.errors import InvalidItemError
+from pulse_contract import patient
 
-# ASCII digits only (``\d`` would also take other scripts' digits); ``\Z``, not ``$``,
-# which would let a trailing newline through.
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")
+# The contract's form; ``\Z``, not ``$``, which would let a trailing newline through.
+E164 = re.compile(rf"^{patient.E164}\Z")
 _SIP_URI = re.compile(r"^(?:sips?|tel):([^@;>]+)", re.IGNORECASE)
 _VISUAL = re.compile(r"[\s().\-/]")
 

@@ -56,7 +56,7 @@ class EngineServer(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        from agent_app.telephony.engine import Engine
+        from agent_app.telephony.engine.core import Engine
 
         self._token = token
         self._pipe = _EventPipe()
@@ -144,7 +144,7 @@ class EngineServer(QObject):
         self._dispatch(message)
 
     def _dispatch(self, command: p.Command) -> None:
-        from agent_app.telephony.engine import EngineError
+        from agent_app.telephony.engine.errors import EngineError
 
         if isinstance(command, p.StartEngine):
             if self._started:

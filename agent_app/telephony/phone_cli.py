@@ -53,7 +53,7 @@ class Session:
     """An engine plus an event queue the command's main loop reads."""
 
     def __init__(self, args: argparse.Namespace, out: TextIO = sys.stdout) -> None:
-        from agent_app.telephony.engine import Engine
+        from agent_app.telephony.engine.core import Engine
 
         self.args = args
         self.out = out
@@ -178,7 +178,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _start(session: Session, *, register: bool) -> bool:
     args = session.args
-    from agent_app.telephony.engine import EngineError
+    from agent_app.telephony.engine.errors import EngineError
 
     config = engine_config(args)
     try:

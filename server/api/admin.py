@@ -265,7 +265,7 @@ def list_dispositions(
     rt: RuntimeDep,
     agent_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[
-        str, Query(pattern="^(disposition|call_record|callback|audit)$")
+        str, Query(pattern="^(disposition|call_record|callback|audit|agent_state)$")
     ] = "disposition",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:

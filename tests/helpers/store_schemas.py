@@ -100,6 +100,15 @@ JOURNAL_V1 = [
     "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 ]
 
+# Schema 2: the outbox takes agent state changes (the rest as in schema 1).
+JOURNAL_V2 = [
+    "CREATE TABLE outbox_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+    "kind TEXT NOT NULL CHECK (kind IN ('disposition', 'call_record', 'callback', 'audit', "
+    "'agent_state')), agent_id TEXT NOT NULL, call_id TEXT, created_at TEXT NOT NULL, "
+    "payload TEXT NOT NULL)",
+    *JOURNAL_V1[1:],
+]
+
 Builder = Callable[[sqlcipher3.Connection], None]
 
 # What every builder leaves in its file, so a test can look for it after migrating.
@@ -160,6 +169,15 @@ def build_journal_v0(conn: sqlcipher3.Connection) -> None:
 
 def build_journal_v1(conn: sqlcipher3.Connection) -> None:
     _run(conn, JOURNAL_V1, 1)
+    _fill_journal(conn)
+
+
+def build_journal_v2(conn: sqlcipher3.Connection) -> None:
+    _run(conn, JOURNAL_V2, 2)
+    _fill_journal(conn)
+
+
+def _fill_journal(conn: sqlcipher3.Connection) -> None:
     for seq, (item_id, state) in enumerate(
         ((JOURNAL_ITEM_ID, "pending"), (PARKED_ITEM_ID, "parked")), start=1
     ):
@@ -178,4 +196,8 @@ def build_journal_v1(conn: sqlcipher3.Connection) -> None:
 
 
 CACHE_BUILDERS: dict[int, Builder] = {0: build_cache_v0, 1: build_cache_v1, 2: build_cache_v2}
-JOURNAL_BUILDERS: dict[int, Builder] = {0: build_journal_v0, 1: build_journal_v1}
+JOURNAL_BUILDERS: dict[int, Builder] = {
+    0: build_journal_v0,
+    1: build_journal_v1,
+    2: build_journal_v2,
+}

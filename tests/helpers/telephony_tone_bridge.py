@@ -20,7 +20,7 @@ import pjsua2 as pj
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import register_audio_bridge
-from agent_app.telephony.engine import Engine
+from agent_app.telephony.engine.core import Engine
 
 MIC_HZ = 900
 

@@ -173,6 +173,36 @@ def test_agent_never_reads_another_agents_dispositions(live: LiveServer, world: 
     assert [d["agent_id"] for d in only_b] == [world.agent_b]
 
 
+def agent_state(state: str, previous: str, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": "agent_state",
+        "created_at": "2026-03-02T14:05:00Z",
+        "payload": {
+            "state": state,
+            "reason": reason,
+            "previous": previous,
+            "previous_reason": "signed_in",
+            "previous_s": 12.5,
+            "at": "2026-03-02T14:05:00Z",
+            "call_id": None,
+        },
+    }
+
+
+def test_agent_state_changes_reach_supervisors(live: LiveServer, world: World) -> None:
+    a = live.as_user("agenta", PASSWORD)
+    ready = agent_state("ready", "not_ready")
+    unknown_state = agent_state("dancing", "ready")
+    negative = agent_state("not_ready", "ready", reason="break")
+    negative["payload"]["previous_s"] = -1
+    results = a.post("/api/v1/intake", json={"items": [ready, unknown_state, negative]})
+    assert [r["status"] for r in results.json()["results"]] == [201, 422, 422]
+    lead = live.as_user("lead1", PASSWORD)
+    seen = lead.get("/api/v1/admin/dispositions", params={"kind": "agent_state"}).json()
+    assert [(d["id"], d["payload"]["state"]) for d in seen] == [(ready["id"], "ready")]
+
+
 def test_concurrent_retries_store_each_item_once(live: LiveServer, world: World) -> None:
     """The same batch sent at once on several connections (a retry racing the original): every
     item is stored by exactly one of them, the others see it as already stored."""

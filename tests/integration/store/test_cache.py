@@ -158,6 +158,21 @@ def test_malformed_items_are_skipped_and_the_rest_applied(open_store: OpenStore)
     assert store.cache.get("pat-bad-2") is None
 
 
+def test_items_that_break_the_patient_contract_are_skipped(open_store: OpenStore) -> None:
+    store = open_store()
+    seed(store, 1)
+    good, long_mrn, null_language, no_such_day = patient_items(4, start=20)
+    long_mrn["mrn"] = "M" * 65
+    null_language["language"] = None
+    no_such_day["birth_date"] = "1961-02-30"
+    result = store.cache.apply_delta(
+        "patients", [good, long_mrn, null_language, no_such_day], [], cursor="p"
+    )
+    assert (result.applied, result.skipped) == (1, 3)
+    assert store.cache.get(good["id"]) is not None
+    assert store.cache.get(no_such_day["id"]) is None
+
+
 def test_documents_round_trip(open_store: OpenStore) -> None:
     store = open_store()
     cache = store.cache

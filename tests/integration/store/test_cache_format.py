@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.store.cache import (
-    CACHE_HMAC,
-    ROW_CACHE_MIB,
-    ROWS,
-    PatientCache,
-    warm_row_cache,
-)
+from agent_app.store.cache import PatientCache
+from agent_app.store.cache_file import CACHE_HMAC
+from agent_app.store.cache_lookup import ROW_CACHE_MIB, ROWS
+from agent_app.store.cache_warming import warm_row_cache
 from agent_app.store.connection import HMAC_SHA512, open_encrypted, page_hmac
 from testbed.store_population import (
     campaign_item,

@@ -10,7 +10,12 @@ import pytest
 from agent_app.secrets.store import SecretStore
 from agent_app.store import cache_schema, journal_schema
 from agent_app.store.connection import Db, open_encrypted
-from agent_app.store.errors import CacheLockedError, MigrationError, SchemaTooNewError
+from agent_app.store.errors import (
+    CacheLockedError,
+    MigrationError,
+    SchemaTooNewError,
+    StoreError,
+)
 from agent_app.store.keys import StoreKeys
 from agent_app.store.layout import StoreLayout
 from agent_app.store.migrations import Migration, migrate, schema_version, sql_step
@@ -91,6 +96,7 @@ def test_frozen_schemas_are_what_their_steps_create(data_dir: Path) -> None:
         ("cache", cache_schema.STEPS[:1], hist.CACHE_V1),
         ("cache", cache_schema.STEPS[:2], hist.CACHE_V2),
         ("journal", journal_schema.STEPS[:1], hist.JOURNAL_V1),
+        ("journal", journal_schema.STEPS[:2], hist.JOURNAL_V2),
     ):
         version = len(steps)
         made = Db(open_encrypted(data_dir / f"{name}{version}-a.db", "11" * 32, label=name), name)
@@ -144,4 +150,52 @@ def test_steps_must_be_numbered_in_order(data_dir: Path) -> None:
     db = _v1_cache(data_dir / "c.db")
     with pytest.raises(ValueError, match="numbered"):
         migrate(db, [sql_step(2, "out of order", [])])
+    db.close()
+
+
+def test_journal_step_2_rebuilds_the_outbox_without_losing_or_unguarding_a_row(
+    data_dir: Path,
+) -> None:
+    data_dir.mkdir(parents=True)
+    db = Db(open_encrypted(data_dir / "j.db", "44" * 32, label="journal"), "journal")
+    migrate(db, journal_schema.STEPS[:1])
+    with db.transaction() as conn:
+        for seq, state in ((1, "acknowledged"), (2, "pending"), (3, "in_flight"), (4, "parked")):
+            conn.execute(
+                "INSERT INTO outbox_items VALUES (?, ?, 'audit', 'agent-m', 'call-m', "
+                "'2026-01-01T00:00:00.000000Z', '{}')",
+                (seq, f"item-{seq}"),
+            )
+            conn.execute(
+                "INSERT INTO outbox_delivery (seq, state, attempts, parked_reason) "
+                "VALUES (?, ?, ?, ?)",
+                (seq, state, seq, "422: test" if state == "parked" else None),
+            )
+        conn.execute("DELETE FROM outbox_items WHERE seq = 1")  # acknowledged, then removed
+    before = db.query("SELECT * FROM outbox_items ORDER BY seq")
+    delivery = db.query("SELECT * FROM outbox_delivery ORDER BY seq")
+    assert [r[0] for r in before] == [2, 3, 4]
+
+    assert migrate(db, journal_schema.STEPS) == (1, 2)
+    assert db.query("SELECT * FROM outbox_items ORDER BY seq") == before
+    assert db.query("SELECT * FROM outbox_delivery ORDER BY seq") == delivery
+    names = {r[0] for r in db.query("SELECT name FROM sqlite_master")}
+    assert not {"outbox_items_v1", "outbox_delivery_v1"} & names
+    assert db.query("PRAGMA foreign_key_check") == []
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO outbox_items (id, kind, agent_id, created_at, payload) "
+            "VALUES ('item-5', 'agent_state', 'agent-m', '2026-01-01T00:00:01.000000Z', '{}')"
+        )
+    # The AUTOINCREMENT mark carried over: the next entry follows the highest ever given.
+    assert db.query("SELECT seq FROM outbox_items WHERE id = 'item-5'") == [(5,)]
+    with pytest.raises(StoreError), db.transaction() as conn:
+        conn.execute("INSERT INTO outbox_items VALUES (9, 'x', 'email', 'a', NULL, 't', '{}')")
+    for statement, message in (
+        ("UPDATE outbox_items SET payload = '[]' WHERE seq = 2", "append-only"),
+        ("DELETE FROM outbox_items WHERE seq = 2", "not yet acknowledged"),
+        ("DELETE FROM outbox_delivery WHERE seq = 3", "not yet acknowledged"),
+    ):
+        with pytest.raises(Exception, match=message):
+            db.conn.execute(statement)
     db.close()

@@ -1,0 +1,409 @@
+"""The agent's desk: availability, the phone's calls, after-call work, and the state they add up to.
+
+:class:`AgentSession` is the one owner of the desk's rules. The engine glue hands it every
+telephony event (:meth:`handle`); views send intents (:meth:`answer`, :meth:`hold`,
+:meth:`set_not_ready`, ...) and observe events (:meth:`subscribe`). Engine commands go
+out through the injected ``send``; every change of the shown state goes to the journal's
+outbox with its server time; identity checks and reveals go to the injected audit sink.
+
+Rules kept here and in :mod:`agent_app.workflow.call_book`: the state is derived
+(:func:`agent_state.derive_state`), so it is never Ready with a call up; at most one call
+hears the agent (answering or resuming a call holds the one in progress); a call that ended
+leaves the live list at once and never comes back; every answered call (and every attempt
+the agent dialled) leaves a wrap-up item until its disposition is saved; when the engine
+restarts its calls are gone and the phone is Offline until it registers again, while the
+wrap-up items stay. Not ready, wrap-up and Offline refuse new calls with the
+:attr:`incoming_policy`.
+
+Not thread-safe: drive it from one thread (the GUI thread, fed by the Qt engine client).
+Listeners are called once an intent or event has been applied in full.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from agent_app.store.errors import StoreError
+from agent_app.sync.clock import ServerClock
+from agent_app.telephony import protocol as p
+from agent_app.workflow import agent_state as st
+from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
+from agent_app.workflow.call_book import CallBook, Lookup
+from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession
+from agent_app.workflow.desk_settings import DeskSettings
+from agent_app.workflow.events import (
+    AgentStateChanged,
+    CallChanged,
+    Listeners,
+    Problem,
+    WorkflowEvent,
+    WrapUpItem,
+)
+from agent_app.workflow.identity import Claim, IdentityRecord
+from agent_app.workflow.identity_gate import AuditSink, IdentityStatus
+
+log = logging.getLogger(__name__)
+
+SIGNED_IN = NotReadyReason("signed_in", "Signed in")
+"""The availability a shift starts with: nobody is made Ready without choosing it."""
+_ABOUT_A_CALL = (p.CallStateChanged, p.MediaChanged, p.CallEnded, p.TransferProgress)
+
+
+class Outbox(Protocol):
+    """Where journal entries go (``SyncService.enqueue`` and ``Journal.enqueue`` fit)."""
+
+    def enqueue(
+        self, kind: str, payload: Mapping[str, Any], *, call_id: str | None = None
+    ) -> str: ...
+
+
+class AgentSession:
+    """The agent's desk for one signed-in shift; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        send: Callable[[p.Command], None],
+        outbox: Outbox,
+        audit: AuditSink,
+        lookup: Lookup,
+        reasons: Sequence[NotReadyReason] = (),
+        settings: DeskSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        server_now: Callable[[], str] | None = None,
+    ) -> None:
+        self.settings = settings or DeskSettings()
+        self._outbox, self._clock = outbox, clock
+        self._server_now = server_now or ServerClock().now_iso
+        self._reasons = {r.code: r for r in reasons}
+        self._not_ready: NotReadyReason | None = SIGNED_IN
+        self._registered: set[str] = set()
+        self._timer = st.StateClock(clock, AgentState.OFFLINE, None)
+        self._listeners: Listeners[WorkflowEvent] = Listeners()
+        self._pending: list[WorkflowEvent] = []
+        self._depth = 0
+        self._book = CallBook(
+            send=send,
+            audit=audit,
+            lookup=lookup,
+            clock=clock,
+            server_now=self._server_now,
+            settings=self.settings,
+            pending=self._pending,
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[WorkflowEvent], None]) -> Callable[[], None]:
+        """``listener(event)`` after every change; returns the function that unsubscribes."""
+        return self._listeners.subscribe(listener)
+
+    @property
+    def state(self) -> AgentState:
+        return self._timer.state
+
+    @property
+    def reason(self) -> NotReadyReason | None:
+        """The not-ready reason shown (None unless the state is Not ready)."""
+        return self._timer.reason
+
+    @property
+    def availability(self) -> NotReadyReason | None:
+        """The agent's own choice: None for Ready, else the not-ready reason."""
+        return self._not_ready
+
+    @property
+    def registered(self) -> bool:
+        return bool(self._registered)
+
+    @property
+    def reasons(self) -> tuple[NotReadyReason, ...]:
+        return tuple(self._reasons.values())
+
+    @property
+    def calls(self) -> tuple[CallSession, ...]:
+        """Live calls, oldest first; an ended call is never among them."""
+        return tuple(self._book.live.values())
+
+    @property
+    def active_call(self) -> CallSession | None:
+        """The call that hears the agent, if any."""
+        return self._book.audible
+
+    @property
+    def wrap_ups(self) -> tuple[WrapUpItem, ...]:
+        return tuple(self._book.wrap_ups.values())
+
+    @property
+    def missed(self) -> tuple[CallSession, ...]:
+        """Recent inbound calls never answered (refused, declined, given up), oldest first."""
+        return tuple(self._book.missed)
+
+    def call(self, key: str) -> CallSession | None:
+        """A live call by its engine call id, or one awaiting wrap-up by its record id."""
+        return self._book.find(key)
+
+    @property
+    def incoming_policy(self) -> IncomingPolicy:
+        """What a new call meets now (the engine glue may read it; :meth:`handle` applies it)."""
+        if self._not_ready is not None or not self.registered or self._book.wrap_ups:
+            return self.settings.not_ready_policy
+        if not self.settings.call_waiting and self._book.connected:
+            return IncomingPolicy.BUSY_HERE
+        return IncomingPolicy.ACCEPT
+
+    def time_in_state(self) -> float:
+        return self._timer.elapsed()
+
+    def reason_totals(self) -> dict[str, float]:
+        """Seconds spent in each not-ready reason during this session."""
+        return self._timer.totals()
+
+    def status(self) -> st.AgentStatus:
+        now, reason, elapsed = self._clock(), self._timer.reason, self._timer.elapsed()
+        left = [r for w in self._book.wrap_ups.values() if (r := w.remaining(now)) is not None]
+        return st.AgentStatus(
+            state=self._timer.state,
+            reason=reason,
+            elapsed_s=elapsed,
+            availability=self._not_ready,
+            registered=self.registered,
+            overdue=reason is not None and reason.limit_s is not None and elapsed > reason.limit_s,
+            wrap_up_remaining_s=min(left, default=None),
+        )
+
+    # -- intents: availability and after-call work -------------------------------------------
+
+    def go_ready(self) -> bool:
+        with self._operation():
+            changed, self._not_ready = self._not_ready is not None, None
+            return changed
+
+    def set_not_ready(self, code: str) -> bool:
+        """Not ready for one of :attr:`reasons`; shown once the calls and wrap-ups are done."""
+        with self._operation():
+            reason = self._reasons.get(code)
+            if reason is None or reason == self._not_ready:
+                return False
+            self._not_ready = reason
+            return True
+
+    def set_reasons(self, reasons: Sequence[NotReadyReason]) -> None:
+        """New reason codes from the server; the current choice stays (updated if listed)."""
+        with self._operation():
+            self._reasons = {r.code: r for r in reasons}
+            if self._not_ready is not None and self._not_ready.code in self._reasons:
+                self._not_ready = self._reasons[self._not_ready.code]
+
+    def complete_wrap_up(self, record_id: str) -> bool:
+        """The call's disposition is saved: its after-call work is done."""
+        with self._operation():
+            return self._book.complete(record_id)
+
+    def poll(self) -> st.AgentStatus:
+        """Run the timers (ring-and-decline); call it about once a second."""
+        with self._operation():
+            self._book.decline_due()
+        return self.status()
+
+    # -- intents: calls ----------------------------------------------------------------------
+
+    def answer(self, call_id: str) -> bool:
+        """Answer a ringing call; a call in progress goes on hold first (call waiting)."""
+        with self._operation():
+            return self._book.take_over(call_id, CallPhase.RINGING)
+
+    def resume(self, call_id: str) -> bool:
+        """Take a held call back; the call in progress goes on hold first."""
+        with self._operation():
+            return self._book.take_over(call_id, CallPhase.HELD)
+
+    def decline(self, call_id: str) -> bool:
+        return self._intent(call_id, lambda c: c.decline())
+
+    def hangup(self, call_id: str) -> bool:
+        return self._intent(call_id, lambda c: c.hangup())
+
+    def hold(self, call_id: str) -> bool:
+        return self._intent(call_id, lambda c: c.hold())
+
+    def mute(self, call_id: str, muted: bool) -> bool:
+        return self._intent(call_id, lambda c: c.mute(muted))
+
+    def send_dtmf(self, call_id: str, digits: str) -> bool:
+        return self._intent(call_id, lambda c: c.send_dtmf(digits))
+
+    def blind_transfer(self, call_id: str, target: str) -> bool:
+        return self._intent(call_id, lambda c: c.blind_transfer(target))
+
+    def dial(self, target: str) -> CallSession | None:
+        """Call out; a call in progress goes on hold first (a consult call)."""
+        with self._operation():
+            account = self.settings.account_id or min(self._registered, default="")
+            if not target.strip() or not self.registered:
+                self._pending.append(Problem("The phone is not registered: no call can be made."))
+                return None
+            return self._book.dial(account, target.strip())
+
+    def _intent(self, call_id: str, action: Callable[[CallSession], list[p.Command]]) -> bool:
+        with self._operation():
+            return self._book.intent(call_id, action)
+
+    # -- intents: patient and identity ---------------------------------------------------------
+
+    def choose_patient(self, call_id: str, patient_id: str) -> bool:
+        """Link a call to a patient (a pick among matches, or a search result).
+
+        ``call_id`` is a live call's engine id or, for a call in wrap-up, its record id.
+        """
+        with self._operation():
+            call = self._book.find(call_id)
+            if call is None or not call.choose_patient(patient_id):
+                return False
+            self._pending.append(CallChanged(call))
+            return True
+
+    def verify_identity(
+        self, call_id: str, record: IdentityRecord, claim: Claim
+    ) -> IdentityStatus | None:
+        """Check the caller's identifiers against ``record``; None if that cannot be done."""
+        with self._operation():
+            call = self._book.live.get(call_id)
+            if call is None:
+                return None
+            try:
+                status = call.verify(record, claim)
+            except StoreError:
+                self._audit_failed(call_id)
+                return None
+            self._pending.append(CallChanged(call))
+            return status
+
+    def reveal(self, call_id: str, reason: str) -> bool:
+        """Unmask the card without verification, for a reason code (audited first).
+
+        ``call_id`` as for :meth:`choose_patient`.
+        """
+        with self._operation():
+            call = self._book.find(call_id)
+            if call is None:
+                return False
+            try:
+                revealed = call.reveal(reason)
+            except StoreError:
+                self._audit_failed(call_id)
+                return False
+            if revealed:
+                self._pending.append(CallChanged(call))
+            return revealed
+
+    def _audit_failed(self, call_id: str) -> None:
+        log.warning("identity step not applied: its audit event could not be written")
+        self._pending.append(Problem("The audit log could not be written.", call_id))
+
+    # -- engine events -----------------------------------------------------------------------
+
+    def handle(self, event: p.Event) -> None:
+        """Take one event from the telephony engine."""
+        with self._operation():
+            book = self._book
+            if isinstance(event, p.RegistrationChanged):
+                self._on_registration(event)
+            elif isinstance(event, p.IncomingCall):
+                book.incoming(event, self.incoming_policy)
+            elif isinstance(event, _ABOUT_A_CALL):
+                book.about_call(event, event.call_id)
+            elif isinstance(event, p.CallReplaced):
+                book.replaced(event)
+            elif isinstance(event, p.TransferRequested):
+                book.transfer_requested(event)
+            elif isinstance(event, p.EngineRestarted | p.EngineStopped):
+                self._registered.clear()
+                book.end_all("engine_restart")
+            elif isinstance(event, p.EngineState):
+                book.keep_only(event.calls)
+            elif isinstance(event, p.CommandFailed) and event.command == "engine":
+                # The engine process is down and may not come back: its calls are gone.
+                self._registered.clear()
+                book.end_all("engine_lost")
+                self._pending.append(Problem("The phone stopped working; it is being restarted."))
+            elif isinstance(event, p.CommandFailed):
+                book.command_failed(event)
+
+    def _on_registration(self, event: p.RegistrationChanged) -> None:
+        if self.settings.account_id and event.account_id != self.settings.account_id:
+            return
+        if event.state == "registered":
+            self._registered.add(event.account_id)
+        elif event.state in ("failed", "unregistered"):
+            self._registered.discard(event.account_id)
+
+    # -- the shown state ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _operation(self) -> Iterator[None]:
+        """Apply a change completely, then derive the state, then tell the listeners."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._refresh()
+                while self._pending:
+                    self._listeners.emit(self._pending.pop(0))
+
+    def _refresh(self) -> None:
+        if self.incoming_policy is IncomingPolicy.ACCEPT:
+            self._book.offer_declining()
+        state, reason = st.derive_state(
+            connected=self._book.connected,
+            offered=self._book.offered,
+            registered=self.registered,
+            wrap_up=bool(self._book.wrap_ups),
+            not_ready=self._not_ready,
+        )
+        previous, previous_reason = self._timer.state, self._timer.reason
+        if (state, reason) == (previous, previous_reason):
+            return
+        spent = self._timer.change(state, reason)
+        log.info(
+            "agent state %s%s -> %s%s after %.1f s",
+            previous.value,
+            f" ({previous_reason.code})" if previous_reason else "",
+            state.value,
+            f" ({reason.code})" if reason else "",
+            spent,
+        )
+        self._pending.append(AgentStateChanged(state, reason, previous, previous_reason, spent))
+        focus = self._focus_record(state)
+        payload = st.state_payload(
+            state=state,
+            reason=reason,
+            previous=previous,
+            previous_reason=previous_reason,
+            previous_s=spent,
+            at=self._server_now(),
+            call_id=focus,
+        )
+        try:
+            self._outbox.enqueue(st.JOURNAL_KIND, payload, call_id=focus)
+        except StoreError as exc:
+            log.warning("agent state change not journaled (%s)", type(exc).__name__)
+            self._pending.append(Problem("The state change could not be saved."))
+
+    def _focus_record(self, state: AgentState) -> str | None:
+        """The record id of the call a state is about (None for states about no call)."""
+        live = self._book.live.values()
+        if state is AgentState.ON_CALL:
+            focus = self._book.audible or next((c for c in live if c.phase in CONNECTED), None)
+            return None if focus is None else focus.record_id
+        if state is AgentState.RINGING:
+            return next((c.record_id for c in live if c.offered), None)
+        if state is AgentState.WRAP_UP:
+            return next(iter(self._book.wrap_ups), None)
+        return None

@@ -1,0 +1,24 @@
+"""The desk's settings: which account is the agent's phone, and how calls are offered and kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent_app.workflow.agent_state import IncomingPolicy
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    account_id: str = ""
+    """The agent's SIP account ("" = any registered account makes the phone registered)."""
+    not_ready_policy: IncomingPolicy = IncomingPolicy.BUSY_HERE
+    """What a call meets while Not ready, in wrap-up or Offline."""
+    ring_and_decline_s: float = 10.0
+    call_waiting: bool = True
+    """A second call may ring during a call (else it gets 486 Busy Here)."""
+    identity_attempts: int = 3
+    """Failed identity checks after which the call is locked (no more checks, no reveal)."""
+    wrap_up_limit_s: float | None = None
+    """The after-call work countdown (None: no countdown)."""
+    day_first_dates: bool = False
+    """Read 03/02/1958 as 3 February (else as March 2); unambiguous dates read either way."""
