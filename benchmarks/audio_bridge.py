@@ -40,7 +40,7 @@ The detail line's ``mic_late_waits`` counts frames the media clock found the mic
 ring short of and waited for (at most 6 ms each), ``mic_late_saved`` those that then went
 out whole (each an underrun avoided), ``mic_late_wait_ms`` the time spent waiting.
 The machine is measured beside the bridge, so a run's underruns can be told apart:
-a control client (``tests.helpers.reference_playback``: a ``QAudioSink`` opened exactly as
+a control client (``testbed.reference_playback``: a ``QAudioSink`` opened exactly as
 the bridge opens the speaker, same rate, period and server buffer, but with Qt's queue
 kept 200 ms full, so nothing of ours can starve it) plays silence into the same speaker
 sink. Its underruns (``reference_underruns``) are the sound server or Qt's PulseAudio thread
@@ -73,28 +73,15 @@ from statistics import fmean
 
 import numpy as np
 
-from tests.helpers.audio_call import ROOT, audio_call, wav_tail
-from tests.helpers.audio_server import AudioServer, audio_server, stop_playing, tone, tone_share
+from testbed.audio_call import ROOT, audio_call, wav_tail
+from testbed.audio_server import AudioServer, audio_server, stop_playing, tone, tone_share
+from testbed.timing import Figures
 
 NAME = "audio_bridge"
 WARMUP_S = 5.0
 PROBE_SETTLE_S = 1.0
 BRIDGE_THREADS = ("pulse-audio", "QPulseAudioEngi")
-
-
-def figure(name: str, value: float, unit: str, target: str) -> None:
-    print(
-        json.dumps(
-            {
-                "benchmark": NAME,
-                "figure": name,
-                "value": round(value, 2),
-                "unit": unit,
-                "target": target,
-            }
-        ),
-        flush=True,
-    )
+FIGURES = Figures(NAME)
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -226,7 +213,7 @@ def reference_playback(
     log = root / f"reference-{'-'.join(args) or 'bridge'}.log"
     with log.open("wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.helpers.reference_playback", sink, *args],
+            [sys.executable, "-m", "testbed.reference_playback", sink, *args],
             cwd=ROOT,
             env={**server.env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
             stdout=subprocess.PIPE,
@@ -401,30 +388,30 @@ def main() -> int:
     overruns = (last["mic_overruns"] - first["mic_overruns"]) + (
         last["speaker_overruns"] - first["speaker_overruns"]
     )
-    figure("mic_to_rtp_ms", mic_to_rtp, "ms", "<= 40")
-    figure("rtp_to_speaker_ms", rtp_to_speaker, "ms", "<= 40")
-    figure("underruns", underruns, "count", "== 0")
-    figure("overruns", overruns, "count", "== 0")
-    figure("bridge_cpu_pct", bridge_cpu, "% of one core", "<= 5")
-    figure("cpu_pct", cpu, "% of one core", "whole process: the 5 % is bridge_cpu_pct's")
-    figure("audio_thread_cpu_pct", audio_cpu, "% of one core", "part of bridge_cpu_pct")
-    figure("call_seconds", elapsed, "s", f">= {seconds:g}")
-    figure("speaker_gap_windows", gaps, "10 ms windows", "== 0")
-    figure("mic_tone_share", heard_mic, "share", ">= 0.9")
-    figure("speaker_tone_share", heard_peer, "share", ">= 0.9")
+    FIGURES.emit("mic_to_rtp_ms", mic_to_rtp, "ms", "<= 40")
+    FIGURES.emit("rtp_to_speaker_ms", rtp_to_speaker, "ms", "<= 40")
+    FIGURES.emit("underruns", underruns, "count", "== 0")
+    FIGURES.emit("overruns", overruns, "count", "== 0")
+    FIGURES.emit("bridge_cpu_pct", bridge_cpu, "% of one core", "<= 5")
+    FIGURES.emit("cpu_pct", cpu, "% of one core", "whole process: the 5 % is bridge_cpu_pct's")
+    FIGURES.emit("audio_thread_cpu_pct", audio_cpu, "% of one core", "part of bridge_cpu_pct")
+    FIGURES.emit("call_seconds", elapsed, "s", f">= {seconds:g}")
+    FIGURES.emit("speaker_gap_windows", gaps, "10 ms windows", "== 0")
+    FIGURES.emit("mic_tone_share", heard_mic, "share", ">= 0.9")
+    FIGURES.emit("speaker_tone_share", heard_peer, "share", ">= 0.9")
     machine = machine_stalls(
         samples, first, steal, window_ends, ours, reference, anchor, anchor_log
     )
-    figure("reference_underruns", len(reference), "count", "control: no bridge")
-    figure(
+    FIGURES.emit("reference_underruns", len(reference), "count", "control: no bridge")
+    FIGURES.emit(
         "reference_32ms_underruns",
         len(reference_long),
         "count",
         "control: a 32 ms server buffer, beyond the 40 ms path's reach",
     )
-    figure("steal_max_pct", machine["steal_max_pct"], "% per 0.5 s", "control")
+    FIGURES.emit("steal_max_pct", machine["steal_max_pct"], "% per 0.5 s", "control")
     outside = [machine["outside_ring"], machine["outside_sink"]]
-    figure("underruns_outside_stalls", sum(outside), "count", "control: the bridge's alone")
+    FIGURES.emit("underruns_outside_stalls", sum(outside), "count", "control: the bridge's alone")
     detail = {
         "mic_ring_ms": round(mic_ring, 2),
         "speaker_ring_ms": round(speaker_ring, 2),

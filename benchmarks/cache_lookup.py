@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
-import json
 import os
 import random
 import statistics
@@ -59,41 +58,15 @@ from agent_app.store.cache_lookup import attach_rows, lookup_numbers
 from agent_app.store.cache_warming import warm_phone_index, warm_row_cache
 from agent_app.store.keys import StoreKeys
 from agent_app.store.phones import caller_candidates
-from tests.helpers.secret_service import secret_service
-from tests.helpers.store_population import campaign_item, patient_items, wide_number
+from testbed.secret_service import secret_service
+from testbed.store_population import campaign_item, patient_items, wide_number
+from testbed.timing import Figures, percentile
 
-BENCHMARK = "cache_lookup"
 PAGE = 1_000
 LOOKUPS = 10_000
 ROUNDS = 5
 AGENT, WORKSTATION = "agent-bench", "ws-bench"
-
-
-def emit(figure: str, value: float, unit: str, target: str | None = None) -> None:
-    line: dict[str, Any] = {
-        "benchmark": BENCHMARK,
-        "figure": figure,
-        "value": round(value, 3),
-        "unit": unit,
-    }
-    if target is not None:
-        line["target"] = target
-    print(json.dumps(line), flush=True)
-
-
-def emit_rounds(figure: str, values: list[float], unit: str) -> None:
-    line = {
-        "benchmark": BENCHMARK,
-        "figure": figure,
-        "value": [round(v, 3) for v in values],
-        "unit": unit,
-    }
-    print(json.dumps(line), flush=True)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+FIGURES = Figures("cache_lookup", digits=3)
 
 
 def load(store: AgentStore, count: int) -> tuple[float, float]:
@@ -207,16 +180,16 @@ def fresh_secrets() -> SecretStore:
 
 def run(count: int, work: Path, secrets: SecretStore) -> None:
     os.environ["PULSE_HOME"] = str(work / "home")
-    emit("patients", count, "count")
+    FIGURES.emit("patients", count, "count")
     # Context for reading the timings: other work on the machine inflates them.
-    emit("load_average_1m_at_start", os.getloadavg()[0], "processes")
+    FIGURES.emit("load_average_1m_at_start", os.getloadavg()[0], "processes")
     store = AgentStore.open(
         agent_id=AGENT, workstation_id=WORKSTATION, secrets=secrets, verify="none"
     )
     load_s, load_cpu_s = load(store, count)
-    emit("load_s", load_s, "s", "<= 30" if count >= 1_000_000 else "<= 3")
+    FIGURES.emit("load_s", load_s, "s", "<= 30" if count >= 1_000_000 else "<= 3")
     # CPU time of this process (SQLite included): what the load costs on an idle core.
-    emit("load_cpu_s", load_cpu_s, "s")
+    FIGURES.emit("load_cpu_s", load_cpu_s, "s")
     cache_path = store.layout.cache
 
     plain_path = work / "plain.db"
@@ -254,24 +227,24 @@ def run(count: int, work: Path, secrets: SecretStore) -> None:
     def middle(figure: str) -> float:
         return float(statistics.median(r[figure] for r in rounds))
 
-    emit("lookup_p50_us", middle("p50"), "us")
-    emit("lookup_p99_us", middle("p99"), "us", "<= 100")
-    emit_rounds("lookup_p99_us_by_round", [r["p99"] for r in rounds], "us")
+    FIGURES.emit("lookup_p50_us", middle("p50"), "us")
+    FIGURES.emit("lookup_p99_us", middle("p99"), "us", "<= 100")
+    FIGURES.emit("lookup_p99_us_by_round", [r["p99"] for r in rounds], "us")
     steals = [r["steal"] for r in rounds if r["steal"] is not None]
     if steals:
         # Context for lookup_p99_us, like the load averages: the machine's share of CPU
         # time taken by the hypervisor while each round's timed lookups ran.
-        emit_rounds("steal_pct_during_lookups_by_round", steals, "%")
-    emit("lookup_cpu_p50_us", percentile(api_cpu, 0.50), "us")
-    emit("lookup_cpu_p99_us", percentile(api_cpu, 0.99), "us")
-    emit("lookup_hit_rate", hits / 1000, "ratio")
-    emit("encrypted_p99_us", middle("encrypted_p99"), "us")
-    emit("plain_p50_us", middle("plain_p50"), "us")
-    emit("plain_p99_us", middle("plain_p99"), "us")
-    emit("encrypted_over_plain", middle("ratio"), "ratio", "<= 1.3")
-    emit_rounds("encrypted_over_plain_by_round", [r["ratio"] for r in rounds], "ratio")
+        FIGURES.emit("steal_pct_during_lookups_by_round", steals, "%")
+    FIGURES.emit("lookup_cpu_p50_us", percentile(api_cpu, 0.50), "us")
+    FIGURES.emit("lookup_cpu_p99_us", percentile(api_cpu, 0.99), "us")
+    FIGURES.emit("lookup_hit_rate", hits / 1000, "ratio")
+    FIGURES.emit("encrypted_p99_us", middle("encrypted_p99"), "us")
+    FIGURES.emit("plain_p50_us", middle("plain_p50"), "us")
+    FIGURES.emit("plain_p99_us", middle("plain_p99"), "us")
+    FIGURES.emit("encrypted_over_plain", middle("ratio"), "ratio", "<= 1.3")
+    FIGURES.emit("encrypted_over_plain_by_round", [r["ratio"] for r in rounds], "ratio")
     size = sum(p.stat().st_size for p in store.layout.files(cache_path) if p.exists())
-    emit("cache_mb", size / 1e6, "MB")
+    FIGURES.emit("cache_mb", size / 1e6, "MB")
     store.close()
 
     secrets.close()
@@ -281,7 +254,7 @@ def run(count: int, work: Path, secrets: SecretStore) -> None:
     keys = StoreKeys(secrets, AGENT, WORKSTATION)
     started = time.perf_counter()
     assert keys.get("cache") is not None
-    emit("keyring_session_setup_ms", (time.perf_counter() - started) * 1000, "ms")
+    FIGURES.emit("keyring_session_setup_ms", (time.perf_counter() - started) * 1000, "ms")
     plain_backend = SecretService.Keyring()
     plain_gets: list[float] = []
     for _ in range(5):
@@ -289,7 +262,7 @@ def run(count: int, work: Path, secrets: SecretStore) -> None:
         plain_backend.get_password("Pulse", keys.name("cache"))
         plain_gets.append((time.perf_counter() - started) * 1000)
     # What every read cost before the session was kept: keyring's own backend.
-    emit("keyring_backend_get_ms", statistics.median(plain_gets), "ms")
+    FIGURES.emit("keyring_backend_get_ms", statistics.median(plain_gets), "ms")
     opens: list[float] = []
     key_gets: list[float] = []
     sql_opens: list[float] = []
@@ -305,19 +278,19 @@ def run(count: int, work: Path, secrets: SecretStore) -> None:
         opens.append((done - started) * 1000)
         key_gets.append((fetched - started) * 1000)
         sql_opens.append((done - fetched) * 1000)
-    emit("open_ms", statistics.median(opens), "ms", "<= 5")
-    emit("keyring_get_ms", statistics.median(key_gets), "ms")
-    emit("sqlcipher_open_ms", statistics.median(sql_opens), "ms")
+    FIGURES.emit("open_ms", statistics.median(opens), "ms", "<= 5")
+    FIGURES.emit("keyring_get_ms", statistics.median(key_gets), "ms")
+    FIGURES.emit("sqlcipher_open_ms", statistics.median(sql_opens), "ms")
 
     key = keys.get("cache")
     assert key is not None
     cache = PatientCache(cache_path, key)
     started = time.perf_counter()
     problems = cache.integrity_problems()
-    emit("verify_s", time.perf_counter() - started, "s")
+    FIGURES.emit("verify_s", time.perf_counter() - started, "s")
     cache.close()
     secrets.close()
-    emit("load_average_1m_at_end", os.getloadavg()[0], "processes")
+    FIGURES.emit("load_average_1m_at_end", os.getloadavg()[0], "processes")
     if problems:
         raise SystemExit("the benchmark cache failed its integrity check")
 

@@ -10,10 +10,8 @@ by the first call and reused after; the first call's time is reported on its own
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,25 +19,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.engine.core import Engine
-from tests.helpers.telephony_certs import make_pki
+from testbed.ports import free_port
+from testbed.telephony_certs import make_pki
+from testbed.timing import Figures
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _emit(figure: str, value: float, unit: str, target: str = "") -> None:
-    row: dict[str, Any] = {"benchmark": "call_setup", "figure": figure, "value": round(value, 2)}
-    row["unit"] = unit
-    if target:
-        row["target"] = target
-    print(json.dumps(row), flush=True)
+FIGURES = Figures("call_setup")
 
 
 def _peer(args: list[str]) -> subprocess.Popen[bytes]:
@@ -99,7 +86,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pki = make_pki(Path(tmp))
         cert, key = pki.server_cert, pki.server_key
-        udp_port, tls_port = _free_port(), _free_port()
+        udp_port, tls_port = free_port(), free_port()
         peers = [
             _peer(["--port", str(udp_port)]),
             _peer(
@@ -145,10 +132,10 @@ def main() -> int:
                 peer.wait(10)
                 if peer.stdout is not None:
                     peer.stdout.close()
-    _emit("setup_median_ms", statistics.median(udp), "ms", "<= 10")
-    _emit("setup_p95_ms", sorted(udp)[int(len(udp) * 0.95) - 1], "ms")
-    _emit("setup_tls_median_ms", statistics.median(tls[1:]), "ms", "<= 80")
-    _emit("setup_tls_first_call_ms", tls[0], "ms")
+    FIGURES.emit("setup_median_ms", statistics.median(udp), "ms", "<= 10")
+    FIGURES.emit("setup_p95_ms", sorted(udp)[int(len(udp) * 0.95) - 1], "ms")
+    FIGURES.emit("setup_tls_median_ms", statistics.median(tls[1:]), "ms", "<= 80")
+    FIGURES.emit("setup_tls_first_call_ms", tls[0], "ms")
     return 0
 
 

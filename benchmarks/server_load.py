@@ -37,22 +37,13 @@ from server.identity import _issue
 from server.models import Device, Patient, User
 from server.seed import did, seed_demo
 from server.settings import ServerSettings
-from tests.helpers.server_postgres import create_database, free_port, postgres_cluster
+from testbed.ports import free_port
+from testbed.server_postgres import create_database, postgres_cluster
+from testbed.timing import Figures, percentile, wait_until
 
 PERIOD_S = 30.0
 SECRET = "benchmark-signing-key"
-
-
-def emit(figure: str, value: float, unit: str, target: str = "", **extra: Any) -> None:
-    line = {
-        "benchmark": "server_load",
-        "figure": figure,
-        "value": round(value, 2),
-        "unit": unit,
-        "target": target,
-        **extra,
-    }
-    print(json.dumps(line), flush=True)
+FIGURES = Figures("server_load")
 
 
 def prepare(url: str, agents: int, patients: int) -> tuple[list[tuple[str, str]], str]:
@@ -117,15 +108,19 @@ def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Pop
         stderr=subprocess.STDOUT,
         env=env,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
+            return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
         except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server did not start; see {log}")
+            return False
+
+    try:
+        wait_until(healthy, 60, 0.2, what=f"the server to answer (log: {log})")
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc
 
 
 def intake_batch(patient_id: str) -> dict[str, Any]:
@@ -353,11 +348,6 @@ def tree_cpu_s(root: int) -> float:
     return total
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def churn(url: str, stop_at: float) -> None:
     """A supervisor editing a patient now and then, so deltas are not all empty."""
     engine = make_engine(url)
@@ -416,7 +406,7 @@ def main() -> int:
                 )
                 cpu_ms = (tree_cpu_s(server.pid) - cpu_before) * 1000
                 churner.join()
-                emit(
+                FIGURES.emit(
                     f"server_cpu_ms_per_request_at_{count}",
                     cpu_ms / max(1, len(latencies)),
                     "ms",
@@ -424,8 +414,10 @@ def main() -> int:
                 )
                 p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
                 results[count] = (p50, p99)
-                emit(f"p50_ms_at_{count}", p50, "ms", requests=len(latencies), errors=errors)
-                emit(
+                FIGURES.emit(
+                    f"p50_ms_at_{count}", p50, "ms", requests=len(latencies), errors=errors
+                )
+                FIGURES.emit(
                     f"p99_ms_at_{count}",
                     p99,
                     "ms",
@@ -450,9 +442,9 @@ def main() -> int:
             note = f"p99 crossed 100 ms between {c0} and {count} agents"
             break
         previous = (count, p99)
-    emit("agents_at_p99_100ms", crossing, "agents", ">= 2000", note=note)
+    FIGURES.emit("agents_at_p99_100ms", crossing, "agents", ">= 2000", note=note)
     if 2000 in results:
-        emit("p99_ms_at_2000", results[2000][1], "ms", "<= 100")
+        FIGURES.emit("p99_ms_at_2000", results[2000][1], "ms", "<= 100")
     return 0
 
 

@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from testbed.timing import Figures, wait_until
 
-def figure(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        json.dumps(
-            {
-                "benchmark": "sync_drain",
-                "figure": name,
-                "value": value,
-                "unit": unit,
-                "target": target,
-            }
-        ),
-        flush=True,
-    )
+FIGURES = Figures("sync_drain", digits=3)
 
 
 def main() -> int:
@@ -45,7 +33,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pulse-bench-sync-") as tmp:
         root = Path(tmp)
         os.environ["PULSE_HOME"] = str(root / "pulse-home")
-        from tests.helpers.secret_service import secret_service
+        from testbed.secret_service import secret_service
 
         with secret_service(root / "keyring") as env:
             os.environ.update(env)
@@ -57,8 +45,8 @@ def _run(root: Path, count: int) -> int:
 
     from agent_app.sync.backoff import Backoff
     from agent_app.sync.status import Connection
-    from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-    from tests.helpers.sync_setup import SyncRig, disposition
+    from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+    from testbed.sync_setup import SyncRig, disposition
 
     server = RealServer(root / "server")
     server.start()
@@ -75,11 +63,11 @@ def _run(root: Path, count: int) -> int:
             call = f"bench-{i}"
             ids.append(service.enqueue("disposition", disposition(call), call_id=call))
         enqueue_s = time.monotonic() - started
-        deadline = time.monotonic() + 120
-        while service.tracker.status.connection is not Connection.OFFLINE:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the engine never noticed the outage")
-            time.sleep(0.05)
+        wait_until(
+            lambda: service.tracker.status.connection is Connection.OFFLINE,
+            120,
+            what="the engine to notice the outage",
+        )
         journal = service.store.journal
         assert journal.counts().unsynced == count
 
@@ -87,10 +75,7 @@ def _run(root: Path, count: int) -> int:
         requests_before = rig.api.requests_made
         back = time.monotonic()
         service.engine.nudge()  # what the OS reachability watcher does
-        while journal.counts().unsynced:
-            if time.monotonic() - back > 600:
-                raise RuntimeError("the outbox did not drain in 10 minutes")
-            time.sleep(0.01)
+        wait_until(lambda: not journal.counts().unsynced, 600, 0.01, what="the outbox to drain")
         drain_s = time.monotonic() - back
         requests = rig.api.requests_made - requests_before
         service.stop()
@@ -100,12 +85,12 @@ def _run(root: Path, count: int) -> int:
         duplicated = sum(n - 1 for n in stored.values() if n > 1) + sum(
             1 for i in stored if i not in set(ids)
         )
-        figure("queued", count, "dispositions")
-        figure("enqueue_ms_per_item", round(enqueue_s * 1000 / count, 3), "ms")
-        figure("drain_s", round(drain_s, 3), "s", "<= 10")
-        figure("requests", requests, "requests")
-        figure("lost", lost, "dispositions", "== 0")
-        figure("duplicated", duplicated, "dispositions", "== 0")
+        FIGURES.emit("queued", count, "dispositions")
+        FIGURES.emit("enqueue_ms_per_item", enqueue_s * 1000 / count, "ms")
+        FIGURES.emit("drain_s", drain_s, "s", "<= 10")
+        FIGURES.emit("requests", requests, "requests")
+        FIGURES.emit("lost", lost, "dispositions", "== 0")
+        FIGURES.emit("duplicated", duplicated, "dispositions", "== 0")
         return 0 if lost == 0 and duplicated == 0 else 1
     finally:
         rig.close()

@@ -15,8 +15,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
 
 from agent_app.foundation import qt_compat
+from testbed.secret_service import secret_service
 from tests.helpers.logfail import ErrorCollector
-from tests.helpers.secret_service import secret_service
 
 qt_compat.apply()  # before pytest-qt emits any signal
 

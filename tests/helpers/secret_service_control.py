@@ -1,6 +1,6 @@
 """A private Secret Service whose gnome-keyring can be stopped and started again.
 
-Same layout as :mod:`tests.helpers.secret_service` (private bus, HOME in a temporary
+Same layout as :mod:`testbed.secret_service` (private bus, HOME in a temporary
 directory); the keyring file on disk survives a restart, as on a desktop where
 gnome-keyring is restarted inside the same session.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers.secret_service import _wait_for_service
+from testbed.secret_service import wait_for_service
 
 KEYRING_PASSWORD = b"test-keyring-pass"
 
@@ -58,7 +58,7 @@ class ControlledSecretService:
         proc.stdin.write(KEYRING_PASSWORD)
         proc.stdin.close()
         self._keyring = proc
-        _wait_for_service(self._env)
+        wait_for_service(self._env)
 
     def stop_keyring(self) -> None:
         proc, self._keyring = self._keyring, None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ import uvicorn
 from server.app import create_app
 from server.runtime import Runtime
 from server.settings import ServerSettings
+from testbed.timing import wait_until
 
 
 @dataclass
@@ -61,11 +61,15 @@ def live_server(settings: ServerSettings) -> Iterator[LiveServer]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
+
+    def started() -> bool:
+        if server.started:
+            return True
+        if not thread.is_alive():
+            raise RuntimeError("the test server's thread ended before it started")
+        return False
+
+    wait_until(started, 30, 0.01, what="the test server to start")
     live = LiveServer(f"http://127.0.0.1:{port}", runtime)
     try:
         yield live

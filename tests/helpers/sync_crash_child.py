@@ -23,7 +23,7 @@ from agent_app.sync.api import ServerApi
 from agent_app.sync.credentials import TokenVault
 from agent_app.sync.errors import SyncError
 from agent_app.sync.service import SyncService
-from tests.helpers.sync_setup import WORKSTATION, disposition
+from testbed.sync_setup import WORKSTATION, disposition
 
 COUNTER = "crash.counter"
 PER_RUN = 2

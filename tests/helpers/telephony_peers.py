@@ -21,26 +21,12 @@ from typing import Any
 import numpy as np
 
 from agent_app.telephony import protocol as p
+from testbed.timing import wait_until
 
 RATE = 16000
 
 
-# ------------------------------------------------------------------ ports, tones
-
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                    u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(port)
-    raise RuntimeError("no free port")
+# ------------------------------------------------------------------ tones
 
 
 def write_tone(path: Path, freq: float, seconds: float = 3.0, level: float = 0.3) -> Path:
@@ -83,17 +69,18 @@ def tone_windows(path: Path, freq: float, window_s: float = 0.25) -> list[float]
 
 def wait_file(path: Path, timeout: float = 10.0) -> None:
     """Wait until a recording is closed: a valid WAV header and a size that stays put."""
-    deadline = time.monotonic() + timeout
-    last = -1
-    while time.monotonic() < deadline:
+    sizes = [-1]
+
+    def closed() -> bool:
         size = path.stat().st_size if path.exists() else -1
-        if size > 44 and size == last:
+        settled = size > 44 and size == sizes[-1]
+        sizes.append(size)
+        if settled:
             with contextlib.suppress(wave.Error, EOFError), wave.open(str(path)) as fh:
-                if fh.getnframes() * 2 + 44 >= size - 64:
-                    return
-        last = size
-        time.sleep(0.2)
-    raise AssertionError(f"{path.name} was not written")
+                return fh.getnframes() * 2 + 44 >= size - 64
+        return False
+
+    wait_until(closed, timeout, 0.2, what=f"{path.name} to be written and closed")
 
 
 # ------------------------------------------------------------------ event streams
@@ -263,25 +250,30 @@ def sipp(cwd: Path, *args: str, name: str = "sipp") -> Daemon:
 
 
 def wait_tcp(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on TCP {port}")
+    def listening() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return True
+        except OSError:
+            return False
+
+    wait_until(listening, timeout, what=f"a listener on TCP {port}")
 
 
-def wait_udp_bound(port: int, timeout: float = 10.0) -> None:
-    """Wait until someone holds UDP ``port`` (our bind attempt fails)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+def wait_bound(port: int, transport: str = "udp", timeout: float = 10.0) -> None:
+    """Wait until someone holds ``port`` for ``transport`` (udp or tcp): our bind attempt
+    fails. Unlike a connection, it leaves a one-shot peer such as sipp undisturbed."""
+    kind = socket.SOCK_STREAM if transport == "tcp" else socket.SOCK_DGRAM
+
+    def bound() -> bool:
+        with socket.socket(socket.AF_INET, kind) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing bound UDP {port}")
+                return True
+        return False
+
+    wait_until(bound, timeout, what=f"someone to bind {transport.upper()} {port}")
 
 
 def json_events(text: str) -> list[dict[str, Any]]:

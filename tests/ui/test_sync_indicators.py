@@ -18,7 +18,7 @@ from agent_app.sync.status import StatusTracker, SyncStatus
 from agent_app.views.login_dialog import LoginDialog
 from agent_app.views.status_bar import Level, PulseStatusBar
 from agent_app.views.sync_relay import NetworkWatcher, SyncStatusRelay
-from tests.helpers.sync_server import free_port
+from testbed.ports import free_port
 
 
 class ThreadProbe(QObject):

@@ -58,6 +58,11 @@ class SampleRing:
         return self._fill
 
     @property
+    def waiting(self) -> int:
+        """Consumers blocked in :meth:`wait_for` right now."""
+        return self._waiting
+
+    @property
     def primed(self) -> bool:
         return self._primed
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.audio_server import AudioServer, audio_server
+from testbed.audio_server import AudioServer, audio_server
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.audio_call import ROOT
-from tests.helpers.audio_server import AudioServer, stop_playing, tone, tone_share
+from testbed.audio_call import ROOT
+from testbed.audio_server import AudioServer, stop_playing, tone, tone_share
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.audio_call import audio_call, wait_until, wav_tail
-from tests.helpers.audio_server import AudioServer, stop_playing, tone, tone_share
+from testbed.audio_call import audio_call, wav_tail
+from testbed.audio_server import LISTEN_POLL_S, AudioServer, stop_playing, tone, tone_share
+from testbed.timing import holds_for, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -51,12 +52,16 @@ def test_tone_crosses_the_bridge_both_ways(pulse_server: AudioServer, tmp_path: 
     player = pulse_server.play("headset_mic_feed", tone(MIC_TONE, 60))
     try:
         with audio_call(pulse_server, tmp_path, peer_tone=PEER_TONE) as (pulse, record):
-            assert wait_until(lambda: peer_hears(record, MIC_TONE) > 0.9), (
-                "the microphone's tone never reached the peer"
+            wait_until(
+                lambda: peer_hears(record, MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the microphone's tone at the peer",
             )
-            assert wait_until(
-                lambda: tone_share(speaker.samples()[-48000:], 48000, PEER_TONE) > 0.9
-            ), "the peer's tone never came out of the speaker"
+            wait_until(
+                lambda: tone_share(speaker.samples()[-48000:], 48000, PEER_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the peer's tone from the speaker",
+            )
             stats = pulse.stats()
             assert stats["microphone"] == "headset_mic"
             assert stats["speaker"] == "headset_speaker"
@@ -70,7 +75,12 @@ def test_tone_crosses_the_bridge_both_ways(pulse_server: AudioServer, tmp_path: 
                 ), stats["realtime_threads"]
             # Steady state: from here on no underrun or overrun may appear.
             before = pulse.stats()
-            assert wait_until(lambda: peer_hears(record, MIC_TONE, 3.0) > 0.9, timeout=10)
+            wait_until(
+                lambda: peer_hears(record, MIC_TONE, 3.0) > 0.9,
+                10,
+                LISTEN_POLL_S,
+                what="three seconds of the microphone's tone at the peer",
+            )
             after = pulse.stats()
             for key in ("mic_underruns", "speaker_underruns", "mic_overruns", "speaker_overruns"):
                 assert after[key] == before[key], f"{key} grew in steady state: {before} {after}"
@@ -84,23 +94,41 @@ def test_mute_holds_across_hold_and_resume(pulse_server: AudioServer, tmp_path: 
     player = pulse_server.play("headset_mic_feed", tone(MIC_TONE, 90))
     try:
         with audio_call(pulse_server, tmp_path) as (pulse, record):
-            assert wait_until(lambda: peer_hears(record, MIC_TONE) > 0.9)
+            wait_until(
+                lambda: peer_hears(record, MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the microphone's tone at the peer",
+            )
             pulse.send(cmd="mute", on=True)
-            assert wait_until(lambda: peer_hears(record, MIC_TONE) < 0.05), "mute let audio through"
+            wait_until(
+                lambda: peer_hears(record, MIC_TONE) < 0.05,
+                interval=LISTEN_POLL_S,
+                what="silence at the peer after mute",
+            )
 
             pulse.send(cmd="hold")
             pulse.wait_for(lambda e: e.get("event") == "media" and not e.get("active"))
             pulse.send(cmd="resume")
             n = len(pulse.find(lambda e: e.get("event") == "media" and e.get("active")))
-            assert wait_until(
-                lambda: len(pulse.find(lambda e: e.get("event") == "media" and e.get("active"))) > n
+            wait_until(
+                lambda: (
+                    len(pulse.find(lambda e: e.get("event") == "media" and e.get("active"))) > n
+                ),
+                what="media active again after resume",
             )
-            # Re-created conference port: still muted after resume.
-            assert not wait_until(lambda: peer_hears(record, MIC_TONE) > 0.5, timeout=4)
+            # Re-created conference port: still muted after resume, for 4 s of listening.
+            holds_for(
+                lambda: peer_hears(record, MIC_TONE) <= 0.5,
+                4,
+                LISTEN_POLL_S,
+                what="silence at the peer after resume (muted)",
+            )
 
             pulse.send(cmd="mute", on=False)
-            assert wait_until(lambda: peer_hears(record, MIC_TONE) > 0.9), (
-                "audio did not come back after unmute on the re-created port"
+            wait_until(
+                lambda: peer_hears(record, MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the microphone's tone at the peer after unmute on the re-created port",
             )
             assert pulse.qt_warnings() == []
     finally:

@@ -12,8 +12,10 @@ import pytest
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from tests.helpers.audio_call import HarnessProcess, free_udp_port, wait_until, wav_tail
-from tests.helpers.audio_server import AudioServer, stop_playing, tone, tone_share
+from testbed.audio_call import HarnessProcess, wav_tail
+from testbed.audio_server import LISTEN_POLL_S, AudioServer, stop_playing, tone, tone_share
+from testbed.ports import free_port
+from testbed.timing import wait_until
 from tests.helpers.telephony_peers import EventLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -30,7 +32,7 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[audio]\nmicrophone = "headset_mic"\nspeaker = "headset_speaker"\n')
 
-    peer_port = free_udp_port()
+    peer_port = free_port()
     record = tmp_path / "peer.wav"
     peer = HarnessProcess(
         ["peer", "--port", str(peer_port), "--tone", "1000", "--record", str(record)],
@@ -45,7 +47,7 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
     try:
         peer.wait_for(lambda e: e.get("event") == "ready")
         client.start(
-            p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port(), audio="devices")
+            p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), audio="devices")
         )
         events.wait_type(p.EngineReady)
         client.send(
@@ -60,11 +62,15 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
         )
         events.wait_type(p.CallStateChanged, call_id="c1", state="confirmed", timeout=20)
 
-        assert wait_until(
-            lambda: record.exists() and tone_share(wav_tail(record, 1.0), 16000, 700) > 0.9
-        ), "the headset microphone did not reach the peer through the engine"
-        assert wait_until(lambda: tone_share(headset_out.samples()[-48000:], 48000, 1000) > 0.9), (
-            "the peer did not come out of the headset through the engine"
+        wait_until(
+            lambda: record.exists() and tone_share(wav_tail(record, 1.0), 16000, 700) > 0.9,
+            interval=LISTEN_POLL_S,
+            what="the headset microphone at the peer through the engine",
+        )
+        wait_until(
+            lambda: tone_share(headset_out.samples()[-48000:], 48000, 1000) > 0.9,
+            interval=LISTEN_POLL_S,
+            what="the peer on the headset through the engine",
         )
 
         stop_playing(player)

@@ -12,8 +12,9 @@ import pytest
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from tests.helpers.audio_call import free_udp_port, wait_until
-from tests.helpers.audio_server import AudioServer, tone_share
+from testbed.audio_server import LISTEN_POLL_S, AudioServer, tone_share
+from testbed.ports import free_port
+from testbed.timing import wait_until
 from tests.helpers.telephony_peers import EventLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -56,14 +57,12 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
     agent_events, caller_events = EventLog(), EventLog()
     agent = EngineClient(agent_events.put, env=env)
     caller = EngineClient(caller_events.put, env=env)
-    agent_port = free_udp_port()
+    agent_port = free_port()
     try:
         agent.start(
             p.EngineConfig(bind_address="127.0.0.1", local_port=agent_port, audio="devices")
         )
-        caller.start(
-            p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port(), audio="null")
-        )
+        caller.start(p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), audio="null"))
         agent_events.wait_type(p.EngineReady)
         caller_events.wait_type(p.EngineReady)
         _add_account(agent, agent_events, "agent")
@@ -77,8 +76,11 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
         incoming = agent_events.wait_type(p.IncomingCall, timeout=20)
         assert not incoming.waiting
         caller_events.wait_type(p.CallStateChanged, call_id="out", state="early", timeout=20)
-        assert wait_until(lambda: ringtone_share() > 0.9, timeout=20), (
-            "no ringtone on the ringer while the call rang"
+        wait_until(
+            lambda: ringtone_share() > 0.9,
+            20,
+            LISTEN_POLL_S,
+            what="the ringtone on the ringer while the call rings",
         )
 
         agent.send(p.Answer(call_id=incoming.call_id))
@@ -86,8 +88,11 @@ def test_incoming_call_rings_on_the_ringer_until_answered(
             p.CallStateChanged, call_id=incoming.call_id, state="confirmed", timeout=20
         )
         # Silent for longer than one whole cadence (1 s on, 2 s off): the ringtone stopped.
-        assert wait_until(lambda: ringer_peak(3.5) < 1e-3, timeout=20), (
-            "the ringtone went on after the call was answered"
+        wait_until(
+            lambda: ringer_peak(3.5) < 1e-3,
+            20,
+            LISTEN_POLL_S,
+            what="the ringtone to stop once the call was answered",
         )
         assert not agent_events.of_type(p.CallEnded)
 
@@ -118,10 +123,10 @@ def test_outgoing_call_rings_back_then_plays_busy_on_the_headset(
     agent_events, callee_events = EventLog(), EventLog()
     agent = EngineClient(agent_events.put, env=env)
     callee = EngineClient(callee_events.put, env=env)
-    callee_port = free_udp_port()
+    callee_port = free_port()
     try:
         agent.start(
-            p.EngineConfig(bind_address="127.0.0.1", local_port=free_udp_port(), audio="devices")
+            p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), audio="devices")
         )
         callee.start(p.EngineConfig(bind_address="127.0.0.1", local_port=callee_port, audio="null"))
         agent_events.wait_type(p.EngineReady)
@@ -134,18 +139,27 @@ def test_outgoing_call_rings_back_then_plays_busy_on_the_headset(
         )
         agent_events.wait_type(p.CallStateChanged, call_id="out", state="early", timeout=20)
         incoming = callee_events.wait_type(p.IncomingCall, timeout=20)
-        assert wait_until(lambda: share(1.0, 440, 480) > 0.9, timeout=20), (
-            "no ringback on the headset while the callee rang"
+        wait_until(
+            lambda: share(1.0, 440, 480) > 0.9,
+            20,
+            LISTEN_POLL_S,
+            what="ringback on the headset while the callee rings",
         )
 
         callee.send(p.Decline(call_id=incoming.call_id, code=486))
         ended = agent_events.wait_type(p.CallEnded, call_id="out", timeout=20)
         assert ended.code == 486
-        assert wait_until(
-            lambda: min(share(0.5, 480), share(0.5, 620)) > 0.3, timeout=10, step=0.1
-        ), "no busy tone after 486 Busy Here"
+        # Polled faster: the busy tone lasts only about two seconds.
+        wait_until(
+            lambda: min(share(0.5, 480), share(0.5, 620)) > 0.3,
+            10,
+            0.1,
+            what="the busy tone after 486 Busy Here",
+        )
         # The busy tone stops by itself after about two seconds.
-        assert wait_until(lambda: peak(1.5) < 1e-3, timeout=20), "the busy tone did not stop"
+        wait_until(
+            lambda: peak(1.5) < 1e-3, 20, LISTEN_POLL_S, what="the busy tone to stop by itself"
+        )
     finally:
         agent.stop()
         callee.stop()

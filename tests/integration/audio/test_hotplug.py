@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.audio_call import audio_call, wait_until, wav_tail
-from tests.helpers.audio_server import (
+from testbed.audio_call import audio_call, wav_tail
+from testbed.audio_server import (
+    LISTEN_POLL_S,
     AudioServer,
     dominant_frequency,
     stop_playing,
     tone,
     tone_share,
 )
+from testbed.timing import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -54,8 +56,16 @@ def test_headset_unplugged_mid_call_falls_back_and_returns(
             microphone="headset_mic",
             speaker="headset_speaker",
         ) as (pulse, record):
-            assert wait_until(lambda: peer_hears(record, HEADSET_MIC_TONE) > 0.9)
-            assert wait_until(lambda: hears(headset_out, PEER_TONE) > 0.9)
+            wait_until(
+                lambda: peer_hears(record, HEADSET_MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the headset microphone at the peer",
+            )
+            wait_until(
+                lambda: hears(headset_out, PEER_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the peer on the headset speaker",
+            )
 
             # Unplug the headset. (Its feeding player is stopped first: PulseAudio would
             # move it onto the desk speaker and mask the tone we listen for there.)
@@ -71,13 +81,18 @@ def test_headset_unplugged_mid_call_falls_back_and_returns(
                     )
                 )
                 assert event["device_id"] == device
-            assert wait_until(lambda: peer_hears(record, DESK_MIC_TONE) > 0.9), (
-                "the desk microphone did not take over"
+            wait_until(
+                lambda: peer_hears(record, DESK_MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the desk microphone to take over",
             )
-            ok = wait_until(lambda: hears(desk_out, PEER_TONE) > 0.9)
-            assert ok, (
-                "the desk speaker did not take over",
-                dominant_frequency(desk_out.samples()[-48000:], 48000),
+            wait_until(
+                lambda: hears(desk_out, PEER_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what=lambda: (
+                    "the desk speaker to take over (dominant frequency, share: "
+                    f"{dominant_frequency(desk_out.samples()[-48000:], 48000)})"
+                ),
             )
             assert not pulse.find(lambda e: e.get("event") == "call_state" and e["state"] == 6)
 
@@ -96,8 +111,16 @@ def test_headset_unplugged_mid_call_falls_back_and_returns(
                     )
                 )
                 assert event["device_id"] == device
-            assert wait_until(lambda: peer_hears(record, HEADSET_MIC_TONE) > 0.9)
-            assert wait_until(lambda: hears(headset_back, PEER_TONE) > 0.9)
+            wait_until(
+                lambda: peer_hears(record, HEADSET_MIC_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the headset microphone at the peer again",
+            )
+            wait_until(
+                lambda: hears(headset_back, PEER_TONE) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the peer on the headset speaker again",
+            )
             assert not pulse.find(lambda e: e.get("event") == "call_state" and e["state"] == 6)
             assert pulse.qt_warnings() == []
     finally:

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.audio_call import HarnessProcess, audio_call, wait_until
-from tests.helpers.audio_server import AudioServer, stop_playing, tone
+from testbed.audio_call import HarnessProcess, audio_call
+from testbed.audio_server import AudioServer, stop_playing, tone
+from testbed.timing import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -45,7 +46,11 @@ def test_clock_pin_taken_and_released_on_the_clock_thread(
     player = pulse_server.play("headset_mic_feed", tone(700, 60))
     try:
         with audio_call(pulse_server, tmp_path, pulse_args=HOOKS) as (pulse, _record):
-            assert wait_until(lambda: pulse.stats()["frames_received"] > 100)
+            wait_until(
+                lambda: pulse.stats()["frames_received"] > 100,
+                interval=0.2,
+                what="100 frames received",
+            )
     finally:
         stop_playing(player)
     _assert_clean_log(tmp_path / "pulse.log")
@@ -67,9 +72,13 @@ def test_stop_while_the_clock_sits_in_the_callbacks(
     player = pulse_server.play("headset_mic_feed", tone(700, 60))
     try:
         with audio_call(pulse_server, tmp_path, pulse_args=HOOKS) as (pulse, _record):
-            assert wait_until(lambda: pulse.stats()["frames_received"] > 50)
+            wait_until(
+                lambda: pulse.stats()["frames_received"] > 50,
+                interval=0.2,
+                what="50 frames received",
+            )
             pulse.send(cmd=command, ms=12)
-            time.sleep(0.3)
+            time.sleep(0.3)  # the clock runs slowed for a while: the stop must meet it there
     finally:
         stop_playing(player)
     # audio_call checked the exit code (no SIGSEGV) and the "stopped" event.

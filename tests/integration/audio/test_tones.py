@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers.audio_call import audio_call, wait_until
-from tests.helpers.audio_server import AudioServer, tone_share
+from testbed.audio_call import audio_call
+from testbed.audio_server import LISTEN_POLL_S, AudioServer, tone_share
+from testbed.timing import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -27,15 +28,25 @@ def test_ringtone_on_the_ringer_and_busy_on_the_headset(
     try:
         with audio_call(pulse_server, tmp_path, ringer="desk_ringer") as (pulse, _record):
             pulse.send(cmd="tone", kind="ringtone")
-            assert wait_until(lambda: share(ringer, 600, 750) > 0.9), "no ringtone on the ringer"
+            wait_until(
+                lambda: share(ringer, 600, 750) > 0.9,
+                interval=LISTEN_POLL_S,
+                what="the ringtone on the ringer",
+            )
             assert share(headset, 480) < 0.01 and share(headset, 620) < 0.01
             pulse.send(cmd="tone", kind="busy")
             # Mixed with the call's own 1 kHz on the headset: both busy components present.
-            assert wait_until(lambda: min(share(headset, 480), share(headset, 620)) > 0.05), (
-                "no busy tone on the headset"
+            wait_until(
+                lambda: min(share(headset, 480), share(headset, 620)) > 0.05,
+                interval=LISTEN_POLL_S,
+                what="the busy tone on the headset",
             )
             pulse.send(cmd="tone", kind="")
-            assert wait_until(lambda: float(np.max(np.abs(ringer.samples()[-24000:]))) < 1e-3)
+            wait_until(
+                lambda: float(np.max(np.abs(ringer.samples()[-24000:]))) < 1e-3,
+                interval=LISTEN_POLL_S,
+                what="silence on the ringer",
+            )
             assert pulse.qt_warnings() == []
     finally:
         ringer.stop()

@@ -18,8 +18,8 @@ from server import content, schemas
 from server.db import upgrade
 from server.models import User
 from server.settings import ServerSettings
+from testbed.server_postgres import create_database, postgres_cluster
 from tests.helpers.server_live import LiveServer, live_server
-from tests.helpers.server_postgres import create_database, postgres_cluster
 
 _counter = itertools.count()
 PASSWORD = "correct horse battery"

@@ -9,7 +9,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,8 +17,9 @@ from sqlalchemy import select
 
 from server.db import make_engine, session_factory
 from server.models import Patient, User
-from tests.helpers.server_postgres import free_port
-from tests.helpers.telephony_certs import make_pki
+from testbed.ports import free_port
+from testbed.telephony_certs import make_pki
+from testbed.timing import wait_until
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -189,16 +189,15 @@ def test_demo_seeds_then_serves(database_url: str, tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
+
+        def healthy() -> bool:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "demo server did not come up"
-            time.sleep(0.2)
+                return False
+
+        wait_until(healthy, 90, 0.2, what="the demo server to answer")
         login = httpx.post(
             f"{base}/api/v1/auth/login",
             json={"username": "demo", "password": "demo-pass-123", "device_id": "demo-device-1"},
@@ -264,16 +263,16 @@ def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
         text=True,
     )
     trust = ssl.create_default_context(cafile=str(ca))
+
+    def health() -> httpx.Response | None:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            return httpx.get(f"https://127.0.0.1:{port}/api/v1/health", verify=trust, timeout=2)
+        except httpx.TransportError:
+            return None
+
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                r = httpx.get(f"https://127.0.0.1:{port}/api/v1/health", verify=trust, timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "TLS server did not come up"
-                time.sleep(0.2)
+        r = wait_until(health, 90, 0.2, what="the TLS server to answer")
         assert r.json() == {"status": "ok"}
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)

@@ -11,7 +11,7 @@ import pytest
 from agent_app.foundation import paths
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from tests.helpers.store_population import campaign_item, patient_items
+from testbed.store_population import campaign_item, patient_items
 
 WORKSTATION = "ws-0001"
 OpenStore = Callable[..., AgentStore]

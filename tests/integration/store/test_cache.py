@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent_app.store.errors import InvalidItemError
-from tests.helpers.store_population import campaign_item, fiction_number, patient_items
+from testbed.store_population import campaign_item, fiction_number, patient_items
 from tests.integration.store.conftest import OpenStore, seed
 
 pytestmark = pytest.mark.integration

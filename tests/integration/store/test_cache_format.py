@@ -17,13 +17,13 @@ from agent_app.store.cache_file import CACHE_HMAC
 from agent_app.store.cache_lookup import ROW_CACHE_MIB, ROWS
 from agent_app.store.cache_warming import warm_row_cache
 from agent_app.store.connection import HMAC_SHA512, open_encrypted, page_hmac
-from tests.helpers import store_schemas as hist
-from tests.helpers.store_population import (
+from testbed.store_population import (
     campaign_item,
     fiction_number,
     patient_items,
     wide_number,
 )
+from tests.helpers import store_schemas as hist
 from tests.integration.store.conftest import OpenStore, seed
 
 pytestmark = pytest.mark.integration

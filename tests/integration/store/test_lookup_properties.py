@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent_app.store.agent_store import AgentStore
-from tests.helpers.store_population import campaign_item, fiction_number
+from testbed.store_population import campaign_item, fiction_number
 from tests.integration.store.conftest import OpenStore
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ import pytest
 from agent_app.secrets.store import SecretStore
 from agent_app.store.errors import CacheLockedError, StoreClosedError, UnsyncedEntriesError
 from agent_app.store.keys import StoreKeys
-from tests.helpers.store_population import campaign_item, patient_items
+from testbed.store_population import campaign_item, patient_items
 from tests.integration.store.conftest import WORKSTATION, OpenStore, seed
 
 pytestmark = pytest.mark.integration

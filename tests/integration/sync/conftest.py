@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import SyncRig
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import SyncRig
 
 
 @pytest.fixture(scope="session")

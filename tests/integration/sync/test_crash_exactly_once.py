@@ -15,9 +15,9 @@ import pytest
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import WORKSTATION, SyncRig
 from tests.helpers.sync_crash_child import COUNTER, call_id
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import WORKSTATION, SyncRig
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

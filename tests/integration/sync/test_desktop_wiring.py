@@ -9,8 +9,8 @@ from agent_app import app
 from agent_app.foundation.config import Settings
 from agent_app.views.main_window import MainWindow
 from agent_app.workflow.idle_lock import IdleLock
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import SyncRig
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import SyncRig
 
 pytestmark = pytest.mark.integration
 

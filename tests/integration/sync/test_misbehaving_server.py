@@ -13,9 +13,9 @@ import pytest
 
 from agent_app.sync.errors import ServerUnreachable
 from agent_app.sync.status import Connection
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import SyncRig
 from tests.helpers.flaky_proxy import FlakyProxy
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import SyncRig
 
 pytestmark = pytest.mark.integration
 

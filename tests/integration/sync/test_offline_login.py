@@ -8,8 +8,8 @@ import pytest
 
 from agent_app.sync.login import LoginError
 from agent_app.sync.offline_login import OfflineLoginError, OfflineVerifier
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import SyncRig
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import SyncRig
 
 pytestmark = pytest.mark.integration
 

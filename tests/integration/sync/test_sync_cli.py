@@ -13,8 +13,8 @@ import pytest
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from tests.helpers.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from tests.helpers.sync_setup import disposition
+from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
+from testbed.sync_setup import disposition
 
 pytestmark = pytest.mark.integration
 

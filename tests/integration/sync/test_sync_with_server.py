@@ -8,20 +8,13 @@ import time
 import pytest
 
 from agent_app.sync.errors import DeviceRevoked
+from agent_app.sync.login import LoginResult
 from agent_app.sync.status import Connection
-from tests.helpers.sync_server import AGENT, RealServer
-from tests.helpers.sync_setup import WORKSTATION, SyncRig, disposition
+from testbed.sync_server import AGENT, RealServer
+from testbed.sync_setup import WORKSTATION, SyncRig, disposition
+from testbed.timing import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(condition: object, timeout_s: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_first_round_snapshots_every_feed_then_deltas(rig: SyncRig, server: RealServer) -> None:
@@ -110,10 +103,9 @@ def test_expired_access_token_is_refreshed_and_rotated(rig: SyncRig) -> None:
     assert rig.service is not None
     stored = rig.vault.load(AGENT)
     assert stored is not None
-    # Make the session hold an access token the server does not accept (401).
-    rig.service.session._tokens = type(stored)(
-        stored.agent_id, "not-a-valid-token", stored.refresh_token, time.time() + 600
-    )
+    # The keyring holds an access token the server does not accept (401), still within its
+    # lifetime; the session reads it on its first call.
+    rig.vault.save(LoginResult(AGENT, "", "agent", "not-a-valid-token", stored.refresh_token, 600))
     rig.queue_dispositions(2)
     assert rig.service.sync_once(pull=False).push.acknowledged == 2
     rotated = rig.vault.load(AGENT)
@@ -128,10 +120,15 @@ def test_server_stopped_mid_push_and_restarted_loses_and_duplicates_nothing(
     ids = rig.queue_dispositions(3000, prefix="outage")
     journal = rig.service.store.journal
     rig.service.start()
-    wait_for(lambda: journal.counts().pending + journal.counts().in_flight < 3000, what="a batch")
+    wait_until(
+        lambda: journal.counts().pending + journal.counts().in_flight < 3000,
+        60,
+        what="a first batch to leave",
+    )
     server.stop(kill=True)  # mid-push: some batches sent, maybe one answer lost
-    wait_for(
+    wait_until(
         lambda: rig.service.tracker.status.connection is Connection.OFFLINE,
+        60,
         what="offline status",
     )
     assert rig.service.tracker.status.offline_since is not None
@@ -139,7 +136,7 @@ def test_server_stopped_mid_push_and_restarted_loses_and_duplicates_nothing(
     assert left > 0
     server.start()
     rig.service.engine.nudge()
-    wait_for(lambda: journal.counts().unsynced == 0, timeout_s=120, what="drain")
+    wait_until(lambda: journal.counts().unsynced == 0, 120, what="the outbox to drain")
     rig.service.stop()
     stored = [r[0] for r in server.intake_rows("disposition")]
     assert len(stored) == len(set(stored)) == 3000
@@ -178,7 +175,11 @@ def test_worker_thread_never_blocks_the_caller(rig: SyncRig, server: RealServer)
         rig.service.enqueue("disposition", disposition(f"ui-{i}"), call_id=f"ui-{i}")
         durations.append(time.monotonic() - started)
     assert threading.current_thread() is threading.main_thread()
-    wait_for(lambda: rig.service.tracker.status.connection is Connection.OFFLINE, what="offline")
+    wait_until(
+        lambda: rig.service.tracker.status.connection is Connection.OFFLINE,
+        60,
+        what="offline status",
+    )
     assert rig.service.store.journal.counts().unsynced == 20
     assert rig.service.tracker.status.queued == 20
     print("enqueue max s", max(durations))

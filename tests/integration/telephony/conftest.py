@@ -10,7 +10,8 @@ import pytest
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from tests.helpers.telephony_peers import EventLog, Phone, free_port, phones, write_tone
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import EventLog, Phone, phones, write_tone
 
 pytestmark = pytest.mark.integration
 

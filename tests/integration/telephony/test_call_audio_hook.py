@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tests.helpers.telephony_peers import free_port, tone_windows
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import tone_windows
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port, json_events, tone_windows, wait_file
+from testbed.ports import free_port
+from testbed.timing import wait_until
+from tests.helpers.telephony_peers import json_events, tone_windows, wait_file
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +59,7 @@ def test_tone_each_way_and_dtmf_both_ways(start_engine, phone, tmp_path: Path, t
     for digit in "59*":
         eng.events.wait_type(p.DtmfReceived, call_id="c1", digit=digit, method="rfc2833")
 
-    time.sleep(1.5)
+    time.sleep(1.5)  # the call's length: its duration and both recordings are checked
     eng.send(p.Hangup(call_id="c1"))
     ended = eng.events.wait_type(p.CallEnded, call_id="c1")
     assert ended.ended_by == "local" and ended.duration_s > 1.0
@@ -89,17 +91,28 @@ def test_hold_stops_audio_and_resume_brings_it_back(start_engine, phone, tmp_pat
     ours = tmp_path / "ours.wav"
     eng.send(p.RecordFile(call_id="c1", path=str(ours)))
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
-    time.sleep(1.0)
+    peer.events.wait_for(
+        lambda e: isinstance(e, p.MediaStats) and e.tx_packets >= 30,
+        what="30 packets from the peer before the hold",
+    )
     eng.send(p.Hold(call_id="c1"))
     held = eng.events.wait_type(p.MediaChanged, call_id="c1", state="local_hold")
     peer.events.wait_type(p.MediaChanged, state="remote_hold")
-    time.sleep(2.0)
+    time.sleep(2.0)  # the hold under test: the peer's counters must stay frozen through it
     eng.send(p.Resume(call_id="c1"))
     resumed = eng.events.wait_for(
         lambda e: isinstance(e, p.MediaChanged) and e.state == "active" and e.at > held.at,
         what="media active again after hold",
     )
-    time.sleep(1.5)
+
+    def sent_after_resume() -> list[int]:
+        return [s.tx_packets for s in peer.events.of_type(p.MediaStats) if s.at > resumed.at + 0.3]
+
+    def flowing_again() -> bool:
+        after = sent_after_resume()
+        return bool(after) and after[-1] - after[0] >= 25
+
+    wait_until(flowing_again, what="25 packets from the peer after the resume")
     eng.send(p.Hangup(call_id="c1"))
     ended = eng.events.wait_type(p.CallEnded, call_id="c1")
     peer.events.wait_type(p.CallEnded)
@@ -108,7 +121,7 @@ def test_hold_stops_audio_and_resume_brings_it_back(start_engine, phone, tmp_pat
     stats = peer.events.of_type(p.MediaStats)
     before = [s.tx_packets for s in stats if s.at < held.at]
     during = [s for s in stats if held.at + 0.3 < s.at < resumed.at - 0.1]
-    after = [s.tx_packets for s in stats if s.at > resumed.at + 0.3]
+    after = sent_after_resume()
     # max, not the last sample: the peer's counters restart with the hold re-INVITE, which
     # it can handle a moment before our side reports the hold.
     assert before and max(before) >= 30
@@ -128,7 +141,7 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     eng, peer = _connect(start_engine, phone, tmp_path, tones, "--record", str(peer_rec))
     eng.send(p.PlayFile(call_id="c1", path=str(tones[700])))
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
-    time.sleep(1.0)
+    time.sleep(1.0)  # the tone the peer records before the mute
     eng.send(p.Mute(call_id="c1", muted=True))
     eng.send(p.Hold(call_id="c1"))
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="local_hold")
@@ -145,7 +158,7 @@ def test_mute_at_the_source_survives_hold_and_resume(start_engine, phone, tmp_pa
     )
     time.sleep(2.0)  # muted after resume: the peer must hear nothing
     eng.send(p.Mute(call_id="c1", muted=False))
-    time.sleep(1.5)
+    time.sleep(1.5)  # the tone again, to the end of the recording
     eng.send(p.Hangup(call_id="c1"))
     eng.events.wait_type(p.CallEnded, call_id="c1")
     peer.events.wait_type(p.CallEnded)

@@ -7,13 +7,16 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port
+from agent_app.telephony.engine_server import PORT_LINE_PREFIX, TOKEN_ENV
+from testbed.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -39,21 +42,46 @@ def test_engine_crash_is_restarted_with_its_accounts(start_engine, phone) -> Non
     eng.events.wait_type(p.CallEnded, call_id="c1")
 
 
-def test_malformed_line_gets_a_named_error_and_the_link_stays(start_engine) -> None:
-    eng = start_engine()
-    sock = eng.client._sock
-    assert sock is not None
-    sock.sendall(b"{broken\n")
-    sock.sendall(b'{"v":1,"kind":"command","type":"hangup"}\n')
-    failures = [
-        eng.events.wait_for(
-            lambda e, n=n: isinstance(e, p.CommandFailed) and n in e.message, what=n
-        )
-        for n in ("not JSON", "missing field 'call_id'")
-    ]
-    assert len(failures) == 2
-    eng.send(p.Ping(seq=1))
-    eng.events.wait_type(p.Pong, seq=1)
+def test_malformed_line_gets_a_named_error_and_the_link_stays() -> None:
+    """Spoken to on its wire directly (the port line, the hello, JSON lines), as a client
+    that writes garbage would."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent_app.telephony.engine_server"],
+        stdout=subprocess.PIPE,
+        env={**os.environ, TOKEN_ENV: "wire-test-token"},
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().decode().removeprefix(PORT_LINE_PREFIX))
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as link:
+            lines = link.makefile("rb")
+
+            def next_event() -> p.Event:
+                event = p.decode(lines.readline())
+                assert isinstance(event, p.Event)
+                return event
+
+            link.sendall(json.dumps({"hello": "wire-test-token"}).encode() + b"\n")
+            link.sendall(b"{broken\n")
+            link.sendall(b'{"v":1,"kind":"command","type":"hangup"}\n')
+            failures = [next_event(), next_event()]
+            assert all(isinstance(f, p.CommandFailed) for f in failures), failures
+            assert "not JSON" in failures[0].message  # type: ignore[attr-defined]
+            assert "missing field 'call_id'" in failures[1].message  # type: ignore[attr-defined]
+            config = p.EngineConfig(bind_address="127.0.0.1", local_port=free_port())
+            link.sendall(p.encode(p.StartEngine(config=config)) + p.encode(p.Ping(seq=1)))
+            seen = [next_event()]
+            while not isinstance(seen[-1], p.Pong) and len(seen) < 10:
+                seen.append(next_event())
+            assert isinstance(seen[-1], p.Pong) and seen[-1].seq == 1, seen
+            link.sendall(p.encode(p.Shutdown()))
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def test_a_local_client_without_the_token_is_refused(start_engine) -> None:

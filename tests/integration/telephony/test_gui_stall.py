@@ -16,7 +16,7 @@ import time
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port
+from testbed.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -101,15 +101,18 @@ def test_gui_stall_leaves_sip_and_media_untouched(start_engine, phone, tones) ->
     eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
     incoming = peer.events.wait_type(p.IncomingCall)
     peer.events.wait_type(p.MediaChanged, call_id=incoming.call_id, state="active")
-    time.sleep(0.5)
+    # RTP in steady flow before the stall: half a second of the peer's packets arrived.
+    eng.events.wait_for(
+        lambda e: isinstance(e, p.MediaStats) and e.rx_packets >= 25, what="the peer's RTP"
+    )
 
     with _Ticker() as ticker:
         # 1) the GUI thread sleeps while the peer sends digits
         peer.send(p.SendDtmf(call_id=incoming.call_id, digits="1234"))
         sleep_start = time.monotonic()
-        time.sleep(STALL_S)
+        time.sleep(STALL_S)  # the stall under test
         sleep_end = time.monotonic()
-        time.sleep(1.0)
+        eng.events.wait_type(p.DtmfReceived, digit="4")  # the first digits are through
         # 2) the GUI process holds the GIL in C code while the peer sends digits
         peer.send(p.SendDtmf(call_id=incoming.call_id, digits="5678"))
         # With the collector off, no finalizer can run Python code mid-parse and let
@@ -127,8 +130,12 @@ def test_gui_stall_leaves_sip_and_media_untouched(start_engine, phone, tones) ->
     frozen_start, frozen_end = max(ticker.gap_start, gil_start), min(ticker.gap_end, gil_end)
     assert frozen_end - frozen_start >= STALL_S * 0.9, "the GIL was not held for the whole stall"
 
-    time.sleep(1.2)
     eng.events.wait_type(p.DtmfReceived, digit="8")
+    # Everything the engine reported during the stall has reached us.
+    eng.events.wait_for(
+        lambda e: isinstance(e, p.MediaStats) and e.at > frozen_end,
+        what="media statistics from after the stall",
+    )
     _check_window(eng, sleep_start, sleep_end)
     _check_window(eng, frozen_start, frozen_end)
     eng.send(p.Hangup(call_id="c1"))

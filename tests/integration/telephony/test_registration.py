@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from agent_app.telephony import protocol as p
+from testbed.ports import free_port
 from tests.helpers.telephony_peers import (
     TEST_PASSWORD,
-    free_port,
     json_events,
     kamailio,
     sipp_registrar,
-    wait_udp_bound,
+    wait_bound,
 )
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ def test_pulse_phone_registers_with_digest_at_sipp(tmp_path: Path, transport: st
     port = free_port()
     registrar = sipp_registrar(tmp_path, port, "u1" if transport == "udp" else "t1")
     try:
-        wait_udp_bound(port) if transport == "udp" else time.sleep(0.5)
+        wait_bound(port, transport)
         result = _pulse_phone(
             "register",
             "--registrar",
@@ -77,7 +77,7 @@ def test_wrong_password_fails_with_the_registrar_code(tmp_path: Path) -> None:
     port = free_port()
     registrar = sipp_registrar(tmp_path, port)
     try:
-        wait_udp_bound(port)
+        wait_bound(port)
         result = _pulse_phone(
             "register",
             "--registrar",
@@ -163,7 +163,7 @@ def test_call_through_kamailio_with_407_and_media(
     eng.events.wait_type(p.CallStateChanged, call_id="c1", state="confirmed")
     incoming = peer.events.wait_type(p.IncomingCall)
     assert incoming.number == "agent"
-    time.sleep(1.5)
+    time.sleep(1.5)  # the call's length: its recording is checked
     eng.send(p.Hangup(call_id="c1"))
     eng.events.wait_type(p.CallEnded, call_id="c1")
     from tests.helpers.telephony_peers import tone_windows
@@ -220,7 +220,7 @@ def test_fallback_registrar_takes_over(start_engine, kamailio_port: int) -> None
 
 
 def test_registration_over_tls_with_verification_and_pin(start_engine, tmp_path: Path) -> None:
-    from tests.helpers.telephony_certs import make_pki
+    from testbed.telephony_certs import make_pki
 
     pki = make_pki(tmp_path / "pki")
     port, tls_port = free_port(), free_port()
@@ -253,7 +253,7 @@ def test_pulse_phone_takes_the_password_from_the_keyring(
     port = free_port()
     registrar = sipp_registrar(tmp_path, port)
     try:
-        wait_udp_bound(port)
+        wait_bound(port)
         result = subprocess.run(
             [
                 sys.executable,

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_certs import Pki, make_pki
-from tests.helpers.telephony_peers import free_port, tone_windows, wait_file
+from testbed.ports import free_port
+from testbed.telephony_certs import Pki, make_pki
+from tests.helpers.telephony_peers import tone_windows, wait_file
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +67,7 @@ def test_tls_with_mandatory_srtp_carries_a_tone_each_way(
     eng.send(p.RecordFile(call_id="c1", path=str(ours)))
     media = eng.events.wait_type(p.MediaChanged, call_id="c1", state="active")
     assert media.srtp is True
-    time.sleep(2.0)
+    time.sleep(2.0)  # the call's length: both recordings are checked
     eng.send(p.Hangup(call_id="c1"))
     eng.events.wait_type(p.CallEnded, call_id="c1")
     peer.events.wait_type(p.CallEnded)

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from agent_app.telephony import protocol as p
-from tests.helpers.telephony_peers import free_port, read_wav, tone_strength, wait_file
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import read_wav, tone_strength, wait_file
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +81,7 @@ def test_three_way_conference_each_party_hears_the_others(
         eng.send(p.RecordFile(call_id=call_id, path=str(rec)))
         eng.events.wait_type(p.MediaChanged, call_id=call_id, state="active")
     eng.send(p.Conference(call_ids=("c1", "c2")))
-    time.sleep(2.5)
+    time.sleep(2.5)  # the conference runs: its last second is checked in every recording
     for call_id in ("c1", "c2"):
         eng.send(p.Hangup(call_id=call_id))
         eng.events.wait_type(p.CallEnded, call_id=call_id)

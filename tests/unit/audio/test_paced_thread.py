@@ -19,6 +19,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from agent_app.telephony.audio.paced_thread import PacedThread
+from testbed.timing import wait_until
 
 PERIOD_S = 0.01
 
@@ -127,14 +128,11 @@ def test_pumps_only_while_streaming(loop) -> None:
     _, work, requests = loop
     ask(requests, work, "stream")
     wait_for(work.pump_seen, "a pump")
-    deadline = time.monotonic() + 5
-    while work.pumps < 5 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert work.pumps >= 5
+    wait_until(lambda: work.pumps >= 5, 5, 0.01, what="five pumps")
     # Requests still arrive while the loop is paced by the pump.
     ask(requests, work, "idle")
     after_idle = work.pumps
-    time.sleep(20 * PERIOD_S)
+    time.sleep(20 * PERIOD_S)  # the window in which no pump may come: nothing to wait for
     assert work.pumps == after_idle
     assert [name for name, _ in work.requests] == ["stream", "idle"]
     assert all(on_thread for _, on_thread in work.requests)
@@ -145,11 +143,8 @@ def test_the_pump_wakes_the_thread_about_once_per_period(loop) -> None:
     ask(requests, work, "stream")
     wait_for(work.pump_seen, "a pump")
     wakeups, pumps = thread.counts.wakeups, work.pumps
-    deadline = time.monotonic() + 5
-    while work.pumps < pumps + 20 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: work.pumps >= pumps + 20, 5, 0.01, what="twenty more pumps")
     woke, pumped = thread.counts.wakeups - wakeups, work.pumps - pumps
-    assert pumped >= 20
     # One pass of the loop per pump (one more at most for a request arriving meanwhile).
     assert woke <= pumped + 2
 
@@ -160,10 +155,7 @@ def test_objects_deleted_later_are_deleted_while_streaming(loop) -> None:
     ask(requests, work, "doom")
     doomed = work.doomed
     assert doomed is not None
-    deadline = time.monotonic() + 5
-    while shiboken6.isValid(doomed) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not shiboken6.isValid(doomed)
+    wait_until(lambda: not shiboken6.isValid(doomed), 5, 0.01, what="the doomed object's deletion")
 
 
 def test_objects_deleted_later_are_deleted_while_idle(loop) -> None:
@@ -173,11 +165,14 @@ def test_objects_deleted_later_are_deleted_while_idle(loop) -> None:
     assert doomed is not None
     # The idle loop deletes them before it next blocks; any request makes it go round.
     ask(requests, work, "nudge")
-    deadline = time.monotonic() + 5
-    while shiboken6.isValid(doomed) and time.monotonic() < deadline:
+
+    def deleted() -> bool:
+        if not shiboken6.isValid(doomed):
+            return True
         ask(requests, work, "nudge")
-        time.sleep(0.01)
-    assert not shiboken6.isValid(doomed)
+        return False
+
+    wait_until(deleted, 5, 0.01, what="the doomed object's deletion")
 
 
 @pytest.mark.allow_log_errors
@@ -211,11 +206,8 @@ def test_the_loop_leaves_none_s_reference_count_alone(loop) -> None:
     ask(requests, work, "stream")
     wait_for(work.pump_seen, "a pump")
     before, passes = sys.getrefcount(None), thread.counts.wakeups
-    deadline = time.monotonic() + 10
-    while thread.counts.wakeups < passes + 300 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: thread.counts.wakeups >= passes + 300, 10, what="300 passes of the loop")
     ran = thread.counts.wakeups - passes
-    assert ran >= 300
     # Other threads may hold a few references more or fewer at either moment; a loop that
     # lost one per pass would be down by hundreds.
     assert sys.getrefcount(None) - before > -ran // 2
@@ -249,9 +241,7 @@ def test_a_pump_that_keeps_failing_is_not_logged_every_time(qapp: object, caplog
     with caplog.at_level(logging.ERROR, logger="agent_app.telephony.audio.paced_thread"):
         thread.start()
         ask(requests, work, "stream")
-        deadline = time.monotonic() + 10
-        while work.pumps < 40 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: work.pumps >= 40, 10, 0.01, what="40 failed pumps")
         requests.send.emit("stop")
         assert thread.wait(5000)
     failed = thread.counts.failed_pumps
@@ -269,7 +259,7 @@ def test_a_nudge_pumps_at_once_and_the_next_tick_stays_on_the_grid(qapp: object)
     try:
         ask(requests, work, "stream")
         wait_for(work.pump_seen, "the first pump")
-        time.sleep(0.5)
+        time.sleep(0.5)  # half a period: the nudge lands between two ticks
         nudged_at = time.monotonic()
         thread.nudge()
         wait_for(work.pump_seen, "the nudged pump", timeout=0.45)

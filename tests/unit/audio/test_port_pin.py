@@ -107,8 +107,9 @@ def test_callbacks_on_a_port_without_state_do_nothing() -> None:
 
 
 def test_closing_port_sends_nothing() -> None:
-    port = _port()
-    port._mic.write(np.full(320, 1000, np.int16))
+    mic = SampleRing(1600)
+    port = BridgePort(mic, SampleRing(1600), 16000, 160, FrameAccess(pj))
+    mic.write(np.full(320, 1000, np.int16))
     port.closing = True
     frame = pj.MediaFrame()
     port.onFrameRequested(frame)

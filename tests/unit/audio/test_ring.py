@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from agent_app.telephony.audio.ring import RingBufferError, SampleRing
+from testbed.timing import wait_until
 
 
 def test_fifo_across_the_wrap() -> None:
@@ -145,14 +146,16 @@ def test_wait_for_wakes_when_the_producer_writes_enough() -> None:
     woke: list[bool] = []
     waiter = threading.Thread(target=lambda: woke.append(ring.wait_for(20, timeout=10)))
     waiter.start()
-    time.sleep(0.05)
+    wait_until(lambda: ring.waiting == 1, 10, 0.001, what="the waiter to block")
     ring.write(np.ones(5, np.int16))  # not yet enough: the waiter keeps waiting
-    time.sleep(0.05)
+    time.sleep(0.05)  # the window in which a wrong wake-up would show
     assert woke == []
+    assert ring.waiting == 1
     ring.write_bytes(np.ones(5, np.int16).tobytes())
     waiter.join(10)
     assert woke == [True]
     assert ring.fill == 20
+    assert ring.waiting == 0
 
 
 def test_wait_for_gives_up_after_its_timeout() -> None:
@@ -169,7 +172,7 @@ def test_wait_for_returns_when_the_ring_is_cleared() -> None:
     woke: list[bool] = []
     waiter = threading.Thread(target=lambda: woke.append(ring.wait_for(20, timeout=10)))
     waiter.start()
-    time.sleep(0.05)
+    wait_until(lambda: ring.waiting == 1, 10, 0.001, what="the waiter to block")
     ring.clear()
     waiter.join(10)
     assert woke == [True]

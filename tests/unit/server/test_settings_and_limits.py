@@ -58,5 +58,5 @@ def test_rate_limiter_window() -> None:
     assert limiter.hit("b") == 0
     import time
 
-    time.sleep(0.25)
+    time.sleep(0.25)  # the 0.2 s window passes
     assert limiter.hit("a") == 0

@@ -23,6 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from testbed.timing import wait_until
+
+LISTEN_POLL_S = 0.2
+"""How often a test checks what a device heard: each check reads a whole recording."""
+
 
 class AudioServerError(RuntimeError):
     """The PulseAudio server could not be started or driven."""
@@ -279,19 +284,20 @@ def audio_server(root: Path) -> Iterator[AudioServer]:
         start_new_session=True,
     )
     server = AudioServer(root, env, process)
+
+    def answering() -> bool:
+        if process.poll() is not None:
+            raise AudioServerError(
+                "pulseaudio exited: " + (root / "pulseaudio.log").read_text()[-2000:]
+            )
+        try:
+            server.pactl("info")
+        except (AudioServerError, subprocess.TimeoutExpired):
+            return False
+        return True
+
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise AudioServerError(
-                    "pulseaudio exited: " + (root / "pulseaudio.log").read_text()[-2000:]
-                )
-            with contextlib.suppress(AudioServerError, subprocess.TimeoutExpired):
-                server.pactl("info")
-                break
-            if time.monotonic() > deadline:
-                raise AudioServerError("pulseaudio did not answer within 20 s")
-            time.sleep(0.1)
+        wait_until(answering, 20, 0.1, what="pulseaudio to answer pactl")
         yield server
     finally:
         with contextlib.suppress(ProcessLookupError):

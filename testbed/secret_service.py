@@ -11,10 +11,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from testbed.timing import wait_until
 
 
 @contextmanager
@@ -56,7 +57,7 @@ def secret_service(root: Path) -> Iterator[dict[str, str]]:
     keyring_proc.stdin.write(b"test-keyring-pass")
     keyring_proc.stdin.close()
     try:
-        _wait_for_service(env)
+        wait_for_service(env)
         yield {k: env[k] for k in ("HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS")}
     finally:
         keyring_proc.terminate()
@@ -68,9 +69,10 @@ def secret_service(root: Path) -> Iterator[dict[str, str]]:
             os.kill(bus_pid, signal.SIGTERM)
 
 
-def _wait_for_service(env: dict[str, str]) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+def wait_for_service(env: dict[str, str]) -> None:
+    """Return once gnome-keyring owns the Secret Service name on the bus of ``env``."""
+
+    def claimed() -> bool:
         probe = subprocess.run(
             [
                 "dbus-send",
@@ -86,7 +88,6 @@ def _wait_for_service(env: dict[str, str]) -> None:
             text=True,
             check=False,
         )
-        if "boolean true" in probe.stdout:
-            return
-        time.sleep(0.05)
-    raise RuntimeError("gnome-keyring did not claim org.freedesktop.secrets within 10 s")
+        return "boolean true" in probe.stdout
+
+    wait_until(claimed, timeout=10, what="gnome-keyring to claim org.freedesktop.secrets")

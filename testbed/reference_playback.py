@@ -7,7 +7,7 @@ the sound server or Qt's own PulseAudio thread is late: the machine, not the bri
 Qt's PulseAudio thread gets the real-time priority the bridge asks for its own
 (``priority.py``), so the control is no weaker than the stream it is compared with.
 
-Run as ``python -m tests.helpers.reference_playback <sink> [rate [period_ms]]`` with the
+Run as ``python -m testbed.reference_playback <sink> [rate [period_ms]]`` with the
 test server's environment; it plays until terminated. A longer period gives a larger
 server buffer: the benchmark also runs one holding more than the bridge's whole 40 ms
 budget in the server, to see whether any buffer the budget allows would have covered the

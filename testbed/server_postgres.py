@@ -10,17 +10,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from testbed.ports import free_port
+from testbed.timing import wait_until
+
 PG_BIN = Path(os.environ.get("PULSE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -99,14 +95,14 @@ def postgres_cluster() -> Iterator[str]:
 
 
 def _wait_ready(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                return True
         except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("PostgreSQL did not start listening")
+            return False
+
+    wait_until(listening, timeout, 0.1, what=f"PostgreSQL to listen on port {port}")
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Drive the audio call harness (:mod:`tests.helpers.audio_call_harness`) from tests.
+"""Drive the audio call harness (:mod:`testbed.audio_call_harness`) for tests and benchmarks.
 
 Starts the recording pjsua2 peer and Pulse's side as child processes against a test
 PulseAudio server, reads Pulse's JSON-line events on a thread, and waits for conditions
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,15 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from tests.helpers.audio_server import AudioServer
+from testbed.audio_server import AudioServer
+from testbed.ports import free_port
+from testbed.timing import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class HarnessProcess:
@@ -39,7 +33,7 @@ class HarnessProcess:
         self._lock = threading.Lock()
         self.stderr = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.helpers.audio_call_harness", *args],
+            [sys.executable, "-m", "testbed.audio_call_harness", *args],
             cwd=ROOT,
             env={**env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)},
             stdin=subprocess.PIPE,
@@ -71,29 +65,31 @@ class HarnessProcess:
     def wait_for(
         self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.find(predicate)
-            if found:
-                return found[-1]
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(
-            f"no matching event within {timeout} s; events: {self.events[-15:]}; "
-            f"stderr: {self.log.read_text(errors='replace')[-2000:]}"
-        )
+        """The latest event matching ``predicate``, waited for; fails at once if the
+        process ends first."""
+
+        def found() -> list[dict[str, Any]]:
+            matches = self.find(predicate)
+            if not matches and self.proc.poll() is not None:
+                raise AssertionError(f"the process ended first; {self._context()}")
+            return matches
+
+        return wait_until(found, timeout, what=lambda: f"a matching event; {self._context()}")[-1]
+
+    def _context(self) -> str:
+        with self._lock:
+            events = self.events[-15:]
+        return f"events: {events}; stderr: {self.log.read_text(errors='replace')[-2000:]}"
 
     def stats(self, timeout: float = 10.0) -> dict[str, Any]:
         before = len(self.find(lambda e: e.get("event") == "stats"))
         self.send(cmd="stats")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.find(lambda e: e.get("event") == "stats")
-            if len(found) > before:
-                return found[-1]
-            time.sleep(0.05)
-        raise AssertionError("no stats reply")
+        replies = wait_until(
+            lambda: self.find(lambda e: e.get("event") == "stats")[before:],
+            timeout,
+            what="a stats reply",
+        )
+        return replies[-1]
 
     def qt_warnings(self) -> list[dict[str, Any]]:
         return self.find(lambda e: e.get("event") == "qt_warning" and not _harmless(e))
@@ -152,7 +148,7 @@ def audio_call(
     pulse_args: tuple[str, ...] = (),
 ) -> Iterator[tuple[HarnessProcess, Path]]:
     """A connected call: Pulse's side (yielded) and the peer's growing recording."""
-    port = free_udp_port()
+    port = free_port()
     record = tmp / "peer.wav"
     peer = HarnessProcess(
         ["peer", "--port", str(port), "--tone", str(peer_tone), "--record", str(record)],
@@ -189,12 +185,3 @@ def audio_call(
             )
             assert pulse.find(lambda e: e.get("event") == "stopped"), "no clean shutdown"
         peer.close(command=False)
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 20.0, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(step)
-    return check()

@@ -11,26 +11,20 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from testbed.ports import free_port
+from testbed.timing import wait_until
 
 AGENT = "demo"
 AGENT_PASSWORD = "agent-pass-0101"  # synthetic test world only
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-pass-0101"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RealServer:
@@ -107,17 +101,17 @@ class RealServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+        process = self.process
+
+        def healthy() -> bool:
+            if process.poll() is not None:
                 raise RuntimeError(f"server exited: {self._log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1.0).status_code == 200:
-                    return
+                return httpx.get(f"{self.url}/api/v1/health", timeout=1.0).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start in time")
+                return False
+
+        wait_until(healthy, timeout_s, 0.1, what=f"the central server to answer on {self.url}")
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process is None or self.process.poll() is not None:

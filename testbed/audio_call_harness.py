@@ -1,12 +1,12 @@
 """Test-only pjsua2 processes for the audio bridge's end-to-end tests and benchmark.
 
-``python -m tests.helpers.audio_call_harness peer --port P --tone HZ --record FILE``
+``python -m testbed.audio_call_harness peer --port P --tone HZ --record FILE``
 answers every call, sends a tone and records what it hears (a WAV at 16 kHz).
 
-``python -m tests.helpers.audio_call_harness teardown --cycles N [--hold-gil-ms MS]``
+``python -m testbed.audio_call_harness teardown --cycles N [--hold-gil-ms MS]``
 starts and stops the bridge N times around a short tone "call" (teardown races).
 
-``python -m tests.helpers.audio_call_harness pulse --peer-port P [--microphone ID ...]``
+``python -m testbed.audio_call_harness pulse --peer-port P [--microphone ID ...]``
 is Pulse's side, shaped like the engine: QCoreApplication on the main thread, pjsua2
 polled on one ``pulse-sip`` thread, the bridge (``QtCallAudio``) driven from that thread.
 It calls the peer and takes JSON-line commands on stdin (``hold``, ``resume``,
