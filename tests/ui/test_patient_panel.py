@@ -25,7 +25,7 @@ from agent_app.workflow.agent_state import IncomingPolicy
 from agent_app.workflow.call_session import CallSession
 from agent_app.workflow.desk_settings import DeskSettings
 from agent_app.workflow.identity_gate import Verification
-from tests.helpers.store_population import campaign_item, patient_items
+from testbed.store_population import campaign_item, patient_items
 from tests.unit.workflow.fakes import FakeEngine, ManualClock, ServerTime
 
 ACCOUNT = "agent-sip"
