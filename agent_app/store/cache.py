@@ -51,8 +51,8 @@ from agent_app.store.records import PACKED_SEP, PatientRecord
 
 log = logging.getLogger(__name__)
 
-FEEDS = ("patients", "campaigns", "scripts", "code_trees")
-DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
+FEEDS = ("patients", "campaigns", "scripts", "code_trees", "not_ready_reasons")
+DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees", "not_ready_reasons")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND = re.compile(r"^[a-z_]{1,16}$")
 _KNOWN_KINDS = frozenset(("mobile", "home", "work", "other"))
