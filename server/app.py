@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
-from server.api import admin, auth, sync
+from server.api import admin, agent, auth, sync
 from server.content import ContentError
 from server.identity import AuthError
 from server.runtime import Runtime
 from server.settings import ServerSettings
+from server.sip_secrets import SecretKeyError
 
 log = logging.getLogger("pulse.server.http")
 
@@ -125,6 +126,7 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(auth.router)
     app.include_router(sync.router)
+    app.include_router(agent.router)
     app.include_router(admin.router)
 
     @app.exception_handler(AuthError)
@@ -144,6 +146,15 @@ def create_app(
     @app.exception_handler(ContentError)
     async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(SecretKeyError)
+    async def _secret_key_error(_request: Request, exc: SecretKeyError) -> JSONResponse:
+        # The operator's problem (a lost or changed key), said in full in the server's log.
+        log.error("SIP secret key: %s", exc)
+        return JSONResponse(
+            {"detail": "the server cannot use its SIP secret key; its log says why"},
+            status_code=500,
+        )
 
     if runtime.settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -1,4 +1,5 @@
-"""``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, import-patients, openapi."""
+"""``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, assign-extension,
+remove-extension, create, import-patients, openapi."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
     user.add_argument("--password", help="read from standard input when omitted")
 
+    ext = sub.add_parser(
+        "assign-extension",
+        help="give a user a phone extension (SIP account); the password never goes in argv",
+    )
+    _common(ext)
+    ext.add_argument("user", help="the user's username (or id)")
+    ext.add_argument("--username", dest="sip_username", required=True, help="SIP user, e.g. 1001")
+    ext.add_argument("--domain", required=True, help="SIP domain of the account")
+    ext.add_argument("--registrar", help="host[:port] of the PBX registrar (default: the domain)")
+    ext.add_argument("--transport", choices=["udp", "tcp", "tls"], default="udp")
+    ext.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the SIP password from this environment variable (else from standard input)",
+    )
+
+    unext = sub.add_parser("remove-extension", help="take a user's phone extension away")
+    _common(unext)
+    unext.add_argument("user", help="the user's username (or id)")
+
     make = sub.add_parser(
         "create", help="create a script, code tree or campaign from a JSON file (the API's body)"
     )
@@ -132,6 +154,7 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         agent_password=args.agent_password,
         admin_password=args.admin_password,
         extra_agents=args.extra_agents,
+        sip_box=rt.sip_box,
     )
     rt.close()
     credentials_file: Path | None = getattr(args, "credentials_file", None)
@@ -226,12 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             _serve(settings)
         elif args.command == "serve":
             _serve(settings)
-        elif args.command == "create-user":
-            return _create_user(settings, args)
-        elif args.command == "import-patients":
-            return _import(settings, args)
-        elif args.command == "create":
-            return _create_content(settings, args)
+        elif args.command in _ADMIN_COMMANDS:
+            return _ADMIN_COMMANDS[args.command](settings, args)
     except SettingsError as exc:
         print(f"pulse-server: {exc}", file=sys.stderr)
         return 2
@@ -262,6 +281,100 @@ def _create_user(settings: ServerSettings, args: argparse.Namespace) -> int:
         print(f"pulse-server: {exc}", file=sys.stderr)
         return 1
     print(json.dumps({"id": user.id, "username": user.username, "role": user.role}))
+    return 0
+
+
+def _sip_password(args: argparse.Namespace) -> str | None:
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            print(
+                f"pulse-server: environment variable {args.password_env} is not set or empty",
+                file=sys.stderr,
+            )
+            return None
+        return value
+    value = sys.stdin.readline().rstrip("\n")
+    if not value:
+        print("pulse-server: no SIP password on standard input", file=sys.stderr)
+        return None
+    return value
+
+
+def _user_id(session: Any, name: str) -> str:
+    from sqlalchemy import select
+
+    from server.content import ContentError
+    from server.models import User
+
+    found = session.scalar(select(User.id).where(User.username == name))
+    if found is None and session.get(User, name) is not None:
+        found = name
+    if found is None:
+        raise ContentError(f"no user {name!r}", 404)
+    return str(found)
+
+
+def _assign_extension(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from server import content, extensions, schemas
+    from server.sip_secrets import SecretKeyError
+
+    password = _sip_password(args)
+    if password is None:
+        return 2
+    try:
+        data = schemas.ExtensionIn(
+            username=args.sip_username,
+            domain=args.domain,
+            registrar=args.registrar or args.domain,
+            transport=args.transport,
+            password=password,
+        )
+    except ValidationError as exc:
+        # Never the input itself: it may be the password.
+        first = exc.errors()[0]
+        print(f"pulse-server: {first['loc']}: {first['msg']}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            user_id = _user_id(session, args.user)
+            ext = extensions.assign(
+                session=session, box=rt.sip_box, user_id=user_id, data=data, actor_id=None
+            )
+            out = {
+                "user_id": user_id,
+                "username": ext.sip_username,
+                "domain": ext.domain,
+                "registrar": ext.registrar,
+                "transport": ext.transport,
+                "password_version": ext.password_version,
+            }
+    except (content.ContentError, SecretKeyError) as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        rt.close()
+    print(json.dumps(out))
+    return 0
+
+
+def _remove_extension(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import content, extensions
+
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            user_id = _user_id(session, args.user)
+            extensions.remove(session=session, user_id=user_id, actor_id=None)
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        rt.close()
+    print(json.dumps({"user_id": user_id, "removed": True}))
     return 0
 
 
@@ -331,6 +444,16 @@ def _import(settings: ServerSettings, args: argparse.Namespace) -> int:
         return 1
     print(json.dumps({"created": created, "updated": updated, "errors": parsed.errors}))
     return 1 if parsed.errors else 0
+
+
+# Commands that change the database and answer with an exit status of their own.
+_ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] = {
+    "create-user": _create_user,
+    "assign-extension": _assign_extension,
+    "remove-extension": _remove_extension,
+    "import-patients": _import,
+    "create": _create_content,
+}
 
 
 if __name__ == "__main__":

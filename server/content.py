@@ -1,4 +1,5 @@
-"""Admin and supervisor services: users, teams, campaigns, scripts, code trees, patients, lists.
+"""Admin and supervisor services: users, teams, campaigns and their transfer directories,
+scripts, code trees, not-ready reasons, patients, lists.
 
 Functions take a keyword-only ``session`` inside the caller's transaction; every content write
 stamps the transaction's change seq (:func:`server.db.next_seq`) and every admin action leaves an
@@ -25,6 +26,7 @@ from server.models import (
     CodeTreeVersion,
     Device,
     ListEntry,
+    NotReadyReason,
     Patient,
     PatientList,
     Script,
@@ -290,6 +292,8 @@ def save_campaign(
         "code_tree_id": data.code_tree_id,
         "default_region": data.default_region,
     }
+    if data.directory is not None or campaign_id is None:
+        fields["directory"] = _directory(data.directory or [])
     if campaign_id is None:
         campaign = Campaign(seq=seq, version=1, **fields)
         session.add(campaign)
@@ -305,6 +309,35 @@ def save_campaign(
     return campaign
 
 
+def _directory(entries: Iterable[schemas.DirectoryEntry]) -> dict[str, Any]:
+    return {"entries": [e.model_dump(mode="json") for e in entries]}
+
+
+def set_directory(
+    session: Session,
+    campaign_id: str,
+    entries: list[schemas.DirectoryEntry],
+    *,
+    actor_id: str | None,
+) -> Campaign:
+    """Replace a campaign's transfer directory (a new campaign version, so agents sync it)."""
+    campaign = _require(session, Campaign, campaign_id)
+    campaign.directory = _directory(entries)
+    campaign.version += 1
+    campaign.seq = next_seq(session)
+    session.flush()
+    audit(
+        session,
+        actor_id,
+        "campaign.directory",
+        "campaign",
+        campaign_id,
+        version=campaign.version,
+        entries=len(entries),
+    )
+    return campaign
+
+
 def deactivate_campaign(session: Session, campaign_id: str, *, actor_id: str | None) -> None:
     campaign = _require(session, Campaign, campaign_id)
     campaign.active = False
@@ -312,6 +345,77 @@ def deactivate_campaign(session: Session, campaign_id: str, *, actor_id: str | N
     session.flush()
     audit(session, actor_id, "campaign.deactivate", "campaign", campaign_id)
     refresh_grants(session)
+
+
+# --- not-ready reasons ---------------------------------------------------------------------------
+
+
+def not_ready_reasons(session: Session) -> list[NotReadyReason]:
+    """The current list, in the desk's order."""
+    return list(
+        session.scalars(
+            select(NotReadyReason)
+            .where(NotReadyReason.active)
+            .order_by(NotReadyReason.position, NotReadyReason.code)
+        )
+    )
+
+
+def save_not_ready_reasons(
+    session: Session, data: schemas.NotReadyReasonsIn, *, actor_id: str | None
+) -> list[NotReadyReason]:
+    """Make the list exactly ``data.reasons``; only reasons that change get a new seq."""
+    rows = {r.code: r for r in session.scalars(select(NotReadyReason))}
+    wanted = {r.code for r in data.reasons}
+    changed = 0
+    for position, item in enumerate(data.reasons):
+        row = rows.get(item.code)
+        if row is None:
+            session.add(
+                NotReadyReason(
+                    code=item.code,
+                    label=item.label,
+                    productive=item.productive,
+                    position=position,
+                    active=True,
+                    version=1,
+                    seq=next_seq(session),
+                )
+            )
+        elif (row.active, row.label, row.productive, row.position) != (
+            True,
+            item.label,
+            item.productive,
+            position,
+        ):
+            row.active, row.label, row.productive, row.position = (
+                True,
+                item.label,
+                item.productive,
+                position,
+            )
+            row.version += 1
+            row.seq = next_seq(session)
+        else:
+            continue
+        changed += 1
+    for code, row in rows.items():
+        if code not in wanted and row.active:
+            row.active = False
+            row.version += 1
+            row.seq = next_seq(session)
+            changed += 1
+    session.flush()
+    audit(
+        session,
+        actor_id,
+        "not_ready_reasons.save",
+        "not_ready_reasons",
+        None,
+        reasons=len(data.reasons),
+        changed=changed,
+    )
+    return not_ready_reasons(session)
 
 
 # --- patients and lists --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ campaign. A page is either part of a snapshot (ordered by id, pinned to the seq 
 delta: every candidate whose effective seq (the newest of its own row, its list entries in the
 agent's campaigns, and the agent's campaign grants) is past the cursor, in ``(seq, id)`` order.
 A candidate still in the slice is an item; one that is not is a deletion. Each page costs a fixed
-number of queries (no N+1).
+number of queries (no N+1). The not-ready reasons are the same for every agent: that feed reads
+the table itself, no grants, and a withdrawn reason is a deletion.
 """
 
 from __future__ import annotations
@@ -32,10 +33,19 @@ from sqlalchemy.orm import Session
 
 from server.cursors import Cursor
 from server.db import current_seq
-from server.models import AgentGrant, Campaign, CodeTree, ListEntry, Patient, Script
+from server.models import (
+    AgentGrant,
+    Campaign,
+    CodeTree,
+    ListEntry,
+    NotReadyReason,
+    Patient,
+    Script,
+)
 
-FEEDS = ("patients", "campaigns", "scripts", "code_trees")
+FEEDS = ("patients", "campaigns", "scripts", "code_trees", "not_ready_reasons")
 _SMALL_MODELS: dict[str, Any] = {"campaigns": Campaign, "scripts": Script, "code_trees": CodeTree}
+_REASONS = "not_ready_reasons"
 
 
 @dataclass
@@ -116,6 +126,13 @@ def _snapshot_ids(session: Session, user_id: str, feed: str, cursor: Cursor, n: 
             .order_by(ListEntry.patient_id)
             .limit(n)
         )
+    elif feed == _REASONS:
+        query = (
+            select(NotReadyReason.code)
+            .where(NotReadyReason.active, NotReadyReason.code > cursor.after)
+            .order_by(NotReadyReason.code)
+            .limit(n)
+        )
     else:
         query = (
             select(AgentGrant.object_id)
@@ -177,6 +194,13 @@ def _delta_query(feed: str, tie: bool) -> Select[Any]:
             .where(past(AgentGrant.seq), ListEntry.active)
         )
         parts = [own, entries, grants]
+    elif feed == _REASONS:
+        # Every change is a candidate; whether it is an item or a deletion is read after.
+        parts = [
+            select(NotReadyReason.code.label("oid"), NotReadyReason.seq.label("s")).where(
+                past(NotReadyReason.seq)
+            )
+        ]
     else:
         model = _SMALL_MODELS[feed]
         own = (
@@ -188,7 +212,7 @@ def _delta_query(feed: str, tie: bool) -> Select[Any]:
             _grant(uid, feed, active_only=False), past(AgentGrant.seq)
         )
         parts = [own, grants]
-    cand = union_all(*parts).subquery()
+    cand = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     eff = func.max(cand.c.s)
     after = bindparam("after", type_=String)
     keyset = or_(eff > s, and_(eff == s, cand.c.oid > after)) if tie else eff > s
@@ -202,8 +226,16 @@ def _delta_query(feed: str, tie: bool) -> Select[Any]:
 
 
 def _in_slice(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> set[str]:
-    """Which of ``ids`` the agent still holds a grant for (campaigns, scripts, code trees)."""
-    query = select(AgentGrant.object_id).where(_grant(user_id, feed), AgentGrant.object_id.in_(ids))
+    """Which of ``ids`` the agent still holds a grant for (campaigns, scripts, code trees), or
+    which reasons are still on the list."""
+    if feed == _REASONS:
+        query = select(NotReadyReason.code).where(
+            NotReadyReason.active, NotReadyReason.code.in_(ids)
+        )
+    else:
+        query = select(AgentGrant.object_id).where(
+            _grant(user_id, feed), AgentGrant.object_id.in_(ids)
+        )
     return set(session.connection().execute(query).scalars())
 
 
@@ -214,8 +246,11 @@ def _load(session: Session, user_id: str, feed: str, ids: Sequence[str]) -> list
         visible = _visible_patients(session, user_id, ids)
         return [visible[i] for i in ids if i in visible]
     order = {oid: i for i, oid in enumerate(ids)}
-    model = _SMALL_MODELS[feed]
-    rows = session.scalars(select(model).where(model.id.in_(ids)))
+    if feed == _REASONS:
+        rows: Any = session.scalars(select(NotReadyReason).where(NotReadyReason.code.in_(ids)))
+    else:
+        model = _SMALL_MODELS[feed]
+        rows = session.scalars(select(model).where(model.id.in_(ids)))
     out = [SERIALISERS[feed](row) for row in rows]
     out.sort(key=lambda item: order[item["id"]])
     return out
@@ -283,6 +318,7 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "script_id": c.script_id,
         "code_tree_id": c.code_tree_id,
         "default_region": c.default_region,
+        "directory": list((c.directory or {}).get("entries", [])),
         "version": c.version,
     }
 
@@ -295,8 +331,20 @@ def code_tree_out(t: CodeTree) -> dict[str, Any]:
     return {"id": t.id, "name": t.name, "version": t.version, "codes": t.codes.get("codes", [])}
 
 
+def not_ready_reason_out(r: NotReadyReason) -> dict[str, Any]:
+    return {
+        "id": r.code,
+        "code": r.code,
+        "label": r.label,
+        "productive": r.productive,
+        "position": r.position,
+        "version": r.version,
+    }
+
+
 SERIALISERS: dict[str, Any] = {
     "campaigns": campaign_out,
     "scripts": script_out,
     "code_trees": code_tree_out,
+    _REASONS: not_ready_reason_out,
 }

@@ -195,9 +195,60 @@ class Campaign(Base):
     script_id: Mapped[str | None] = mapped_column(ForeignKey("scripts.id"))
     code_tree_id: Mapped[str | None] = mapped_column(ForeignKey("code_trees.id"))
     default_region: Mapped[str] = mapped_column(String(2), default="US")
+    directory: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """Transfer targets, ``{"entries": [{"label", "number", "kind", "language",
+    "warm_allowed"}]}``; None (campaigns made before it existed) reads as an empty list."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class NotReadyReason(Base):
+    """A reason an agent may give for being not ready; every agent syncs the whole list.
+
+    A reason taken off the list keeps its row (``active`` false) so that the delta feed can
+    report its removal and past states that name it still resolve."""
+
+    __tablename__ = "not_ready_reasons"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    productive: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PhoneExtension(Base):
+    """An agent's SIP account on the PBX. The password is kept only as ciphertext
+    (:mod:`server.sip_secrets`); ``password_version`` grows with every assignment, so each
+    workstation receives the password again after a change."""
+
+    __tablename__ = "phone_extensions"
+    __table_args__ = (UniqueConstraint("domain", "sip_username"),)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sip_username: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(255))
+    registrar: Mapped[str] = mapped_column(String(262))
+    transport: Mapped[str] = mapped_column(String(3))
+    password_ciphertext: Mapped[str] = mapped_column(String(1024))
+    key_id: Mapped[str] = mapped_column(String(16))
+    password_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneDelivery(Base):
+    """The password version a workstation (one device row of one user) has received."""
+
+    __tablename__ = "phone_deliveries"
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_version: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Patient(Base):
@@ -309,8 +360,11 @@ __all__ = [
     "Device",
     "IntakeItem",
     "ListEntry",
+    "NotReadyReason",
     "Patient",
     "PatientList",
+    "PhoneDelivery",
+    "PhoneExtension",
     "Script",
     "ScriptVersion",
     "Team",

@@ -1,4 +1,5 @@
-"""What one server process holds: settings, engine, session factory, cursor codec, limiters."""
+"""What one server process holds: settings, engine, session factory, cursor codec, limiters,
+the SIP secret box."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from server.cursors import CursorCodec
 from server.db import make_engine, session_factory
 from server.security import RateLimiter, configure_hasher
 from server.settings import ServerSettings
+from server.sip_secrets import SipSecretBox
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Runtime:
     cursors: CursorCodec
     login_by_client: RateLimiter
     login_by_user: RateLimiter
+    sip_box: SipSecretBox
+    """Encrypts agents' SIP passwords; its key is read (or made) on first use."""
     extra: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -51,4 +55,5 @@ class Runtime:
             ),
             login_by_client=RateLimiter(settings.login_rate_per_minute),
             login_by_user=RateLimiter(settings.login_rate_per_minute),
+            sip_box=SipSecretBox(settings),
         )

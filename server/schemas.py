@@ -21,6 +21,13 @@ E164 = Annotated[str, StringConstraints(pattern=f"^{patient.E164}$")]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Lang = Annotated[str, StringConstraints(pattern=f"^{patient.LANGUAGE}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Label = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=200, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+"""Text shown on the desk: no control characters."""
 Role = Literal["agent", "supervisor", "admin"]
 
 
@@ -152,6 +159,35 @@ class CallingWindow(_In):
     end: HHMM = "21:00"
 
 
+DialTarget = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=200,
+        pattern=r"^(\+?[0-9*#]{1,20}|[A-Za-z][A-Za-z0-9._~-]{0,63}|sips?:[^\s<>\x00-\x1f\x7f]{1,196})$",
+    ),
+]
+"""What the desk dials: a number (E.164 or an internal extension), a SIP user name such as
+``nurse-line``, or a ``sip:`` / ``sips:`` address."""
+
+
+class DirectoryEntry(_In):
+    """A transfer target of a campaign."""
+
+    label: Label
+    number: DialTarget
+    kind: Literal["nurse_line", "interpreter", "billing", "supervisor", "other"]
+    language: Lang | None = None
+    warm_allowed: bool
+
+
+Directory = Annotated[list[DirectoryEntry], Field(max_length=200)]
+
+
+class DirectoryIn(_In):
+    entries: Directory
+
+
 class CampaignIn(_In):
     name: Name
     kind: Literal["inbound", "preview", "progressive"]
@@ -161,6 +197,8 @@ class CampaignIn(_In):
     script_id: str | None = None
     code_tree_id: str | None = None
     default_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+    directory: Directory | None = None
+    """Transfer targets; omitted on an update keeps the campaign's current directory."""
 
 
 class CampaignOut(BaseModel):
@@ -173,6 +211,7 @@ class CampaignOut(BaseModel):
     script_id: str | None
     code_tree_id: str | None
     default_region: str
+    directory: list[DirectoryEntry]
     version: int
 
 
@@ -287,6 +326,121 @@ class CodeTreePage(_Page):
     items: list[CodeTreeOut]
 
 
+# --- not-ready reasons -----------------------------------------------------------------------
+
+ReasonCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+]
+
+
+class NotReadyReasonIn(_In):
+    code: ReasonCode
+    label: Label
+    productive: bool
+    """Whether time in this state counts as productive (training, coaching) or not (lunch)."""
+
+
+class NotReadyReasonsIn(_In):
+    """The whole list, in the order the desk shows it; codes left out are withdrawn."""
+
+    reasons: list[NotReadyReasonIn] = Field(max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> NotReadyReasonsIn:
+        codes = [r.code for r in self.reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("reason codes must be unique")
+        return self
+
+
+class NotReadyReasonOut(BaseModel):
+    id: str
+    """The code again: every sync item is keyed by ``id``."""
+    code: str
+    label: str
+    productive: bool
+    position: int
+    version: int
+
+
+class NotReadyReasonPage(_Page):
+    items: list[NotReadyReasonOut]
+
+
+# --- phone extensions --------------------------------------------------------------------------
+
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*|\[[0-9A-Fa-f:.]{{2,45}}\])"
+SipHost = Annotated[str, StringConstraints(max_length=255, pattern=rf"^{_HOST}$")]
+SipHostPort = Annotated[
+    str, StringConstraints(max_length=262, pattern=rf"^{_HOST}(?::[0-9]{{1,5}})?$")
+]
+Transport = Literal["udp", "tcp", "tls"]
+
+
+class ExtensionIn(_In):
+    """An agent's SIP account; the password is stored encrypted and never listed."""
+
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._~+-]+$")
+    ]
+    domain: SipHost
+    registrar: SipHostPort
+    """Host[:port] of the PBX registrar."""
+    transport: Transport = "udp"
+    password: Annotated[
+        str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ]
+
+    @field_validator("registrar")
+    @classmethod
+    def _port_in_range(cls, value: str) -> str:
+        if not value.endswith("]") and ":" in value:
+            port = int(value.rpartition(":")[2])
+            if not 1 <= port <= 65535:
+                raise ValueError("the registrar's port must be 1..65535")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the password is not valid text") from None
+        return value
+
+    def __repr__(self) -> str:
+        return f"ExtensionIn(username={self.username!r}, domain={self.domain!r})"
+
+    __str__ = __repr__
+
+
+class ExtensionOut(BaseModel):
+    user_id: str
+    username: str
+    domain: str
+    registrar: str
+    transport: Transport
+    password_version: int
+    updated_at: str
+    delivered_device_ids: list[str]
+    """Workstations (device ids) that have received the current password."""
+
+
+class PhoneAccountOut(BaseModel):
+    """The calling agent's SIP account. ``password`` is sent once per workstation and
+    password version; later answers carry null and ``already_delivered`` true."""
+
+    username: str
+    domain: str
+    registrar: str
+    transport: Transport
+    password_version: int
+    password: str | None
+    already_delivered: bool
+
+
 # --- intake --------------------------------------------------------------------------------
 
 UtcTime = datetime
@@ -345,7 +499,6 @@ class AuditPayload(_In):
 
 
 AgentStateName = Literal["ready", "not_ready", "ringing", "on_call", "wrap_up", "offline"]
-ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class AgentStatePayload(_In):

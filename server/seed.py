@@ -2,7 +2,9 @@
 
 Invented names, 555-01xx numbers, made-up MRNs: never real data. Every id is a UUID5 of a fixed
 namespace, so running it twice changes nothing, and running it with more patients adds the missing
-ones. The demo agent is ``demo`` with a known password (printed; settable).
+ones. The demo agent is ``demo`` with a known password (printed; settable) and the phone extension
+1001 on a PBX at 127.0.0.1 (a synthetic password, stored encrypted like any other). The campaigns
+carry transfer directories, and the usual not-ready reasons are on the list.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from server.models import (
     CodeTree,
     CodeTreeVersion,
     ListEntry,
+    NotReadyReason,
     Patient,
     PatientList,
+    PhoneExtension,
     Script,
     ScriptVersion,
     Team,
@@ -33,6 +37,7 @@ from server.models import (
     User,
 )
 from server.security import hash_password
+from server.sip_secrets import SipSecretBox
 
 NAMESPACE = uuid.UUID("5b0c63a4-1f7e-4c55-9d3e-6b1d2f0a9c11")
 DEMO_AGENT = "demo"
@@ -40,6 +45,13 @@ DEMO_PASSWORD = "pulse-demo-2024"  # noqa: S105 (synthetic demo world, printed)
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "pulse-admin-2024"  # noqa: S105 (synthetic demo world)
 SUPERVISOR_USER = "lead"
+DEMO_EXTENSION = {
+    "sip_username": "1001",
+    "domain": "127.0.0.1",
+    "registrar": "127.0.0.1",
+    "transport": "udp",
+}
+DEMO_SIP_PASSWORD = "pulse-sip-1001"  # noqa: S105 (synthetic demo world)
 
 GIVEN = [
     "Avery",
@@ -343,6 +355,47 @@ CAMPAIGNS = [
 ]
 
 
+def _target(
+    label: str, number: str, kind: str, *, language: str | None = None, warm: bool = True
+) -> dict[str, Any]:
+    return {
+        "label": label,
+        "number": number,
+        "kind": kind,
+        "language": language,
+        "warm_allowed": warm,
+    }
+
+
+# Internal extensions, and 555-01xx numbers in an area code the demo patients never get.
+NURSE_LINE = _target("Nurse line", "2100", "nurse_line")
+INTERPRETER = _target("Spanish interpreter", "+19495550150", "interpreter", language="es")
+TEAM_LEAD = _target("Team lead", "2001", "supervisor")
+DIRECTORIES = {
+    "reminders": [
+        NURSE_LINE,
+        INTERPRETER,
+        _target("Billing office", "+19495550151", "billing", warm=False),
+        TEAM_LEAD,
+    ],
+    "followup": [
+        NURSE_LINE,
+        INTERPRETER,
+        _target("Pharmacy team", "2150", "other"),
+        TEAM_LEAD,
+    ],
+}
+
+NOT_READY_REASONS = [
+    ("break", "Break", False),
+    ("lunch", "Lunch", False),
+    ("training", "Training", True),
+    ("meeting", "Meeting", True),
+    ("coaching", "Coaching", True),
+    ("after-call-admin", "After-call admin", True),
+]
+
+
 def seed_demo(
     sessions: sessionmaker[Session],
     *,
@@ -350,12 +403,19 @@ def seed_demo(
     agent_password: str | None = None,
     admin_password: str | None = None,
     extra_agents: int = 0,
+    sip_box: SipSecretBox | None = None,
 ) -> DemoWorld:
-    """Build (or complete) the demo world; returns what the operator needs to sign in."""
+    """Build (or complete) the demo world; returns what the operator needs to sign in.
+
+    The demo agent's phone extension needs ``sip_box`` (the server's SIP secret box); without
+    it the agent has none."""
     with sessions() as session, session.begin():
         created = _people(session, agent_password, admin_password)
+        if sip_box is not None:
+            _extension(session, sip_box)
         seq = next_seq(session)
         campaign_ids = _content(session, seq)
+        _reasons(session, seq)
         team_id = _team(session, campaign_ids)
         total = _patients(session, patients, seq)
         _extra_agents(session, team_id, extra_agents)
@@ -402,6 +462,41 @@ def _people(session: Session, agent_password: str | None, admin_password: str | 
     return created
 
 
+def _extension(session: Session, box: SipSecretBox) -> None:
+    user_id = did("user", DEMO_AGENT)
+    if session.get(PhoneExtension, user_id) is not None:
+        return  # kept as it is: a new encryption would send the password again
+    ciphertext, key_id = box.encrypt(DEMO_SIP_PASSWORD, user_id=user_id)
+    session.add(
+        PhoneExtension(
+            user_id=user_id,
+            password_ciphertext=ciphertext,
+            key_id=key_id,
+            password_version=1,
+            **DEMO_EXTENSION,
+        )
+    )
+    session.flush()
+
+
+def _reasons(session: Session, seq: int) -> None:
+    if session.scalar(select(func.count()).select_from(NotReadyReason)):
+        return  # the list is the operators' once it exists
+    for position, (code, label, productive) in enumerate(NOT_READY_REASONS):
+        session.add(
+            NotReadyReason(
+                code=code,
+                label=label,
+                productive=productive,
+                position=position,
+                active=True,
+                version=1,
+                seq=seq,
+            )
+        )
+    session.flush()
+
+
 def _content(session: Session, seq: int) -> list[str]:
     scripts = [
         ("reminder", "Appointment reminder", REMINDER_SCRIPT),
@@ -424,7 +519,9 @@ def _content(session: Session, seq: int) -> list[str]:
     for key, name, kind, caller, script_key in CAMPAIGNS:
         cid = did("campaign", key)
         campaign_ids.append(cid)
-        if session.get(Campaign, cid) is None:
+        directory = {"entries": DIRECTORIES[key]}
+        campaign = session.get(Campaign, cid)
+        if campaign is None:
             session.add(
                 Campaign(
                     id=cid,
@@ -434,11 +531,17 @@ def _content(session: Session, seq: int) -> list[str]:
                     max_attempts=3,
                     script_id=did("script", script_key),
                     code_tree_id=tree_id,
+                    directory=directory,
                     seq=seq,
                 )
             )
             session.flush()
             session.add(PatientList(id=did("list", key), campaign_id=cid, name="default"))
+        elif campaign.directory is None:
+            # A demo world seeded before campaigns had directories.
+            campaign.directory = directory
+            campaign.version += 1
+            campaign.seq = seq
     session.flush()
     return campaign_ids
 

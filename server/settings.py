@@ -46,6 +46,10 @@ class ServerSettings(BaseModel):
     tls_keyfile: str = ""
     secret_key: str = ""
     """Signs sync cursors; empty means a random key kept in ``data_dir`` (``signing.key``)."""
+    sip_secret_key: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
+    """AES-256 key (64 hex digits) that encrypts agents' SIP passwords at rest; empty means a
+    random key kept in ``data_dir`` (``sip-secrets.key``), made on first use. Every server
+    process sharing one database needs the same key (see :mod:`server.sip_secrets`)."""
     access_token_ttl_s: Annotated[int, Field(ge=30, le=86400)] = 900
     refresh_token_ttl_s: Annotated[int, Field(ge=300, le=90 * 86400)] = 12 * 3600
     lockout_failures: Annotated[int, Field(ge=1, le=100)] = 5

@@ -46,7 +46,7 @@ class RealServer:
         root.mkdir(parents=True, exist_ok=True)
         if template is not None:
             # A copy of an already seeded world: seeding costs seconds, a copy milliseconds.
-            for name in ("server.db", "signing.key"):
+            for name in ("server.db", "signing.key", "sip-secrets.key"):
                 if (template.root / name).exists():
                     shutil.copy2(template.root / name, root / name)
             self.world = template.world

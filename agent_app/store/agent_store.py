@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from agent_app.foundation.redaction import register_phi
 from agent_app.secrets.store import SecretStore
+from agent_app.store import desk
 from agent_app.store.cache import PatientCache
 from agent_app.store.cache_file import CACHE_HMAC
 from agent_app.store.cache_items import FEEDS
@@ -437,6 +438,22 @@ class AgentStore:
             result="verified" if ok else "not verified",
         )
         return ok
+
+    # -- the desk's lists and the phone account (no PHI: no audit, no offline lock) ---------
+
+    def directory(self, campaign_id: str) -> list[desk.DirectoryEntry]:
+        """The campaign's transfer targets, as last synced."""
+        return desk.directory(self.cache, campaign_id)
+
+    def not_ready_reasons(self) -> list[desk.NotReadyReason]:
+        return desk.not_ready_reasons(self.cache)
+
+    def phone_account(self) -> desk.PhoneAccount | None:
+        """The SIP account the server last gave this agent (None: none known)."""
+        return desk.phone_account(self.cache)
+
+    def save_phone_account(self, account: desk.PhoneAccount | None) -> None:
+        desk.save_phone_account(self.cache, account)
 
     # -- maintenance ------------------------------------------------------------------------
 

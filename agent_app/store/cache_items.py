@@ -17,8 +17,8 @@ from pulse_contract.rules import ContractViolationError
 
 log = logging.getLogger(__name__)
 
-FEEDS = ("patients", "campaigns", "scripts", "code_trees")
-DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees")
+FEEDS = ("patients", "campaigns", "scripts", "code_trees", "not_ready_reasons")
+DOCUMENT_FEEDS = ("campaigns", "scripts", "code_trees", "not_ready_reasons")
 ISO_DATE = re.compile(rules.ISO_DATE)
 """A date as a search takes it (``fullmatch``): the contract's form."""
 _KIND = re.compile(r"^[a-z_]{1,16}$")

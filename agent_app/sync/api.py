@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -30,8 +30,9 @@ from agent_app.sync.login import LoginResult
 
 log = logging.getLogger(__name__)
 
-FEEDS = ("campaigns", "scripts", "code_trees", "patients")
+FEEDS = ("campaigns", "scripts", "code_trees", "not_ready_reasons", "patients")
 MAX_INTAKE_BATCH = 500
+_TRANSPORTS = ("udp", "tcp", "tls")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,20 @@ class IntakeResult:
     id: str
     status: int
     reason: str | None
+
+
+@dataclass(frozen=True)
+class PhoneAccountAnswer:
+    """``GET /api/v1/agent/phone``: the agent's SIP account; ``password`` only when this
+    workstation receives the current version for the first time."""
+
+    username: str
+    domain: str
+    registrar: str
+    transport: str
+    password_version: int
+    already_delivered: bool
+    password: str | None = field(default=None, repr=False)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -68,6 +83,12 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         return str(body["detail"])[:300]
     return response.reason_phrase or "no detail"
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError("not text")
+    return value
 
 
 def parse_login(body: Any) -> LoginResult:
@@ -228,6 +249,33 @@ class ServerApi:
             )
         except (KeyError, TypeError):
             raise ServerUnreachable(f"sync/{feed}: the answer is malformed") from None
+
+    def phone_account(self, *, token: str) -> PhoneAccountAnswer | None:
+        """The agent's phone account; None when no extension is assigned (404)."""
+        try:
+            response = self._send("GET", "/api/v1/agent/phone", token=token)
+        except RequestRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        body = self._json(response, "agent/phone")
+        try:
+            password = body["password"]
+            answer = PhoneAccountAnswer(
+                username=_text(body["username"]),
+                domain=_text(body["domain"]),
+                registrar=_text(body["registrar"]),
+                transport=_text(body["transport"]),
+                password_version=int(body["password_version"]),
+                already_delivered=bool(body["already_delivered"]),
+                password=None if password is None else _text(password),
+            )
+        except (KeyError, TypeError, ValueError):
+            # Never the body in the message: it may carry the password.
+            raise ServerUnreachable("agent/phone: the answer is malformed") from None
+        if answer.transport not in _TRANSPORTS:
+            raise ServerUnreachable("agent/phone: the answer names an unknown transport")
+        return answer
 
     def push(self, items: Sequence[dict[str, Any]], *, token: str) -> list[IntakeResult]:
         if len(items) > MAX_INTAKE_BATCH:

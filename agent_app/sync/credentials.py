@@ -40,6 +40,11 @@ class TokenVault:
         self._secrets = secrets
         self._lock = threading.Lock()
 
+    @property
+    def secrets(self) -> SecretStore:
+        """The keyring the tokens live in (a revoke erases the agent's other secrets there)."""
+        return self._secrets
+
     def save(self, result: LoginResult, *, now: float | None = None) -> StoredTokens:
         now = time.time() if now is None else now
         tokens = StoredTokens(

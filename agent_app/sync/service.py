@@ -22,6 +22,7 @@ from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault, agent_key
 from agent_app.sync.engine import RoundReport, SyncEngine
 from agent_app.sync.offline_login import OfflineVerifier
+from agent_app.sync.phone_account import forget_sip_password
 from agent_app.sync.ports import FeedPosition
 from agent_app.sync.session import AuthSession
 from agent_app.sync.status import StatusTracker
@@ -148,6 +149,7 @@ class SyncService:
             return
         if self.verifier is not None:
             self.verifier.forget(self.agent_id)
+        forget_sip_password(self.session.vault.secrets, self.agent_id)
         unsynced = self.store.journal.counts().unsynced
         if unsynced:
             # Undelivered work is kept (encrypted, its key in the keyring) for IT to
@@ -162,10 +164,13 @@ def wipe_agent_store(agent_id: str, *, secrets: SecretStore, workstation_id: str
     """The server revoked this workstation at sign-in: erase the agent's local data.
 
     Entries the server never acknowledged are kept (the journal stays encrypted, its key in
-    the keyring) so that nothing recorded is lost; the rebuildable cache always goes.
+    the keyring) so that nothing recorded is lost; the rebuildable cache and the agent's SIP
+    password always go.
     """
     from agent_app.store.agent_store import AgentStore
     from agent_app.store.errors import StoreError
+
+    forget_sip_password(secrets, agent_id)
 
     try:
         store = AgentStore.open(

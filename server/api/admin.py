@@ -1,4 +1,5 @@
-"""Admin and supervisor routes: people, campaigns, content, patients, devices, audit."""
+"""Admin and supervisor routes: people and their phone extensions, campaigns and their
+directories, content, not-ready reasons, patients, devices, audit."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server import content, importers
+from server import content, extensions, importers
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
-from server.models import AdminAudit, AuthSession, Device, IntakeItem, utcnow
+from server.feeds import not_ready_reason_out
+from server.models import AdminAudit, AuthSession, Device, IntakeItem, PhoneExtension, utcnow
 from server.runtime import Runtime
 from server.schemas import (
     AssignmentIn,
@@ -22,10 +24,15 @@ from server.schemas import (
     CodeTreeIn,
     Detail,
     DeviceOut,
+    DirectoryIn,
+    ExtensionIn,
+    ExtensionOut,
     IdOut,
     ImportOut,
     IntakeItemOut,
     ListEntriesIn,
+    NotReadyReasonOut,
+    NotReadyReasonsIn,
     PatientIn,
     ScriptIn,
     TeamIn,
@@ -57,6 +64,44 @@ def _id(row: Any) -> dict[str, str]:
 @router.post("/users", response_model=IdOut, status_code=201)
 def create_user(body: UserIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
     return _id(_write(rt, lambda s: content.create_user(s, body, actor_id=who.user_id)))
+
+
+def _extension_out(session: Session, ext: PhoneExtension) -> ExtensionOut:
+    return ExtensionOut(
+        user_id=ext.user_id,
+        username=ext.sip_username,
+        domain=ext.domain,
+        registrar=ext.registrar,
+        transport=ext.transport,
+        password_version=ext.password_version,
+        updated_at=iso(ext.updated_at),
+        delivered_device_ids=extensions.delivered_devices(session=session, extension=ext),
+    )
+
+
+@router.put("/users/{user_id}/extension", response_model=ExtensionOut)
+def assign_extension(user_id: str, body: ExtensionIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Give the user this SIP account; each assignment is a new password version, sent again
+    to every workstation."""
+
+    def run(session: Session) -> ExtensionOut:
+        ext = extensions.assign(
+            session=session, box=rt.sip_box, user_id=user_id, data=body, actor_id=who.user_id
+        )
+        return _extension_out(session, ext)
+
+    return _write(rt, run)
+
+
+@router.get("/users/{user_id}/extension", response_model=ExtensionOut)
+def get_extension(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    with rt.sessions() as session:
+        return _extension_out(session, extensions.get(session=session, user_id=user_id))
+
+
+@router.delete("/users/{user_id}/extension", status_code=204)
+def remove_extension(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> None:
+    _write(rt, lambda s: extensions.remove(session=s, user_id=user_id, actor_id=who.user_id))
 
 
 @router.post("/teams", response_model=IdOut, status_code=201)
@@ -113,6 +158,30 @@ def update_campaign(campaign_id: str, body: CampaignIn, who: StaffPrincipal, rt:
             lambda s: content.save_campaign(s, body, actor_id=who.user_id, campaign_id=campaign_id),
         )
     )
+
+
+@router.put("/campaigns/{campaign_id}/directory", response_model=IdOut)
+def set_directory(campaign_id: str, body: DirectoryIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    """Replace the campaign's transfer directory (agents receive it with the campaign)."""
+    return _id(
+        _write(
+            rt,
+            lambda s: content.set_directory(s, campaign_id, body.entries, actor_id=who.user_id),
+        )
+    )
+
+
+@router.get("/not_ready_reasons", response_model=list[NotReadyReasonOut])
+def list_not_ready_reasons(who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    with rt.sessions() as session:
+        return [not_ready_reason_out(r) for r in content.not_ready_reasons(session)]
+
+
+@router.put("/not_ready_reasons", response_model=list[NotReadyReasonOut])
+def save_not_ready_reasons(body: NotReadyReasonsIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+    """Make the list exactly this one, in this order; reasons left out are withdrawn."""
+    rows = _write(rt, lambda s: content.save_not_ready_reasons(s, body, actor_id=who.user_id))
+    return [not_ready_reason_out(r) for r in rows]
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204)

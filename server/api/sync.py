@@ -1,4 +1,4 @@
-"""Sync routes: the four delta feeds, intake, and the agent's own dispositions."""
+"""Sync routes: the delta feeds, intake, and the agent's own dispositions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from server.schemas import (
     IntakeBatch,
     IntakeItemOut,
     IntakeOut,
+    NotReadyReasonPage,
     PatientPage,
     ScriptPage,
 )
@@ -87,6 +88,14 @@ def sync_code_trees(
     rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
 ) -> Any:
     return _page(rt, credentials, "code_trees", cursor, limit)
+
+
+@router.get("/sync/not_ready_reasons", response_model=NotReadyReasonPage, responses=FEED_ERRORS)
+def sync_not_ready_reasons(
+    rt: RuntimeDep, credentials: Bearer, cursor: Cursor = None, limit: Limit = 500
+) -> Any:
+    """The not-ready reasons, the same for every agent."""
+    return _page(rt, credentials, "not_ready_reasons", cursor, limit)
 
 
 @router.post(

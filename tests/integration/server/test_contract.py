@@ -30,7 +30,12 @@ def test_openapi_file_matches_live_app(live: LiveServer) -> None:
         "/api/v1/time",
         "/api/v1/health",
         "/api/v1/sync/patients",
+        "/api/v1/sync/not_ready_reasons",
         "/api/v1/intake",
+        "/api/v1/agent/phone",
+        "/api/v1/admin/users/{user_id}/extension",
+        "/api/v1/admin/campaigns/{campaign_id}/directory",
+        "/api/v1/admin/not_ready_reasons",
     ):
         assert path in paths
 

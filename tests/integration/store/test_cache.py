@@ -205,4 +205,5 @@ def test_a_patient_repeated_across_snapshot_pages_keeps_its_latest_phones(
         "campaigns": 1 if fill == "replacing a slice" else 0,
         "scripts": 0,
         "code_trees": 0,
+        "not_ready_reasons": 0,
     }

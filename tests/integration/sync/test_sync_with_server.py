@@ -21,7 +21,13 @@ def test_first_round_snapshots_every_feed_then_deltas(rig: SyncRig, server: Real
     assert rig.service is not None and rig.store is not None
     first = rig.service.sync_once()
     assert first.pull is not None
-    assert sorted(first.pull.snapshots) == ["campaigns", "code_trees", "patients", "scripts"]
+    assert sorted(first.pull.snapshots) == [
+        "campaigns",
+        "code_trees",
+        "not_ready_reasons",
+        "patients",
+        "scripts",
+    ]
     counts = rig.store.cache.counts()
     assert counts["patients"] > 0 and counts["campaigns"] == len(server.world["campaign_ids"])
     second = rig.service.sync_once()
@@ -37,7 +43,7 @@ def test_a_rebuilt_cache_is_filled_again_from_a_snapshot(rig: SyncRig) -> None:
     before = rig.store.cache.counts()
     rig.store.cache_needs_rebuild = "corrupt"  # as the store's background check reports it
     report = rig.service.sync_once()
-    assert report.pull is not None and len(report.pull.snapshots) == 4
+    assert report.pull is not None and len(report.pull.snapshots) == 5
     assert rig.store.report.cache_rebuilt == "corrupt"
     assert rig.store.cache.counts() == before
 

@@ -1,0 +1,145 @@
+"""What the desk reads from the cache besides patients: each campaign's transfer directory,
+the not-ready reasons, and the agent's phone account (its non-secret part).
+
+The directory travels inside the campaign documents and the reasons are documents of their
+own feed, so both are applied in the transaction of their feed page and cursor, like every
+synced row, and a rebuilt cache gets them back with its first snapshot. The phone account is
+not a feed: the sign-in fetches it (:mod:`agent_app.sync.phone_account`) and keeps it in the
+cache's ``meta`` table, so that an offline sign-in still knows it; its password is only in the
+keyring. None of this is PHI, so these reads work while lookups are locked for an offline
+spell that lasted too long.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from agent_app.store.cache import PatientCache
+
+log = logging.getLogger(__name__)
+
+TRANSPORTS = ("udp", "tcp", "tls")
+_PHONE_ACCOUNT = "phone_account"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """A transfer target of a campaign (a nurse line, an interpreter, billing, a lead)."""
+
+    label: str
+    number: str
+    """A number, an internal extension, a SIP user name or a ``sip:`` address."""
+    kind: str  # nurse_line | interpreter | billing | supervisor | other
+    language: str | None
+    warm_allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotReadyReason:
+    code: str
+    label: str
+    productive: bool
+    """Time in this state counts as productive (training, coaching) or not (a break)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneAccount:
+    """The agent's SIP account as the server assigned it; the password is in the keyring."""
+
+    username: str
+    domain: str
+    registrar: str
+    transport: str  # udp | tcp | tls
+    password_version: int
+
+
+def directory(cache: PatientCache, campaign_id: str) -> list[DirectoryEntry]:
+    """The campaign's transfer targets in the server's order; [] for an unknown campaign."""
+    rows = cache.reader.query(
+        "SELECT body FROM documents WHERE feed = 'campaigns' AND id = ?", (campaign_id,)
+    )
+    if not rows:
+        return []
+    entries = json.loads(rows[0][0]).get("directory") or []
+    found = []
+    for raw in entries if isinstance(entries, list) else []:
+        entry = _directory_entry(raw)
+        if entry is None:
+            log.warning("campaign %s: a malformed directory entry was left out", campaign_id)
+            continue
+        found.append(entry)
+    return found
+
+
+def _directory_entry(raw: Any) -> DirectoryEntry | None:
+    if not isinstance(raw, dict):
+        return None
+    label, number, kind = raw.get("label"), raw.get("number"), raw.get("kind")
+    language, warm = raw.get("language"), raw.get("warm_allowed")
+    if not all(isinstance(v, str) and v for v in (label, number, kind)):
+        return None
+    if language is not None and not isinstance(language, str):
+        return None
+    if not isinstance(warm, bool):
+        return None
+    return DirectoryEntry(str(label), str(number), str(kind), language, warm)
+
+
+def not_ready_reasons(cache: PatientCache) -> list[NotReadyReason]:
+    """The reasons in the order the desk shows them."""
+    rows = cache.reader.query("SELECT body FROM documents WHERE feed = 'not_ready_reasons'")
+    ordered: list[tuple[int, str, NotReadyReason]] = []
+    for (body,) in rows:
+        raw = json.loads(body)
+        code, label = raw.get("code"), raw.get("label")
+        position, productive = raw.get("position", 0), raw.get("productive")
+        if not (isinstance(code, str) and code and isinstance(label, str) and label):
+            log.warning("not-ready reason %s left out: malformed", raw.get("id", "<no id>"))
+            continue
+        if not isinstance(position, int) or not isinstance(productive, bool):
+            log.warning("not-ready reason %s left out: malformed", code)
+            continue
+        ordered.append((position, code, NotReadyReason(code, label, productive)))
+    ordered.sort(key=lambda item: (item[0], item[1]))
+    return [reason for _, _, reason in ordered]
+
+
+def phone_account(cache: PatientCache) -> PhoneAccount | None:
+    rows = cache.reader.query("SELECT value FROM meta WHERE key = ?", (_PHONE_ACCOUNT,))
+    if not rows:
+        return None
+    try:
+        raw = json.loads(rows[0][0])
+        account = PhoneAccount(
+            username=str(raw["username"]),
+            domain=str(raw["domain"]),
+            registrar=str(raw["registrar"]),
+            transport=str(raw["transport"]),
+            password_version=int(raw["password_version"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        log.warning("the cached phone account is unreadable; it is ignored")
+        return None
+    return account if account.transport in TRANSPORTS else None
+
+
+def save_phone_account(cache: PatientCache, account: PhoneAccount | None) -> None:
+    """Keep the account (None: forget it, the agent has no extension any more)."""
+    with cache.writer.transaction() as conn:
+        if account is None:
+            conn.execute("DELETE FROM meta WHERE key = ?", (_PHONE_ACCOUNT,))
+            return
+        body = {
+            "username": account.username,
+            "domain": account.domain,
+            "registrar": account.registrar,
+            "transport": account.transport,
+            "password_version": account.password_version,
+        }
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            (_PHONE_ACCOUNT, json.dumps(body, separators=(",", ":"))),
+        )
