@@ -6,7 +6,7 @@ sends (once per workstation and password version) goes straight to the OS keyrin
 offline sign-in still knows it. :func:`sip_settings_for` puts the account into the ``[sip]``
 settings: the server names the agent's own account (user name, domain), while the PBX
 addresses (registrar and transport) come from the configuration files when IT set them there,
-and the TLS settings only ever do. Why: docs/decisions/phone-account-source.md.
+and the TLS settings only ever do. Why: docs/decisions/0024-phone-account-source.md.
 """
 
 from __future__ import annotations
