@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from agent_app.foundation import paths
+from agent_app.foundation.child_processes import parent_death_preexec
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,13 @@ def start_demo_server(data_dir: Path | None = None) -> DemoServer:
         "--credentials-file", str(credentials),
     ]  # fmt: skip
     log_file = (directory / "server.log").open("ab")
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+    # The server ends with the app, even when the app is killed (SIGKILL, a crash).
+    process = subprocess.Popen(
+        command,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=parent_death_preexec(),  # noqa: PLW1509 - it makes one system call
+    )
     log_file.close()
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
