@@ -161,12 +161,13 @@ class AgentSession:
     @property
     def consultation(self) -> tuple[CallSession, CallSession] | None:
         """A consult call in progress and the live call it is about, oldest pair first
-        (Transfer then hands the caller over; Conference merges them)."""
+        (Transfer then hands the caller over; Conference merges them). Once merged into
+        the conference it is no longer a consultation."""
         live = self._book.live.values()
         by_record = {c.record_id: c for c in live}
         for consult in live:
             about = None if consult.consult_of is None else by_record.get(consult.consult_of)
-            if about is not None:
+            if about is not None and consult.call_id not in self._book.conference:
                 return about, consult
         return None
 

@@ -69,6 +69,7 @@ def test_merge_makes_a_conference_in_which_both_calls_hear_the_agent() -> None:
     assert {c.phase for c in desk.session.calls} == {CallPhase.TALKING}
     assert set(desk.session.conference) == {first, consult}
     assert desk.session.state is AgentState.ON_CALL
+    assert desk.session.consultation is None, "merged: no longer a consultation"
 
 
 def test_muting_in_a_conference_mutes_the_one_microphone_on_every_leg() -> None:
