@@ -12,6 +12,7 @@ after-call work.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -40,6 +41,7 @@ from agent_app.views.ring_alert import RingAlert
 from agent_app.views.shortcuts_sheet import ShortcutsSheet
 from agent_app.views.softphone_panel import KEYS, SoftphonePanel
 from agent_app.views.status_bar import PulseStatusBar
+from agent_app.workflow.agent_state import NotReadyReason
 from agent_app.workflow.events import AgentStateChanged, CallAdded, Problem, WorkflowEvent
 from agent_app.workflow.idle_lock import IdleLock
 
@@ -153,6 +155,13 @@ class MainWindow(QMainWindow):
         self.status.show_agent_status(phone.session.status())
         self.status.show_line_status(phone.line_status())
         return self.softphone
+
+    def set_not_ready_reasons(self, reasons: Sequence[NotReadyReason]) -> None:
+        """New reason codes (the server's, after a sync): the session and the menu take them."""
+        if self.phone is None or self.agent_bar is None:
+            return
+        self.phone.session.set_reasons(reasons)
+        self.agent_bar.set_reasons(self.phone.session.reasons)
 
     @staticmethod
     def _host(panel: QGroupBox, widget: QWidget) -> None:

@@ -41,7 +41,7 @@ from agent_app.views.transfer_dialog import (
 from agent_app.workflow.call_session import CallPhase, CallSession, Direction, TransferState
 from agent_app.workflow.dial_string import DialProblem, InvalidDialString, dial_target
 from agent_app.workflow.events import CallFinished, WorkflowEvent
-from agent_app.workflow.line_status import LineStatus
+from agent_app.workflow.line_status import LineStatus, PhoneState
 
 log = logging.getLogger(__name__)
 
@@ -520,11 +520,7 @@ class SoftphonePanel(QWidget):
         if call is None:
             self.call_icon.clear()
             self.caller.setText(self.tr("No call"))
-            line = self._line
-            if line is not None and not line.ready:
-                self.call_state.setText(self.tr("The phone is not ready for calls"))
-            else:
-                self.call_state.setText(self.tr("Calls ring here"))
+            self.call_state.setText(self._idle_text())
             self.call_timer.setText("")
             self.call_detail.setText("")
             self.call_detail.hide()
@@ -545,6 +541,16 @@ class SoftphonePanel(QWidget):
         self.card.setAccessibleDescription(
             f"{self.caller.toolTip()}, {state}, {self.call_timer.text()}"
         )
+
+    def _idle_text(self) -> str:
+        line = self._line
+        if line is None or line.ready:
+            return self.tr("Calls ring here")
+        return {
+            PhoneState.NOT_CONFIGURED: self.tr("No phone is set up on this workstation"),
+            PhoneState.STARTING: self.tr("The phone is starting…"),
+            PhoneState.REGISTERING: self.tr("The phone is connecting…"),
+        }.get(line.phone, self.tr("The phone is not ready for calls"))
 
     def _show_caller(self, number: str) -> None:
         """The number in full when it fits, else shortened in the middle (full in the tooltip)."""

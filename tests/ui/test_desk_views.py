@@ -68,7 +68,7 @@ def test_without_an_account_the_phone_says_not_configured(unconfigured: MainWind
     assert "username and registrar" in window.status.registration.toolTip()
     panel = window.softphone
     assert panel is not None
-    assert panel.call_state.text() == "The phone is not ready for calls"
+    assert panel.call_state.text() == "No phone is set up on this workstation"
     assert not panel.buttons["dial"].isEnabled()
     assert window.phone.session.state is AgentState.OFFLINE
     assert window.phone.session.dial("+12025550143") is None
@@ -201,3 +201,12 @@ def test_the_audio_indicator_hides_without_a_call(qtbot: QtBot) -> None:
     assert bar.quality.isVisible()
     bar.show_line_status(LineStatus(PhoneState.REGISTERED))
     assert not bar.quality.isVisible()
+
+
+def test_reason_codes_from_the_server_replace_the_menu(unconfigured: MainWindow) -> None:
+    window = unconfigured
+    assert window.agent_bar is not None and window.phone is not None
+    window.set_not_ready_reasons([NotReadyReason("coaching", "Coaching", 1800)])
+    assert list(window.agent_bar.reason_actions) == ["coaching"]
+    assert window.agent_bar.reason_actions["coaching"].text() == "Coaching (up to 30 min)"
+    assert [r.code for r in window.phone.session.reasons] == ["coaching"]
