@@ -96,7 +96,8 @@ class SoftphonePanel(QWidget):
         self._directory: DirectorySource = lambda: ()
         self._last_dialled = ""
         self._locked = False
-        self._sent_tones = ""
+        self._tones: tuple[str, str] = ("", "")
+        """The call the agent sent tones into, and the tones (shown on its card)."""
         self._line: LineStatus | None = None
         self.transfer_dialog: TransferDialog | None = None
 
@@ -377,7 +378,8 @@ class SoftphonePanel(QWidget):
             return False
         if not self.session.send_dtmf(call.call_id, digit):
             return False
-        self._sent_tones = (self._sent_tones + digit)[-24:]
+        sent = self._tones[1] if self._tones[0] == call.call_id else ""
+        self._tones = (call.call_id, (sent + digit)[-24:])
         self.refresh()
         return True
 
@@ -408,10 +410,6 @@ class SoftphonePanel(QWidget):
         if isinstance(event, CallFinished):
             self.history.add(event.call)
             self.history.show_missed(self.session.missed)
-            if event.call.record_id == getattr(self.session.focus, "record_id", None):
-                self._sent_tones = ""
-        if self.session.focus is None:
-            self._sent_tones = ""
         self.refresh()
 
     @Slot(object)
@@ -613,8 +611,9 @@ class SoftphonePanel(QWidget):
         line = self._line
         if line is not None and call.answered and line.srtp is not None:
             parts.append(self.tr("encrypted") if line.srtp else self.tr("not encrypted"))
-        if self._sent_tones and call.phase is CallPhase.TALKING:
-            parts.append(self.tr("tones sent: {digits}").format(digits=self._sent_tones))
+        tones_call, tones = self._tones
+        if tones and tones_call == call.call_id and call.phase is CallPhase.TALKING:
+            parts.append(self.tr("tones sent: {digits}").format(digits=tones))
         return " · ".join(parts)
 
     def _show_other_calls(self, focus: CallSession | None, waiting: CallSession | None) -> None:
