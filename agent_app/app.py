@@ -1,19 +1,25 @@
-"""Start-up of the desktop app: settings, logging, keyring check, then the windows.
+"""Start-up of the desktop app: settings, logging, keyring check, then the windows and the phone.
 
 Every check that can stop a shift runs here, before a window opens, and says in one
-message what is wrong and who can fix it.
+message what is wrong and who can fix it. After sign-in the agent's phone starts (the
+engine process, the SIP account, the desk's workflow session wired to the store); at
+sign-out, on exit and on SIGTERM / SIGINT it stops again, and so does the demo server.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from agent_app import __version__
 from agent_app.foundation.config import (
+    AgentDeskSettings,
     ConfigError,
     LoadedSettings,
+    SipSettings,
     SyncSettings,
 )
 from agent_app.foundation.device import device_id
@@ -22,16 +28,22 @@ from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
 from agent_app.secrets.store import SecretStore
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from agent_app.demo import DemoServer
     from agent_app.foundation.config import Settings
+    from agent_app.store.agent_store import AgentStore
     from agent_app.sync.api import ServerApi
     from agent_app.sync.credentials import TokenVault
     from agent_app.sync.login import LoginResult
     from agent_app.sync.offline_login import OfflineVerifier
+    from agent_app.telephony.protocol import AccountSpec
+    from agent_app.views.desk_phone import DeskPhone
     from agent_app.views.main_window import MainWindow
     from agent_app.views.sync_relay import DesktopSync
+    from agent_app.views.termination import QuitOnSignal
+    from agent_app.workflow.agent_state import NotReadyReason
+    from agent_app.workflow.desk_settings import DeskSettings
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +78,31 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from agent_app.views.icons import icon
+    from agent_app.views.termination import QuitOnSignal
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("Pulse")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("pulse"))
+    # SIGTERM / SIGINT close the app through the ``finally`` blocks below, which stop the
+    # phone and the demo server; the children also die with the app if it is killed.
+    guard = QuitOnSignal(app)
+    guard.install()
+    try:
+        return _run_with_guard(app, guard, loaded, secrets, demo=demo)
+    finally:
+        guard.uninstall()
+
+
+def _run_with_guard(
+    app: QApplication,
+    guard: QuitOnSignal,
+    loaded: LoadedSettings,
+    secrets: SecretStore,
+    *,
+    demo: bool,
+) -> int:
     sync = loaded.settings.sync
     demo_server = None
     if demo:
@@ -85,7 +116,9 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
             return 1
         sync = sync.model_copy(update={"server_url": demo_server.url})
     try:
-        return _sign_in_and_run(app, sync, demo_server, loaded=loaded, secrets=secrets)
+        if guard.received is not None:
+            return 128 + guard.received
+        return _sign_in_and_run(app, sync, demo_server, loaded=loaded, secrets=secrets, guard=guard)
     finally:
         if demo_server is not None:
             demo_server.stop()
@@ -98,6 +131,7 @@ def _sign_in_and_run(
     *,
     loaded: LoadedSettings | None = None,
     secrets: SecretStore | None = None,
+    guard: QuitOnSignal | None = None,
 ) -> int:
     from agent_app.foundation.config import Settings
     from agent_app.sync.auth_client import ServerAuthenticator
@@ -127,7 +161,7 @@ def _sign_in_and_run(
     if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.result_value is None:
         log.info("sign-in cancelled")
         api.close()
-        return 0
+        return 0 if guard is None or guard.received is None else 128 + guard.received
     result = dialog.result_value
     log.info(
         "signed in as agent %s (role %s%s)",
@@ -142,13 +176,202 @@ def _sign_in_and_run(
         authenticate=authenticate,
     )
     desktop = _start_sync(window, api, vault, verifier, secrets, settings, result)
+    phone = _start_phone(window, settings, secrets, desktop, _tray(app))
     window.show()
     try:
-        return app.exec()
+        return app.exec() if guard is None else guard.exec(app)
     finally:
+        # The phone first: stopping it journals the last state change through the store.
+        phone.stop()
         if desktop is not None:
             desktop.stop()
         api.close()
+
+
+# -- the phone ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneAccount:
+    """The SIP account the desk registers, or why there is none."""
+
+    spec: AccountSpec | None
+    source: str = ""
+    """Where it came from: "settings" (the [sip] section, IT's machine file first) or
+    "server" (handed out at sign-in)."""
+    problem: str = ""
+    """Why there is no account, for the status bar's tooltip (no secrets in it)."""
+
+
+def server_supplied_account() -> AccountSpec | None:
+    """The phone account the central server handed out at sign-in, if any.
+
+    The seam for ``agent_app.sync.phone_account``: until it provides one, None.
+    """
+    return None
+
+
+def choose_phone_account(
+    sip: SipSettings,
+    secrets: Any,
+    server_account: Callable[[], AccountSpec | None] = server_supplied_account,
+) -> PhoneAccount:
+    """Which account the phone registers: the workstation's settings first, then the server's.
+
+    The ``[sip]`` settings name an account when they have a user name and a registrar or
+    a domain; they come from IT's machine-wide file first (a per-user file or a
+    ``PULSE_SIP_*`` variable overrides it on a test bench). Its password is the keyring's;
+    an account without a registrar takes direct calls and needs none. Otherwise the
+    account the server handed out is used; without either the phone is "not configured".
+    """
+    from agent_app.secrets.errors import SecretStoreError
+    from agent_app.telephony.settings_bridge import MissingSipPassword, account_spec
+
+    if sip.username and (sip.registrar or sip.domain):
+        try:
+            return PhoneAccount(account_spec(sip, secrets), "settings")
+        except MissingSipPassword as exc:
+            if sip.registrar:
+                return PhoneAccount(None, "settings", str(exc))
+            return PhoneAccount(account_spec(sip, _NoPassword()), "settings")
+        except SecretStoreError as exc:
+            return PhoneAccount(None, "settings", f"the keyring could not be read ({exc})")
+    supplied = server_account()
+    if supplied is not None:
+        return PhoneAccount(supplied, "server")
+    return PhoneAccount(
+        None,
+        "",
+        "no SIP account: set [sip] username and registrar, or sign in to a server that assigns one",
+    )
+
+
+class _NoPassword:
+    def get(self, name: str) -> str | None:
+        return ""
+
+
+def desk_settings(desk: AgentDeskSettings, account_id: str = "") -> DeskSettings:
+    """The workflow's desk settings from the ``[desk]`` section."""
+    from agent_app.workflow.agent_state import IncomingPolicy
+    from agent_app.workflow.desk_settings import DeskSettings
+
+    policy = (
+        IncomingPolicy.RING_AND_DECLINE
+        if desk.not_ready_calls == "ring_and_decline"
+        else IncomingPolicy.BUSY_HERE
+    )
+    return DeskSettings(
+        account_id=account_id,
+        not_ready_policy=policy,
+        ring_and_decline_s=desk.ring_and_decline_s,
+        call_waiting=desk.call_waiting,
+        auto_answer_s=desk.auto_answer_delay_s if desk.auto_answer else None,
+    )
+
+
+def not_ready_reasons(store: AgentStore | None) -> Sequence[NotReadyReason]:
+    """The server's reason codes from the store when it has them, else the default list."""
+    from agent_app.workflow.agent_state import NotReadyReason
+    from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS
+
+    read = getattr(store, "not_ready_reasons", None)
+    found: list[NotReadyReason] = []
+    if callable(read):
+        try:
+            items = read()
+        except Exception:  # the defaults keep the agent able to go Not ready
+            log.exception("not-ready reasons could not be read from the store")
+            items = []
+        for item in items:
+            code, label = getattr(item, "code", None), getattr(item, "label", None)
+            if isinstance(code, str) and isinstance(label, str):
+                limit = getattr(item, "limit_s", None)
+                found.append(
+                    NotReadyReason(
+                        code, label, float(limit) if isinstance(limit, int | float) else None
+                    )
+                )
+    return found or DEFAULT_NOT_READY_REASONS
+
+
+class _StoreUnavailable:
+    """Stands in for the store when it could not be opened: every use fails as a store
+    failure, which the desk reports and survives."""
+
+    def _fail(self) -> Any:
+        from agent_app.store.errors import StoreClosedError
+
+        raise StoreClosedError("the local store is not open")
+
+    def enqueue(self, kind: str, payload: Any, *, call_id: str | None = None) -> str:
+        return str(self._fail())
+
+    def audit(self, action: str, *, patient_id: str | None, reason: str, result: str) -> str:
+        return str(self._fail())
+
+    def lookup(self, number: str) -> Sequence[str]:
+        return list(self._fail())
+
+
+def _tray(app: QApplication) -> QSystemTrayIcon | None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    tray = QSystemTrayIcon(app.windowIcon(), app)
+    tray.setToolTip("Pulse")
+    tray.show()
+    return tray
+
+
+def _start_phone(
+    window: MainWindow,
+    settings: Settings,
+    secrets: SecretStore,
+    desktop: DesktopSync | None,
+    tray: QSystemTrayIcon | None,
+) -> DeskPhone:
+    """The agent's phone: engine, account, and the desk's session wired to the store."""
+    from agent_app.sync.clock import ServerClock
+    from agent_app.telephony.settings_bridge import engine_config
+    from agent_app.views.desk_phone import DeskPhone
+    from agent_app.views.transfer_dialog import directory_entries
+
+    choice = choose_phone_account(settings.sip, secrets)
+    if choice.spec is None:
+        log.warning("phone not configured: %s", choice.problem)
+    else:
+        log.info("phone account from %s (%s)", choice.source, choice.spec.account_id)
+    store = desktop.service.store if desktop is not None else None
+    missing = _StoreUnavailable()
+    config = replace(engine_config(settings.sip), audio="devices", stats_interval_s=1.0)
+    phone = DeskPhone.create(
+        account=choice.spec,
+        config=config,
+        outbox=desktop.service if desktop is not None else missing,
+        audit=store.journal.audit if store is not None else missing.audit,
+        lookup=(
+            (lambda number: [r.id for r in store.caller_lookup(number)])
+            if store is not None
+            else missing.lookup
+        ),
+        reasons=not_ready_reasons(store),
+        settings=desk_settings(
+            settings.desk, "" if choice.spec is None else choice.spec.account_id
+        ),
+        server_now=(
+            desktop.service.api.clock.now_iso if desktop is not None else ServerClock().now_iso
+        ),
+        not_configured=choice.problem,
+        parent=window,
+    )
+    panel = window.attach_phone(phone, region=settings.desk.dial_region, tray=tray)
+    directory = getattr(store, "directory", None)
+    if callable(directory):
+        panel.set_directory_source(lambda: directory_entries(directory(None)))
+    phone.start()
+    return phone
 
 
 def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)

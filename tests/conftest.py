@@ -37,6 +37,7 @@ def pulse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 "PULSE_SIP_",
                 "PULSE_AUDIO_",
                 "PULSE_SECURITY_",
+                "PULSE_DESK_",
                 "PULSE_LOG_",
                 "PULSE_UI_",
             )

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import ctypes
-import signal
 import subprocess
-import sys
-from collections.abc import Callable
 
-_PR_SET_PDEATHSIG = 1
+from agent_app.foundation.child_processes import parent_death_preexec
 
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A pre-exec hook asking Linux to SIGTERM the child when the app dies (even killed)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def hook() -> None:
-        # Runs in the child between fork and exec: only this call, no locks, no imports.
-        # The signal comes when the forking *thread* ends, so the demo starts its
-        # children from the app's main thread.
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-
-    return hook
-
-
-die_with_parent = _parent_death_signal()
-"""``preexec_fn`` for the demo's children (None where the system has no such signal)."""
+die_with_parent = parent_death_preexec()
+"""``preexec_fn`` for the demo's children (None where the system has no such signal); the
+demo starts them from the app's main thread, which lives as long as they should."""
 
 
 def start(command: list[str], log_path: str) -> subprocess.Popen[bytes]:
@@ -41,7 +19,7 @@ def start(command: list[str], log_path: str) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - a single prctl call, see _parent_death_signal
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - a single prctl call
         )
 
 

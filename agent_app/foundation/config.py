@@ -83,6 +83,23 @@ class LogSettings(_Section):
     backups: Annotated[int, Field(ge=1, le=100)] = 5
 
 
+class AgentDeskSettings(_Section):
+    """The ``[desk]`` section: how the agent's phone offers and refuses calls."""
+
+    not_ready_calls: Literal["busy_here", "ring_and_decline"] = "busy_here"
+    """A call that comes while Not ready: refused at once with 486 Busy Here, or shown
+    ringing for ``ring_and_decline_s`` (the agent may still take it) and then refused."""
+    ring_and_decline_s: Annotated[float, Field(ge=1, le=120)] = 10.0
+    call_waiting: bool = True
+    """A second call rings during a call (else the caller gets 486 Busy Here)."""
+    auto_answer: bool = False
+    """This workstation answers a call by itself after a short ring (headset desks)."""
+    auto_answer_delay_s: Annotated[float, Field(ge=0.5, le=10)] = 1.0
+    dial_region: str = Field("US", pattern=r"^[A-Z]{2}$")
+    """Region in which a national number typed or pasted without its country code is read
+    (until the campaign names its own)."""
+
+
 class UiSettings(_Section):
     language: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
 
@@ -92,6 +109,7 @@ class Settings(_Section):
     sip: SipSettings = SipSettings()
     audio: AudioSettings = AudioSettings()
     security: SecuritySettings = SecuritySettings()
+    desk: AgentDeskSettings = AgentDeskSettings()
     log: LogSettings = LogSettings()
     ui: UiSettings = UiSettings()
 

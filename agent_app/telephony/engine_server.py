@@ -13,8 +13,10 @@ not argv, so it never shows in a process list); any other peer is disconnected. 
 JSON lines of :mod:`protocol` both ways. A malformed line gets a ``command_failed``
 event naming the problem, and the connection stays up.
 
-The process exits when told (``shutdown``), when its client disconnects, or when its
-parent process is gone.
+The process exits when told (``shutdown``), when its client disconnects, when its
+parent process is gone (on Linux the kernel says so at once with SIGTERM, through
+``PR_SET_PDEATHSIG``; elsewhere a one-second poll notices), or on SIGTERM / SIGINT; each
+way hangs up the calls and destroys the SIP library as a shutdown does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import hmac
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +35,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
 from agent_app.foundation import qt_compat
+from agent_app.foundation.child_processes import die_with_parent
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 
@@ -181,6 +185,11 @@ class EngineServer(QObject):
             log.info("engine: parent process is gone; stopping")
             self._quit()
 
+    def quit_on_signal(self, signum: int, frame: object) -> None:
+        """SIGTERM / SIGINT handler. Python runs it between steps on the main thread (the
+        parent watch wakes Python every second); the clean shutdown hangs up the calls."""
+        QTimer.singleShot(0, self._quit)
+
     def _quit(self) -> None:
         self._watch.stop()
         self._engine.stop()
@@ -201,9 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"engine: {TOKEN_ENV} is not set", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    die_with_parent(signal.SIGTERM)
     qt_compat.apply()
     app = QCoreApplication(argv if argv is not None else sys.argv)
     server = EngineServer(token)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, server.quit_on_signal)
     from agent_app.telephony.audio.engine_audio import set_event_sink
 
     # The audio bridge's device events join the engine's own (the same thread-safe path).
@@ -213,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     result: Any = app.exec()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
     del server
     return int(result)
 

@@ -2,7 +2,9 @@
 
 It shows no patient data, only who is signed in, and asks for the password again;
 the check runs off the UI thread through the same ``authenticate`` callable as the
-sign-in dialog. Calls in progress go on behind it.
+sign-in dialog. Calls in progress go on behind it. A call that rings while the screen
+is locked shows as "Incoming call" and nothing else (no number, no name): unlocking is
+the one step between the agent and the call.
 """
 
 from __future__ import annotations
@@ -35,12 +37,23 @@ class LockScreen(QWidget):
         self.password = child(form, QLineEdit, "password")
         self.button = child(form, QPushButton, "unlockButton")
         self.error = child(form, QLabel, "errorLabel")
+        self.incoming = child(form, QLabel, "incomingLabel")
+        self.incoming.hide()
         child(form, QLabel, "lockedLabel").setText(
-            f"<h2>Pulse is locked</h2>Signed in as agent {agent_id}. "
-            "Enter your password to continue."
+            "<h2>{}</h2>{}".format(
+                self.tr("Pulse is locked"),
+                self.tr("Signed in as agent {agent}. Enter your password to continue.").format(
+                    agent=agent_id
+                ),
+            )
         )
         self.button.clicked.connect(self._submit)
         self.password.returnPressed.connect(self._submit)
+
+    def show_incoming_call(self, ringing: bool) -> None:
+        """A call rings (or stopped ringing) behind the lock."""
+        self.incoming.setVisible(ringing)
+        self.incoming.setAccessibleDescription(self.tr("Unlock to answer") if ringing else "")
 
     def reset(self) -> None:
         self.password.clear()
@@ -51,7 +64,7 @@ class LockScreen(QWidget):
     def _submit(self) -> None:
         password = self.password.text()
         if not password:
-            self.error.setText("Enter your password.")
+            self.error.setText(self.tr("Enter your password."))
             return
         self.button.setEnabled(False)
         agent_id = self._agent_id
@@ -71,4 +84,6 @@ class LockScreen(QWidget):
             self.error.setText(str(exc))
         else:
             log.error("unlock failed unexpectedly: %s", type(exc).__name__)
-            self.error.setText("Unlock failed unexpectedly; the log has the details for IT.")
+            self.error.setText(
+                self.tr("Unlock failed unexpectedly; the log has the details for IT.")
+            )

@@ -1,28 +1,54 @@
-"""The agent's main window: panel areas for call, patient, campaign, script and
+"""The agent's main window: availability, panel areas for call, patient, campaign, script and
 disposition, the status bar, and the lock screen that covers them after inactivity.
 
 Panels that the core does not drive yet are shown empty and disabled, never with
-placeholder data.
+placeholder data. :meth:`MainWindow.attach_phone` puts the softphone in the call panel and
+the availability bar on top; :meth:`MainWindow.set_patient_panel` takes the patient card.
+While the screen is locked no call control works; a call that rings shows as "Incoming
+call" on the lock screen, and the inactivity lock never starts during a call or its
+after-call work.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QGroupBox, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, Slot
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QGroupBox,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from agent_app import __version__
+from agent_app.telephony import protocol as p
+from agent_app.views import shortcuts
+from agent_app.views.agent_state_bar import AgentStateBar
+from agent_app.views.desk_phone import DeskPhone
 from agent_app.views.forms import child, load_form
 from agent_app.views.idle_watch import IdleWatch
 from agent_app.views.lock_screen import LockScreen
 from agent_app.views.login_dialog import Authenticate
+from agent_app.views.ring_alert import RingAlert
+from agent_app.views.shortcuts_sheet import ShortcutsSheet
+from agent_app.views.softphone_panel import KEYS, SoftphonePanel
 from agent_app.views.status_bar import PulseStatusBar
+from agent_app.workflow.agent_state import NotReadyReason
+from agent_app.workflow.events import AgentStateChanged, CallAdded, Problem, WorkflowEvent
 from agent_app.workflow.idle_lock import IdleLock
 
 log = logging.getLogger(__name__)
 
 PANELS = ("callPanel", "patientPanel", "queuePanel", "scriptPanel", "dispositionPanel")
+PROBLEM_MS = 10_000
 
 
 class MainWindow(QMainWindow):
@@ -42,13 +68,23 @@ class MainWindow(QMainWindow):
         self.work_area = QWidget(self._stack)
         self._form = load_form("main_window.ui", self.work_area)
         self.panels = {name: child(self._form, QGroupBox, name) for name in PANELS}
+        self.agent_bar_host = child(self._form, QWidget, "agentBarHost")
         self.lock_screen = LockScreen(agent_id, authenticate, self._stack)
         self._stack.addWidget(self.work_area)
         self._stack.addWidget(self.lock_screen)
         self.setCentralWidget(self._stack)
         self.status = PulseStatusBar(self)
         self.setStatusBar(self.status)
-        self.resize(1200, 760)
+        self.resize(1280, 800)
+
+        self.phone: DeskPhone | None = None
+        self.softphone: SoftphonePanel | None = None
+        self.agent_bar: AgentStateBar | None = None
+        self.ring_alert: RingAlert | None = None
+        self.shortcuts_sheet: ShortcutsSheet | None = None
+        self._closing_confirmed = False
+        self.close_prompt: QMessageBox | None = None
+        self._build_menus()
 
         self.idle_lock = idle_lock
         self._idle_watch = IdleWatch(idle_lock, self)
@@ -57,6 +93,138 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self._idle_watch)
         idle_lock.subscribe(self._show_locked)
         self.lock_screen.unlocked.connect(lambda _result: idle_lock.unlock())
+
+    # -- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.pulse_menu = bar.addMenu(self.tr("&Pulse"))
+        self.phone_menu = bar.addMenu(self.tr("P&hone"))
+        self.status_menu = bar.addMenu(self.tr("&Status"))
+        self.help_menu = bar.addMenu(self.tr("&Help"))
+        self.phone_menu.setEnabled(False)
+        self.status_menu.setEnabled(False)
+        self.help_action = shortcuts.bind(self, "help_shortcuts")
+        self.help_action.triggered.connect(self.show_shortcuts)
+        self.help_menu.addAction(self.help_action)
+        self.sign_out_action = shortcuts.bind(self, "sign_out")
+        self.sign_out_action.triggered.connect(self.close)
+        self.pulse_menu.addAction(self.sign_out_action)
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        if self.shortcuts_sheet is None:
+            self.shortcuts_sheet = ShortcutsSheet(self)
+            # The keys must reach the window again at once (not every platform hands it back).
+            self.shortcuts_sheet.finished.connect(lambda _code: self.activateWindow())
+        self.shortcuts_sheet.open()
+
+    # -- parts other areas plug in ---------------------------------------------------------
+
+    def set_patient_panel(self, widget: QWidget) -> None:
+        """Put the patient card (search, picker, identity gate) into its panel and enable it."""
+        self._host(self.panels["patientPanel"], widget)
+
+    def attach_phone(
+        self, phone: DeskPhone, *, region: str = "US", tray: QSystemTrayIcon | None = None
+    ) -> SoftphonePanel:
+        """The softphone in the call panel, availability on top, the line in the status bar."""
+        self.phone = phone
+        self.softphone = SoftphonePanel(phone, self, region=region)
+        self._host(self.panels["callPanel"], self.softphone)
+        self.agent_bar = AgentStateBar(phone.session, self)
+        layout = QVBoxLayout(self.agent_bar_host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.agent_bar)
+        self.ring_alert = RingAlert(self, tray)
+        for name, action in self.softphone.actions_by_name.items():
+            if name != "history":
+                self.phone_menu.addAction(action)
+        self.phone_menu.addAction(self.softphone.actions_by_name["history"])
+        self.status_menu.addAction(self.agent_bar.ready_action)
+        self.status_menu.addAction(self.agent_bar.not_ready_action)
+        self.phone_menu.setEnabled(True)
+        self.status_menu.setEnabled(True)
+        phone.workflow_event.connect(self._on_workflow_event)
+        phone.engine_event.connect(self._on_engine_event)
+        phone.ticked.connect(self._on_tick)
+        phone.ticked.connect(self.status.show_agent_status)
+        phone.ticked.connect(self.agent_bar.show_status)
+        phone.line_changed.connect(self.status.show_line_status)
+        self.softphone.problem.connect(lambda message: self.status.showMessage(message, PROBLEM_MS))
+        self.status.show_agent_status(phone.session.status())
+        self.status.show_line_status(phone.line_status())
+        return self.softphone
+
+    def set_not_ready_reasons(self, reasons: Sequence[NotReadyReason]) -> None:
+        """New reason codes (the server's, after a sync): the session and the menu take them."""
+        if self.phone is None or self.agent_bar is None:
+            return
+        self.phone.session.set_reasons(reasons)
+        self.agent_bar.set_reasons(self.phone.session.reasons)
+
+    @staticmethod
+    def _host(panel: QGroupBox, widget: QWidget) -> None:
+        layout = panel.layout()
+        if layout is None:
+            layout = QVBoxLayout(panel)
+            layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(widget)
+        panel.setEnabled(True)
+
+    # -- what the phone says ---------------------------------------------------------------
+
+    @Slot(object)
+    def _on_workflow_event(self, event: WorkflowEvent) -> None:
+        phone = self.phone
+        if phone is None:
+            return
+        if self.agent_bar is not None:
+            self.agent_bar.on_event(event)
+        if isinstance(event, AgentStateChanged):
+            self.status.show_agent_status(phone.session.status())
+        if isinstance(event, CallAdded) and event.call.offered and self.ring_alert is not None:
+            self.ring_alert.ring(event.call, locked=self.is_locked)
+        elif isinstance(event, Problem):
+            self.show_problem(QCoreApplication.translate("Workflow", event.message))
+        self._follow_calls()
+
+    @Slot(object)
+    def _on_engine_event(self, event: p.Event) -> None:
+        if isinstance(event, p.EngineRestarted):
+            self.show_problem(
+                self.tr(
+                    "The phone stopped and was restarted; a call in progress was lost. Its "
+                    "after-call work is kept."
+                )
+            )
+        elif isinstance(event, p.CommandFailed) and event.command == "engine":
+            self.show_problem(self.tr("The phone stopped working and could not be restarted."))
+        elif isinstance(event, p.AudioDeviceChanged) and event.change == "fallback":
+            self.show_problem(
+                self.tr("The headset is gone; the call continues on {device}.").format(
+                    device=event.device_name
+                )
+            )
+
+    @Slot(object)
+    def _on_tick(self, _status: object) -> None:
+        self._follow_calls()
+
+    def _follow_calls(self) -> None:
+        phone = self.phone
+        if phone is None:
+            return
+        self.idle_lock.set_busy(phone.session.busy)
+        self.lock_screen.show_incoming_call(phone.session.offered_call is not None)
+
+    @Slot(str)
+    def show_problem(self, message: str) -> None:
+        self.status.showMessage(message, PROBLEM_MS)
+        if self.softphone is not None:
+            self.softphone.show_notice(message)
+
+    # -- lock ------------------------------------------------------------------------------
 
     @property
     def is_locked(self) -> bool:
@@ -70,9 +238,58 @@ class MainWindow(QMainWindow):
         else:
             log.info("screen unlocked")
             self._stack.setCurrentWidget(self.work_area)
+        for menu in (self.phone_menu, self.status_menu):
+            menu.setEnabled(not locked and self.phone is not None)
+        if self.agent_bar is not None:
+            self.agent_bar.set_enabled(not locked)
+        if self.softphone is not None:
+            self.softphone.set_locked(locked)
+        self._follow_calls()
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Digits no field took are tones for the call in progress.
+        text = event.text()
+        if (
+            text in KEYS
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and self.softphone is not None
+            and self.softphone.send_tone(text)
+        ):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # -- closing ---------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        phone = self.phone
+        if phone is not None and phone.session.calls and not self._closing_confirmed:
+            event.ignore()
+            self._confirm_close()
+            return
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._idle_watch)
         super().closeEvent(event)
+
+    def _confirm_close(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Close Pulse"),
+            self.tr("A call is in progress. Hang up and close Pulse?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("confirmClose")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(button: QAbstractButton) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self._closing_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        self.close_prompt = box
+        box.open()

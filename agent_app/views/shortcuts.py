@@ -21,6 +21,9 @@ class Shortcut:
     keys: str
     label: str
     """Source text; shown through :func:`label` so it is translated."""
+    window_wide: bool = True
+    """False for a key that belongs to one field (Enter in the number field): listed in
+    tooltips and the Help sheet, never bound to the window."""
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
@@ -31,13 +34,17 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("mute", "Ctrl+Shift+M", "Mute or unmute the microphone"),
     Shortcut("transfer", "Ctrl+Shift+T", "Transfer the call"),
     Shortcut("conference", "Ctrl+Shift+C", "Add a third party (conference)"),
+    Shortcut("keypad", "Ctrl+Shift+K", "Show or hide the keypad"),
     Shortcut("dial_focus", "Ctrl+L", "Go to the number field"),
+    Shortcut("dial", "Return", "Call the number in the number field", window_wide=False),
     Shortcut("redial", "Ctrl+Shift+D", "Redial the last number"),
+    Shortcut("history", "Ctrl+Shift+Y", "Go to the call history"),
     Shortcut("verify", "Ctrl+Shift+V", "Verify the caller's identity"),
     Shortcut("search", "Ctrl+F", "Search for a patient"),
     Shortcut("ready", "F9", "Go Ready"),
     Shortcut("not_ready", "F10", "Go Not ready (choose a reason)"),
     Shortcut("help_shortcuts", "F1", "Show the keyboard shortcuts"),
+    Shortcut("sign_out", "Ctrl+Shift+Q", "Sign out and close Pulse"),
 )
 BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}
 
@@ -60,6 +67,8 @@ def tooltip(action: str, text: str | None = None) -> str:
 def bind(widget: QWidget, action: str, *, text: str | None = None) -> QAction:
     """A window-wide action with the shortcut, added to ``widget``; the caller connects it."""
     shortcut = BY_ACTION[action]
+    if not shortcut.window_wide:
+        raise ValueError(f"the {action} key belongs to its field, not to the window")
     act = QAction(text or label(shortcut), widget)
     act.setObjectName(f"action_{action}")
     act.setShortcut(QKeySequence(shortcut.keys))

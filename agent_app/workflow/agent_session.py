@@ -9,8 +9,10 @@ outbox with its server time; identity checks and reveals go to the injected audi
 Rules kept here and in :mod:`agent_app.workflow.call_book`: the state is derived
 (:func:`agent_state.derive_state`), so it is never Ready with a call up; at most one call
 hears the agent (answering or resuming a call holds the one in progress); a call that ended
-leaves the live list at once and never comes back; every answered call (and every attempt
-the agent dialled) leaves a wrap-up item until its disposition is saved; when the engine
+leaves the live list at once and never comes back (the one exception to "at most one": the
+two calls the agent merged into a 3-way conference); every answered call (and every attempt
+the agent dialled, a consult call aside) leaves a wrap-up item until its disposition is
+saved; when the engine
 restarts its calls are gone and the phone is Offline until it registers again, while the
 wrap-up items stay. Not ready, wrap-up and Offline refuse new calls with the
 :attr:`incoming_policy`.
@@ -131,8 +133,49 @@ class AgentSession:
 
     @property
     def active_call(self) -> CallSession | None:
-        """The call that hears the agent, if any."""
+        """The call that hears the agent, if any (in a conference: the first member)."""
         return self._book.audible
+
+    @property
+    def busy(self) -> bool:
+        """On a call (being set up, talking or held) or owing after-call work: the agent is
+        working even without touching a key (the inactivity lock waits)."""
+        return self._book.connected or bool(self._book.wrap_ups)
+
+    @property
+    def offered_call(self) -> CallSession | None:
+        """The call that Answer and Decline act on: the one ringing longest."""
+        return next((c for c in self._book.live.values() if c.offered), None)
+
+    @property
+    def focus(self) -> CallSession | None:
+        """The call the desk's call controls act on: the one that hears the agent, else the
+        one ringing longest, else the one held last."""
+        held = [c for c in self._book.live.values() if c.phase is CallPhase.HELD]
+        if self._book.audible is not None:
+            return self._book.audible
+        if self.offered_call is not None:
+            return self.offered_call
+        return max(held, key=lambda c: c.phase_since, default=None)
+
+    @property
+    def consultation(self) -> tuple[CallSession, CallSession] | None:
+        """A consult call in progress and the live call it is about, oldest pair first
+        (Transfer then hands the caller over; Conference merges them). Once merged into
+        the conference it is no longer a consultation."""
+        live = self._book.live.values()
+        by_record = {c.record_id: c for c in live}
+        for consult in live:
+            about = None if consult.consult_of is None else by_record.get(consult.consult_of)
+            if about is not None and consult.call_id not in self._book.conference:
+                return about, consult
+        return None
+
+    @property
+    def conference(self) -> tuple[CallSession, ...]:
+        """The calls merged into the agent's conference (empty when there is none)."""
+        book = self._book
+        return tuple(book.live[c] for c in sorted(book.conference) if c in book.live)
 
     @property
     def wrap_ups(self) -> tuple[WrapUpItem, ...]:
@@ -208,6 +251,8 @@ class AgentSession:
         """Run the timers (ring-and-decline); call it about once a second."""
         with self._operation():
             self._book.decline_due()
+            if self._not_ready is None:
+                self._book.answer_due()
         return self.status()
 
     # -- intents: calls ----------------------------------------------------------------------
@@ -229,10 +274,21 @@ class AgentSession:
         return self._intent(call_id, lambda c: c.hangup())
 
     def hold(self, call_id: str) -> bool:
-        return self._intent(call_id, lambda c: c.hold())
+        """Hold a call (a conference member: the whole conference, which then ends)."""
+        with self._operation():
+            return self._book.hold(call_id)
 
     def mute(self, call_id: str, muted: bool) -> bool:
-        return self._intent(call_id, lambda c: c.mute(muted))
+        """Mute the agent on a call (a conference member: on every member, as one microphone)."""
+        with self._operation():
+            call = self._book.live.get(call_id)
+            if call is None:
+                return False
+            done = [
+                self._book.intent(m.call_id, lambda c: c.mute(muted))
+                for m in self._book.members(call)
+            ]
+            return any(done)
 
     def send_dtmf(self, call_id: str, digits: str) -> bool:
         return self._intent(call_id, lambda c: c.send_dtmf(digits))
@@ -240,14 +296,41 @@ class AgentSession:
     def blind_transfer(self, call_id: str, target: str) -> bool:
         return self._intent(call_id, lambda c: c.blind_transfer(target))
 
-    def dial(self, target: str) -> CallSession | None:
-        """Call out; a call in progress goes on hold first (a consult call)."""
+    def attended_transfer(self, call_id: str, consult_call_id: str) -> bool:
+        """Warm transfer: hand the caller of ``call_id`` to the party of the consult call."""
+        with self._operation():
+            consult = self._book.live.get(consult_call_id)
+            if consult is None or consult.phase not in CONNECTED or call_id == consult_call_id:
+                return False
+            return self._book.intent(call_id, lambda c: c.attended_transfer(consult_call_id))
+
+    def merge(self, call_id: str, other_id: str) -> bool:
+        """A 3-way conference: the agent and the parties of two answered calls."""
+        with self._operation():
+            return self._book.merge(call_id, other_id)
+
+    def leave_conference(self) -> bool:
+        """Hang up every call of the conference."""
+        with self._operation():
+            return self._book.leave_conference()
+
+    def dial(self, target: str, *, consult_for: str | None = None) -> CallSession | None:
+        """Call out; a call in progress goes on hold first.
+
+        ``consult_for`` names the live call this one consults about (a warm transfer or a
+        conference to come): such a call owes no wrap-up of its own.
+        """
         with self._operation():
             account = self.settings.account_id or min(self._registered, default="")
             if not target.strip() or not self.registered:
                 self._pending.append(Problem("The phone is not registered: no call can be made."))
                 return None
-            return self._book.dial(account, target.strip())
+            about = None if consult_for is None else self._book.live.get(consult_for)
+            if consult_for is not None and (
+                about is None or not about.answered or about.phase not in CONNECTED
+            ):
+                return None  # a consult is about a call the agent is on
+            return self._book.dial(account, target.strip(), about)
 
     def _intent(self, call_id: str, action: Callable[[CallSession], list[p.Command]]) -> bool:
         with self._operation():

@@ -5,8 +5,10 @@ files calls: it creates a :class:`CallSession` per engine call, sends the comman
 sessions ask for, keeps at most one call audible (a call that takes the agent pushes the
 one in progress to hold), moves a call that ended out of the live list for good (to the
 wrap-up items when it was answered or dialled by the agent, else to the missed calls), and
-turns engine-wide events (restart, lost calls, refused commands) into call endings. It
-appends what changed to the session's pending events; the session tells the listeners.
+turns engine-wide events (restart, lost calls, refused commands) into call endings. The
+one exception to "one audible call" is the agent's 3-way conference: its two members hear
+the agent together until one of them ends or is held. It appends what changed to the
+session's pending events; the session tells the listeners.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from agent_app.workflow.identity_gate import AuditSink, MatchKind, PatientMatch
 log = logging.getLogger(__name__)
 
 _SETTING_UP = frozenset({CallPhase.DIALING, CallPhase.ANSWERING})
+_MERGEABLE = frozenset({CallPhase.TALKING, CallPhase.HELD})
 
 Lookup = Callable[[str], Sequence[str]]
 """Caller id → ids of the patients with that number (the store's cache behind it)."""
@@ -60,6 +63,8 @@ class CallBook:
         self.live: dict[str, CallSession] = {}
         self.wrap_ups: dict[str, WrapUpItem] = {}
         self.missed: deque[CallSession] = deque(maxlen=50)
+        self.conference: set[str] = set()
+        """Engine ids of the calls merged into the agent's conference (none, or two)."""
 
     def find(self, key: str) -> CallSession | None:
         """A live call by its engine id, or one awaiting wrap-up by its record id.
@@ -87,6 +92,16 @@ class CallBook:
     def offered(self) -> bool:
         return any(c.offered for c in self.live.values())
 
+    def _exempt(self, call: CallSession, other: CallSession) -> bool:
+        """Both calls are in the conference: they may hear the agent together."""
+        return call.call_id in self.conference and other.call_id in self.conference
+
+    def _leave(self, call_id: str) -> None:
+        """``call_id`` is out of the conference; a conference of one is just a call."""
+        self.conference.discard(call_id)
+        if len(self.conference) < 2:
+            self.conference.clear()
+
     # -- intents ---------------------------------------------------------------------------
 
     def intent(self, call_id: str, action: Callable[[CallSession], list[p.Command]]) -> bool:
@@ -106,17 +121,67 @@ class CallBook:
         self.settle(call, call.answer() if phase is CallPhase.RINGING else call.resume())
         return True
 
-    def dial(self, account_id: str, target: str) -> CallSession | None:
+    def dial(
+        self, account_id: str, target: str, consult_of: CallSession | None = None
+    ) -> CallSession | None:
         if self._blocked_by_setup(None):
             return None
         self._hold_talking(None)
         call = self._new_call(f"d-{uuid.uuid4().hex[:12]}", Direction.OUTBOUND, target)
         call.agent_dialed = True
+        call.consult_of = None if consult_of is None else consult_of.record_id
         call.set_match(self._match(target))
         self.live[call.call_id] = call
         self._pending.append(CallAdded(call))
         self.settle(call, [p.Dial(call.call_id, account_id, target)])
         return call
+
+    def hold(self, call_id: str) -> bool:
+        """Hold a call; holding a conference member holds the whole conference (and ends it)."""
+        call = self.live.get(call_id)
+        if call is None:
+            return False
+        members = self.members(call)
+        held = False
+        for member in members:
+            commands = member.hold()
+            if commands:
+                self._leave(member.call_id)
+                self.settle(member, commands)
+                held = True
+        return held
+
+    def members(self, call: CallSession) -> list[CallSession]:
+        """The calls an action on ``call`` applies to: the whole conference, or the call."""
+        if call.call_id not in self.conference:
+            return [call]
+        return [self.live[m] for m in sorted(self.conference) if m in self.live]
+
+    def merge(self, call_id: str, other_id: str) -> bool:
+        """Join two answered calls into a conference with the agent (a held one is resumed)."""
+        calls = [self.live.get(call_id), self.live.get(other_id)]
+        both = [c for c in calls if c is not None and c.answered and c.phase in _MERGEABLE]
+        if call_id == other_id or len(both) != 2 or self._blocked_by_setup(None):
+            return False
+        self.conference = {call_id, other_id}
+        for call in both:
+            if call.phase is CallPhase.HELD:
+                self.settle(call, call.resume())
+            else:
+                self.settle(call, [])
+        self._send(p.Conference((call_id, other_id)))
+        return True
+
+    def leave_conference(self) -> bool:
+        """The agent leaves the conference: every member is hung up."""
+        members = [self.live[m] for m in sorted(self.conference) if m in self.live]
+        hung_up = False
+        for call in members:
+            commands = call.hangup()
+            if commands:
+                self.settle(call, commands)
+                hung_up = True
+        return hung_up
 
     def complete(self, record_id: str) -> bool:
         item = self.wrap_ups.pop(record_id, None)
@@ -130,6 +195,17 @@ class CallBook:
         for call in list(self.live.values()):
             if call.declining_at is not None and now >= call.declining_at:
                 self._refuse(call)
+
+    def answer_due(self) -> None:
+        """Answer the call whose auto-answer time has come (one call: the first due)."""
+        now = self._clock()
+        for call in list(self.live.values()):
+            if call.auto_answer_at is not None and now >= call.auto_answer_at:
+                call.auto_answer_at = None
+                if call.offered and not self.connected:
+                    log.info("auto-answer: call %s", call.call_id)
+                    self.take_over(call.call_id, CallPhase.RINGING)
+                    return
 
     def offer_declining(self) -> None:
         """The agent became available: calls waiting to be declined ring for them now."""
@@ -151,6 +227,8 @@ class CallBook:
         call.waiting = self.connected
         if policy is IncomingPolicy.RING_AND_DECLINE:
             call.declining_at = self._clock() + self.settings.ring_and_decline_s
+        elif self.settings.auto_answer_s is not None and not call.waiting and not self.offered:
+            call.auto_answer_at = self._clock() + self.settings.auto_answer_s
         self.live[call.call_id] = call
         self._pending.append(CallAdded(call))
 
@@ -214,12 +292,16 @@ class CallBook:
             self._send(command)
         if call.live:
             if call.phase in AUDIBLE:
-                # Whatever took the agent last keeps them: no other call stays audible.
+                # Whatever took the agent last keeps them: no other call stays audible
+                # (but the two calls of the agent's conference hear them together).
                 for other in list(self.live.values()):
-                    if other is not call and other.phase in AUDIBLE:
-                        self.settle(other, other.push_to_hold())
+                    if other is call or other.phase not in AUDIBLE or self._exempt(call, other):
+                        continue
+                    self._leave(other.call_id)
+                    self.settle(other, other.push_to_hold())
             self._pending.append(CallChanged(call))
             return
+        self._leave(call.call_id)
         if self.live.get(call.call_id) is not call:
             if call.refused:  # refused before it was ever live
                 self.missed.append(call)
@@ -247,6 +329,7 @@ class CallBook:
     def _hold_talking(self, keep: CallSession | None) -> None:
         for other in list(self.live.values()):
             if other is not keep and other.phase is CallPhase.TALKING:
+                self._leave(other.call_id)
                 self.settle(other, other.hold())
 
     def _blocked_by_setup(self, call: CallSession | None) -> bool:

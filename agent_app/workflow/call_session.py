@@ -108,6 +108,11 @@ class CallSession:
         """The engine's last media state for the call ("" until it reports one)."""
         self.transfer = TransferState.NONE
         self.transfer_code = 0
+        self.consult_of: str | None = None
+        """Set on a call the agent placed to consult about another (a warm transfer or a
+        conference): the record id of that call. A consult call owes no wrap-up of its own."""
+        self.auto_answer_at: float | None = None
+        """Monotonic time at which the desk answers this ringing call by itself."""
 
     def __repr__(self) -> str:  # the number and the name are PHI
         return f"CallSession(record_id={self.record_id!r}, call_id={self.call_id!r}, {self.phase})"
@@ -133,8 +138,9 @@ class CallSession:
 
     @property
     def needs_wrap_up(self) -> bool:
-        """An answered call, or an attempt the agent dialled, must be disposed."""
-        return self.answered or self.agent_dialed
+        """An answered call, or an attempt the agent dialled, must be disposed (a consult
+        call is part of the call it was placed for)."""
+        return (self.answered or self.agent_dialed) and self.consult_of is None
 
     def time_in_phase(self) -> float:
         return max(0.0, self._clock() - self.phase_since)
@@ -150,7 +156,7 @@ class CallSession:
     def answer(self) -> list[p.Command]:
         if self.phase is not CallPhase.RINGING:
             return []
-        self.declining_at = None
+        self.declining_at = self.auto_answer_at = None
         self._set_phase(CallPhase.ANSWERING)
         return [p.Answer(self.call_id)]
 
@@ -204,6 +210,14 @@ class CallSession:
         self.transfer, self.transfer_code = TransferState.IN_PROGRESS, 0
         return [p.BlindTransfer(self.call_id, target.strip())]
 
+    def attended_transfer(self, consult_call_id: str) -> list[p.Command]:
+        """Hand this caller to the party of ``consult_call_id`` (a warm transfer)."""
+        busy = self.transfer is TransferState.IN_PROGRESS
+        if self.phase not in (CallPhase.TALKING, CallPhase.HELD) or busy:
+            return []
+        self.transfer, self.transfer_code = TransferState.IN_PROGRESS, 0
+        return [p.AttendedTransfer(self.call_id, consult_call_id)]
+
     def push_to_hold(self) -> list[p.Command]:
         """The desk connected another call: this one must stop hearing the agent."""
         if self.phase not in AUDIBLE:
@@ -229,7 +243,7 @@ class CallSession:
         self.end_reason, self.end_code = reason, code
         self.ended_at = self._server_now()
         self._ended_mono = self._clock()
-        self.declining_at = None
+        self.declining_at = self.auto_answer_at = None
         self.hangup_requested = False
 
     # -- engine events ---------------------------------------------------------------------
@@ -289,7 +303,7 @@ class CallSession:
             self.muted = not self.muted
         elif command == "hangup":
             self.hangup_requested = False
-        elif command == "blind_transfer":
+        elif command in ("blind_transfer", "attended_transfer"):
             self.transfer = TransferState.FAILED
         elif command == "dial":
             self.end("failed")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent_app.workflow.agent_state import IncomingPolicy
+from agent_app.workflow.agent_state import IncomingPolicy, NotReadyReason
+
+DEFAULT_NOT_READY_REASONS: tuple[NotReadyReason, ...] = (
+    NotReadyReason("break", "Break", limit_s=15 * 60),
+    NotReadyReason("lunch", "Lunch", limit_s=60 * 60),
+    NotReadyReason("meeting", "Meeting"),
+    NotReadyReason("training", "Training"),
+    NotReadyReason("after_call_follow_up", "Follow-up work", limit_s=10 * 60),
+    NotReadyReason("technical", "Technical problem"),
+)
+"""The reasons offered until the server sends its own (labels are source text: views translate)."""
 
 
 @dataclass(frozen=True)
@@ -22,3 +32,6 @@ class DeskSettings:
     """The after-call work countdown (None: no countdown)."""
     day_first_dates: bool = False
     """Read 03/02/1958 as 3 February (else as March 2); unambiguous dates read either way."""
+    auto_answer_s: float | None = None
+    """Answer a call offered to an idle agent after it rang this long (its ring is the
+    agent's short warning tone); None: the agent answers every call. Never a waiting call."""

@@ -90,3 +90,19 @@ def test_print_config_masks_url_credentials() -> None:
     assert "hunter2" not in text
     assert "it:********@pulse.example:8443" in text
     assert "# environment (PULSE_SYNC_SERVER_URL)" in text
+
+
+def test_the_desk_section_sets_how_calls_are_offered_and_refused() -> None:
+    _write(
+        paths.machine_config_file(),
+        '[desk]\nnot_ready_calls = "ring_and_decline"\nauto_answer = true\ndial_region = "GB"\n',
+    )
+    desk = load_settings(environ={"PULSE_DESK_RING_AND_DECLINE_S": "6"}).settings.desk
+    assert (desk.not_ready_calls, desk.ring_and_decline_s, desk.auto_answer) == (
+        "ring_and_decline",
+        6.0,
+        True,
+    )
+    assert (desk.dial_region, desk.call_waiting, desk.auto_answer_delay_s) == ("GB", True, 1.0)
+    with pytest.raises(ConfigError, match=r"desk\.not_ready_calls"):
+        load_settings(environ={"PULSE_DESK_NOT_READY_CALLS": "voicemail"})

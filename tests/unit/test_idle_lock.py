@@ -66,3 +66,26 @@ def test_no_repeat_notifications() -> None:
 def test_rejects_a_non_positive_timeout() -> None:
     with pytest.raises(ValueError, match="positive"):
         IdleLock(0)
+
+
+def test_no_lock_while_busy_and_the_idle_time_restarts_when_the_work_ends() -> None:
+    clock = ManualClock()
+    lock = IdleLock(300, clock)
+    clock.now += 200
+    lock.set_busy(True)  # a call starts
+    clock.now += 3600
+    assert lock.poll() is False
+    assert lock.seconds_until_lock() == 300
+    lock.set_busy(False)  # the call and its wrap-up are done
+    clock.now += 299
+    assert lock.poll() is False
+    clock.now += 1
+    assert lock.poll() is True
+
+
+def test_busy_does_not_unlock_a_locked_screen() -> None:
+    clock = ManualClock()
+    lock = IdleLock(300, clock)
+    lock.lock()
+    lock.set_busy(True)
+    assert lock.poll() is True and lock.locked

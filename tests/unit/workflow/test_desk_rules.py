@@ -32,6 +32,7 @@ class DeskRules(RuleBasedStateMachine):
             registered=False,
             not_ready_policy=IncomingPolicy.RING_AND_DECLINE,
             wrap_up_limit_s=120,
+            auto_answer_s=2.0,
         )
         self.desk.lookup.numbers.update(
             {"+12025550143": ["pat-1"], "+12025550144": ["pat-1", "pat-2"]}
@@ -196,6 +197,32 @@ class DeskRules(RuleBasedStateMachine):
         if call is not None:
             self.ids.append(call.call_id)
 
+    @precondition(lambda self: self.session.calls)
+    @rule(n=picks, to=st.sampled_from(["sip:nurse@pbx", "+12025550177"]))
+    def consult(self, n: int, to: str) -> None:
+        call = self.session.dial(to, consult_for=self._pick(n))
+        if call is not None:
+            self.ids.append(call.call_id)
+            assert call.consult_of is not None and not call.needs_wrap_up
+
+    @precondition(lambda self: len(self.ids) > 1)
+    @rule(n=picks, m=picks)
+    def warm_transfer(self, n: int, m: int) -> None:
+        self.session.attended_transfer(self._pick(n), self._pick(m))
+
+    @precondition(lambda self: len(self.ids) > 1)
+    @rule(n=picks, m=picks)
+    def merge(self, n: int, m: int) -> None:
+        a, b = self._pick(n), self._pick(m)
+        if self.session.merge(a, b):
+            assert {c.call_id for c in self.session.conference} == {a, b}
+
+    @rule()
+    def leave_conference(self) -> None:
+        members = self.session.conference
+        self.session.leave_conference()
+        assert all(c.hangup_requested or not c.live for c in members)
+
     @rule(seconds=st.sampled_from([0.5, 3.0, 11.0, 200.0]))
     def time_passes(self, seconds: float) -> None:
         self.desk.clock.advance(seconds)
@@ -233,7 +260,16 @@ class DeskRules(RuleBasedStateMachine):
 
     @invariant()
     def at_most_one_call_hears_the_agent(self) -> None:
-        assert sum(c.phase in AUDIBLE for c in self.session.calls) <= 1
+        audible = [c for c in self.session.calls if c.phase in AUDIBLE]
+        members = self.session.conference
+        # The one exception: the two calls the agent merged into a conference.
+        assert len(audible) <= 1 or (len(audible) == 2 and set(audible) == set(members))
+
+    @invariant()
+    def a_conference_is_two_live_answered_calls(self) -> None:
+        members = self.session.conference
+        assert len(members) in (0, 2)
+        assert all(c.live and c.answered for c in members)
 
     @invariant()
     def an_ended_call_is_never_live(self) -> None:
@@ -247,8 +283,9 @@ class DeskRules(RuleBasedStateMachine):
     def every_answered_call_leaves_a_record(self) -> None:
         live = {c.record_id for c in self.session.calls}
         owed = {w.record_id for w in self.session.wrap_ups}
-        for record_id in self.answered:
-            assert record_id in live | owed | self.completed
+        for record_id, call in self.answered.items():
+            # A consult call's record is the one of the call it was placed for.
+            assert (call.consult_of or record_id) in live | owed | self.completed
         assert all(not c.answered for c in self.session.missed)
 
     @invariant()

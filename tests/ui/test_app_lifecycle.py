@@ -1,0 +1,146 @@
+"""The desktop app's children end with it: SIGTERM stops them cleanly, SIGKILL cannot orphan them.
+
+The real app runs in a subprocess (``--demo``: its demo server is a child process), signs in,
+starts its phone (the engine process), and is then terminated or killed. No process it
+started may be left (read from /proc; psutil is not a dependency).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.telephony_peers import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = "agent_app.telephony.engine_server"
+DEMO_SERVER = "server demo"
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """pid -> (parent pid, state, command line) of every process."""
+    found: dict[int, tuple[int, str, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), fields[0], cmdline.strip())
+    return found
+
+
+def _descendants(root: int) -> dict[int, str]:
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _state, _cmd) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found: dict[int, str] = {}
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found[pid] = table[pid][2]
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has finished; only its exit status waits to be collected)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
+
+
+def _left(started: dict[int, str]) -> list[str]:
+    return sorted(cmd for pid, cmd in started.items() if _alive(pid))
+
+
+def _wait(condition: Callable[[], bool], what: Callable[[], str], timeout: float) -> None:
+    # Another process is watched: there is no event loop here to wait on.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out: {what()}")
+
+
+@pytest.fixture
+def running_app(
+    tmp_path: Path, secret_service_env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[int, str]]]:
+    env = {
+        **os.environ,
+        **secret_service_env,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PULSE_HOME": str(tmp_path / "pulse-home"),
+        # A direct-call account, so that the phone starts without a PBX.
+        "PULSE_SIP_USERNAME": "agent",
+        "PULSE_SIP_REGISTRAR": "",
+        "PULSE_SIP_DOMAIN": "127.0.0.1",
+        "PULSE_SIP_LOCAL_PORT": str(free_port()),
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (tmp_path / "app.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.app_child"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    started: dict[int, str] = {}
+
+    def both_children() -> bool:
+        started.update(_descendants(proc.pid))
+        commands = list(started.values())
+        return any(ENGINE in c for c in commands) and any(DEMO_SERVER in c for c in commands)
+
+    try:
+        _wait(
+            both_children,
+            lambda: "the app signed in and started its phone and demo server",
+            120,
+        )
+        yield proc, started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _descendants(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_closes_the_app_and_stops_engine_and_demo_server(
+    running_app: tuple[subprocess.Popen[bytes], dict[int, str]], signum: int
+) -> None:
+    proc, started = running_app
+    proc.send_signal(signum)
+    assert proc.wait(60) == 128 + signum, "the app closed through its own clean-up"
+    _wait(lambda: not _left(started), lambda: f"children left running: {_left(started)}", 30)
+
+
+def test_sigkill_of_the_app_leaves_no_orphan(
+    running_app: tuple[subprocess.Popen[bytes], dict[int, str]],
+) -> None:
+    proc, started = running_app
+    proc.kill()
+    proc.wait(10)
+    _wait(lambda: not _left(started), lambda: f"orphans left running: {_left(started)}", 30)
