@@ -115,6 +115,9 @@ def _run_with_guard(
             print(f"pulse-agent: {exc}", file=sys.stderr)
             return 1
         sync = sync.model_copy(update={"server_url": demo_server.url})
+        # The demo's phone system: the desk registers as its extension on loopback.
+        demo_sip = demo_server.prepare_phone(loaded.settings.sip, secrets)
+        loaded = replace(loaded, settings=loaded.settings.model_copy(update={"sip": demo_sip}))
     try:
         if guard.received is not None:
             return 128 + guard.received
@@ -176,7 +179,10 @@ def _sign_in_and_run(
         authenticate=authenticate,
     )
     desktop = _start_sync(window, api, vault, verifier, secrets, settings, result)
-    phone = _start_phone(window, settings, secrets, desktop, _tray(app))
+    server_account = _server_account(loaded, secrets, desktop, offline=result.offline)
+    phone = _start_phone(
+        window, settings, secrets, desktop, _tray(app), server_account=server_account
+    )
     window.show()
     try:
         return app.exec() if guard is None else guard.exec(app)
@@ -204,11 +210,47 @@ class PhoneAccount:
 
 
 def server_supplied_account() -> AccountSpec | None:
-    """The phone account the central server handed out at sign-in, if any.
-
-    The seam for ``agent_app.sync.phone_account``: until it provides one, None.
-    """
+    """No account from a server (a desk started without one)."""
     return None
+
+
+def _server_account(
+    loaded: LoadedSettings | None,
+    secrets: SecretStore,
+    desktop: DesktopSync | None,
+    *,
+    offline: bool,
+) -> AccountSpec | None:
+    """The account the server assigns this agent (asked once at an online sign-in, else the
+    one kept from the last), with the configuration's PBX settings (decision 0024)."""
+    from agent_app.sync.errors import SyncError
+    from agent_app.sync.phone_account import (
+        fetch_phone_account,
+        sip_password_entry,
+        sip_settings_for,
+    )
+    from agent_app.telephony.settings_bridge import account_spec
+
+    if desktop is None or loaded is None:
+        return None
+    service = desktop.service
+    try:
+        if offline:
+            account = service.store.phone_account()
+        else:
+            account = fetch_phone_account(service.session, secrets, service.store)
+        if account is None:
+            return None
+        password = secrets.get(sip_password_entry(service.agent_id))
+    except (SyncError, SecretStoreError) as exc:
+        log.warning("phone account from the server not available: %s", exc)
+        return None
+    if password is None:
+        log.warning(
+            "agent %s: no SIP password in the keyring for the server's account", service.agent_id
+        )
+        return None
+    return account_spec(sip_settings_for(loaded, account), _Password(password))
 
 
 def choose_phone_account(
@@ -249,6 +291,14 @@ def choose_phone_account(
 class _NoPassword:
     def get(self, name: str) -> str | None:
         return ""
+
+
+class _Password:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self, name: str) -> str | None:
+        return self._value
 
 
 def desk_settings(desk: AgentDeskSettings, account_id: str = "") -> DeskSettings:
@@ -331,6 +381,8 @@ def _start_phone(
     secrets: SecretStore,
     desktop: DesktopSync | None,
     tray: QSystemTrayIcon | None,
+    *,
+    server_account: AccountSpec | None = None,
 ) -> DeskPhone:
     """The agent's phone: engine, account, and the desk's session wired to the store."""
     from agent_app.sync.clock import ServerClock
@@ -338,7 +390,7 @@ def _start_phone(
     from agent_app.views.desk_phone import DeskPhone
     from agent_app.views.transfer_dialog import directory_entries
 
-    choice = choose_phone_account(settings.sip, secrets)
+    choice = choose_phone_account(settings.sip, secrets, lambda: server_account)
     if choice.spec is None:
         log.warning("phone not configured: %s", choice.problem)
     else:
@@ -367,9 +419,11 @@ def _start_phone(
         parent=window,
     )
     panel = window.attach_phone(phone, region=settings.desk.dial_region, tray=tray)
-    directory = getattr(store, "directory", None)
-    if callable(directory):
-        panel.set_directory_source(lambda: directory_entries(directory(None)))
+    if store is not None:
+        from agent_app.views.patient_panel import PatientPanel
+
+        panel.set_directory_source(lambda: directory_entries(store.directory(None)))
+        window.set_patient_panel(PatientPanel(phone.session, store, window))
     phone.start()
     return phone
 

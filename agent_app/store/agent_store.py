@@ -441,8 +441,8 @@ class AgentStore:
 
     # -- the desk's lists and the phone account (no PHI: no audit, no offline lock) ---------
 
-    def directory(self, campaign_id: str) -> list[desk.DirectoryEntry]:
-        """The campaign's transfer targets, as last synced."""
+    def directory(self, campaign_id: str | None) -> list[desk.DirectoryEntry]:
+        """The campaign's transfer targets, as last synced (None: every campaign's)."""
         return desk.directory(self.cache, campaign_id)
 
     def not_ready_reasons(self) -> list[desk.NotReadyReason]:

@@ -56,21 +56,31 @@ class PhoneAccount:
     password_version: int
 
 
-def directory(cache: PatientCache, campaign_id: str) -> list[DirectoryEntry]:
-    """The campaign's transfer targets in the server's order; [] for an unknown campaign."""
-    rows = cache.reader.query(
-        "SELECT body FROM documents WHERE feed = 'campaigns' AND id = ?", (campaign_id,)
-    )
-    if not rows:
-        return []
-    entries = json.loads(rows[0][0]).get("directory") or []
-    found = []
-    for raw in entries if isinstance(entries, list) else []:
-        entry = _directory_entry(raw)
-        if entry is None:
-            log.warning("campaign %s: a malformed directory entry was left out", campaign_id)
-            continue
-        found.append(entry)
+def directory(cache: PatientCache, campaign_id: str | None) -> list[DirectoryEntry]:
+    """The campaign's transfer targets in the server's order; [] for an unknown campaign.
+
+    ``None``: every campaign's, each number once (a call whose campaign is not known yet).
+    """
+    if campaign_id is None:
+        rows = cache.reader.query(
+            "SELECT id, body FROM documents WHERE feed = 'campaigns' ORDER BY id"
+        )
+    else:
+        rows = cache.reader.query(
+            "SELECT id, body FROM documents WHERE feed = 'campaigns' AND id = ?", (campaign_id,)
+        )
+    found: list[DirectoryEntry] = []
+    numbers: set[str] = set()
+    for campaign, body in rows:
+        entries = json.loads(body).get("directory") or []
+        for raw in entries if isinstance(entries, list) else []:
+            entry = _directory_entry(raw)
+            if entry is None:
+                log.warning("campaign %s: a malformed directory entry was left out", campaign)
+                continue
+            if entry.number not in numbers:
+                numbers.add(entry.number)
+                found.append(entry)
     return found
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.helpers.telephony_peers import Phone, free_port, phones
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import Phone, phones
 from tests.ui.desk_rig import DeskRig, make_desk
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.telephony_peers import free_port
+from testbed.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
-from tests.helpers.telephony_peers import Phone, free_port
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import Phone
 from tests.ui.desk_rig import DeskRig
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,8 @@ from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.line_status import AudioQuality
-from tests.helpers.telephony_peers import Phone, free_port
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import Phone
 from tests.ui.desk_rig import CALLER, DeskRig
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication
 from agent_app.telephony import protocol as p
 from agent_app.views.transfer_dialog import DirectoryEntry, TransferMode
 from agent_app.workflow.call_session import CallPhase, CallSession
-from tests.helpers.telephony_peers import Phone, free_port
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import Phone
 from tests.ui.desk_rig import CALLER, DeskRig
 
 pytestmark = pytest.mark.integration

@@ -65,6 +65,8 @@ def test_directory_comes_from_the_campaign_document(
     ]
     assert "malformed directory entry" in caplog.text
     assert store.directory("camp-old") == []  # a campaign from before directories existed
+    # No campaign known yet (an inbound call before the card): every campaign's, once each.
+    assert [e.number for e in store.directory(None)] == ["2100", "+19495550150"]
     # A delta replaces the campaign, directory and all.
     store.cache.apply_delta("campaigns", [campaign_with([])], [], cursor="c-2")
     assert store.directory("camp-a") == []
