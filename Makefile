@@ -16,7 +16,7 @@ RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libx
 TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl \
 	pulseaudio-utils
 
-.PHONY: run test lint typecheck unit bench deps-run deps-test venv clean
+.PHONY: run test lint typecheck unit bench screenshots deps-run deps-test venv clean
 
 $(VENV)/.installed: pyproject.toml setup.py
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/ensure-debian-packages python3-venv
@@ -49,6 +49,9 @@ unit: venv
 
 test: deps-test venv lint typecheck
 	$(BIN)/python -m pytest
+
+screenshots: deps-test venv
+	tools/screenshots
 
 bench: venv
 	$(BIN)/python -m benchmarks

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Offscreen unless `make screenshots` draws on its virtual X screen.
+os.environ["QT_QPA_PLATFORM"] = os.environ.get("PULSE_TEST_QPA", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false")
 
 from agent_app.foundation import qt_compat
