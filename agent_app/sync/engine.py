@@ -9,12 +9,14 @@ short. A 423 with ``wipe`` erases the cache after one last attempt to push the j
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent_app.store.errors import StoreClosedError
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.errors import (
     CursorGone,
@@ -123,7 +125,9 @@ class SyncEngine:
                     self._on_contact()
             finally:
                 self.tracker.syncing(False)
-                self._refresh_counts()
+                # A revoke with wipe has just closed the journal: nothing left to count.
+                with contextlib.suppress(StoreClosedError):
+                    self._refresh_counts()
             return RoundReport(push, report, time.monotonic() - started)
 
     def _revoked(self, exc: DeviceRevoked) -> None:

@@ -170,6 +170,21 @@ def test_revoked_device_wipes_the_cache_after_trying_the_journal(
     assert rig.store.journal.counts().unsynced == 1
 
 
+def test_a_revoke_with_wipe_and_nothing_queued_says_revoked(
+    rig: SyncRig, server: RealServer
+) -> None:
+    assert rig.service is not None and rig.store is not None
+    rig.service.sync_once()
+    assert rig.store.journal.counts().unsynced == 0
+    devices = server.admin("GET", "/devices").json()
+    device = next(d for d in devices if d["client_device_id"] == WORKSTATION)
+    assert server.admin("POST", f"/devices/{device['id']}/revoke?wipe=true").status_code == 200
+    with pytest.raises(DeviceRevoked):
+        rig.service.sync_once()
+    assert rig.service.tracker.status.connection is Connection.REVOKED
+    assert not rig.store.layout.cache.exists()
+
+
 def test_worker_thread_never_blocks_the_caller(rig: SyncRig, server: RealServer) -> None:
     """enqueue returns at once even while a round waits on a dead server."""
     assert rig.service is not None
