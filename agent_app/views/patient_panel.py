@@ -6,11 +6,12 @@ lookup found: one patient → the card (masked until the identity gate opens); a
 number → the picker; nobody, or a caller id that is not a number → the search. After the
 call ends the card stays, read-only, until the wrap-up is done or another call comes.
 
-Which call the panel is about: the one the agent talks on; else the newest call ringing
-for them; else the call it already showed, while it lasts or awaits its wrap-up. The rules
-(who is linked, what is verified, what is masked) are the workflow's; this panel reads the
-session and sends it intents. It also writes the record-view audit event, once per call
-and patient, before a card is shown (a card that cannot be audited is not shown).
+Which call the panel is about: the one the agent talks on (for a consult call, the caller
+it consults about); else the newest call ringing for them; else the call it already
+showed, while it lasts or awaits its wrap-up. The rules (who is linked, what is verified,
+what is masked) are the workflow's; this panel reads the session and sends it intents.
+It also writes the record-view audit event, once per call and patient, before a card is
+shown (a card that cannot be audited is not shown).
 """
 
 from __future__ import annotations
@@ -204,6 +205,22 @@ class PatientPanel(QWidget):
             )
 
     def _focus(self) -> CallSession | None:
+        call = self._followed()
+        if call is not None and call.consult_of is not None:
+            # A consult (a warm transfer, a conference) is about the caller it was placed
+            # for: their card stays, while they are on the line or await their wrap-up,
+            # whichever leg of a completed transfer ends first.
+            return self._consulted(call.consult_of) or call
+        return call
+
+    def _consulted(self, record_id: str) -> CallSession | None:
+        session = self._session
+        for call in (*session.calls, *(w.call for w in session.wrap_ups)):
+            if call.record_id == record_id:
+                return call
+        return None
+
+    def _followed(self) -> CallSession | None:
         session = self._session
         active = session.active_call
         if active is not None:

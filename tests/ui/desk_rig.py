@@ -101,6 +101,7 @@ class DeskRig:
             return
         path = Path(folder) / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
+        QApplication.processEvents()  # let the layouts settle, as the event loop would
         (widget or self.window).grab().save(str(path))
         self.shots.append(path)
 
