@@ -163,6 +163,12 @@ class AgentStateBar(QWidget):
         style = self.chip.style()
         style.unpolish(self.chip)
         style.polish(self.chip)
+        for part in (self.label, self.timer):
+            # The state's style may change the font: size the text for it now, not on the
+            # next layout pass (which left "After-cal" cut for a second).
+            style.unpolish(part)
+            style.polish(part)
+            part.setMinimumWidth(part.fontMetrics().horizontalAdvance(part.text()) + 2)
         self.note.setText(self._note(status))
         chosen = status.availability
         # Ready is offered while the agent is not Ready (F9 is harmless either way).
