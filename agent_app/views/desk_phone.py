@@ -225,6 +225,14 @@ class DeskPhone(QObject):
             self._since_ready.clear()
         elif isinstance(event, p.RegistrationChanged):
             self._since_ready[event.account_id] = event
+            # For IT diagnosing "can't register" from the log: no secrets in a reason.
+            log.info(
+                "phone account %s: %s (%s %s)",
+                event.account_id,
+                event.state,
+                event.code,
+                event.reason,
+            )
         elif isinstance(event, p.EngineRestarted):
             log.warning("the phone restarted: %s", event.reason)
             # The new engine may have registered before this news came: say it again.

@@ -8,6 +8,7 @@ started may be left (read from /proc; psutil is not a dependency).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -125,6 +126,27 @@ def running_app(
         for pid in _descendants(proc.pid):
             os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def test_the_demo_desk_registers_with_the_demo_phone_system(
+    running_app: tuple[subprocess.Popen[bytes], dict[int, str]], tmp_path: Path
+) -> None:
+    """``make run``'s path: the demo hands the desk its PBX, and the phone registers there."""
+    if shutil.which("kamailio", path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None:
+        pytest.skip("the demo's phone system needs Kamailio")
+    _proc, started = running_app
+    logs = tmp_path / "pulse-home" / "logs"
+
+    def registered() -> bool:
+        return any(
+            "phone account primary: registered (200" in f.read_text(errors="replace")
+            for f in logs.glob("*.log")
+        )
+
+    _wait(
+        registered, lambda: f"a registration in the log; children: {sorted(started.values())}", 60
+    )
+    assert any("kamailio" in c for c in started.values())
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
