@@ -33,6 +33,10 @@ another window of this process is given new text; the time until its paint event
 the event loop and painting cost on this machine right now, no SIP, no store) and the
 hypervisor's share of the CPU during the calls (``steal_pct``).
 
+Context for the memory benchmark: ``gui_pss_mb`` (this process: the desk's GUI with the
+whole cache open and its phone index in the page cache, without the sync service) and
+``engine_pss_mb``, read after the calls.
+
 ``python -m benchmarks.screen_pop`` (1,000,000 patients, 200 calls) or ``--quick``.
 """
 
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import itertools
+import multiprocessing
 import os
 import random
 import subprocess
@@ -69,7 +74,7 @@ from agent_app.workflow.idle_lock import IdleLock
 from testbed.audio_server import audio_server
 from testbed.json_lines import JsonLines
 from testbed.ports import free_port
-from testbed.processes import machine_ticks, steal_pct
+from testbed.processes import machine_ticks, pss_kib, steal_pct
 from testbed.secret_service import secret_service
 from testbed.store_population import campaign_item, patient_items, wide_number
 from testbed.timing import Figures, percentile
@@ -98,10 +103,14 @@ def pin_none() -> None:
 # -- the cache --------------------------------------------------------------------------
 
 
-def build_cache(count: int, secrets: SecretStore) -> None:
-    """The agent's cache with ``count`` patients (as ``cache_lookup`` loads it), closed."""
+def build_cache(count: int) -> None:
+    """The agent's cache with ``count`` patients (as ``cache_lookup`` loads it), closed.
+
+    Run in a child process: the million generated records never touch the heap of this
+    one, the desk's GUI process, whose memory is printed at the end.
+    """
     store = AgentStore.open(
-        agent_id=AGENT, workstation_id=WORKSTATION, secrets=secrets, verify="none"
+        agent_id=AGENT, workstation_id=WORKSTATION, secrets=SecretStore(), verify="none"
     )
     try:
         store.cache.apply_snapshot(
@@ -459,7 +468,11 @@ def run(count: int, calls: int, work: Path) -> None:
     FIGURES.emit("patients", count, "count")
     FIGURES.emit("calls", calls, "count")
     FIGURES.emit("load_average_1m_at_start", os.getloadavg()[0], "processes")
-    build_cache(count, SecretStore())
+    builder = multiprocessing.get_context("spawn").Process(target=build_cache, args=(count,))
+    builder.start()
+    builder.join()
+    if builder.exitcode != 0:
+        raise RuntimeError(f"the cache was not built ({builder.exitcode})")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     qt_compat.apply()
     pin_none()
@@ -484,6 +497,7 @@ def run(count: int, calls: int, work: Path) -> None:
             before = machine_ticks()
             parts = run_calls(desk, caller, tap, count, calls)
             steal = steal_pct(before, machine_ticks())
+            memory = {"gui": pss_kib(os.getpid()), "engine": pss_kib(desk.phone.engine_pid or 0)}
         finally:
             caller.close()
             tap.close()
@@ -509,6 +523,10 @@ def run(count: int, calls: int, work: Path) -> None:
     FIGURES.emit("reference_paint_p99_ms", percentile(parts["reference_paint"], 0.99), "ms")
     if steal is not None:
         FIGURES.emit("steal_pct", steal, "%")
+    # Context for the memory benchmark: this process is the desk's GUI with the whole
+    # cache open (no sync service), the engine after its calls.
+    FIGURES.emit("gui_pss_mb", memory["gui"] / 1024, "MiB")
+    FIGURES.emit("engine_pss_mb", memory["engine"] / 1024, "MiB")
     FIGURES.emit("load_average_1m_at_end", os.getloadavg()[0], "processes")
 
 
