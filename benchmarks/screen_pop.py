@@ -7,13 +7,14 @@ synthetic patients (``--quick``: 100,000), loaded as ``cache_lookup`` loads it a
 opened again as at sign-in. This process is the desk's GUI process, offscreen. A real
 caller, ``pulse-phone`` driven over its standard input, calls the desk 200 times (50)
 from the mobile number of a random patient (one match: the card pops while it rings),
-then cancels.
+then cancels. The desk's outbox is its journal itself (the app's is the sync service,
+which writes the same journal entry and wakes its worker thread).
 
 Clock: ``time.monotonic()`` in every process. On Linux it is ``CLOCK_MONOTONIC``, one
 clock for the whole machine (unlike the wall clock it never steps), so stamps taken in the
 SIP relay, the engine and this process compare directly. The INVITE's departure: the
-caller's own ``calling`` event is no such stamp (pjsua2 reports it only once the callee's
-first response is in, measured after the callee had the INVITE), so the caller calls
+caller's own ``calling`` event is no such stamp (measured: it comes after the desk's engine
+already had the INVITE, and never while a callee stays silent), so the caller calls
 through ``testbed.sip_tap``, a UDP relay on loopback that stamps each INVITE as it arrives
 (loopback delivers a datagram as it is sent) and forwards it to the desk; the relay's hop
 (``tap_forward_us``, printed) is counted in the screen-pop, never taken off. The paint is

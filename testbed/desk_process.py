@@ -75,8 +75,8 @@ class DeskProcess:
     ) -> None:
         self.probe = work / f"{name}-marks.jsonl"
         self.probe.unlink(missing_ok=True)
-        self._log = (work / f"{name}.log").open("wb")
         self.log_path = work / f"{name}.log"
+        self._log = self.log_path.open("wb")
         child_env = {
             **env,
             "QT_QPA_PLATFORM": "offscreen",
