@@ -44,7 +44,6 @@ whole cache open and its phone index in the page cache, without the sync service
 from __future__ import annotations
 
 import argparse
-import ctypes
 import itertools
 import multiprocessing
 import os
@@ -85,20 +84,6 @@ AGENT, WORKSTATION = "agent-bench", "ws-bench"
 PAGE = 1_000
 WAIT_S = 20.0
 QUIET_S = 0.05
-
-
-def pin_none() -> None:
-    """Keep ``None`` alive through this run.
-
-    PySide6 6.12.0 drops a reference to ``None`` on every call of a method that returns
-    nothing, instance methods as well as the static ones decision 0017 names (measured:
-    ``QLabel.setText`` -1 a call), and CPython 3.11 aborts ("none_dealloc") once the
-    count reaches zero: a few thousand calls, fewer than 200 screen-pops make. Given a
-    count no run can use up, as ``qt_compat`` does for ``True`` and ``False``; timings
-    are not affected. (The app has the same defect.)
-    """
-    if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 
 # -- the cache --------------------------------------------------------------------------
@@ -476,7 +461,6 @@ def run(count: int, calls: int, work: Path) -> None:
         raise RuntimeError(f"the cache was not built ({builder.exitcode})")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     qt_compat.apply()
-    pin_none()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert app is not None
     with audio_server(work / "audio") as sound:

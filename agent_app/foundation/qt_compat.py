@@ -1,9 +1,10 @@
 """Workarounds for defects of the pinned Qt for Python release.
 
 Each entry point that uses Qt calls :func:`apply` once, before any signal is emitted (the
-app, the engine process, ``pulse-phone``, the test conftest). The one defect today: PySide6
+app, the engine process, ``pulse-phone``, the test conftest). The defects today: PySide6
 6.12.0's ``SignalInstance.emit()`` drops a reference to ``True`` on every emit, which aborts
-CPython 3.11 after a few hundred emits; the fix and why it is global:
+CPython 3.11 after a few hundred emits, and every call of a Qt method returning void drops
+one to ``None``; the fix and why it is global:
 docs/decisions/0017-pyside6-refcount-workarounds.md.
 """
 
@@ -30,8 +31,17 @@ def _emit_drops_a_reference() -> bool:
     return sys.getrefcount(True) < before
 
 
-def _pin_bool_singletons() -> None:
-    for singleton in (True, False):
+def _void_call_drops_none() -> bool:
+    from PySide6.QtCore import QObject
+
+    probe = QObject()
+    before = sys.getrefcount(None)
+    probe.setObjectName("probe")
+    return sys.getrefcount(None) < before
+
+
+def _pin(*singletons: object) -> None:
+    for singleton in singletons:
         # ob_refcnt is the first field of every CPython object.
         ctypes.c_ssize_t.from_address(id(singleton)).value += _PIN
 
@@ -42,8 +52,15 @@ def apply() -> bool:
     if _applied:
         return False
     _applied = True
-    needed = _emit_drops_a_reference()
-    if needed and sys.implementation.name == "cpython" and sys.version_info < (3, 12):
-        _pin_bool_singletons()
-        return True
-    return False
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return False  # the singletons are immortal there
+    pinned = False
+    if _emit_drops_a_reference():
+        _pin(True, False)
+        pinned = True
+    # Every Qt method returning void drops a reference to None (QLabel.setText, a timer's
+    # slot...): a desk that refreshes its clock once a second aborted after about six minutes.
+    if _void_call_drops_none():
+        _pin(None)
+        pinned = True
+    return pinned
