@@ -7,6 +7,7 @@ icons picture what the action does: ``mute`` is the crossed-out microphone.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -61,6 +62,9 @@ def icon_path(name: str) -> Path:
     return path
 
 
+@functools.cache
 def icon(name: IconName) -> QIcon:
-    """The icon ``name``, drawn from its SVG at whatever size Qt asks for."""
+    """The icon ``name``, drawn from its SVG at whatever size Qt asks for.
+
+    Kept once loaded: the desk asks again on every refresh, and a QIcon is shared cheaply."""
     return QIcon(str(icon_path(name)))
