@@ -186,6 +186,10 @@ def _sign_in_and_run(
     phone = _start_phone(
         window, settings, secrets, desktop, _tray(app), server_account=server_account
     )
+    if demo_server is not None and demo_server.ringer is not None:
+        from agent_app.demo.desk import attach_demo_desk
+
+        attach_demo_desk(window, phone, demo_server.ringer)
     # The benchmarks' "desk ready": the window's first frame and a phone that takes calls.
     timing_probe.mark_when(phone.line_changed, "phone_ready", lambda line: bool(line.ready))
     timing_probe.mark_first_frame(window, "desk_shown")

@@ -1,5 +1,5 @@
 """``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, assign-extension,
-remove-extension, create, import-patients, openapi."""
+remove-extension, create, import-patients, dispositions, openapi."""
 
 from __future__ import annotations
 
@@ -124,9 +124,28 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--campaign-id")
     imp.add_argument("--list-name", default="default")
 
+    _dispositions_args(
+        sub.add_parser(
+            "dispositions",
+            help="list the newest dispositions (or other items) the workstations sent, no PHI",
+        )
+    )
+
     api = sub.add_parser("openapi", help="write the OpenAPI document")
     api.add_argument("--output", type=Path, default=Path(__file__).parent / "openapi.json")
     return parser
+
+
+def _dispositions_args(parser: argparse.ArgumentParser) -> None:
+    _common(parser)
+    parser.add_argument(
+        "--kind",
+        choices=["disposition", "call_record", "callback", "audit", "agent_state"],
+        default="disposition",
+    )
+    parser.add_argument("--agent", help="only this agent's (username or id)")
+    parser.add_argument("--limit", type=int, default=20, help="at most this many (newest first)")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line")
 
 
 def _seed_args(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +164,7 @@ def _runtime(settings: ServerSettings) -> Any:
 
 
 def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
-    from server.seed import seed_demo
+    from server.seed import DEMO_CASES, seed_demo
 
     rt = _runtime(settings)
     world = seed_demo(
@@ -161,7 +180,17 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
     if credentials_file is not None:
         _write_private(
             credentials_file,
-            json.dumps({"username": world.agent_username, "password": world.agent_password}),
+            json.dumps(
+                {
+                    "username": world.agent_username,
+                    "password": world.agent_password,
+                    # The kinds of call the desktop's demo caller places, in turn.
+                    "cases": [
+                        {"key": case.key, "title": case.title, "number": case.number}
+                        for case in DEMO_CASES
+                    ],
+                }
+            ),
         )
     print(
         json.dumps(
@@ -446,13 +475,87 @@ def _import(settings: ServerSettings, args: argparse.Namespace) -> int:
     return 1 if parsed.errors else 0
 
 
-# Commands that change the database and answer with an exit status of their own.
+# What a listed item shows: ids, codes and times; never names, numbers, notes or field values.
+_LISTED_PAYLOAD_KEYS = (
+    "code",
+    "call_id",
+    "callback_at",
+    "state",
+    "reason",
+    "action",
+    "direction",
+    "sip_code",
+)
+
+
+def _dispositions(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from server.api.sync import intake_out
+    from server.content import ContentError
+    from server.models import IntakeItem, User
+
+    if not 1 <= args.limit <= 1000:
+        print("pulse-server: --limit must be between 1 and 1000", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session:
+            query = select(IntakeItem).where(IntakeItem.kind == args.kind)
+            if args.agent:
+                query = query.where(IntakeItem.user_id == _user_id(session, args.agent))
+            rows = list(
+                session.scalars(
+                    query.order_by(IntakeItem.received_at.desc(), IntakeItem.id).limit(args.limit)
+                )
+            )
+            # .all(): a Result has keys() of its own, which dict() would take for a mapping's.
+            names = dict(session.execute(select(User.id, User.username)).tuples().all())
+            listed = [_listed(intake_out(row), names) for row in rows]
+    except ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        rt.close()
+    if args.json:
+        for item in listed:
+            print(json.dumps(item))
+        return 0
+    if not listed:
+        print(f"no {args.kind} items yet")
+        return 0
+    print("received_at           id                                    agent     code / what")
+    for item in listed:
+        what = " ".join(
+            f"{key}={item[key]}" for key in _LISTED_PAYLOAD_KEYS if item.get(key) is not None
+        )
+        print(f"{item['received_at'][:19]:<21} {item['id']:<37} {item['agent']:<9} {what}")
+    return 0
+
+
+def _listed(out: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    payload = out["payload"]
+    listed = {
+        "id": out["id"],
+        "kind": out["kind"],
+        "agent": names.get(out["agent_id"], out["agent_id"]),
+        "received_at": out["received_at"],
+        "created_at": out["created_at"],
+        "campaign_id": out["campaign_id"],
+        "patient_id": out["patient_id"],
+    }
+    listed.update({key: payload[key] for key in _LISTED_PAYLOAD_KEYS if key in payload})
+    return listed
+
+
+# Commands that read or change the database and answer with an exit status of their own.
 _ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] = {
     "create-user": _create_user,
     "assign-extension": _assign_extension,
     "remove-extension": _remove_extension,
     "import-patients": _import,
     "create": _create_content,
+    "dispositions": _dispositions,
 }
 
 

@@ -291,6 +291,7 @@ def save_campaign(
         "script_id": data.script_id,
         "code_tree_id": data.code_tree_id,
         "default_region": data.default_region,
+        "wrap_up_s": data.wrap_up_s,
     }
     if data.directory is not None or campaign_id is None:
         fields["directory"] = _directory(data.directory or [])

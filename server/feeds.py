@@ -319,6 +319,7 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "code_tree_id": c.code_tree_id,
         "default_region": c.default_region,
         "directory": list((c.directory or {}).get("entries", [])),
+        "wrap_up_s": c.wrap_up_s,
         "version": c.version,
     }
 

@@ -73,6 +73,10 @@ def _digest(kind: str, created: datetime, payload: dict[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+content_hash = _digest
+"""The stored hash of an item's content (for items put in by the server itself)."""
+
+
 # SQLAlchemy 2.0 leaves the dialects' INSERT ... ON CONFLICT constructs out of its statement
 # cache, so such a statement is compiled anew on every execution (a third of an intake
 # request's CPU). These subclasses say what identifies the clause (the insert's own key already

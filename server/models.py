@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -198,6 +199,8 @@ class Campaign(Base):
     directory: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     """Transfer targets, ``{"entries": [{"label", "number", "kind", "language",
     "warm_allowed"}]}``; None (campaigns made before it existed) reads as an empty list."""
+    wrap_up_s: Mapped[int] = mapped_column(Integer, default=60, server_default=text("60"))
+    """After-call work time the desk counts down, in seconds; 0 means no countdown."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)

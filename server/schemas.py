@@ -188,6 +188,10 @@ class DirectoryIn(_In):
     entries: Directory
 
 
+MAX_WRAP_UP_S = 3600
+"""The longest after-call work time a campaign may set (an hour)."""
+
+
 class CampaignIn(_In):
     name: Name
     kind: Literal["inbound", "preview", "progressive"]
@@ -199,6 +203,8 @@ class CampaignIn(_In):
     default_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
     directory: Directory | None = None
     """Transfer targets; omitted on an update keeps the campaign's current directory."""
+    wrap_up_s: Annotated[int, Field(ge=0, le=MAX_WRAP_UP_S)] = 60
+    """After-call work time the desk counts down, in seconds; 0: no countdown."""
 
 
 class CampaignOut(BaseModel):
@@ -212,6 +218,7 @@ class CampaignOut(BaseModel):
     code_tree_id: str | None
     default_region: str
     directory: list[DirectoryEntry]
+    wrap_up_s: int
     version: int
 
 

@@ -4,7 +4,14 @@ Invented names, 555-01xx numbers, made-up MRNs: never real data. Every id is a U
 namespace, so running it twice changes nothing, and running it with more patients adds the missing
 ones. The demo agent is ``demo`` with a known password (printed; settable) and the phone extension
 1001 on a PBX at 127.0.0.1 (a synthetic password, stored encrypted like any other). The campaigns
-carry transfer directories, and the usual not-ready reasons are on the list.
+carry transfer directories and an after-call work time, and the usual not-ready reasons are on
+the list.
+
+The first demo patients are the demo's cases (:data:`DEMO_CASES`), the same in every demo world:
+a patient with a number of their own, a household number two patients share, a number nobody
+has, a Spanish-speaking patient, and a patient who asked to be called back (a callback request
+on record, due on the day the world was seeded). ``make run``'s demo caller rings from their
+numbers in turn.
 """
 
 from __future__ import annotations
@@ -12,19 +19,22 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import content
+from server import content, intake
 from server.db import next_seq
 from server.models import (
     Assignment,
     Campaign,
     CodeTree,
     CodeTreeVersion,
+    Device,
+    IntakeItem,
     ListEntry,
     NotReadyReason,
     Patient,
@@ -36,6 +46,7 @@ from server.models import (
     TeamMember,
     User,
 )
+from server.schemas import CallbackPayload
 from server.security import hash_password
 from server.sip_secrets import SipSecretBox
 
@@ -353,6 +364,82 @@ CAMPAIGNS = [
     ("reminders", "Appointment reminders", "preview", "+12025550100", "reminder"),
     ("followup", "Post-discharge follow-up", "progressive", "+12025550101", "followup"),
 ]
+WRAP_UP_S = {"reminders": 45, "followup": 90}
+"""Each demo campaign's after-call work time, in seconds (neither is the server's default)."""
+_MIGRATED_WRAP_UP_S = 60
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """A kind of call the demo caller places: from ``number``, which belongs to ``patients``
+    (indexes of the demo patients; none for an unknown caller)."""
+
+    key: str
+    title: str
+    number: str
+    patients: tuple[int, ...]
+
+
+# Area code 979 is outside the generated patients' (201-901), so no other patient has these.
+DEMO_CASES = (
+    DemoCase("known", "a known patient (one match)", "+19795550101", (0,)),
+    DemoCase("household", "a household number (two patients)", "+19795550102", (1, 2)),
+    DemoCase("unknown", "an unknown caller (search)", "+19795550103", ()),
+    DemoCase("spanish", "a Spanish-speaking patient", "+19795550104", (3,)),
+    DemoCase("callback", "a patient with a callback due", "+19795550105", (4,)),
+)
+
+# The case patients' fixed details, whatever the random draw gave their index.
+_CASE_PATIENTS: dict[int, dict[str, Any]] = {
+    0: {
+        "given_name": "Avery",
+        "family_name": "Brightwater",
+        "birth_date": date(1958, 3, 14),
+        "phones": {"items": [{"number": "+19795550101", "kind": "mobile"}]},
+        "language": "en",
+        "time_zone": "America/Chicago",
+    },
+    1: {
+        "given_name": "Jordan",
+        "family_name": "Thistlewood",
+        "birth_date": date(1961, 7, 2),
+        "phones": {"items": [{"number": "+19795550102", "kind": "home"}]},
+        "language": "en",
+        "time_zone": "America/New_York",
+    },
+    2: {
+        "given_name": "Rowan",
+        "family_name": "Thistlewood",
+        "birth_date": date(1963, 11, 23),
+        "phones": {
+            "items": [
+                {"number": "+19795550112", "kind": "mobile"},
+                {"number": "+19795550102", "kind": "home"},
+            ]
+        },
+        "language": "en",
+        "time_zone": "America/New_York",
+    },
+    3: {
+        "given_name": "Marisol",
+        "family_name": "Arroyo-Brisa",
+        "birth_date": date(1949, 5, 30),
+        "phones": {"items": [{"number": "+19795550104", "kind": "mobile"}]},
+        "language": "es",
+        "time_zone": "America/Phoenix",
+    },
+    4: {
+        "given_name": "Oren",
+        "family_name": "Vantreese",
+        "birth_date": date(1972, 9, 8),
+        "phones": {"items": [{"number": "+19795550105", "kind": "mobile"}]},
+        "language": "en",
+        "time_zone": "America/Denver",
+    },
+}
+_CASE_COMMON = {"consent_calls": True, "do_not_call": False, "deleted": False}
+_CALLBACK_DEVICE = "demo-world-history"
+"""The demo agent's earlier workstation, where the callback request on record came from."""
 
 
 def _target(
@@ -418,6 +505,7 @@ def seed_demo(
         _reasons(session, seq)
         team_id = _team(session, campaign_ids)
         total = _patients(session, patients, seq)
+        _cases(session, seq)
         _extra_agents(session, team_id, extra_agents)
         session.flush()
         content.refresh_grants(session)
@@ -532,14 +620,17 @@ def _content(session: Session, seq: int) -> list[str]:
                     script_id=did("script", script_key),
                     code_tree_id=tree_id,
                     directory=directory,
+                    wrap_up_s=WRAP_UP_S[key],
                     seq=seq,
                 )
             )
             session.flush()
             session.add(PatientList(id=did("list", key), campaign_id=cid, name="default"))
-        elif campaign.directory is None:
-            # A demo world seeded before campaigns had directories.
-            campaign.directory = directory
+        elif campaign.directory is None or campaign.wrap_up_s == _MIGRATED_WRAP_UP_S:
+            # A demo world seeded before campaigns had directories or their own wrap-up time
+            # (the migration gave every campaign the server's default).
+            campaign.directory = campaign.directory or directory
+            campaign.wrap_up_s = WRAP_UP_S[key]
             campaign.version += 1
             campaign.seq = seq
     session.flush()
@@ -573,6 +664,8 @@ def _patients(session: Session, count: int, seq: int) -> int:
         if index < have:
             continue
         patient = _patient(state, index, seq)
+        for name, value in _case_details(index).items():
+            setattr(patient, name, value)
         session.add(patient)
         lists = [0] if index % 3 == 0 else [1] if index % 3 == 1 else [0, 1]
         for which in lists:
@@ -593,6 +686,76 @@ def _patients(session: Session, count: int, seq: int) -> int:
     session.add_all(entries)
     session.flush()
     return _demo_count(session)
+
+
+def _case_details(index: int) -> dict[str, Any]:
+    fixed = _CASE_PATIENTS.get(index)
+    return {} if fixed is None else {**fixed, **_CASE_COMMON}
+
+
+def _cases(session: Session, seq: int) -> None:
+    """The case patients as :data:`DEMO_CASES` describes them (a world seeded before the cases
+    gets them), and the callback request on record."""
+    for index in _CASE_PATIENTS:
+        patient = session.get(Patient, did("patient", index))
+        if patient is None:
+            continue  # a world with fewer patients than cases
+        details = _case_details(index)
+        if any(getattr(patient, name) != value for name, value in details.items()):
+            for name, value in details.items():
+                setattr(patient, name, value)
+            patient.version += 1
+            patient.seq = seq
+    session.flush()
+    _callback_on_record(session)
+
+
+def _callback_on_record(session: Session) -> None:
+    """The callback case's request, as the demo agent's earlier workstation sent it: due at
+    10:00 in the patient's zone on the day the world was seeded."""
+    case = next(c for c in DEMO_CASES if c.key == "callback")
+    patient = session.get(Patient, did("patient", case.patients[0]))
+    item_id = did("intake", "callback-case")
+    if patient is None or session.get(IntakeItem, item_id) is not None:
+        return
+    agent = did("user", DEMO_AGENT)
+    device_id = did("device", _CALLBACK_DEVICE)
+    if session.get(Device, device_id) is None:
+        session.add(
+            Device(
+                id=device_id,
+                user_id=agent,
+                client_device_id=_CALLBACK_DEVICE,
+                name="Demo workstation (earlier calls)",
+            )
+        )
+        session.flush()
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = datetime.combine(now.date(), time(10), tzinfo=ZoneInfo(patient.time_zone))
+    created = now - timedelta(days=1)
+    payload = {
+        "call_id": did("call", "callback-case"),
+        "patient_id": patient.id,
+        "callback_at": due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "notes": "Asked to be called back about the appointment.",
+    }
+    # Stored as the intake would have stored it, so that it reads like any other request.
+    checked = CallbackPayload.model_validate(payload).model_dump(mode="json")
+    session.add(
+        IntakeItem(
+            id=item_id,
+            kind="callback",
+            user_id=agent,
+            device_id=device_id,
+            patient_id=patient.id,
+            campaign_id=None,
+            created_at=created,
+            received_at=created,
+            content_hash=intake.content_hash("callback", created, checked),
+            payload=checked,
+        )
+    )
+    session.flush()
 
 
 def _extra_agents(session: Session, team_id: str, count: int) -> None:

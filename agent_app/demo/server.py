@@ -24,6 +24,7 @@ import httpx
 
 from agent_app.demo import processes
 from agent_app.demo.pbx import DemoPbx, PbxUnavailable, start_demo_pbx
+from agent_app.demo.ringer import DemoCase, DemoRinger, read_cases
 from agent_app.foundation import paths
 
 if TYPE_CHECKING:
@@ -54,6 +55,10 @@ class DemoServer:
     """Why the demo has no phone, in a sentence for the agent; empty when it has one."""
     phone_file: Path | None = None
     """The PBX's address and password for ``tools/demo-call``, while the PBX runs."""
+    cases: tuple[DemoCase, ...] = ()
+    """The kinds of call the demo caller places, as the demo server seeded them."""
+    ringer: DemoRinger | None = None
+    """The demo caller (with the PBX only)."""
 
     def prepare_phone(self, base: SipSettings, secrets: SecretStore) -> SipSettings:
         """The ``[sip]`` settings of the demo session, with the demo's SIP password put in
@@ -64,6 +69,8 @@ class DemoServer:
         return self.pbx.sip_settings(base)
 
     def stop(self) -> None:
+        if self.ringer is not None:
+            self.ringer.stop()
         if self.phone_file is not None:
             self.phone_file.unlink(missing_ok=True)
         if self.pbx is not None:
@@ -128,7 +135,13 @@ def _start_server(directory: Path) -> DemoServer:
 def _demo(url: str, process: subprocess.Popen[bytes], credentials: Path) -> DemoServer:
     try:
         sign_in = json.loads(credentials.read_text(encoding="utf-8"))
-        return DemoServer(url, str(sign_in["username"]), str(sign_in["password"]), process)
+        return DemoServer(
+            url,
+            str(sign_in["username"]),
+            str(sign_in["password"]),
+            process,
+            cases=read_cases(sign_in.get("cases")),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         DemoServer(url, "", "", process).stop()
         raise DemoError(f"the demo server did not hand over the demo sign-in ({exc})") from None
@@ -143,6 +156,12 @@ def _start_phone(demo: DemoServer, directory: Path) -> None:
         print(f"pulse-agent: {demo.pbx_problem}", file=sys.stderr)
         return
     demo.pbx = pbx
+    demo.ringer = DemoRinger(
+        registrar=pbx.registrar,
+        extension=pbx.extension,
+        cases=demo.cases,
+        directory=directory,
+    )
     demo.phone_file = directory / PHONE_FILE
     _write_private(
         demo.phone_file,
@@ -159,7 +178,8 @@ def _start_phone(demo: DemoServer, directory: Path) -> None:
     log.info("demo PBX ready on port %d", pbx.port)
     print(
         f"pulse-agent: demo phone system on {pbx.registrar}; the desk is extension "
-        f"{pbx.extension}. Ring it as a demo patient with tools/demo-call.",
+        f"{pbx.extension}. A demo patient rings it a few seconds after sign-in "
+        "(Demo > Call me again for the next); tools/demo-call rings it from a terminal.",
         file=sys.stderr,
     )
 

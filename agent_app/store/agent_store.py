@@ -445,6 +445,10 @@ class AgentStore:
         """The campaign's transfer targets, as last synced (None: every campaign's)."""
         return desk.directory(self.cache, campaign_id)
 
+    def campaign_settings(self, campaign_id: str) -> desk.CampaignSettings | None:
+        """The campaign's after-call work time and calling window, as last synced."""
+        return desk.campaign_settings(self.cache, campaign_id)
+
     def not_ready_reasons(self) -> list[desk.NotReadyReason]:
         return desk.not_ready_reasons(self.cache)
 

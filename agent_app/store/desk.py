@@ -1,5 +1,6 @@
-"""What the desk reads from the cache besides patients: each campaign's transfer directory,
-the not-ready reasons, and the agent's phone account (its non-secret part).
+"""What the desk reads from the cache besides patients: each campaign's transfer directory and
+settings (after-call work time, calling window), the not-ready reasons, and the agent's phone
+account (its non-secret part).
 
 The directory travels inside the campaign documents and the reasons are documents of their
 own feed, so both are applied in the transaction of their feed page and cursor, like every
@@ -35,6 +36,24 @@ class DirectoryEntry:
     kind: str  # nurse_line | interpreter | billing | supervisor | other
     language: str | None
     warm_allowed: bool
+
+
+DEFAULT_WRAP_UP_S = 60
+"""A campaign document without ``wrap_up_s`` (from a server before it existed) gets the
+server's own default."""
+MAX_WRAP_UP_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSettings:
+    """What a campaign sets for the desk's handling of its calls."""
+
+    campaign_id: str
+    wrap_up_s: int
+    """After-call work time, in seconds; 0: no countdown."""
+    window_start: str
+    window_end: str
+    """The calling window ("HH:MM", the patient's local time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +101,27 @@ def directory(cache: PatientCache, campaign_id: str | None) -> list[DirectoryEnt
                 numbers.add(entry.number)
                 found.append(entry)
     return found
+
+
+def campaign_settings(cache: PatientCache, campaign_id: str) -> CampaignSettings | None:
+    """The campaign's settings as last synced; None for a campaign the cache does not have."""
+    rows = cache.reader.query(
+        "SELECT body FROM documents WHERE feed = 'campaigns' AND id = ?", (campaign_id,)
+    )
+    if not rows:
+        return None
+    raw = json.loads(rows[0][0])
+    wrap_up = raw.get("wrap_up_s", DEFAULT_WRAP_UP_S)
+    if isinstance(wrap_up, bool) or not isinstance(wrap_up, int) or wrap_up < 0:
+        log.warning("campaign %s: malformed wrap_up_s, the default applies", campaign_id)
+        wrap_up = DEFAULT_WRAP_UP_S
+    window = raw.get("calling_window")
+    start, end = "08:00", "21:00"
+    if isinstance(window, dict):
+        given_start, given_end = window.get("start"), window.get("end")
+        start = given_start if isinstance(given_start, str) else start
+        end = given_end if isinstance(given_end, str) else end
+    return CampaignSettings(campaign_id, min(wrap_up, MAX_WRAP_UP_S), start, end)
 
 
 def _directory_entry(raw: Any) -> DirectoryEntry | None:

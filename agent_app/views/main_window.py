@@ -15,12 +15,13 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt, Slot
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QGroupBox,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
@@ -120,6 +121,16 @@ class MainWindow(QMainWindow):
         self.shortcuts_sheet.open()
 
     # -- parts other areas plug in ---------------------------------------------------------
+
+    def add_demo_menu(self, actions: Sequence[QAction]) -> QMenu:
+        """The demo's menu (``make run`` only), before Help; its actions work window-wide."""
+        menu = QMenu(self.tr("&Demo"), self)
+        menu.setObjectName("demoMenu")
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        for action in actions:
+            menu.addAction(action)
+            self.addAction(action)
+        return menu
 
     def set_patient_panel(self, widget: QWidget) -> None:
         """Put the patient card (search, picker, identity gate) into its panel and enable it."""
