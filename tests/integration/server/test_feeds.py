@@ -75,6 +75,7 @@ def test_small_feeds_follow_assignments(live: LiveServer, world: World) -> None:
     assert list(campaigns) == [world.campaign_1]
     one = campaigns[world.campaign_1]
     assert one["calling_window"] == {"start": "08:00", "end": "21:00"}
+    assert one["wrap_up_s"] == 60  # the default when the campaign does not say
     assert one["script_id"] == world.script_1 and one["code_tree_id"] == world.tree_1
     scripts, _, _, _ = pull(a, "scripts")
     assert list(scripts) == [world.script_1]
@@ -247,6 +248,7 @@ def test_new_campaign_with_content_via_api(live: LiveServer, world: World) -> No
             "calling_window": {"start": "09:00", "end": "20:00"},
             "max_attempts": 2,
             "code_tree_id": tree.json()["id"],
+            "wrap_up_s": 0,
         },
     )
     assert camp.status_code == 201, camp.text
@@ -269,8 +271,32 @@ def test_new_campaign_with_content_via_api(live: LiveServer, world: World) -> No
     b = live.as_user("agentb", PASSWORD)
     campaigns = pull(b, "campaigns")[0]
     assert campaigns[camp.json()["id"]]["calling_window"] == {"start": "09:00", "end": "20:00"}
+    assert campaigns[camp.json()["id"]]["wrap_up_s"] == 0  # no countdown
     assert pid.json()["id"] in pull(b, "patients")[0]
     assert set(pull(b, "code_trees")[0]) == {tree.json()["id"]}
+
+
+def test_a_campaign_wrap_up_time_is_bounded_and_updated_by_a_new_version(
+    live: LiveServer, world: World
+) -> None:
+    lead = live.as_user("lead1", PASSWORD)
+    body = {"name": "Wrap", "kind": "inbound", "caller_id": "+12025550178"}
+    for wrong in (-1, 3601, "soon"):
+        refused = lead.post("/api/v1/admin/campaigns", json={**body, "wrap_up_s": wrong})
+        assert refused.status_code == 422, (wrong, refused.text)
+    made = lead.post("/api/v1/admin/campaigns", json={**body, "wrap_up_s": 120})
+    assert made.status_code == 201, made.text
+    campaign_id = made.json()["id"]
+    changed = lead.put(f"/api/v1/admin/campaigns/{campaign_id}", json={**body, "wrap_up_s": 30})
+    assert changed.status_code == 200, changed.text
+    assert (
+        lead.post(
+            "/api/v1/admin/assignments", json={"campaign_id": campaign_id, "user_id": world.agent_b}
+        ).status_code
+        == 201
+    )
+    shown = pull(live.as_user("agentb", PASSWORD), "campaigns")[0][campaign_id]
+    assert (shown["wrap_up_s"], shown["version"]) == (30, 2)
 
 
 def test_schemas_module_used_for_validation() -> None:

@@ -1,11 +1,15 @@
-"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and
+the newest runs down and up again over existing rows."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 
-from server.db import make_engine
+from server import content, schemas
+from server.db import alembic_config, make_engine, session_factory
 from server.models import Base
 
 
@@ -17,3 +21,45 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def test_the_wrap_up_time_migration_runs_down_and_up(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            made = content.save_campaign(
+                session,
+                schemas.CampaignIn(
+                    name="Before", kind="inbound", caller_id="+12025550179", wrap_up_s=15
+                ),
+                actor_id=None,
+            )
+            campaign_id = made.id
+    finally:
+        engine.dispose()
+    config = alembic_config(database_url)
+
+    command.downgrade(config, "0002")
+    assert "wrap_up_s" not in _columns(database_url, "campaigns")
+    command.upgrade(config, "head")
+
+    assert "wrap_up_s" in _columns(database_url, "campaigns")
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            kept = conn.execute(
+                text("SELECT name, wrap_up_s FROM campaigns WHERE id = :id"), {"id": campaign_id}
+            ).one()
+    finally:
+        engine.dispose()
+    # The campaign stays; its own time went with the column, the default took its place.
+    assert tuple(kept) == ("Before", 60)
+    test_migrated_schema_matches_the_models(database_url)

@@ -1,0 +1,115 @@
+"""The demo world's fixed cases and ``pulse-server dispositions``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import select
+
+from server.db import make_engine, session_factory
+from server.models import Campaign, IntakeItem, Patient
+from server.seed import DEMO_CASES, did
+from tests.helpers.server_live import LiveServer
+from tests.integration.server.conftest import PASSWORD, World
+from tests.integration.server.test_cli import cli
+from tests.integration.server.test_intake import disposition
+
+
+def _seed(database_url: str, data_dir: Path, patients: int) -> None:
+    run = cli(
+        "seed-demo", "--database-url", database_url, "--data-dir", str(data_dir),
+        "--patients", str(patients),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+
+
+def test_the_demo_world_has_its_cases(database_url: str, tmp_path: Path) -> None:
+    _seed(database_url, tmp_path, 30)
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            patients = list(session.scalars(select(Patient)))
+            wrap_up = dict(
+                session.execute(select(Campaign.name, Campaign.wrap_up_s)).tuples().all()
+            )
+            callbacks = list(
+                session.scalars(select(IntakeItem).where(IntakeItem.kind == "callback"))
+            )
+    finally:
+        engine.dispose()
+    owners = Counter(
+        number
+        for patient in patients
+        for number in {phone["number"] for phone in patient.phones["items"]}
+    )
+    cases = {case.key: case for case in DEMO_CASES}
+    assert list(cases) == ["known", "household", "unknown", "spanish", "callback"]
+    for case in DEMO_CASES:
+        assert owners[case.number] == len(case.patients), case.key
+    by_id = {patient.id: patient for patient in patients}
+    assert {by_id[did("patient", index)].mrn for index in cases["household"].patients} == {
+        "DEMO0000001",
+        "DEMO0000002",
+    }
+    assert by_id[did("patient", cases["spanish"].patients[0])].language == "es"
+    assert all(
+        by_id[did("patient", index)].consent_calls and not by_id[did("patient", index)].do_not_call
+        for case in DEMO_CASES
+        for index in case.patients
+    )
+    assert [item.patient_id for item in callbacks] == [
+        did("patient", cases["callback"].patients[0])
+    ]
+    assert wrap_up == {"Appointment reminders": 45, "Post-discharge follow-up": 90}
+
+
+def test_a_world_seeded_before_the_cases_gets_them(database_url: str, tmp_path: Path) -> None:
+    _seed(database_url, tmp_path, 10)
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            # As an older seed left them: other numbers, the migration's wrap-up time.
+            known = session.get(Patient, did("patient", 0))
+            assert known is not None
+            known.phones = {"items": [{"number": "+12015550100", "kind": "mobile"}]}
+            for campaign in session.scalars(select(Campaign)):
+                campaign.wrap_up_s = 60
+            session.execute(IntakeItem.__table__.delete())
+        _seed(database_url, tmp_path, 10)
+        with session_factory(engine)() as session:
+            known = session.get(Patient, did("patient", 0))
+            assert known is not None
+            assert known.phones["items"][0]["number"] == DEMO_CASES[0].number
+            assert known.version == 2  # a new version, so desks sync the change
+            assert set(session.scalars(select(Campaign.wrap_up_s))) == {45, 90}
+            assert session.scalar(select(IntakeItem.kind)) == "callback"
+    finally:
+        engine.dispose()
+
+
+def test_dispositions_lists_what_the_agents_sent_without_phi(
+    live: LiveServer, world: World, database_url: str, tmp_path: Path
+) -> None:
+    agent = live.as_user("agenta", PASSWORD)
+    sent = disposition(world.only_1[0], world.campaign_1, notes="Synthetic note: knee pain")
+    stored = agent.post("/api/v1/intake", json={"items": [sent]})
+    assert stored.json()["results"][0]["status"] == 201, stored.text
+    common = ["--database-url", database_url, "--data-dir", str(tmp_path / "data")]
+
+    table = cli("dispositions", *common)
+    as_json = cli("dispositions", *common, "--json")
+    none = cli("dispositions", *common, "--kind", "call_record")
+
+    assert table.returncode == 0, table.stderr
+    line = next(line for line in table.stdout.splitlines() if sent["id"] in line)
+    assert "agenta" in line and "code=CALLBACK" in line
+    listed = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [(item["id"], item["code"], item["agent"]) for item in listed] == [
+        (sent["id"], "CALLBACK", "agenta")
+    ]
+    assert listed[0]["created_at"] == "2026-03-02T14:05:00Z"
+    for output in (table.stdout, as_json.stdout):
+        assert "knee" not in output and "callback_at" not in output
+    assert none.stdout.strip() == "no call_record items yet"
