@@ -1,5 +1,6 @@
-"""The desk's lists in the store: directories inside campaign documents, the not-ready reasons
-feed, the kept phone account; what a rebuild, a wipe and a malformed item do to them."""
+"""The desk's lists in the store: directories and settings inside campaign documents, the
+not-ready reasons feed, the kept phone account; what a rebuild, a wipe and a malformed item do
+to them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent_app.store.desk import DirectoryEntry, NotReadyReason, PhoneAccount
+from agent_app.store.desk import CampaignSettings, DirectoryEntry, NotReadyReason, PhoneAccount
 from testbed.store_population import campaign_item
 from tests.integration.store.conftest import OpenStore
 
@@ -70,6 +71,42 @@ def test_directory_comes_from_the_campaign_document(
     # A delta replaces the campaign, directory and all.
     store.cache.apply_delta("campaigns", [campaign_with([])], [], cursor="c-2")
     assert store.directory("camp-a") == []
+
+
+def test_campaign_settings_come_from_the_campaign_document(
+    open_store: OpenStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store()
+    assert store.campaign_settings("camp-a") is None
+    store.cache.apply_snapshot(
+        "campaigns",
+        [
+            {
+                **campaign_item("camp-a"),
+                "wrap_up_s": 0,
+                "calling_window": {"start": "09:00", "end": "19:30"},
+            },
+            campaign_item("camp-old"),  # from a server before campaigns had a wrap-up time
+            {**campaign_item("camp-bad"), "wrap_up_s": "soon"},
+            {**campaign_item("camp-long"), "wrap_up_s": 86_400},
+        ],
+        cursor="c-1",
+        first=True,
+        last=True,
+    )
+    assert store.campaign_settings("camp-a") == CampaignSettings("camp-a", 0, "09:00", "19:30")
+    assert store.campaign_settings("camp-old") == CampaignSettings("camp-old", 60, "08:00", "21:00")
+    bad = store.campaign_settings("camp-bad")
+    assert bad is not None and bad.wrap_up_s == 60
+    assert "malformed wrap_up_s" in caplog.text
+    long = store.campaign_settings("camp-long")
+    assert long is not None and long.wrap_up_s == 3600
+    # A new campaign version brings its new time.
+    store.cache.apply_delta(
+        "campaigns", [{**campaign_item("camp-a"), "wrap_up_s": 90}], [], cursor="c-2"
+    )
+    changed = store.campaign_settings("camp-a")
+    assert changed is not None and changed.wrap_up_s == 90
 
 
 def test_reasons_are_a_feed_of_their_own_in_the_desk_order(open_store: OpenStore) -> None:
