@@ -498,6 +498,8 @@ def _dispositions(settings: ServerSettings, args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= 1000:
         print("pulse-server: --limit must be between 1 and 1000", file=sys.stderr)
         return 2
+    # A listing for a person: the migration check's progress lines would only clutter it.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     rt = _runtime(settings)
     try:
         with rt.sessions() as session:

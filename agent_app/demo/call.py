@@ -2,8 +2,10 @@
 
 It finds the demo's PBX, asks the demo server for a patient of the demo agent with a number
 of their own (so that the desk's caller-id lookup finds exactly that patient), and places the
-call with ``pulse-phone call`` from that number to the agent's extension. ``--answer`` does the
-opposite: the patient's phone registers at the PBX and answers when the desk dials the number.
+call with ``pulse-phone call`` from that number to the agent's extension; ``--case KEY`` calls
+as one of the demo's cases instead (a household number, an unknown caller ...). ``--answer``
+does the opposite: the patient's phone registers at the PBX and answers when the desk dials the
+number.
 Each step is printed; the data is the demo's synthetic world only.
 """
 
@@ -25,6 +27,7 @@ import httpx
 
 from agent_app.demo import processes
 from agent_app.demo.pbx import HOST, ping
+from agent_app.demo.ringer import cases_from_file
 from agent_app.demo.server import PHONE_FILE
 from agent_app.foundation import paths
 
@@ -173,10 +176,22 @@ def _describe(event: dict[str, Any]) -> str | None:
     return None
 
 
+def case_caller(demo: RunningDemo, key: str) -> tuple[str, str]:
+    """The number and description of the demo case ``key`` (as the demo server seeded it)."""
+    cases = cases_from_file(demo.directory / "demo-agent.json")
+    for case in cases:
+        if case.key == key:
+            return case.number, case.title
+    known = ", ".join(case.key for case in cases) or "none"
+    raise DemoCallError(f"the demo has no case {key!r} (its cases: {known})")
+
+
 def run(args: argparse.Namespace) -> int:
     demo = find_demo([*default_directories(), *(args.demo_dir or [])])
     if args.caller:
         caller, about = args.caller, "the number given"
+    elif args.case:
+        caller, about = case_caller(demo, args.case)
     else:
         chosen = pick_caller(demo)
         caller, about = chosen.number, f"synthetic demo patient {chosen.mrn}"
@@ -230,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--from", dest="caller", metavar="NUMBER", help="call from this number instead"
+    )
+    parser.add_argument(
+        "--case",
+        metavar="KEY",
+        help="call as this demo case instead: known, household, unknown, spanish, callback",
     )
     parser.add_argument(
         "--ring", type=float, default=60.0, metavar="S", help="let the desk ring at most S s"

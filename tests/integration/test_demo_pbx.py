@@ -298,3 +298,48 @@ def test_demo_call_reads_the_phone_file_it_is_given(pbx: DemoPbx, tmp_path: Path
         assert ring.returncode == 0, ring.stdout + ring.stderr
         assert f"from {CALLER}" in ring.stdout
         assert desk.events.wait_type(p.IncomingCall).number == CALLER
+
+
+def test_demo_call_rings_as_a_demo_case(pbx: DemoPbx, tmp_path: Path) -> None:
+    directory = tmp_path / "elsewhere"
+    directory.mkdir()
+    (directory / PHONE_FILE).write_text(
+        json.dumps(
+            {
+                "server_url": "http://127.0.0.1:9",
+                "registrar": pbx.registrar,
+                "extension": "1001",
+                "password": pbx.password,
+                "pid": pbx.process.pid,
+            }
+        )
+    )
+    household = "+19795550102"
+    (directory / "demo-agent.json").write_text(
+        json.dumps(
+            {
+                "username": "demo",
+                "password": "synthetic",
+                "cases": [
+                    {"key": "known", "title": "a known patient", "number": "+19795550101"},
+                    {"key": "household", "title": "a household number", "number": household},
+                ],
+            }
+        )
+    )
+    with phones(tmp_path) as make:
+        desk: Phone = make(
+            "listen", "--registrar", pbx.registrar, "--username", "1001",
+            "--password-env", "DEMO_PW", "--register", "--auto-answer",
+            env={"DEMO_PW": pbx.password},
+        )  # fmt: skip
+        desk.events.wait_type(p.RegistrationChanged, state="registered")
+
+        ring = _demo_call("--demo-dir", str(directory), "--case", "household", "--talk", "1")
+        unknown = _demo_call("--demo-dir", str(directory), "--case", "nobody")
+
+        assert ring.returncode == 0, ring.stdout + ring.stderr
+        assert "(a household number)" in ring.stdout
+        assert desk.events.wait_type(p.IncomingCall).number == household
+        assert unknown.returncode == 1
+        assert "no case 'nobody' (its cases: known, household)" in unknown.stderr
