@@ -179,7 +179,8 @@ def _start_phone(demo: DemoServer, directory: Path) -> None:
     print(
         f"pulse-agent: demo phone system on {pbx.registrar}; the desk is extension "
         f"{pbx.extension}. A demo patient rings it a few seconds after sign-in "
-        "(Demo > Call me again for the next); tools/demo-call rings it from a terminal.",
+        "(Demo > Call me again for the next); tools/demo-call rings it from a terminal, and "
+        "tools/demo-dispositions lists the dispositions the desk sent.",
         file=sys.stderr,
     )
 

@@ -149,6 +149,29 @@ def test_the_demo_desk_registers_with_the_demo_phone_system(
     assert any("kamailio" in c for c in started.values())
 
 
+def test_the_demo_caller_rings_the_desk_a_few_seconds_after_sign_in(
+    running_app: tuple[subprocess.Popen[bytes], dict[int, str]], tmp_path: Path
+) -> None:
+    """``make run`` rings: the demo's caller, a pulse-phone child of the app, calls the signed-in
+    desk as the first demo case, and the desk rings (its window comes forward)."""
+    if shutil.which("kamailio", path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None:
+        pytest.skip("the demo's phone system needs Kamailio")
+    proc, started = running_app
+    logs = tmp_path / "pulse-home" / "logs"
+
+    def logged(text: str) -> bool:
+        return any(text in f.read_text(errors="replace") for f in logs.glob("*.log"))
+
+    def rang() -> bool:
+        started.update(_descendants(proc.pid))
+        return logged("demo: caller 1 rings the desk (case known)") and logged(
+            "rings: window brought forward"
+        )
+
+    _wait(rang, lambda: f"the demo call in the log; children: {sorted(started.values())}", 90)
+    assert any("phone_cli call" in c for c in started.values())
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_closes_the_app_and_stops_engine_and_demo_server(
     running_app: tuple[subprocess.Popen[bytes], dict[int, str]], signum: int
