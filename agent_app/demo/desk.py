@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 
 from agent_app.demo.ringer import DemoCase
@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 CALL_AGAIN_KEYS = "Ctrl+Shift+F5"
 """The demo's own shortcut (not in the desk's table: the demo menu exists only in the demo)."""
 FIRST_CALL_AFTER_MS = 4000
+CASE_TITLES = (
+    QT_TRANSLATE_NOOP("DemoDesk", "a known patient (one match)"),
+    QT_TRANSLATE_NOOP("DemoDesk", "a household number (two patients)"),
+    QT_TRANSLATE_NOOP("DemoDesk", "an unknown caller (search)"),
+    QT_TRANSLATE_NOOP("DemoDesk", "a Spanish-speaking patient"),
+    QT_TRANSLATE_NOOP("DemoDesk", "a patient with a callback due"),
+)
+"""The demo server's case titles, marked so that the translations carry them."""
 _READY = "ready"
 _SIGNED_IN = "signed_in"
 _NOTICE_MS = 15_000

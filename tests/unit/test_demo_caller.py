@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from agent_app.demo.desk import CASE_TITLES
 from agent_app.demo.recording import RATE, synthetic_voice, write_voice
 from agent_app.demo.ringer import DemoCase, DemoRinger, read_cases
+from server.seed import DEMO_CASES
 
 CASES = (
     DemoCase("known", "a known patient (one match)", "+19795550101"),
@@ -35,6 +37,10 @@ def test_the_cases_are_read_from_the_hand_over_and_malformed_ones_left_out() -> 
 
     assert read_cases(raw) == CASES
     assert read_cases(None) == ()
+
+
+def test_every_case_title_the_server_hands_over_is_marked_for_translation() -> None:
+    assert [case.title for case in DEMO_CASES] == list(CASE_TITLES)
 
 
 def test_the_cases_come_in_turn_and_start_over(tmp_path: Path) -> None:
