@@ -11,21 +11,24 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from agent_app.sync.status import Connection, SyncStatus
 from agent_app.views.agent_state_bar import state_text
 from agent_app.views.call_history import duration_text
+from agent_app.views.styling import set_level
 from agent_app.workflow.agent_state import AgentState, AgentStatus
 from agent_app.workflow.line_status import AudioQuality, LineStatus, PhoneState
 
 
 class Level(Enum):
-    OK = "#1b5e20"
-    BUSY = "#8d6e00"
-    PROBLEM = "#b00020"
-    UNKNOWN = "#555555"
+    """An indicator's level; its colour comes from the palette (styling.style_sheet)."""
+
+    OK = "ok"
+    BUSY = "busy"
+    PROBLEM = "problem"
+    UNKNOWN = "unknown"
 
 
 class Indicator(QLabel):
@@ -34,11 +37,12 @@ class Indicator(QLabel):
         self.setObjectName(name)
         self._caption = caption or name
         self.setAccessibleName(self._caption)
+        self.setContentsMargins(6, 0, 6, 0)
         self.show_state(self.tr("not started"), Level.UNKNOWN, "")
 
     def show_state(self, word: str, level: Level, detail: str) -> None:
         self.setText(f"{self._caption}: {word}")
-        self.setStyleSheet(f"color: {level.value}; padding: 0 6px;")
+        set_level(self, level.value)
         self.setToolTip(detail)
         self.setAccessibleDescription(f"{self._caption} {word}. {detail}")
         self.level = level
@@ -188,7 +192,7 @@ class PulseStatusBar(QStatusBar):
     @Slot(object)
     def show_sync_status(self, status: SyncStatus) -> None:
         """Paint the connection and sync indicators (a queued slot: runs on the GUI thread)."""
-        word, detail = status.connection_text()
+        word, detail = self._connection_text(status)
         level = {
             Connection.ONLINE: Level.OK,
             Connection.OFFLINE: Level.PROBLEM,
@@ -197,7 +201,7 @@ class PulseStatusBar(QStatusBar):
             Connection.UNKNOWN: Level.UNKNOWN,
         }[status.connection]
         self.connection.show_state(word, level, detail)
-        word, detail = status.sync_text()
+        word, detail = self._sync_text(status)
         if status.parked:
             level = Level.PROBLEM
         elif status.syncing or status.queued:
@@ -207,3 +211,56 @@ class PulseStatusBar(QStatusBar):
         else:
             level = Level.UNKNOWN
         self.sync.show_state(word, level, detail)
+
+    # The sync layer's own texts (SyncStatus.connection_text) are for the CLI and the logs;
+    # the window says the same in the desk's language.
+
+    @staticmethod
+    def _clock(moment: float | None) -> str:
+        if moment is None:
+            return QCoreApplication.translate("PulseStatusBar", "never")
+        return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(moment)).time(), "HH:mm")
+
+    def _connection_text(self, status: SyncStatus) -> tuple[str, str]:
+        if status.connection is Connection.OFFLINE:
+            return self.tr("offline"), self.tr(
+                "Offline since {time}. Pulse keeps working: patients and scripts come from "
+                "this workstation, and your work is queued."
+            ).format(time=self._clock(status.offline_since))
+        if status.connection is Connection.ONLINE:
+            return self.tr("online"), self.tr("Connected to the server.")
+        if status.connection is Connection.SIGNED_OUT:
+            return self.tr("sign in"), self.tr(
+                "The server asks you to sign in again; your work stays queued."
+            )
+        if status.connection is Connection.REVOKED:
+            return self.tr("revoked"), self.tr(
+                "This workstation was revoked; the local cache was erased."
+            )
+        return self.tr("checking"), self.tr("Contacting the server.")
+
+    def _sync_text(self, status: SyncStatus) -> tuple[str, str]:
+        last = self.tr("Last successful sync: {time}.").format(
+            time=self._clock(status.last_success)
+        )
+        parked = ""
+        if status.parked:
+            parked = " " + self.tr(
+                "{count} item(s) were refused by the server and need a look."
+            ).format(count=status.parked)
+            if status.parked_reasons:
+                # The server's reasons are codes, shown as given.
+                parked += " (" + "; ".join(status.parked_reasons) + ")"
+        if status.syncing:
+            sending = self.tr("Sending {count} queued item(s).").format(count=status.queued)
+            return self.tr("syncing"), f"{sending} {last}{parked}"
+        if status.queued:
+            waiting = self.tr("{count} item(s) wait for the server.").format(count=status.queued)
+            return self.tr("{count} queued").format(
+                count=status.queued
+            ), f"{waiting} {last}{parked}"
+        if status.parked:
+            return self.tr("{count} refused").format(count=status.parked), last + parked
+        if status.last_success is None:
+            return self.tr("waiting"), self.tr("Nothing synced with the server yet.")
+        return self.tr("up to date"), last
