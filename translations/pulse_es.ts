@@ -312,10 +312,6 @@
         <source>Unlock</source>
         <translation>Desbloquear</translation>
     </message>
-    <message>
-        <source>color: #b00020;</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>LockScreen</name>
@@ -419,10 +415,6 @@
     <message>
         <source>&amp;Password</source>
         <translation>&amp;Contraseña</translation>
-    </message>
-    <message>
-        <source>color: #b00020;</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

@@ -7,8 +7,10 @@ icons picture what the action does: ``mute`` is the crossed-out microphone.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -20,7 +22,7 @@ from agent_app.views.styling import current
 
 NEUTRAL_GLYPH: Final = "#37474F"
 """The slate of the neutral glyphs in the SVGs (resources/icons/README.md)."""
-_COPIES: list[tempfile.TemporaryDirectory[str]] = []
+_COPIES: list[Path] = []
 
 AppIcon = Literal["pulse"]
 StateIcon = Literal["ready", "not-ready", "on-call", "ringing", "wrap-up", "offline"]
@@ -89,8 +91,9 @@ def _icon(name: str, glyph: str) -> QIcon:
 def _recoloured(name: str, source: str, glyph: str) -> Path:
     # Qt's SVG icon engine reads files; the recoloured copies live as long as the process.
     if not _COPIES:
-        _COPIES.append(tempfile.TemporaryDirectory(prefix="pulse-icons-"))
-    path = Path(_COPIES[0].name) / f"{name}-{glyph.strip('#')}.svg"
+        _COPIES.append(Path(tempfile.mkdtemp(prefix="pulse-icons-")))
+        atexit.register(shutil.rmtree, _COPIES[0], ignore_errors=True)
+    path = _COPIES[0] / f"{name}-{glyph.strip('#')}.svg"
     text = re.sub(re.escape(NEUTRAL_GLYPH), glyph, source, flags=re.IGNORECASE)
     path.write_text(text, encoding="utf-8")
     return path

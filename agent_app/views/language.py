@@ -10,7 +10,9 @@ buttons: Yes, No, Cancel) is loaded beside ours when Qt ships one for the langua
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -61,7 +63,7 @@ class Language:
     def __init__(self, app: QCoreApplication) -> None:
         self._app = app
         self._installed: list[QTranslator] = []
-        self._compiled: tempfile.TemporaryDirectory[str] | None = None
+        self._compiled: Path | None = None
         self.current = SOURCE_LANGUAGE
 
     def apply(self, setting: str) -> str:
@@ -72,7 +74,9 @@ class Language:
         self._installed.clear()
         language = choose(setting)
         self.current = language
-        QLocale.setDefault(QLocale(language))
+        if setting:
+            # Dates and numbers follow the language the agent chose, not the machine's.
+            QLocale.setDefault(QLocale(setting))
         if language == SOURCE_LANGUAGE:
             return language
         ours = QTranslator(self._app)
@@ -97,7 +101,8 @@ class Language:
         # QTranslator reads catalogues from files (PySide6 has no loadFromData); the folder
         # goes with this object.
         if self._compiled is None:
-            self._compiled = tempfile.TemporaryDirectory(prefix="pulse-i18n-")
-        qm = Path(self._compiled.name) / (ts.stem + ".qm")
+            self._compiled = Path(tempfile.mkdtemp(prefix="pulse-i18n-"))
+            weakref.finalize(self, shutil.rmtree, self._compiled, ignore_errors=True)
+        qm = self._compiled / (ts.stem + ".qm")
         write_qm(ts, qm)
         return qm
