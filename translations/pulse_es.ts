@@ -1272,7 +1272,7 @@
     </message>
     <message>
         <source>Redial</source>
-        <translation>Volver a marcar</translation>
+        <translation>Remarcar</translation>
     </message>
     <message>
         <source>Number check</source>

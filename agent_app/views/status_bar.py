@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from agent_app.sync.status import Connection, SyncStatus
@@ -38,14 +39,38 @@ class Indicator(QLabel):
         self._caption = caption or name
         self.setAccessibleName(self._caption)
         self.setContentsMargins(6, 0, 6, 0)
+        self.compact = False
+        """Only the word, without the caption (the caption is then first in the tooltip):
+        what a narrow window shows rather than cutting the last indicator."""
+        self._word = ""
+        self._detail = ""
         self.show_state(self.tr("not started"), Level.UNKNOWN, "")
 
     def show_state(self, word: str, level: Level, detail: str) -> None:
-        self.setText(f"{self._caption}: {word}")
+        self._word, self._detail = word, detail
+        self._paint()
         set_level(self, level.value)
-        self.setToolTip(detail)
         self.setAccessibleDescription(f"{self._caption} {word}. {detail}")
         self.level = level
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self._paint()
+
+    def full_width(self) -> int:
+        """The width the indicator needs with its caption."""
+        margins = self.contentsMargins()
+        text = f"{self._caption}: {self._word}"
+        return self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + 4
+
+    def _paint(self) -> None:
+        if self.compact:
+            self.setText(self._word)
+            self.setToolTip(f"{self._caption}: {self._word}. {self._detail}".rstrip(". ") + ".")
+        else:
+            self.setText(f"{self._caption}: {self._word}")
+            self.setToolTip(self._detail)
 
 
 _STATE_LEVELS = {
@@ -81,6 +106,33 @@ class PulseStatusBar(QStatusBar):
         ):
             self.addPermanentWidget(indicator)
 
+    # -- fitting ---------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _indicators(self) -> tuple[Indicator, ...]:
+        return (
+            self.agent,
+            self.registration,
+            self.security,
+            self.quality,
+            self.connection,
+            self.sync,
+        )
+
+    def _fit(self) -> None:
+        """Captions go when the indicators with captions would not fit the bar's width."""
+        if not self.isVisible():
+            return
+        shown = [i for i in self._indicators() if not i.isHidden()]
+        # Room for the size grip and the layout's spacing between permanent widgets.
+        needed = sum(i.full_width() for i in shown) + 8 * len(shown) + 24
+        compact = needed > self.width()
+        for indicator in self._indicators():
+            indicator.set_compact(compact)
+
     # -- the agent -------------------------------------------------------------------------
 
     @Slot(object)
@@ -94,6 +146,7 @@ class PulseStatusBar(QStatusBar):
         self.agent.show_state(
             f"{state_text(status)} {duration_text(status.elapsed_s)}", level, detail
         )
+        self._fit()
 
     # -- the phone line --------------------------------------------------------------------
 
@@ -102,6 +155,7 @@ class PulseStatusBar(QStatusBar):
         self._show_registration(line)
         self._show_security(line)
         self._show_quality(line)
+        self._fit()
 
     def _show_registration(self, line: LineStatus) -> None:
         words = {
@@ -211,6 +265,7 @@ class PulseStatusBar(QStatusBar):
         else:
             level = Level.UNKNOWN
         self.sync.show_state(word, level, detail)
+        self._fit()
 
     # The sync layer's own texts (SyncStatus.connection_text) are for the CLI and the logs;
     # the window says the same in the desk's language.
