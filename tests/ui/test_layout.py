@@ -25,10 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.secrets.store import SecretStore
+from agent_app.store.agent_store import AgentStore
 from agent_app.views import styling
 from agent_app.views.language import Language
+from agent_app.views.patient_panel import PatientPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
+from testbed.store_population import campaign_item, patient_items
 from tests.helpers.telephony_peers import Phone
 from tests.ui.desk_rig import CALLER, DeskRig
 
@@ -113,10 +117,35 @@ def spanish(qapp: QApplication) -> Iterator[None]:
     QLocale.setDefault(before)
 
 
+@pytest.fixture
+def store(secret_backend: object, request: pytest.FixtureRequest) -> Iterator[AgentStore]:
+    """A real store with synthetic patients, for the patient panel beside the softphone."""
+    opened = AgentStore.open(
+        agent_id=f"agent-{abs(hash(request.node.nodeid)) % 10**10}",
+        workstation_id="ws-layout",
+        secrets=SecretStore(secret_backend),  # type: ignore[arg-type]
+    )
+    opened.cache.apply_snapshot(
+        "campaigns", [campaign_item("camp-a")], cursor="c-1", first=True, last=True
+    )
+    opened.cache.apply_snapshot(
+        "patients", list(patient_items(4)), cursor="p-1", first=True, last=True
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 def _walk_states(
-    desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone], prefix: str
+    desk_factory: Callable[..., DeskRig],
+    peers: Callable[..., Phone],
+    store: AgentStore,
+    prefix: str,
 ) -> None:
     rig = desk_factory()
+    # The caller is no patient of the store: the panel shows its search, its tallest state.
+    rig.window.set_patient_panel(PatientPanel(rig.session, store, rig.window))
     rig.window.resize(WIDTH, HEIGHT)
     rig.press("ready")
     rig.wait(lambda: rig.session.state is AgentState.READY, "Ready after F9")
@@ -134,25 +163,31 @@ def _walk_states(
 
 
 def test_the_desk_fits_in_the_light_palette(
-    desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone]
+    desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone], store: AgentStore
 ) -> None:
-    _walk_states(desk_factory, peers, "light")
+    _walk_states(desk_factory, peers, store, "light")
 
 
 def test_the_desk_fits_in_the_dark_palette(
-    qapp: QApplication, desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone]
+    qapp: QApplication,
+    desk_factory: Callable[..., DeskRig],
+    peers: Callable[..., Phone],
+    store: AgentStore,
 ) -> None:
     styling.apply_theme(qapp, "dark")
     try:
-        _walk_states(desk_factory, peers, "dark")
+        _walk_states(desk_factory, peers, store, "dark")
     finally:
         styling.apply_theme(qapp, "light")
 
 
 def test_the_desk_fits_in_spanish(
-    spanish: None, desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone]
+    spanish: None,
+    desk_factory: Callable[..., DeskRig],
+    peers: Callable[..., Phone],
+    store: AgentStore,
 ) -> None:
-    _walk_states(desk_factory, peers, "es")
+    _walk_states(desk_factory, peers, store, "es")
 
 
 @pytest.mark.skipif(SCALED, reason="this is the 200 % run")
