@@ -8,6 +8,7 @@ project's own compiler, so that building needs no Qt (docs/decisions/0026).
 """
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -27,6 +28,7 @@ class BuildWithTranslations(build_py):
         )
         assert spec is not None and spec.loader is not None
         qm = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = qm  # its dataclasses look their module up there
         spec.loader.exec_module(qm)
         out = Path(self.build_lib) / "agent_app" / "_translations"
         for ts in sorted((ROOT / "translations").glob("*.ts")):
