@@ -986,7 +986,7 @@
     </message>
     <message>
         <source>flowing</source>
-        <translation>fluye</translation>
+        <translation>activo</translation>
     </message>
     <message>
         <source>on hold</source>
@@ -1010,7 +1010,7 @@
     </message>
     <message>
         <source>stalled</source>
-        <translation>detenido</translation>
+        <translation>interrumpido</translation>
     </message>
     <message>
         <source>No audio in either direction for {time}.</source>
@@ -1046,7 +1046,7 @@
     </message>
     <message>
         <source>revoked</source>
-        <translation>revocada</translation>
+        <translation>acceso revocado</translation>
     </message>
     <message>
         <source>This workstation was revoked; the local cache was erased.</source>
@@ -1054,7 +1054,7 @@
     </message>
     <message>
         <source>checking</source>
-        <translation>comprobando</translation>
+        <translation>verificando</translation>
     </message>
     <message>
         <source>Contacting the server.</source>
@@ -1090,7 +1090,7 @@
     </message>
     <message>
         <source>waiting</source>
-        <translation>en espera</translation>
+        <translation>pendiente</translation>
     </message>
     <message>
         <source>Nothing synced with the server yet.</source>
@@ -1167,11 +1167,11 @@
     </message>
     <message>
         <source>Go to the number field</source>
-        <translation>Ir al campo del número</translation>
+        <translation>Ir al campo de número</translation>
     </message>
     <message>
         <source>Call the number in the number field</source>
-        <translation>Llamar al número del campo del número</translation>
+        <translation>Llamar al número escrito</translation>
     </message>
     <message>
         <source>Redial the last number</source>
@@ -1404,7 +1404,7 @@
     </message>
     <message>
         <source>Press Enter on a call to put its number in the number field</source>
-        <translation>Presione Enter sobre una llamada para poner su número en el campo del número</translation>
+        <translation>Presione Enter sobre una llamada para poner su número en el campo de número</translation>
     </message>
     <message>
         <source>Missed</source>
