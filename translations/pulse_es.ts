@@ -1210,7 +1210,7 @@
     <name>ShortcutsForm</name>
     <message>
         <source>Every action of the desk has a key. The same keys are shown in each button&apos;s tooltip.</source>
-        <translation>Cada acción del escritorio tiene una tecla. Las mismas teclas aparecen en la descripción emergente de cada botón.</translation>
+        <translation>Cada acción de Pulse tiene su tecla. Las mismas teclas aparecen en la descripción emergente de cada botón.</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
@@ -1233,7 +1233,7 @@
     </message>
     <message>
         <source>Tab, Shift+Tab</source>
-        <translation>Tab, Mayús+Tab</translation>
+        <translation>Tab, Mayúsculas+Tab</translation>
     </message>
     <message>
         <source>Move between controls</source>
