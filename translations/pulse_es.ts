@@ -463,6 +463,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Pulse {version} — {name}</source>
+        <translation>Pulse {version} — {name}</translation>
+    </message>
+    <message>
         <source>&amp;Pulse</source>
         <translation>&amp;Pulse</translation>
     </message>

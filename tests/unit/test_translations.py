@@ -5,6 +5,7 @@ and the language is chosen from ``ui.language`` or the system locale, falling ba
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import xml.etree.ElementTree as ET
@@ -170,3 +171,55 @@ def test_the_setting_allows_empty_for_the_system_language() -> None:
         UiSettings(language="spanish")
     with pytest.raises(ValueError, match="theme"):
         UiSettings(theme="blue")  # type: ignore[arg-type]
+
+
+# Qt calls whose first argument is shown to the agent.
+_SHOWN = {
+    "setText",
+    "setToolTip",
+    "setWindowTitle",
+    "setPlaceholderText",
+    "setTitle",
+    "setStatusTip",
+    "setAccessibleName",
+    "setAccessibleDescription",
+    "showMessage",
+    "addItem",
+    "addMenu",
+    "addAction",
+    "setLabelText",
+    "setInformativeText",
+    "information",
+    "warning",
+    "critical",
+    "question",
+    "QAction",
+    "QLabel",
+    "QPushButton",
+    "QMessageBox",
+}
+
+
+def _words(node: ast.expr) -> bool:
+    """A literal with words in it (an f-string counts by its literal parts)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and any(c.isalpha() for c in node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(_words(part) for part in node.values if isinstance(part, ast.Constant))
+    return False
+
+
+def test_the_views_show_no_untranslated_literal() -> None:
+    found = []
+    for path in sorted((ROOT / "agent_app" / "views").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            owner = getattr(getattr(node.func, "value", None), "id", "")
+            if owner in {"log", "logger", "logging"}:
+                continue  # the logs are for IT, in English
+            shown = [arg for arg in node.args[:3] if _words(arg)]
+            if name in _SHOWN and shown:
+                found.append(f"{path.name}:{node.lineno} {name}")
+    assert found == [], "wrap these in self.tr() / QCoreApplication.translate()"
