@@ -56,15 +56,11 @@ screenshots: deps-test venv
 bench: venv
 	$(BIN)/python -m benchmarks
 
-# Re-extract the texts of the forms and the views into the .ts sources (new texts come in
-# unfinished; translate them with pyside6-linguist or an editor). The .qm catalogues are
-# built from the .ts by `make qm` and by the wheel's build (docs/decisions/0026).
-LANGUAGES := es
+# Re-extract the texts of the forms and the views into translations/pulse_*.ts (new texts
+# come in unfinished: translate them with pyside6-linguist or an editor). The .qm catalogues
+# are built from the .ts by `make qm` and by the wheel's build (docs/decisions/0026).
 translations: venv
-	QT_QPA_PLATFORM=offscreen $(BIN)/python translations/tables.py build/i18n/tables.py
-	$(BIN)/pyside6-lupdate -silent -locations none -no-obsolete -extensions py,ui \
-		agent_app/views agent_app/demo agent_app/app.py ui build/i18n/tables.py \
-		$(foreach lang,$(LANGUAGES),-ts translations/pulse_$(lang).ts)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python translations/tables.py
 
 qm: venv
 	$(BIN)/python -m agent_app.foundation.qm build/translations translations/pulse_*.ts

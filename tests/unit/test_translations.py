@@ -1,6 +1,7 @@
 """The translation catalogues: every entry of every ``.ts`` is finished and keeps the source's
-placeholders, markup and keyboard accelerator; the texts the views translate from tables are
-catalogued; the build's ``.qm`` compiler gives QTranslator exactly the ``.ts`` translations;
+placeholders, markup and keyboard accelerator; every text of the forms, the views and their
+tables is catalogued (``make translations`` would add nothing); the views show no literal
+outside ``tr()``; the build's ``.qm`` compiler gives QTranslator exactly the ``.ts`` translations;
 and the language is chosen from ``ui.language`` or the system locale, falling back to English."""
 
 from __future__ import annotations
@@ -223,3 +224,19 @@ def test_the_views_show_no_untranslated_literal() -> None:
             if name in _SHOWN and shown:
                 found.append(f"{path.name}:{node.lineno} {name}")
     assert found == [], "wrap these in self.tr() / QCoreApplication.translate()"
+
+
+def test_the_catalogues_hold_every_text_of_the_forms_and_views(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """``make translations`` would add nothing: each text shown has its entry."""
+    import shutil
+
+    copies = []
+    for path in CATALOGUES:
+        copies.append(tmp_path / path.name)
+        shutil.copy(path, copies[-1])
+    _tables().update(copies, tmp_path / "tables.py")
+    for copy in copies:
+        new = [problem for problem in _problems(copy) if problem.endswith("is unfinished")]
+        assert new == [], f"{copy.name}: run `make translations` and translate these"
