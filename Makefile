@@ -16,7 +16,7 @@ RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libx
 TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl \
 	pulseaudio-utils
 
-.PHONY: run test lint typecheck unit bench screenshots deps-run deps-test venv clean
+.PHONY: run test lint typecheck unit bench screenshots translations qm deps-run deps-test venv clean
 
 $(VENV)/.installed: pyproject.toml setup.py
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/ensure-debian-packages python3-venv
@@ -55,6 +55,15 @@ screenshots: deps-test venv
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# Re-extract the texts of the forms and the views into translations/pulse_*.ts (new texts
+# come in unfinished: translate them with pyside6-linguist or an editor). The .qm catalogues
+# are built from the .ts by `make qm` and by the wheel's build (docs/decisions/0026).
+translations: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python translations/tables.py
+
+qm: venv
+	$(BIN)/python -m agent_app.foundation.qm build/translations translations/pulse_*.ts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -78,10 +78,16 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from agent_app.views.icons import icon
+    from agent_app.views.language import Language
+    from agent_app.views.styling import apply_theme
     from agent_app.views.termination import QuitOnSignal
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
+    # Before the first window: forms take their texts and colours when they are built.
+    apply_theme(app, loaded.settings.ui.theme)
+    language = Language(app)
+    language.apply(loaded.settings.ui.language)
     app.setApplicationName("Pulse")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("pulse"))

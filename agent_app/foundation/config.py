@@ -101,7 +101,11 @@ class AgentDeskSettings(_Section):
 
 
 class UiSettings(_Section):
-    language: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    language: str = Field("", pattern=r"^([a-z]{2}(_[A-Z]{2})?)?$")
+    """Language of the desk (``es``, ``pt_BR``); empty means the system's. A language
+    without a catalogue shows English."""
+    theme: Literal["system", "light", "dark"] = "system"
+    """Light or dark colours; ``system`` follows the desktop's setting."""
 
 
 class Settings(_Section):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 from agent_app.sync.login import LoginError, LoginResult
 from agent_app.views.background import BackgroundRunner
 from agent_app.views.forms import child, load_form
-from agent_app.views.login_dialog import Authenticate
+from agent_app.views.login_dialog import Authenticate, login_error_text
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class LockScreen(QWidget):
         self.password.clear()
         self.button.setEnabled(True)
         if isinstance(exc, LoginError):
-            self.error.setText(str(exc))
+            self.error.setText(login_error_text(exc))
         else:
             log.error("unlock failed unexpectedly: %s", type(exc).__name__)
             self.error.setText(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from agent_app.sync.login import LoginError, LoginResult
@@ -21,13 +21,19 @@ log = logging.getLogger(__name__)
 Authenticate = Callable[[str, str], LoginResult]
 
 
+def login_error_text(exc: LoginError) -> str:
+    """The refusal in the desk's language (the sync layer's fixed messages are catalogued
+    under "LoginError"; one with details in it is shown as given)."""
+    return QCoreApplication.translate("LoginError", str(exc))
+
+
 class LoginDialog(QDialog):
     def __init__(
         self, authenticate: Authenticate, server_url: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("loginDialog")
-        self.setWindowTitle("Pulse — sign in")
+        self.setWindowTitle(self.tr("Pulse — sign in"))
         form = load_form("login_dialog.ui", self)
         if (layout := form.layout()) is not None:
             layout.setContentsMargins(18, 18, 18, 18)
@@ -36,7 +42,7 @@ class LoginDialog(QDialog):
         self.password = child(form, QLineEdit, "password")
         self.error = child(form, QLabel, "errorLabel")
         self.buttons = child(form, QDialogButtonBox, "buttons")
-        child(form, QLabel, "serverLabel").setText(f"Server: {server_url}")
+        child(form, QLabel, "serverLabel").setText(self.tr("Server: {url}").format(url=server_url))
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         self._authenticate = authenticate
@@ -48,14 +54,14 @@ class LoginDialog(QDialog):
         """Fill in the synthetic demo account and say that this is the demo."""
         self.agent_id.setText(agent_id)
         self.password.setText(password)
-        self.setWindowTitle("Pulse — sign in (demo: synthetic data only)")
+        self.setWindowTitle(self.tr("Pulse — sign in (demo: synthetic data only)"))
 
     @Slot()
     def _submit(self) -> None:
         agent_id = self.agent_id.text().strip()
         password = self.password.text()
         if not agent_id or not password:
-            self._on_failure("Enter your agent ID and password.")
+            self._on_failure(self.tr("Enter your agent ID and password."))
             return
         self.buttons.setEnabled(False)
         self.error.hide()
@@ -72,10 +78,10 @@ class LoginDialog(QDialog):
 
     def _on_error(self, exc: Exception) -> None:
         if isinstance(exc, LoginError):
-            self._on_failure(str(exc))
+            self._on_failure(login_error_text(exc))
             return
         log.error("sign-in failed unexpectedly: %s", type(exc).__name__)
-        self._on_failure("Sign-in failed unexpectedly; the log has the details for IT.")
+        self._on_failure(self.tr("Sign-in failed unexpectedly; the log has the details for IT."))
 
     def _on_failure(self, message: str) -> None:
         self.buttons.setEnabled(True)

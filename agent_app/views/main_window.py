@@ -64,7 +64,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"Pulse {__version__} — {display_name}")
+        self.setWindowTitle(
+            self.tr("Pulse {version} — {name}").format(version=__version__, name=display_name)
+        )
         self._stack = QStackedWidget(self)
         self.work_area = QWidget(self._stack)
         self._form = load_form("main_window.ui", self.work_area)

@@ -1,9 +1,11 @@
-"""Locates the Qt Designer forms (``ui/``) and the ``resources/`` tree.
+"""Locates the Qt Designer forms (``ui/``), the ``resources/`` tree and the translations.
 
 In the source tree (and so in an editable install) they are top-level folders beside
 the package. An installed wheel carries them inside the package as ``agent_app/_ui``
 and ``agent_app/_resources`` (docs/decisions/0022-forms-and-resources-in-the-wheel.md). A
 frozen (PyInstaller) build has them in its bundle, in either of those two layouts.
+The translations are ``.ts`` sources in ``translations/`` in the source tree and compiled
+``.qm`` files in ``agent_app/_translations`` in a wheel (decision 0026).
 This is the one place that knows the layouts.
 """
 
@@ -37,6 +39,11 @@ def forms_dir() -> Path:
 def resources_dir() -> Path:
     """The root of the resources tree (icons and, later, sounds, translations, styles)."""
     return _folder("_resources", "resources")
+
+
+def translations_dir() -> Path:
+    """The folder of the translation catalogues (``.qm`` when built, else ``.ts`` sources)."""
+    return _folder("_translations", "translations")
 
 
 def ui_file(name: str) -> Path:

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from agent_app.sync.status import Connection, SyncStatus
 from agent_app.views.agent_state_bar import state_text
 from agent_app.views.call_history import duration_text
+from agent_app.views.styling import set_level
 from agent_app.workflow.agent_state import AgentState, AgentStatus
 from agent_app.workflow.line_status import AudioQuality, LineStatus, PhoneState
 
 
 class Level(Enum):
-    OK = "#1b5e20"
-    BUSY = "#8d6e00"
-    PROBLEM = "#b00020"
-    UNKNOWN = "#555555"
+    """An indicator's level; its colour comes from the palette (styling.style_sheet)."""
+
+    OK = "ok"
+    BUSY = "busy"
+    PROBLEM = "problem"
+    UNKNOWN = "unknown"
 
 
 class Indicator(QLabel):
@@ -34,14 +38,39 @@ class Indicator(QLabel):
         self.setObjectName(name)
         self._caption = caption or name
         self.setAccessibleName(self._caption)
+        self.setContentsMargins(6, 0, 6, 0)
+        self.compact = False
+        """Only the word, without the caption (the caption is then first in the tooltip):
+        what a narrow window shows rather than cutting the last indicator."""
+        self._word = ""
+        self._detail = ""
         self.show_state(self.tr("not started"), Level.UNKNOWN, "")
 
     def show_state(self, word: str, level: Level, detail: str) -> None:
-        self.setText(f"{self._caption}: {word}")
-        self.setStyleSheet(f"color: {level.value}; padding: 0 6px;")
-        self.setToolTip(detail)
+        self._word, self._detail = word, detail
+        self._paint()
+        set_level(self, level.value)
         self.setAccessibleDescription(f"{self._caption} {word}. {detail}")
         self.level = level
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self._paint()
+
+    def full_width(self) -> int:
+        """The width the indicator needs with its caption."""
+        margins = self.contentsMargins()
+        text = f"{self._caption}: {self._word}"
+        return self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + 4
+
+    def _paint(self) -> None:
+        if self.compact:
+            self.setText(self._word)
+            self.setToolTip(f"{self._caption}: {self._word}. {self._detail}".rstrip(". ") + ".")
+        else:
+            self.setText(f"{self._caption}: {self._word}")
+            self.setToolTip(self._detail)
 
 
 _STATE_LEVELS = {
@@ -77,6 +106,33 @@ class PulseStatusBar(QStatusBar):
         ):
             self.addPermanentWidget(indicator)
 
+    # -- fitting ---------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _indicators(self) -> tuple[Indicator, ...]:
+        return (
+            self.agent,
+            self.registration,
+            self.security,
+            self.quality,
+            self.connection,
+            self.sync,
+        )
+
+    def _fit(self) -> None:
+        """Captions go when the indicators with captions would not fit the bar's width."""
+        if not self.isVisible():
+            return
+        shown = [i for i in self._indicators() if not i.isHidden()]
+        # Room for the size grip and the layout's spacing between permanent widgets.
+        needed = sum(i.full_width() for i in shown) + 8 * len(shown) + 24
+        compact = needed > self.width()
+        for indicator in self._indicators():
+            indicator.set_compact(compact)
+
     # -- the agent -------------------------------------------------------------------------
 
     @Slot(object)
@@ -90,6 +146,7 @@ class PulseStatusBar(QStatusBar):
         self.agent.show_state(
             f"{state_text(status)} {duration_text(status.elapsed_s)}", level, detail
         )
+        self._fit()
 
     # -- the phone line --------------------------------------------------------------------
 
@@ -98,6 +155,7 @@ class PulseStatusBar(QStatusBar):
         self._show_registration(line)
         self._show_security(line)
         self._show_quality(line)
+        self._fit()
 
     def _show_registration(self, line: LineStatus) -> None:
         words = {
@@ -188,7 +246,7 @@ class PulseStatusBar(QStatusBar):
     @Slot(object)
     def show_sync_status(self, status: SyncStatus) -> None:
         """Paint the connection and sync indicators (a queued slot: runs on the GUI thread)."""
-        word, detail = status.connection_text()
+        word, detail = self._connection_text(status)
         level = {
             Connection.ONLINE: Level.OK,
             Connection.OFFLINE: Level.PROBLEM,
@@ -197,7 +255,7 @@ class PulseStatusBar(QStatusBar):
             Connection.UNKNOWN: Level.UNKNOWN,
         }[status.connection]
         self.connection.show_state(word, level, detail)
-        word, detail = status.sync_text()
+        word, detail = self._sync_text(status)
         if status.parked:
             level = Level.PROBLEM
         elif status.syncing or status.queued:
@@ -207,3 +265,57 @@ class PulseStatusBar(QStatusBar):
         else:
             level = Level.UNKNOWN
         self.sync.show_state(word, level, detail)
+        self._fit()
+
+    # The sync layer's own texts (SyncStatus.connection_text) are for the CLI and the logs;
+    # the window says the same in the desk's language.
+
+    @staticmethod
+    def _clock(moment: float | None) -> str:
+        if moment is None:
+            return QCoreApplication.translate("PulseStatusBar", "never")
+        return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(moment)).time(), "HH:mm")
+
+    def _connection_text(self, status: SyncStatus) -> tuple[str, str]:
+        if status.connection is Connection.OFFLINE:
+            return self.tr("offline"), self.tr(
+                "Offline since {time}. Pulse keeps working: patients and scripts come from "
+                "this workstation, and your work is queued."
+            ).format(time=self._clock(status.offline_since))
+        if status.connection is Connection.ONLINE:
+            return self.tr("online"), self.tr("Connected to the server.")
+        if status.connection is Connection.SIGNED_OUT:
+            return self.tr("sign in"), self.tr(
+                "The server asks you to sign in again; your work stays queued."
+            )
+        if status.connection is Connection.REVOKED:
+            return self.tr("revoked"), self.tr(
+                "This workstation was revoked; the local cache was erased."
+            )
+        return self.tr("checking"), self.tr("Contacting the server.")
+
+    def _sync_text(self, status: SyncStatus) -> tuple[str, str]:
+        last = self.tr("Last successful sync: {time}.").format(
+            time=self._clock(status.last_success)
+        )
+        parked = ""
+        if status.parked:
+            parked = " " + self.tr(
+                "{count} item(s) were refused by the server and need a look."
+            ).format(count=status.parked)
+            if status.parked_reasons:
+                # The server's reasons are codes, shown as given.
+                parked += " (" + "; ".join(status.parked_reasons) + ")"
+        if status.syncing:
+            sending = self.tr("Sending {count} queued item(s).").format(count=status.queued)
+            return self.tr("syncing"), f"{sending} {last}{parked}"
+        if status.queued:
+            waiting = self.tr("{count} item(s) wait for the server.").format(count=status.queued)
+            return self.tr("{count} queued").format(
+                count=status.queued
+            ), f"{waiting} {last}{parked}"
+        if status.parked:
+            return self.tr("{count} refused").format(count=status.parked), last + parked
+        if status.last_success is None:
+            return self.tr("waiting"), self.tr("Nothing synced with the server yet.")
+        return self.tr("up to date"), last

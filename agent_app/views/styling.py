@@ -1,33 +1,320 @@
-"""The patient panel's look: one calm style sheet, and levels (ok, warning, problem...) that
-labels switch between through a dynamic property instead of inline colours."""
+"""The desk's look: a light and a dark palette (``ui.theme``: light, dark, or the system's),
+one application-wide style sheet drawn from the palette in use, and levels (ok, warning,
+problem...) that labels switch between through a dynamic property instead of inline colours.
+
+Colours were chosen for eight-hour shifts: no pure white or black grounds, body text at a
+contrast of at least 7:1 on its ground, and state colours (Ready, Not ready, On a call...)
+at 4.5:1 or more in both palettes. States never differ by colour alone: each has its word
+and its icon too. Forms carry sizes and fonts in their own style sheets; colours live here
+so that both palettes reach every form.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+import logging
+from dataclasses import dataclass
+from typing import Literal
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+log = logging.getLogger(__name__)
+
+ThemeSetting = Literal["system", "light", "dark"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: Literal["light", "dark"]
+    window: str
+    surface: str  # cards, fields, buttons
+    surface_alt: str  # quiet panels inside a surface
+    border: str
+    text: str
+    muted: str
+    accent: str  # focus rings, ringing, links
+    highlight: str  # selection ground
+    ok: str
+    warning: str
+    problem: str
+    neutral: str
+    # State chips: (ground, border) per state.
+    ready: tuple[str, str]
+    not_ready: tuple[str, str]
+    overdue: tuple[str, str]
+    calling: tuple[str, str]
+    wrap_up: tuple[str, str]
+    offline: tuple[str, str]
+    hover: str
+    checked: str
+    disabled_text: str
+    disabled_surface: str
+    go: str  # answer, dial
+    stop: str  # decline, hang up
+    go_disabled: str
+    stop_disabled: str
+    notice: tuple[str, str, str]  # ground, text, border
+    waiting: tuple[str, str]
+    consult: tuple[str, str]
+    title: str
+    badge_ok: str
+    badge_warning: str
+    badge_problem: str
+    badge_neutral: str
+    glyph: str  # the neutral colour of action and indicator icons
+
+
+LIGHT = Theme(
+    name="light",
+    window="#f4f6f8",
+    surface="#ffffff",
+    surface_alt="#f5f7fa",
+    border="#c3ccd6",
+    text="#1f2933",
+    muted="#4f5b67",
+    accent="#1565c0",
+    highlight="#cfe0f5",
+    ok="#1b5e20",
+    warning="#7a5200",
+    problem="#b00020",
+    neutral="#475467",
+    ready=("#e6f4ea", "#2e7d32"),
+    not_ready=("#fff4d6", "#c49000"),
+    overdue=("#fde7e9", "#b00020"),
+    calling=("#e3f0fd", "#1565c0"),
+    wrap_up=("#f1e9fb", "#6a1b9a"),
+    offline=("#eceff1", "#78909c"),
+    hover="#eef2f6",
+    checked="#dde7f3",
+    disabled_text="#8a96a3",
+    disabled_surface="#f1f3f5",
+    go="#2e7d32",
+    stop="#c62828",
+    go_disabled="#c8dcc9",
+    stop_disabled="#efc9c9",
+    notice=("#fdecea", "#7f1d1d", "#f5c2c0"),
+    waiting=("#fff4d6", "#e0b400"),
+    consult=("#eef2ff", "#9fa8da"),
+    title="#1f3a5f",
+    badge_ok="#e3f1e5",
+    badge_warning="#fff3d6",
+    badge_problem="#fde8e8",
+    badge_neutral="#eaecf0",
+    glyph="#37474F",
+)
+
+DARK = Theme(
+    name="dark",
+    window="#1d2227",
+    surface="#262c33",
+    surface_alt="#2b323a",
+    border="#46505b",
+    text="#e3e7eb",
+    muted="#aeb8c2",
+    accent="#6aaef2",
+    highlight="#2a4a6e",
+    ok="#86d492",
+    warning="#eec471",
+    problem="#ff9191",
+    neutral="#b4bec8",
+    ready=("#1e3826", "#5cb86a"),
+    not_ready=("#3b3119", "#d9a93a"),
+    overdue=("#45222a", "#ff7b86"),
+    calling=("#1b3149", "#5aa2ee"),
+    wrap_up=("#33284a", "#b591e6"),
+    offline=("#2b323a", "#8795a3"),
+    hover="#313941",
+    checked="#24405f",
+    disabled_text="#78838e",
+    disabled_surface="#23292f",
+    go="#2e7d32",
+    stop="#c62828",
+    go_disabled="#2c3e2e",
+    stop_disabled="#4a2c2c",
+    notice=("#45262a", "#ffd9d9", "#7a3a40"),
+    waiting=("#3b3119", "#b8922e"),
+    consult=("#252e48", "#6573c3"),
+    title="#a6c8ef",
+    badge_ok="#1e3826",
+    badge_warning="#3b3119",
+    badge_problem="#45222a",
+    badge_neutral="#313941",
+    glyph="#D3DAE1",
+)
+
+_in_use: list[Theme] = [LIGHT]
+
+
+def current() -> Theme:
+    """The palette in use (light until :func:`apply_theme` says otherwise)."""
+    return _in_use[-1]
+
+
+def choose(setting: str) -> Theme:
+    """The palette for ``ui.theme``; ``system`` follows the desktop's colour scheme."""
+    if setting == "dark":
+        return DARK
+    if setting == "light":
+        return LIGHT
+    hints = QGuiApplication.styleHints()
+    return DARK if hints.colorScheme() == Qt.ColorScheme.Dark else LIGHT
+
+
+def apply_theme(app: QApplication, setting: str = "light") -> Theme:
+    """Fusion with the palette and the style sheet of ``setting`` on the whole application
+    (Fusion honours palettes the same way on every platform). Returns the palette chosen."""
+    theme = choose(setting)
+    _in_use[:] = [theme]
+    app.setStyle("Fusion")
+    app.setPalette(palette(theme))
+    app.setStyleSheet(style_sheet(theme))
+    log.info("desk theme: %s (setting %s)", theme.name, setting)
+    return theme
+
+
+def palette(theme: Theme) -> QPalette:
+    pal = QPalette()
+    role = QPalette.ColorRole
+    group = QPalette.ColorGroup
+    for r, colour in (
+        (role.Window, theme.window),
+        (role.WindowText, theme.text),
+        (role.Base, theme.surface),
+        (role.AlternateBase, theme.surface_alt),
+        (role.Text, theme.text),
+        (role.Button, theme.surface),
+        (role.ButtonText, theme.text),
+        (role.ToolTipBase, theme.surface),
+        (role.ToolTipText, theme.text),
+        (role.PlaceholderText, theme.muted),
+        (role.Highlight, theme.highlight),
+        (role.HighlightedText, theme.text),
+        (role.Link, theme.accent),
+        (role.Mid, theme.border),
+        (role.Midlight, theme.surface_alt),
+        (role.Dark, theme.border),
+        (role.Light, theme.surface),
+    ):
+        pal.setColor(r, QColor(colour))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        pal.setColor(group.Disabled, r, QColor(theme.disabled_text))
+    pal.setColor(group.Disabled, role.Base, QColor(theme.disabled_surface))
+    pal.setColor(group.Disabled, role.Button, QColor(theme.disabled_surface))
+    return pal
+
+
+def style_sheet(t: Theme) -> str:
+    """Every colour rule of the desk's forms, for palette ``t``."""
+    return f"""
+QToolTip {{ color: {t.text}; background: {t.surface}; border: 1px solid {t.border}; }}
+QGroupBox {{ color: {t.text}; }}
+QGroupBox:disabled {{ color: {t.disabled_text}; }}
+#errorLabel {{ color: {t.problem}; }}
+#incomingLabel {{ color: {t.text}; background: {t.calling[0]}; border: 2px solid {t.calling[1]}; }}
+
+/* status bar: Indicator levels */
+#statusBar QLabel[level="ok"] {{ color: {t.ok}; }}
+#statusBar QLabel[level="busy"] {{ color: {t.warning}; }}
+#statusBar QLabel[level="problem"] {{ color: {t.problem}; }}
+#statusBar QLabel[level="unknown"] {{ color: {t.muted}; }}
+
+/* availability bar */
+QFrame#stateChip {{ background: {t.offline[0]}; border: 1px solid {t.border}; }}
+QFrame#stateChip[state="ready"] {{ background: {t.ready[0]}; border-color: {t.ready[1]}; }}
+QFrame#stateChip[state="not_ready"] {{ background: {t.not_ready[0]};
+    border-color: {t.not_ready[1]}; }}
+QFrame#stateChip[state="not_ready"][overdue="true"] {{ background: {t.overdue[0]};
+    border-color: {t.overdue[1]}; }}
+QFrame#stateChip[state="ringing"], QFrame#stateChip[state="on_call"] {{
+    background: {t.calling[0]}; border-color: {t.calling[1]}; }}
+QFrame#stateChip[state="wrap_up"] {{ background: {t.wrap_up[0]}; border-color: {t.wrap_up[1]}; }}
+QFrame#stateChip[state="offline"] {{ background: {t.offline[0]}; border-color: {t.offline[1]}; }}
+QLabel#stateLabel, QLabel#stateTimer {{ color: {t.text}; }}
+QLabel#stateNote {{ color: {t.muted}; }}
+QPushButton#readyButton, QToolButton#notReadyButton {{ border: 1px solid {t.border};
+    background: {t.surface}; color: {t.text}; }}
+QPushButton#readyButton:hover, QToolButton#notReadyButton:hover {{ background: {t.hover}; }}
+QPushButton#readyButton:focus, QToolButton#notReadyButton:focus {{
+    border: 2px solid {t.accent}; }}
+QPushButton#readyButton:disabled, QToolButton#notReadyButton:disabled {{
+    color: {t.disabled_text}; }}
+
+/* softphone */
+#SoftphoneForm QFrame#callCard {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#SoftphoneForm QFrame#callCard[ringing="true"] {{ background: {t.calling[0]};
+    border: 2px solid {t.calling[1]}; }}
+#SoftphoneForm QLabel#callerLabel, #SoftphoneForm QLabel#callTimer {{ color: {t.text}; }}
+#SoftphoneForm QLabel#callStateLabel {{ color: {t.text}; }}
+#SoftphoneForm QLabel#callDetail, #SoftphoneForm QLabel#numberHint {{ color: {t.muted}; }}
+#SoftphoneForm QLabel#numberHint[problem="true"] {{ color: {t.problem}; }}
+#SoftphoneForm QLabel#noticeLabel {{ background: {t.notice[0]}; color: {t.notice[1]};
+    border: 1px solid {t.notice[2]}; }}
+#SoftphoneForm QFrame#waitingBanner {{ background: {t.waiting[0]};
+    border: 1px solid {t.waiting[1]}; }}
+#SoftphoneForm QFrame#consultBar {{ background: {t.consult[0]}; border: 1px solid {t.consult[1]}; }}
+#SoftphoneForm QPushButton, #SoftphoneForm QToolButton#redialButton {{
+    border: 1px solid {t.border}; background: {t.surface}; color: {t.text}; }}
+#SoftphoneForm QPushButton:hover, #SoftphoneForm QToolButton#redialButton:hover {{
+    background: {t.hover}; }}
+#SoftphoneForm QPushButton:checked {{ background: {t.checked}; border-color: {t.accent}; }}
+#SoftphoneForm QPushButton:disabled, #SoftphoneForm QToolButton#redialButton:disabled {{
+    color: {t.disabled_text}; background: {t.disabled_surface}; border-color: {t.border}; }}
+#SoftphoneForm QPushButton:focus, #SoftphoneForm QToolButton:focus,
+#SoftphoneForm QLineEdit:focus, #SoftphoneForm QListWidget:focus {{
+    border: 2px solid {t.accent}; }}
+#SoftphoneForm QPushButton#answerButton, #SoftphoneForm QPushButton#dialButton {{
+    background: {t.go}; color: #ffffff; border-color: {t.go}; }}
+#SoftphoneForm QPushButton#answerButton:disabled, #SoftphoneForm QPushButton#dialButton:disabled {{
+    background: {t.go_disabled}; border-color: {t.go_disabled}; color: {t.disabled_text}; }}
+#SoftphoneForm QPushButton#declineButton, #SoftphoneForm QPushButton#hangupButton {{
+    background: {t.stop}; color: #ffffff; border-color: {t.stop}; }}
+#SoftphoneForm QPushButton#declineButton:disabled,
+#SoftphoneForm QPushButton#hangupButton:disabled {{
+    background: {t.stop_disabled}; border-color: {t.stop_disabled}; color: {t.disabled_text}; }}
+#SoftphoneForm QPushButton#answerButton:focus, #SoftphoneForm QPushButton#dialButton:focus,
+#SoftphoneForm QPushButton#declineButton:focus, #SoftphoneForm QPushButton#hangupButton:focus {{
+    border: 3px solid {t.text}; }}
+#SoftphoneForm QLineEdit#numberField {{ border: 1px solid {t.border}; background: {t.surface};
+    color: {t.text}; }}
+
+/* patient panel */
+#patientPanelView #callHeader {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#patientPanelView #callStateLabel {{ color: {t.title}; }}
+#patientPanelView #callerLabel, #patientPanelView #callerNameLabel {{ color: {t.text}; }}
+#patientPanelView #idleLabel, #patientPanelView #messageLabel {{ color: {t.muted}; }}
+#patientPanelView #greetingName {{ color: {t.text}; }}
+#patientPanelView #readOnlyBanner {{ background: {t.surface_alt}; color: {t.text}; }}
+#patientPanelView QLabel[masked="true"] {{ color: {t.muted}; }}
+#patientPanelView #verifyBox, #patientPanelView #revealBox {{ background: {t.surface_alt};
+    border: 1px solid {t.border}; }}
+#patientPanelView #verifyTitle, #patientPanelView #revealTitle,
+#patientPanelView #pickerTitle, #patientPanelView #searchTitle {{ color: {t.title}; }}
+#patientPanelView #verifyHint, #patientPanelView #pickerHint {{ color: {t.muted}; }}
+QLabel[level="ok"] {{ color: {t.ok}; }}
+QLabel[level="warning"] {{ color: {t.warning}; }}
+QLabel[level="problem"] {{ color: {t.problem}; }}
+QLabel[level="neutral"] {{ color: {t.neutral}; }}
+#identityBadge[level="ok"] {{ background: {t.badge_ok}; color: {t.ok}; }}
+#identityBadge[level="warning"] {{ background: {t.badge_warning}; color: {t.warning}; }}
+#identityBadge[level="problem"] {{ background: {t.badge_problem}; color: {t.problem}; }}
+#identityBadge[level="neutral"] {{ background: {t.badge_neutral}; color: {t.text}; }}
+"""
+
+
+# Sizes and shapes of the patient panel (its colours are in style_sheet).
 PATIENT_PANEL_STYLE = """
-#callHeader { background: #eef2f7; border: 1px solid #d5dde8; border-radius: 6px; }
-#callStateLabel { color: #1f3a5f; font-weight: 600; }
-#callerLabel, #callerNameLabel { color: #344054; }
-#idleLabel, #messageLabel { color: #475467; font-size: 11pt; padding: 24px; }
-#greetingName { color: #1d2939; font-size: 20pt; font-weight: 600; }
+#callHeader { border-radius: 6px; }
+#callStateLabel { font-weight: 600; }
+#idleLabel, #messageLabel { font-size: 11pt; padding: 24px; }
+#greetingName { font-size: 20pt; font-weight: 600; }
 #identityBadge { border-radius: 11px; padding: 3px 12px; font-weight: 600; }
-#readOnlyBanner { background: #f2f4f7; color: #344054; border-radius: 4px; padding: 6px 8px; }
-QLabel[masked="true"] { color: #667085; }
-#verifyBox, #revealBox { background: #f8fafc; border: 1px solid #d5dde8; border-radius: 6px; }
-#verifyTitle, #revealTitle, #pickerTitle, #searchTitle { color: #1f3a5f; font-weight: 600; }
-#verifyHint, #pickerHint { color: #475467; }
+#readOnlyBanner { border-radius: 4px; padding: 6px 8px; }
+#verifyBox, #revealBox { border-radius: 6px; }
+#verifyTitle, #revealTitle, #pickerTitle, #searchTitle { font-weight: 600; }
 QListWidget { font-size: 11pt; }
 #patientPanelView QPushButton { padding: 5px 14px; }
 QListWidget::item { padding: 6px 4px; }
-QLabel[level="ok"] { color: #1b5e20; }
-QLabel[level="warning"] { color: #7a5200; }
-QLabel[level="problem"] { color: #b00020; }
-QLabel[level="neutral"] { color: #475467; }
-#identityBadge[level="ok"] { background: #e3f1e5; color: #1b5e20; }
-#identityBadge[level="warning"] { background: #fff3d6; color: #7a5200; }
-#identityBadge[level="problem"] { background: #fde8e8; color: #b00020; }
-#identityBadge[level="neutral"] { background: #eaecf0; color: #344054; }
 """
 
 

@@ -49,18 +49,23 @@ def directory_entries(items: Iterable[Any]) -> list[DirectoryEntry]:
         if isinstance(item, DirectoryEntry):
             found.append(item)
             continue
-
-        def get(*names: str, item: Any = item) -> str:
-            for name in names:
-                value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-                if isinstance(value, str) and value.strip():
-                    return value.strip()
-            return ""
-
-        name, target = get("name", "label", "display_name"), get("target", "number", "uri")
+        name = _first_text(item, "name", "label", "display_name")
+        target = _first_text(item, "target", "number", "uri")
         if name and target:
-            found.append(DirectoryEntry(name, target, get("note", "description", "kind")))
+            found.append(
+                DirectoryEntry(name, target, _first_text(item, "note", "description", "kind"))
+            )
     return found
+
+
+# A module-level function, not a closure in the loop above: Qt's message extractor loses
+# track of the classes that follow a function defined inside a loop.
+def _first_text(item: Any, *names: str) -> str:
+    for name in names:
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 class TransferMode(StrEnum):

@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from agent_app.views.styling import apply_theme
 from testbed.ports import free_port
 from tests.helpers.telephony_peers import Phone, phones
 from tests.ui.desk_rig import DeskRig, make_desk
+
+
+@pytest.fixture(scope="session", autouse=True)
+def desk_look(qapp: QApplication) -> None:
+    """The light palette and the desk's style sheet, as the app applies them at start."""
+    apply_theme(qapp, "light")
 
 
 @pytest.fixture

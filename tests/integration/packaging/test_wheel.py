@@ -54,6 +54,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from agent_app.views import resource_paths
 from agent_app.views.icons import ICON_NAMES, icon, icon_path
+from agent_app.views.language import Language, available
 from agent_app.views.login_dialog import LoginDialog
 
 def refuse(agent_id, password):
@@ -62,6 +63,8 @@ def refuse(agent_id, password):
 
 app = QApplication([])
 app.setWindowIcon(icon("pulse"))
+language = Language(app)
+language.apply("es")
 dialog = LoginDialog(refuse, "https://pulse.invalid")
 dialog.show()
 app.processEvents()
@@ -73,6 +76,8 @@ print(json.dumps({
     "icons": {name: str(icon_path(name)) for name in ICON_NAMES},
     "blank_icons": [name for name in ICON_NAMES if icon(name).pixmap(24, 24).isNull()],
     "window_icon_blank": dialog.windowIcon().isNull(),
+    "catalogues": {name: str(path) for name, path in available().items()},
+    "title": dialog.windowTitle(),
     "modules": {
         name: module.__file__ for name, module in list(sys.modules.items())
         if getattr(module, "__file__", None)
@@ -154,6 +159,11 @@ def test_the_wheel_carries_every_form_resource_and_server_file(installed: Instal
         for p in (ROOT / "resources").rglob("*")
         if p.is_file()
     }
+    # The translations ship compiled: one .qm per .ts source (the .ts stay out).
+    expected |= {
+        f"agent_app/_translations/{p.stem}.qm" for p in (ROOT / "translations").glob("*.ts")
+    }
+    assert "agent_app/_translations/pulse_es.qm" in expected
     expected |= {
         "agent_app/py.typed",
         "server/py.typed",
@@ -166,6 +176,7 @@ def test_the_wheel_carries_every_form_resource_and_server_file(installed: Instal
     }
     assert any(n.startswith("agent_app/_resources/icons/") for n in expected)
     assert expected - names == set()
+    assert not [n for n in names if n.endswith(".ts")]
     top_level = {n.split("/", 1)[0] for n in names if not n.startswith("pulse_agent-")}
     assert top_level == {"agent_app", "server", "pulse_contract"}
 
@@ -197,6 +208,8 @@ def test_the_sign_in_window_opens_from_the_installed_files(installed: Installed)
         assert Path(path).is_relative_to(package / "_resources" / "icons"), name
     assert seen["blank_icons"] == []
     assert seen["window_icon_blank"] is False
+    assert seen["catalogues"] == {"es": str(package / "_translations" / "pulse_es.qm")}
+    assert seen["title"] == "Pulse — iniciar sesión"
 
 
 def test_the_console_scripts_and_server_migrations_run_from_the_wheel(
