@@ -136,6 +136,7 @@ def make_desk(
     registered: bool = True,
     journal: WrapUpJournal | None = None,
     cache: Callable[[], DeskCache] | None = None,
+    server_now: Callable[[], str] | None = None,
     **settings: Any,
 ) -> Desk:
     clock, engine, outbox, audit = ManualClock(), FakeEngine(), FakeOutbox(), FakeAudit()
@@ -150,7 +151,7 @@ def make_desk(
         reasons=(BREAK, LUNCH, TRAINING),
         settings=DeskSettings(account_id=ACCOUNT, **settings),
         clock=clock,
-        server_now=ServerTime(),
+        server_now=server_now or ServerTime(),
     )
     events: list[WorkflowEvent] = []
     session.subscribe(events.append)
