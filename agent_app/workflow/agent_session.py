@@ -20,7 +20,8 @@ wrap-up items stay. Not ready, wrap-up and Offline refuse new calls with the
 After-call work: each wrap-up item has a :class:`~agent_app.workflow.disposition.WrapUpWork`
 (:meth:`wrap_up_work`) whose draft is kept in the journal, with the call's facts, so that
 :meth:`restore_wrap_ups` brings it back after a crash. The agent cannot go Ready while any
-disposition is owed; when the after-call countdown runs out the desk puts a Ready agent in
+disposition is owed; when the after-call countdown (the campaign's ``wrap_up_s``, else
+:attr:`DeskSettings.wrap_up_limit_s`) runs out the desk puts a Ready agent in
 Not ready (``disposition_pending``), and the agent chooses Ready again once done: the desk
 never makes anyone Ready by itself. Each call's campaign (:attr:`CallSession.campaign_id`)
 follows its patient: the first of the patient's campaigns the cache holds, else
