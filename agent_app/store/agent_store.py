@@ -536,9 +536,12 @@ class AgentStore:
 
     def wipe_journal(self, *, discard_unsynced: bool = False) -> None:
         unsynced = self.journal.counts().unsynced
-        if unsynced and not discard_unsynced:
+        # An unfinished wrap-up is work the server has never seen either.
+        drafts = len(self.journal.drafts())
+        if (unsynced or drafts) and not discard_unsynced:
             raise UnsyncedEntriesError(
                 f"journal holds {unsynced} entries the server has not acknowledged"
+                f" and {drafts} unfinished wrap-ups"
             )
         self.journal.close()
         self._journal = None

@@ -100,3 +100,16 @@ def test_it_wipe_of_the_journal_refuses_while_entries_are_unsynced(
     store.journal.mark_acknowledged([item])
     store.wipe_journal()
     assert not store.layout.journal.exists()
+
+
+def test_it_wipe_of_the_journal_refuses_while_a_wrap_up_is_unfinished(
+    open_store: OpenStore,
+) -> None:
+    store = open_store()
+    store.journal.save_draft("record-1", "disposition", {"code": "CONFIRMED", "notes": "x"})
+    with pytest.raises(UnsyncedEntriesError, match="1 unfinished wrap-ups"):
+        store.wipe_journal()
+    assert store.layout.journal.exists()
+    store.journal.drop_draft("record-1")
+    store.wipe_journal()
+    assert not store.layout.journal.exists()
