@@ -471,6 +471,8 @@ class DispositionPayload(_In):
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
     agent_started_at: datetime
     agent_ended_at: datetime
+    replaces: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """A corrected copy names the refused disposition it replaces."""
 
 
 class CallRecordPayload(_In):
