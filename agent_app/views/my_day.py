@@ -9,6 +9,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
@@ -34,6 +35,7 @@ MY_DAY_STYLE = """
     color: #475467; background: #f7f9fc; border: 1px solid #d5dde8; border-top: none;
     border-bottom-left-radius: 8px; border-bottom-right-radius: 8px; padding: 0 14px 10px 14px; }
 #waitingLabel { color: #475467; }
+QListWidget::item, QTableWidget::item { padding: 4px 6px; }
 """
 
 
@@ -55,6 +57,10 @@ class MyDayDialog(QDialog):
         self.callbacks = child(form, QListWidget, "callbacksList")
         self.waiting = child(form, QLabel, "waitingLabel")
         self.codes.setHorizontalHeaderLabels([self.tr("Code"), self.tr("Count")])
+        header = self.codes.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         child(form, QPushButton, "refreshButton").clicked.connect(self.refresh)
         child(form, QDialogButtonBox, "buttonBox").rejected.connect(self.reject)
         self.day: MyDay | None = None

@@ -138,6 +138,7 @@ def _shot(widget: Any, name: str) -> None:
 
     directory = os.environ.get(SHOTS_ENV)
     if directory:
+        QApplication.processEvents()  # let the layouts settle, as the event loop would
         widget.grab().save(str(Path(directory) / f"{name}.png"))
 
 
