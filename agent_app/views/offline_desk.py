@@ -112,6 +112,10 @@ class OfflineDesk(QObject):
             reason = self.desktop.service.store.cache.lock_reason()
         except StoreError:
             reason = None
+        phone = self.window.phone
+        if reason == OFFLINE_LIMIT_REASON and phone is not None and phone.session.busy:
+            # Never cover a call or its after-call work: the page comes when they are done.
+            return
         if reason == OFFLINE_LIMIT_REASON:
             if self.page.kind != "cache_locked":
                 log.warning("desk covered: the cache is locked after the offline limit")
