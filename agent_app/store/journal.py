@@ -8,6 +8,8 @@ visible, never retried automatically). Entries left in flight by a crash go back
 pending when the journal is opened, and are sent again: intake is idempotent by id.
 
 The file itself enforces append-only entries (see :mod:`agent_app.store.journal_schema`).
+What outlives delivery (the day's facts for My day, refused entries resolved by a corrected
+copy) is in :mod:`agent_app.store.journal_day`.
 """
 
 from __future__ import annotations
@@ -265,7 +267,7 @@ class Journal:
         by_kind: dict[str, int] = {}
         for state, kind, n in self.db.query(
             "SELECT d.state, i.kind, count(*) FROM outbox_delivery d "  # noqa: S608
-            f"JOIN outbox_items i ON i.seq = d.seq WHERE d.state <> 'parked' OR "
+            "JOIN outbox_items i ON i.seq = d.seq WHERE d.state <> 'parked' OR "
             f"{journal_day.UNRESOLVED} GROUP BY d.state, i.kind"
         ):
             by_state[state] = by_state.get(state, 0) + int(n)
