@@ -3,7 +3,8 @@
 Every check that can stop a shift runs here, before a window opens, and says in one
 message what is wrong and who can fix it. After sign-in the agent's phone starts (the
 engine process, the SIP account, the desk's workflow session wired to the store); at
-sign-out, on exit and on SIGTERM / SIGINT it stops again, and so does the demo server.
+sign-out it stops, the store closes and the sign-in window comes back; on exit and on
+SIGTERM / SIGINT it stops too, and so does the demo server.
 """
 
 from __future__ import annotations
@@ -165,33 +166,79 @@ def _sign_in_and_run(
         verifier=verifier,
         on_wipe=lambda agent: wipe_agent_store(agent, secrets=secrets, workstation_id=workstation),
     )
-    dialog = LoginDialog(authenticate, sync.server_url)
-    if demo_server is not None:
-        dialog.offer_demo_account(demo_server.agent, demo_server.password)
-    timing_probe.mark_first_frame(dialog, "login_shown")
-    if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.result_value is None:
-        log.info("sign-in cancelled")
+    tray: QSystemTrayIcon | None = None
+    try:
+        # Signing out comes back here: the sign-in window again, in the same process.
+        while True:
+            dialog = LoginDialog(authenticate, sync.server_url)
+            if demo_server is not None:
+                dialog.offer_demo_account(demo_server.agent, demo_server.password)
+            timing_probe.mark_first_frame(dialog, "login_shown")
+            accepted = dialog.exec() == LoginDialog.DialogCode.Accepted
+            result = dialog.result_value
+            dialog.deleteLater()
+            if not accepted or result is None:
+                log.info("sign-in cancelled")
+                return 0 if guard is None or guard.received is None else 128 + guard.received
+            timing_probe.mark("signed_in")
+            log.info(
+                "signed in as agent %s (role %s%s)",
+                result.agent_id,
+                result.role,
+                ", offline" if result.offline else "",
+            )
+            window = MainWindow(
+                result.agent_id,
+                result.display_name,
+                idle_lock=IdleLock(settings.security.lock_after_idle_s),
+                authenticate=authenticate,
+            )
+            tray = tray or _tray(app)
+            code = _run_desk(
+                app,
+                window,
+                api,
+                vault,
+                verifier,
+                secrets,
+                settings,
+                result,
+                tray,
+                loaded=loaded,
+                guard=guard,
+                demo_server=demo_server,
+            )
+            signed_out = window.signing_out and (guard is None or guard.received is None)
+            window.deleteLater()
+            if not signed_out:
+                return code
+            log.info("agent %s signed out", result.agent_id)
+    finally:
         api.close()
-        return 0 if guard is None or guard.received is None else 128 + guard.received
-    result = dialog.result_value
-    timing_probe.mark("signed_in")
-    log.info(
-        "signed in as agent %s (role %s%s)",
-        result.agent_id,
-        result.role,
-        ", offline" if result.offline else "",
-    )
-    window = MainWindow(
-        result.agent_id,
-        result.display_name,
-        idle_lock=IdleLock(settings.security.lock_after_idle_s),
-        authenticate=authenticate,
-    )
+
+
+def _run_desk(  # noqa: PLR0917  (one call site: the parts of one sign-in)
+    app: QApplication,
+    window: MainWindow,
+    api: ServerApi,
+    vault: TokenVault,
+    verifier: OfflineVerifier,
+    secrets: SecretStore,
+    settings: Settings,
+    result: LoginResult,
+    tray: QSystemTrayIcon | None,
+    *,
+    loaded: LoadedSettings | None,
+    guard: QuitOnSignal | None,
+    demo_server: DemoServer | None = None,
+) -> int:
+    """One signed-in shift: sync, the phone and the window, until the window closes."""
+    from agent_app.views import timing_probe
+
     desktop = _start_sync(window, api, vault, verifier, secrets, settings, result)
     server_account = _server_account(loaded, secrets, desktop, offline=result.offline)
-    phone = _start_phone(
-        window, settings, secrets, desktop, _tray(app), server_account=server_account
-    )
+    phone = _start_phone(window, settings, secrets, desktop, tray, server_account=server_account)
+    attach_offline_desk(window, desktop, phone, settings)
     if demo_server is not None and demo_server.ringer is not None:
         from agent_app.demo.desk import attach_demo_desk
 
@@ -207,7 +254,26 @@ def _sign_in_and_run(
         phone.stop()
         if desktop is not None:
             desktop.stop()
-        api.close()
+
+
+def attach_offline_desk(
+    window: MainWindow, desktop: DesktopSync | None, phone: DeskPhone, settings: Settings
+) -> None:
+    """The banner, refused items, My day, the offline lock and revoke; Retry on the phone."""
+    from agent_app.views.phone_retry import PhoneRetryButton
+
+    PhoneRetryButton(phone, window.status, window.status.registration)
+    if desktop is None:
+        return
+    from agent_app.views.offline_desk import OfflineDesk
+
+    offline = OfflineDesk(
+        window,
+        desktop,
+        max_offline_hours=settings.sync.max_offline_hours,
+        stop_phone=phone.stop,
+    )
+    offline.sign_out_requested.connect(window.sign_out)
 
 
 # -- the phone ---------------------------------------------------------------------------

@@ -513,7 +513,7 @@ class CallFacts(_In):
     ) = None
 
 
-_DISPOSITION_EXTRAS = ("script", "verification", "call")
+_DISPOSITION_EXTRAS = ("script", "verification", "call", "replaces")
 
 
 class DispositionPayload(_In):
@@ -528,6 +528,8 @@ class DispositionPayload(_In):
     script: ScriptRecord | None = None
     verification: VerificationRecord | None = None
     call: CallFacts | None = None
+    replaces: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """A corrected copy names the refused disposition it replaces."""
 
     @model_serializer(mode="wrap")
     def _without_absent_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from agent_app.store.names import name_key
 from agent_app.store.phones import caller_candidates
 from agent_app.store.records import PatientRecord
 
+OFFLINE_LIMIT_REASON = "too long without reaching the server"
+"""The lock reason once ``sync.max_offline_hours`` have passed without the server."""
+
 
 class CacheReader:
     """The reader connection of a cache file, with a large page cache for the phone index.
@@ -65,7 +68,7 @@ class CacheReader:
         if self._locked_reason is not None:
             return self._locked_reason
         if (time.time() if now is None else now) > self._lock_deadline:
-            return "too long without reaching the server"
+            return OFFLINE_LIMIT_REASON
         return None
 
     def _check_lock(self) -> None:

@@ -12,6 +12,8 @@ visible, never retried automatically). Entries left in flight by a crash go back
 pending when the journal is opened, and are sent again: intake is idempotent by id.
 
 The file itself enforces append-only entries (see :mod:`agent_app.store.journal_schema`).
+What outlives delivery (the day's facts for My day, refused entries resolved by a corrected
+copy) is in :mod:`agent_app.store.journal_day`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent_app.store import journal_schema
+from agent_app.store import journal_day, journal_schema
 from agent_app.store.connection import Db, integrity_problems, open_encrypted
 from agent_app.store.errors import InvalidItemError, StoreClosedError
 from agent_app.store.migrations import migrate, schema_version
@@ -216,6 +218,7 @@ class Journal:
                 "UPDATE outbox_delivery SET state = 'acknowledged' WHERE seq = ?",
                 [(s,) for s in seqs],
             )
+            journal_day.keep_facts(conn, seqs, now=datetime.now(UTC))
             conn.executemany("DELETE FROM outbox_items WHERE seq = ?", [(s,) for s in seqs])
         return len(seqs)
 
@@ -251,18 +254,82 @@ class Journal:
 
     def parked(self) -> list[ParkedItem]:
         rows = self.db.query(
-            "SELECT i.id, i.kind, i.created_at, d.parked_reason, d.parked_at "
+            "SELECT i.id, i.kind, i.created_at, d.parked_reason, d.parked_at "  # noqa: S608
             "FROM outbox_delivery d JOIN outbox_items i ON i.seq = d.seq "
-            "WHERE d.state = 'parked' ORDER BY d.seq"
+            f"WHERE d.state = 'parked' AND {journal_day.UNRESOLVED} ORDER BY d.seq"
         )
         return [ParkedItem(*row) for row in rows]
+
+    def entry(self, item_id: str) -> OutboxItem | None:
+        """One entry still in the journal (pending, in flight or parked), with its payload."""
+        rows = self.db.query(
+            "SELECT i.id, i.kind, i.created_at, i.call_id, i.payload, d.attempts "
+            "FROM outbox_items i JOIN outbox_delivery d ON d.seq = i.seq WHERE i.id = ?",
+            (item_id,),
+        )
+        if not rows:
+            return None
+        item_id, kind, created_at, call_id, payload, attempts = rows[0]
+        return OutboxItem(item_id, kind, created_at, call_id, json.loads(payload), int(attempts))
+
+    def resend_parked(
+        self,
+        item_id: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        created_at: str | None = None,
+    ) -> str | None:
+        """Send a refused entry again; return the id that goes out (None: not parked).
+
+        Without ``payload`` the entry itself is queued again (the cause was fixed on the
+        server). With one, a corrected copy is appended under a new id, its payload naming
+        the entry it replaces (``replaces``), and the refused entry is marked resolved in the
+        same transaction; asking twice returns the same copy, so nothing goes out twice.
+        """
+        with self.db.transaction() as conn:
+            replaced_by = journal_day.resolution(conn, item_id)
+            if replaced_by is not None:
+                return replaced_by
+            row = conn.execute(
+                "SELECT i.seq, i.kind, i.call_id FROM outbox_items i "
+                "JOIN outbox_delivery d ON d.seq = i.seq WHERE i.id = ? AND d.state = 'parked'",
+                (item_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            seq, kind, call_id = row
+            if payload is None:
+                conn.execute("UPDATE outbox_delivery SET state = 'pending' WHERE seq = ?", (seq,))
+                return item_id
+            try:
+                body = json.dumps(
+                    {**payload, "replaces": item_id}, separators=(",", ":"), allow_nan=False
+                )
+            except (TypeError, ValueError):
+                raise InvalidItemError(f"{kind} payload is not plain JSON") from None
+            new_id, at = str(uuid.uuid4()), created_at or utc_now()
+            cur = conn.execute(
+                "INSERT INTO outbox_items (id, kind, agent_id, call_id, created_at, payload) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (new_id, kind, self.agent_id, call_id, at, body),
+            )
+            conn.execute(
+                "INSERT INTO outbox_delivery (seq, state) VALUES (?, 'pending')", (cur.lastrowid,)
+            )
+            journal_day.mark_resolved(conn, item_id, new_id, at)
+        return new_id
+
+    def day_entries(self, start: datetime, end: datetime) -> list[journal_day.DayEntry]:
+        """The entries My day counts, created in [start, end), delivered or not."""
+        return journal_day.day_entries(self.db, start, end)
 
     def counts(self) -> OutboxCounts:
         by_state = dict.fromkeys(("pending", "in_flight", "parked"), 0)
         by_kind: dict[str, int] = {}
         for state, kind, n in self.db.query(
-            "SELECT d.state, i.kind, count(*) FROM outbox_delivery d "
-            "JOIN outbox_items i ON i.seq = d.seq GROUP BY d.state, i.kind"
+            "SELECT d.state, i.kind, count(*) FROM outbox_delivery d "  # noqa: S608
+            "JOIN outbox_items i ON i.seq = d.seq WHERE d.state <> 'parked' OR "
+            f"{journal_day.UNRESOLVED} GROUP BY d.state, i.kind"
         ):
             by_state[state] = by_state.get(state, 0) + int(n)
             by_kind[kind] = by_kind.get(kind, 0) + int(n)

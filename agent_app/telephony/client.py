@@ -103,6 +103,7 @@ class EngineClient:
         except Exception as exc:
             proc.kill()
             proc.wait()
+            self._close_stdout(proc.stdout)  # a retried start must not leak the pipe
             raise EngineUnavailable(f"the engine process did not start: {exc}") from None
         self._ready.clear()
         with self._lock:

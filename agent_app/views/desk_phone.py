@@ -77,6 +77,8 @@ class DeskPhone(QObject):
         self._stop = threading.Event()
         self._since_ready: dict[str, p.RegistrationChanged] = {}
         self._stopped = False
+        self.start_failure: str | None = None
+        """Why the engine did not start (the agent can retry), or None."""
         self._unsubscribe = session.subscribe(self._on_workflow_event)
         if engine is not None:
             engine.engine_event.connect(self._on_engine_event)
@@ -157,10 +159,29 @@ class DeskPhone(QObject):
             self._emit_line()
             return
         self._emit_line()
+        self._start_owner()
+
+    def _start_owner(self) -> None:
         self._owner = threading.Thread(
             target=self._own_engine, name="pulse-phone-owner", daemon=True
         )
         self._owner.start()
+
+    def retry_start(self) -> bool:
+        """Start the engine again after it failed to start; False when that is not the case."""
+        owner = self._owner
+        if self._stopped or not self.configured or self.start_failure is None:
+            return False
+        if owner is not None:
+            owner.join(1.0)  # it has reported the failure and is on its way out
+            if owner.is_alive():
+                return False
+        log.info("starting the phone again at the agent's request")
+        self.start_failure = None
+        self.line.starting()
+        self._emit_line()
+        self._start_owner()
+        return True
 
     def _own_engine(self) -> None:
         """The owner thread: start the engine, then keep it (and stop it) until told."""
@@ -216,6 +237,7 @@ class DeskPhone(QObject):
 
     @Slot(str)
     def _on_start_failed(self, message: str) -> None:
+        self.start_failure = message
         self.line.engine_down(message)
         self._emit_line()
 

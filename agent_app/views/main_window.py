@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         self.shortcuts_sheet: ShortcutsSheet | None = None
         self._closing_confirmed = False
         self.close_prompt: QMessageBox | None = None
+        self.signing_out = False
+        """The window closes to sign in again, not to quit (the app reads it)."""
+        self._page: QWidget | None = None
         self._build_menus()
 
         self.idle_lock = idle_lock
@@ -111,8 +114,23 @@ class MainWindow(QMainWindow):
         self.help_action.triggered.connect(self.show_shortcuts)
         self.help_menu.addAction(self.help_action)
         self.sign_out_action = shortcuts.bind(self, "sign_out")
-        self.sign_out_action.triggered.connect(self.close)
+        self.sign_out_action.triggered.connect(self.sign_out)
         self.pulse_menu.addAction(self.sign_out_action)
+
+    @Slot()
+    def sign_out(self) -> None:
+        """Close the desk and go back to the sign-in window (a call up asks first)."""
+        self.signing_out = True
+        if not self.close() and self.close_prompt is None:
+            self.signing_out = False
+
+    def show_page(self, page: QWidget | None) -> None:
+        """Cover the panels with ``page`` (why the desk cannot work); None uncovers them."""
+        self._page = page
+        if page is not None and self._stack.indexOf(page) < 0:
+            self._stack.addWidget(page)
+        if not self.is_locked:
+            self._stack.setCurrentWidget(page or self.work_area)
 
     @Slot()
     def show_shortcuts(self) -> None:
@@ -250,7 +268,7 @@ class MainWindow(QMainWindow):
             self._stack.setCurrentWidget(self.lock_screen)
         else:
             log.info("screen unlocked")
-            self._stack.setCurrentWidget(self.work_area)
+            self._stack.setCurrentWidget(self._page or self.work_area)
         for menu in (self.phone_menu, self.status_menu):
             menu.setEnabled(not locked and self.phone is not None)
         if self.agent_bar is not None:
@@ -302,6 +320,8 @@ class MainWindow(QMainWindow):
             if box.standardButton(button) == QMessageBox.StandardButton.Yes:
                 self._closing_confirmed = True
                 self.close()
+            else:
+                self.signing_out = False
 
         box.buttonClicked.connect(answered)
         self.close_prompt = box

@@ -44,7 +44,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("ready", "F9", "Go Ready"),
     Shortcut("not_ready", "F10", "Go Not ready (choose a reason)"),
     Shortcut("help_shortcuts", "F1", "Show the keyboard shortcuts"),
-    Shortcut("sign_out", "Ctrl+Shift+Q", "Sign out and close Pulse"),
+    Shortcut("my_day", "Ctrl+Shift+J", "Show My day (today's figures)"),
+    Shortcut("refused_items", "Ctrl+Shift+U", "Review the items the server refused"),
+    Shortcut("sign_out", "Ctrl+Shift+Q", "Sign out"),
 )
 BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}
 

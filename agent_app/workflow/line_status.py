@@ -99,6 +99,10 @@ class LineMonitor:
     def not_configured(self, reason: str) -> None:
         self.phone, self.detail = PhoneState.NOT_CONFIGURED, reason
 
+    def starting(self) -> None:
+        """The engine is being started (again, after a failed start)."""
+        self.phone, self.detail = PhoneState.STARTING, ""
+
     def engine_down(self, reason: str) -> None:
         self.phone, self.detail = PhoneState.ENGINE_DOWN, reason
         self._media.clear()
