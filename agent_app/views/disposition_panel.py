@@ -149,6 +149,14 @@ class _FieldRow:
     problem: QLabel
 
 
+class TimeEdit(QDateTimeEdit):
+    """A date-time editor that Tab leaves, like every other field of the form (Qt's own
+    walks its parts with Tab; Left and Right, and typing, still do)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 class _Keys(QObject):
     """Down in the filter box goes into the tree; Up on the tree's first row goes back."""
 
@@ -606,7 +614,7 @@ class DispositionPanel(QWidget):
 
     def _datetime_editor(self, work: WrapUpWork, spec: FieldSpec, value: Any) -> QDateTimeEdit:
         zone = self._zone(work)
-        editor = QDateTimeEdit(self.fields_host)
+        editor = TimeEdit(self.fields_host)
         editor.setTimeZone(zone)
         editor.setDisplayFormat(DATETIME_FORMAT)
         editor.setCalendarPopup(True)
