@@ -116,9 +116,11 @@ def _tr(text: str) -> str:
 
 def end_reason_text(call: CallSession) -> str:
     """Why the call ended, in the agent's words (with the SIP code of a failed attempt)."""
-    if call.end_reason == "failed":
+    if not call.answered and (call.end_code >= 400 or call.end_reason == "failed"):
         text = _tr(_FAILED_WORDS.get(call.end_code, "The call failed"))
         return f"{text} (SIP {call.end_code})" if call.end_code else text
+    if not call.answered and call.end_reason in ("local", "remote"):
+        return _tr("Cancelled" if call.end_reason == "local" else "Hung up before an answer")
     known = _END_WORDS.get(call.end_reason)
     return _tr(known) if known else call.end_reason
 
@@ -315,6 +317,7 @@ class DispositionPanel(QWidget):
             self._sync_code(work)
         self._show_owed(owed, work.call.record_id)
         self._show_call(work.call)
+        self._show_hint(work)
         self._show_problems()
         self.pages.setCurrentWidget(self.work_page)
         self.submit_action.setEnabled(True)
@@ -400,8 +403,17 @@ class DispositionPanel(QWidget):
             self._sync_code(work)
         finally:
             self._filling = False
-        system_code = work.code is not None and not work.call.answered
-        self.saved.setText(self.tr("Outcome chosen for you: Enter submits") if system_code else "")
+        self.saved.setText("")
+
+    def _show_hint(self, work: WrapUpWork) -> None:
+        """An unanswered call's code, chosen by the desk: say so until the agent acts."""
+        node = work.node
+        if self._touched or node is None or work.call.answered:
+            return
+        label = _tr(node.label) if node in work.system_tree.codes else node.label
+        self.saved.setText(
+            self.tr("“{code}” is chosen for this unanswered call: Enter submits").format(code=label)
+        )
 
     def _build_tree(self, work: WrapUpWork) -> None:
         """The campaign's codes, then the built-in ones (always a valid choice)."""
