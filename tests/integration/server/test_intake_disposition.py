@@ -74,6 +74,7 @@ BROKEN = [
     (("script", "answers"), [{"step": "bad step!", "answer": "yes"}]),
     (("script", "answers"), [{"step": "s", "answer": "y"}] * 501),
     (("script", "extra"), 1),
+    (("script", "disclosures"), {f"step-{n}": True for n in range(201)}),
     (("verification", "state"), "probably"),
     (("verification", "failed_attempts"), -1),
     (("verification", "ssn"), "x"),
