@@ -140,6 +140,7 @@ def test_a_callback_disposition_reaches_the_server_exactly_once(
 ) -> None:
     desk = desks(central)
     rig = desk.rig
+    rig.window.resize(1366, 768)  # the smallest screen the desk is made for
     _go_ready(rig)
     call = _answered_and_ended(rig, peers, PATIENTS["single"].phone)
     panel = _wrap_up_starts(rig, call)
