@@ -288,8 +288,16 @@ class DispositionPanel(QWidget):
             starting = isinstance(event, WrapUpAdded)
             self.refresh(focus=starting and not self._session.calls)
         elif isinstance(event, CallFinished):
-            # The last call ended while work was owed: the keys come here now.
-            self.refresh(focus=not self._session.calls and bool(self._session.wrap_ups))
+            # The last call the agent talked on ended while work was owed: the keys come
+            # here now (a call refused meanwhile never takes them from the notes).
+            focused = QApplication.focusWidget()
+            typing_here = focused is not None and self.isAncestorOf(focused)
+            self.refresh(
+                focus=event.call.answered
+                and not typing_here
+                and not self._session.calls
+                and bool(self._session.wrap_ups)
+            )
         elif (
             isinstance(event, CallChanged)
             and self._work is not None
