@@ -77,6 +77,8 @@ DISPOSITION_STYLE = """
 #filterLabel, #notesLabel { font-weight: 600; }
 QTreeWidget#codeTree { font-size: 11pt; }
 QTreeWidget#codeTree::item { padding: 4px 2px; }
+QListWidget#owedList { font-size: 10.5pt; }
+QListWidget#owedList::item { padding: 4px 6px; }
 QLineEdit, QDateTimeEdit, QComboBox { min-height: 28px; }
 #savedLabel { color: #667085; }
 QPushButton#submitButton { font-weight: 600; padding: 6px 18px; border-radius: 6px;
@@ -383,6 +385,10 @@ class DispositionPanel(QWidget):
             self.owed.setCurrentRow(owed.index(shown))
         finally:
             self.owed.blockSignals(False)
+        if several:
+            # As tall as its rows (up to four): no empty box under a short list.
+            rows = min(len(owed), 4) * max(self.owed.sizeHintForRow(0), 1)
+            self.owed.setFixedHeight(rows + 2 * self.owed.frameWidth() + 2)
 
     def _owed_text(self, record_id: str) -> str:
         call = self._session.call(record_id)
