@@ -505,6 +505,7 @@ class DispositionPanel(QWidget):
         for i in range(self.tree.topLevelItemCount()):
             show(self.tree.topLevelItem(i), False)
         self.tree.expandAll()
+        self._show_problems()  # a "no code matches" from Enter goes with the old text
 
     def _first_choosable(self) -> QTreeWidgetItem | None:
         return next(
@@ -534,9 +535,14 @@ class DispositionPanel(QWidget):
             self.submit()
             return
         item = self._first_choosable()
-        if item is not None:
-            self.tree.setCurrentItem(item)
-            self._focus_details()
+        if item is None:
+            self.code_problem.setText(
+                self.tr("No code matches “{text}”.").format(text=self.filter_box.text().strip())
+            )
+            self.code_problem.setVisible(True)
+            return
+        self.tree.setCurrentItem(item)
+        self._focus_details()
 
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _current_code_changed(self, item: QTreeWidgetItem | None, _previous: object) -> None:
@@ -738,7 +744,8 @@ class DispositionPanel(QWidget):
 
     @staticmethod
     def _translated(text: str) -> str:
-        return _tr(text) if text else ""
+        # The workflow's messages are source text, translated where its problems are.
+        return QCoreApplication.translate("Workflow", text) if text else ""
 
     @Slot()
     def submit(self) -> bool:

@@ -60,7 +60,14 @@ def test_the_countdown_runs_out_into_disposition_pending_and_the_submit_ends_it(
 
     # No code tree on this desk: the built-in codes are always there to choose.
     panel.filter_box.setFocus()
+    rig.type_text("zzz")
+    rig.press_keys("Return")
+    assert panel.code_problem.isVisible()
+    assert panel.code_problem.text() == "No code matches “zzz”."
+    assert panel.filter_box.hasFocus()
+    rig.press_keys("Ctrl+A")
     rig.type_text("handled")
+    assert not panel.code_problem.isVisible()
     rig.press_keys("Return")
     assert panel.work.code == "SYS_HANDLED"
     assert panel.notes.hasFocus()
