@@ -169,13 +169,9 @@ class AgentStateBar(QWidget):
         self.label.setText(state_text(status))
         if not self.session.wrap_ups:
             self._refused = False
-        counting_down = (
-            status.state is AgentState.WRAP_UP and status.wrap_up_remaining_s is not None
-        )
-        if counting_down and status.wrap_up_remaining_s is not None:
-            self.timer.setText(
-                self.tr("{left} left").format(left=duration_text(status.wrap_up_remaining_s))
-            )
+        left = status.wrap_up_remaining_s if status.state is AgentState.WRAP_UP else None
+        if left is not None:
+            self.timer.setText(self.tr("{left} left").format(left=duration_text(left)))
             self.timer.setAccessibleName(self.tr("After-call work time left"))
         else:
             self.timer.setText(duration_text(status.elapsed_s))
