@@ -2,7 +2,9 @@
 
 The state shown is the session's (derived from the calls and the agent's choice); the
 bar only sends the choice. The reason menu opens from F10 and is walked with the arrow
-keys; a reason's limit shows next to it and an overdue timer turns red.
+keys; a reason's limit shows next to it and an overdue timer turns red. In after-call
+work the timer counts down what is left of it; when the session refuses Ready because a
+disposition is owed, the bar says so until the wrap-up is done.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QPoint, Slot
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
 from agent_app.views import shortcuts
@@ -19,6 +21,7 @@ from agent_app.views.forms import child, load_form
 from agent_app.views.icons import StateIcon, icon
 from agent_app.workflow.agent_session import SIGNED_IN, AgentSession
 from agent_app.workflow.agent_state import AgentState, AgentStatus, NotReadyReason
+from agent_app.workflow.desk_settings import DISPOSITION_PENDING
 from agent_app.workflow.events import AgentStateChanged, WorkflowEvent
 
 _CONTEXT = "AgentState"
@@ -53,9 +56,15 @@ def state_text(status: AgentStatus) -> str:
     """``Not ready (Break)`` / ``Ready``: the state with its reason (none for the shift's
     start, which is no reason the agent chose)."""
     word = state_word(status.state)
+    if status.reason is not None and status.reason.code == DISPOSITION_PENDING.code:
+        return f"{word} — {reason_label(status.reason)}"
     if status.reason is not None and status.reason.code != SIGNED_IN.code:
         return f"{word} ({reason_label(status.reason)})"
     return word
+
+
+def _submit_keys() -> str:
+    return shortcuts.keys("submit_disposition").toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def state_icon(state: AgentState) -> StateIcon:
@@ -89,6 +98,8 @@ class AgentStateBar(QWidget):
         self.menu.setAccessibleName(self.tr("Not-ready reasons"))
         self.not_ready_button.setMenu(self.menu)
         self._locked = False
+        self._refused = False
+        """Ready was refused for an owed disposition: the note says why until it is done."""
         self._group = QActionGroup(self)
         self.reason_actions: dict[str, QAction] = {}
         self.set_reasons(session.reasons)
@@ -132,7 +143,8 @@ class AgentStateBar(QWidget):
 
     @Slot()
     def _go_ready(self) -> None:
-        self.session.go_ready()
+        # The session refuses Ready while a disposition is owed; the bar says why.
+        self._refused = not self.session.go_ready() and bool(self.session.wrap_ups)
         self.show_status(self.session.status())
 
     def _mark_choice(self) -> None:
@@ -155,7 +167,15 @@ class AgentStateBar(QWidget):
     @Slot(object)
     def show_status(self, status: AgentStatus) -> None:
         self.label.setText(state_text(status))
-        self.timer.setText(duration_text(status.elapsed_s))
+        if not self.session.wrap_ups:
+            self._refused = False
+        left = status.wrap_up_remaining_s if status.state is AgentState.WRAP_UP else None
+        if left is not None:
+            self.timer.setText(self.tr("{left} left").format(left=duration_text(left)))
+            self.timer.setAccessibleName(self.tr("After-call work time left"))
+        else:
+            self.timer.setText(duration_text(status.elapsed_s))
+            self.timer.setAccessibleName(self.tr("Time in this state"))
         self.icon.setPixmap(icon(state_icon(status.state)).pixmap(22, 22))
         self.chip.setProperty("state", status.state.value)
         self.chip.setProperty("overdue", status.overdue)
@@ -170,6 +190,9 @@ class AgentStateBar(QWidget):
             style.polish(part)
             part.setMinimumWidth(part.fontMetrics().horizontalAdvance(part.text()) + 2)
         self.note.setText(self._note(status))
+        self.note.setProperty("refused", self._refused)
+        style.unpolish(self.note)
+        style.polish(self.note)
         chosen = status.availability
         # Ready is offered while the agent is not Ready (F9 is harmless either way).
         self.ready_button.setEnabled(chosen is not None and not self._locked)
@@ -178,6 +201,12 @@ class AgentStateBar(QWidget):
 
     def _note(self, status: AgentStatus) -> str:  # noqa: PLR0911 - one line per case
         chosen = status.availability
+        if self._refused:
+            return self.tr(
+                "Ready must wait: submit the disposition of the last call first ({keys})"
+            ).format(keys=_submit_keys())
+        if status.reason is not None and status.reason.code == DISPOSITION_PENDING.code:
+            return self.tr("The after-call work ran out of time: submit the disposition")
         if status.overdue and status.reason is not None:
             return self.tr("Over the time for this reason")
         if status.state is AgentState.OFFLINE:
@@ -193,6 +222,10 @@ class AgentStateBar(QWidget):
                 then = self.tr("then Not ready")
             else:
                 then = self.tr("then Not ready ({reason})").format(reason=reason_label(chosen))
+            if status.state is AgentState.WRAP_UP:
+                return self.tr("Submit the disposition ({keys}), {then}").format(
+                    keys=_submit_keys(), then=then
+                )
             if status.wrap_up_remaining_s is not None:
                 return self.tr("{left} left for after-call work, {then}").format(
                     left=duration_text(status.wrap_up_remaining_s), then=then

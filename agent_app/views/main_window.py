@@ -3,7 +3,8 @@ disposition, the status bar, and the lock screen that covers them after inactivi
 
 Panels that the core does not drive yet are shown empty and disabled, never with
 placeholder data. :meth:`MainWindow.attach_phone` puts the softphone in the call panel and
-the availability bar on top; :meth:`MainWindow.set_patient_panel` takes the patient card.
+the availability bar on top and the disposition panel (after-call work) on the right;
+:meth:`MainWindow.set_patient_panel` takes the patient card.
 While the screen is locked no call control works; a call that rings shows as "Incoming
 call" on the lock screen, and the inactivity lock never starts during a call or its
 after-call work.
@@ -34,6 +35,7 @@ from agent_app.telephony import protocol as p
 from agent_app.views import shortcuts
 from agent_app.views.agent_state_bar import AgentStateBar
 from agent_app.views.desk_phone import DeskPhone
+from agent_app.views.disposition_panel import DispositionPanel
 from agent_app.views.forms import child, load_form
 from agent_app.views.idle_watch import IdleWatch
 from agent_app.views.lock_screen import LockScreen
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.phone: DeskPhone | None = None
         self.softphone: SoftphonePanel | None = None
         self.agent_bar: AgentStateBar | None = None
+        self.disposition: DispositionPanel | None = None
         self.ring_alert: RingAlert | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None
         self._closing_confirmed = False
@@ -163,6 +166,8 @@ class MainWindow(QMainWindow):
         self.phone = phone
         self.softphone = SoftphonePanel(phone, self, region=region)
         self._host(self.panels["callPanel"], self.softphone)
+        self.disposition = DispositionPanel(phone.session, self)
+        self._host(self.panels["dispositionPanel"], self.disposition)
         self.agent_bar = AgentStateBar(phone.session, self)
         layout = QVBoxLayout(self.agent_bar_host)
         layout.setContentsMargins(0, 0, 0, 0)

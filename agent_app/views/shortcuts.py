@@ -41,6 +41,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("history", "Ctrl+Shift+Y", "Go to the call history"),
     Shortcut("verify", "Ctrl+Shift+V", "Verify the caller's identity"),
     Shortcut("search", "Ctrl+F", "Search for a patient"),
+    Shortcut("submit_disposition", "Ctrl+Return", "Submit the disposition"),
     Shortcut("ready", "F9", "Go Ready"),
     Shortcut("not_ready", "F10", "Go Not ready (choose a reason)"),
     Shortcut("help_shortcuts", "F1", "Show the keyboard shortcuts"),

@@ -232,6 +232,7 @@ QFrame#stateChip[state="wrap_up"] {{ background: {t.wrap_up[0]}; border-color: {
 QFrame#stateChip[state="offline"] {{ background: {t.offline[0]}; border-color: {t.offline[1]}; }}
 QLabel#stateLabel, QLabel#stateTimer {{ color: {t.text}; }}
 QLabel#stateNote {{ color: {t.muted}; }}
+QLabel#stateNote[refused="true"] {{ color: {t.warning}; font-weight: 600; }}
 QPushButton#readyButton, QToolButton#notReadyButton {{ border: 1px solid {t.border};
     background: {t.surface}; color: {t.text}; }}
 QPushButton#readyButton:hover, QToolButton#notReadyButton:hover {{ background: {t.hover}; }}
