@@ -5,6 +5,7 @@ leave the path inconsistent."""
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import pytest
@@ -322,7 +323,7 @@ def check_consistent(run: ScriptRun) -> None:
     path, variant = run.path, run.variant
     assert path and path[0].step == variant.first
     assert 0 <= run.position < len(path)
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in itertools.pairwise(path):
         step = variant.step(here.step)
         if here.choice is None:
             assert step.next == there.step
