@@ -83,6 +83,7 @@ class ScriptPanel(QWidget):
         inner = QWidget(area)
         form = load_form("script_panel.ui", inner)
         area.setWidget(inner)
+        self.scroll = area
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(area)
@@ -331,10 +332,19 @@ class ScriptPanel(QWidget):
         self.read_check.setEnabled(
             step.disclosure and not run.frozen and (not read or run.can_unmark())
         )
-        key = (id(run), run.language, run.position, len(run.path), run.chosen, run.needs_reading)
+        key = (
+            id(run),
+            run.language,
+            run.position,
+            len(run.path),
+            run.chosen,
+            run.needs_reading,
+            run.complete,
+        )
         if key != self._shown_step:
             self._shown_step = key
             self._show_answers(run)
+            self.scroll.verticalScrollBar().setValue(0)  # a new step is read from its top
         self.back_button.setEnabled(run.can_back())
         self.forward_button.setEnabled(run.can_forward())
         at_end = step.ends and run.position == len(run.path) - 1
