@@ -26,6 +26,7 @@ from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.identity_gate import Verification
 from agent_app.workflow.idle_lock import IdleLock
+from agent_app.workflow.script_run import ScriptRun
 from server.schemas import ScriptOut
 from server.seed import REMINDER_SCRIPT
 from testbed.ports import free_port
@@ -117,6 +118,12 @@ def script_of(rig: DeskRig) -> ScriptPanel:
     return panel
 
 
+def run_of(panel: ScriptPanel) -> ScriptRun:
+    run = panel.run
+    assert run is not None
+    return run
+
+
 def patients_of(rig: DeskRig) -> PatientPanel:
     [panel] = rig.window.panels["patientPanel"].findChildren(PatientPanel)
     return panel
@@ -151,8 +158,8 @@ def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
         rig.wait(lambda: script.page == "run", "the script shows while the call rings")
         call = rig.session.offered_call
         assert call is not None and call.patient_id == "pat-es-1"
-        run = script.run
-        assert run is not None and run.language == "es" and run.version == 1
+        run = run_of(script)
+        assert run.language == "es" and run.version == 1
         assert script.title.text() == "Appointment reminder"
         assert script.version.text() == "version 1"
         assert script.language_box.currentText() == "Spanish"
@@ -170,7 +177,7 @@ def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
         rig.press("script")
         rig.wait(script.forward_button.hasFocus, "Ctrl+Shift+S goes to the script")
         rig.press("script_forward")
-        rig.wait(lambda: script.run is not None and script.run.current.id == "notice", "notice")
+        rig.wait(lambda: run.current.id == "notice", "notice")
         assert script.disclosure_badge.isVisible() and script.read_check.isVisible()
         assert script.read_check.hasFocus(), "the check comes first on a disclosure"
         assert not script.forward_button.isEnabled()
@@ -233,7 +240,7 @@ def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
         shot(rig, "script-06-done")
 
         # The answers are the call's.
-        assert run is not None and getattr(call, "script", None) is run
+        assert getattr(call, "script", None) is run
         assert run.as_record() == {
             "script_id": "script-1",
             "version": 1,
