@@ -391,6 +391,7 @@ def _start_phone(
     server_account: AccountSpec | None = None,
 ) -> DeskPhone:
     """The agent's phone: engine, account, and the desk's session wired to the store."""
+    from agent_app.store.errors import StoreError
     from agent_app.sync.clock import ServerClock
     from agent_app.telephony.settings_bridge import engine_config
     from agent_app.views.desk_phone import DeskPhone
@@ -415,14 +416,18 @@ def _start_phone(
             else missing.lookup
         ),
         reasons=not_ready_reasons(store),
-        settings=desk_settings(
-            settings.desk, "" if choice.spec is None else choice.spec.account_id
+        settings=replace(
+            desk_settings(settings.desk, "" if choice.spec is None else choice.spec.account_id),
+            default_campaign_id=first_inbound_campaign(store),
         ),
         server_now=(
             desktop.service.api.clock.now_iso if desktop is not None else ServerClock().now_iso
         ),
         not_configured=choice.problem,
         parent=window,
+        journal=store.journal if store is not None else None,
+        cache=(lambda: store.cache) if store is not None else None,
+        on_journaled=desktop.service.engine.nudge if desktop is not None else None,
     )
     panel = window.attach_phone(phone, region=settings.desk.dial_region, tray=tray)
     if store is not None:
@@ -435,8 +440,28 @@ def _start_phone(
         window.set_script_panel(
             ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
         )
+    if store is not None:
+        try:
+            phone.session.restore_wrap_ups(store.journal.drafts())
+        except StoreError as exc:
+            log.error("unfinished after-call work not restored: %s", exc)
     phone.start()
     return phone
+
+
+def first_inbound_campaign(store: AgentStore | None) -> str | None:
+    """The desk's default campaign: the agent's first inbound campaign in the cache."""
+    if store is None:
+        return None
+    from agent_app.store.errors import StoreError
+
+    try:
+        campaigns = store.cache.documents("campaigns")
+    except StoreError as exc:
+        log.warning("campaigns not read for the default campaign (%s)", type(exc).__name__)
+        return None
+    inbound = [str(c["id"]) for c in campaigns if c.get("kind") == "inbound" and c.get("id")]
+    return inbound[0] if inbound else None
 
 
 def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)

@@ -9,8 +9,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -465,6 +467,51 @@ class IntakeOut(BaseModel):
     results: list[IntakeResult]
 
 
+class ScriptAnswer(_In):
+    step: StepId
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ScriptRecord(_In):
+    """The script as it was run on the call: which version, in which language, the answers
+    given in order, and the disclosures the agent marked as read."""
+
+    script_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    version: Annotated[int, Field(ge=1)]
+    language: Lang
+    answers: list[ScriptAnswer] = Field(default_factory=list, max_length=500)
+    disclosures: dict[StepId, bool] = Field(default_factory=dict, max_length=200)
+
+
+class VerificationRecord(_In):
+    """How the caller's identity stood when the call was disposed."""
+
+    state: Literal["unverified", "verified", "revealed", "locked"]
+    failed_attempts: Annotated[int, Field(ge=0, le=50)]
+    revealed_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class CallFacts(_In):
+    """The call the disposition is about, as the workstation saw it."""
+
+    direction: Literal["inbound", "outbound"]
+    remote: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    """The far end as dialled or as it called (a number, an extension, a SIP address)."""
+    started_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime
+    duration_s: Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+    end_reason: Annotated[str, StringConstraints(max_length=200)]
+    sip_code: Annotated[int, Field(ge=0, le=699)]
+    """0 when the call ended without a SIP final response (the phone restarted, say)."""
+    transfer_target: (
+        Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] | None
+    ) = None
+
+
+_DISPOSITION_EXTRAS = ("script", "verification", "call")
+
+
 class DispositionPayload(_In):
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     patient_id: str | None = None
@@ -474,6 +521,19 @@ class DispositionPayload(_In):
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
     agent_started_at: datetime
     agent_ended_at: datetime
+    script: ScriptRecord | None = None
+    verification: VerificationRecord | None = None
+    call: CallFacts | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A disposition without the later fields keeps its stored form (and content hash),
+        # so a batch sent before they existed is still recognised when retried.
+        data: dict[str, Any] = handler(self)
+        for name in _DISPOSITION_EXTRAS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 class CallRecordPayload(_In):

@@ -1,8 +1,12 @@
-"""The journal: outbox of unsynced dispositions, call records, callbacks, agent states, audit.
+"""The journal: outbox of unsynced dispositions, call records, callbacks, agent states, audit,
+and the drafts of after-call work not yet recorded.
 
 Precious: nothing here can be rebuilt from the server. Every public write is one
 transaction with ``synchronous = FULL``, so a crash (even SIGKILL) at any moment leaves
-each entry either wholly written or not written at all. Delivery goes
+each entry either wholly written or not written at all. An entry may carry an id chosen
+by its writer (a disposition's is the call's record id): a second entry with an id already
+in the outbox writes nothing, so a double submit or a replay after a crash is recorded
+once (until the server acknowledged the first and it was deleted). Delivery goes
 pending → in flight → acknowledged (then deleted), or → parked (a 4xx reason, kept and
 visible, never retried automatically). Entries left in flight by a crash go back to
 pending when the journal is opened, and are sent again: intake is idempotent by id.
@@ -13,8 +17,10 @@ The file itself enforces append-only entries (see :mod:`agent_app.store.journal_
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +35,32 @@ KINDS = journal_schema.KINDS
 AUDIT_ACTIONS = ("view", "reveal", "search", "verify_identity")
 LAST_SERVER_CONTACT = "last_server_contact"
 MAX_BATCH = 500  # the intake endpoint's limit
+_ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what the intake endpoint takes
+_PART = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+DRAFT_PARTS = ("call", "disposition", "script")
+"""The parts of a call's draft the desk writes (others are kept as they are)."""
 
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for :meth:`Journal.enqueue_many` (the arguments of :meth:`Journal.enqueue`)."""
+
+    kind: str
+    payload: Mapping[str, Any] = field(repr=False)
+    item_id: str | None = None
+    call_id: str | None = None
+    created_at: str | None = None
+
+
+def _json(what: str, payload: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(dict(payload), separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidItemError(f"{what} payload is not plain JSON") from None
 
 
 class Journal:
@@ -83,25 +111,58 @@ class Journal:
         *,
         call_id: str | None = None,
         created_at: str | None = None,
+        item_id: str | None = None,
     ) -> str:
-        """Store one entry for the server; return its id (a uuid4 the server dedupes by)."""
-        if kind not in KINDS:
-            raise InvalidItemError(f"unknown outbox kind {kind!r} (known: {', '.join(KINDS)})")
-        try:
-            body = json.dumps(dict(payload), separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
-            raise InvalidItemError(f"{kind} payload is not plain JSON") from None
-        item_id = str(uuid.uuid4())
+        """Store one entry for the server; return its id (the server dedupes by it).
+
+        Without ``item_id`` the entry gets a new uuid4. With one, an entry of that id
+        already in the outbox means this one was recorded before: nothing is written and
+        the id is returned (the first entry stands, whatever this one carries).
+        """
+        [stored] = self.enqueue_many([NewEntry(kind, payload, item_id, call_id, created_at)])
+        return stored
+
+    def enqueue_many(
+        self, entries: Sequence[NewEntry], *, drop_draft: str | None = None
+    ) -> list[str]:
+        """Store several entries and drop one call's draft, all in one transaction.
+
+        Each entry is idempotent by its id as in :meth:`enqueue`; the ids come back in
+        order. Either every entry and the draft's removal are written, or nothing is.
+        """
+        rows = []
+        for entry in entries:
+            if entry.kind not in KINDS:
+                raise InvalidItemError(
+                    f"unknown outbox kind {entry.kind!r} (known: {', '.join(KINDS)})"
+                )
+            if entry.item_id is not None and not _ITEM_ID.match(entry.item_id):
+                raise InvalidItemError("an entry id is 1-64 letters, digits, '-' or '_'")
+            body = _json(entry.kind, entry.payload)
+            rows.append((entry.item_id or str(uuid.uuid4()), entry, body))
+        now = utc_now()
         with self.db.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO outbox_items (id, kind, agent_id, call_id, created_at, payload) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (item_id, kind, self.agent_id, call_id, created_at or utc_now(), body),
-            )
-            conn.execute(
-                "INSERT INTO outbox_delivery (seq, state) VALUES (?, 'pending')", (cur.lastrowid,)
-            )
-        return item_id
+            for item_id, entry, body in rows:
+                cur = conn.execute(
+                    "INSERT INTO outbox_items (id, kind, agent_id, call_id, created_at, payload) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (
+                        item_id,
+                        entry.kind,
+                        self.agent_id,
+                        entry.call_id,
+                        entry.created_at or now,
+                        body,
+                    ),
+                )
+                if cur.rowcount == 1:
+                    conn.execute(
+                        "INSERT INTO outbox_delivery (seq, state) VALUES (?, 'pending')",
+                        (cur.lastrowid,),
+                    )
+            if drop_draft is not None:
+                conn.execute("DELETE FROM drafts WHERE record_id = ?", (drop_draft,))
+        return [item_id for item_id, _, _ in rows]
 
     def audit(self, action: str, *, patient_id: str | None, reason: str, result: str = "ok") -> str:
         """Append an audit event (record view, reveal, search, identity verification)."""
@@ -225,3 +286,38 @@ class Journal:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    # -- drafts of after-call work ------------------------------------------------------
+
+    def save_draft(self, record_id: str, part: str, payload: Mapping[str, Any]) -> None:
+        """Keep one part of a call's unfinished work ("call", "disposition", "script"),
+        replacing that part's previous draft (one transaction, synchronous)."""
+        if not record_id or len(record_id) > 64:
+            raise InvalidItemError("a draft needs the call's record id")
+        if not _PART.match(part):
+            raise InvalidItemError(f"not a draft part name: {part!r}")
+        body = _json(f"{part} draft", payload)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO drafts (record_id, part, updated_at, payload) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (record_id, part) DO UPDATE SET "
+                "updated_at = excluded.updated_at, payload = excluded.payload",
+                (record_id, part, utc_now(), body),
+            )
+
+    def drafts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every draft: record id → part → payload (oldest call first)."""
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        rows = self.db.query(
+            "SELECT record_id, part, payload FROM drafts "
+            "ORDER BY (SELECT min(d.updated_at) FROM drafts d "
+            "WHERE d.record_id = drafts.record_id), record_id, part"
+        )
+        for record_id, part, body in rows:
+            found.setdefault(record_id, {})[part] = json.loads(body)
+        return found
+
+    def drop_draft(self, record_id: str) -> None:
+        """Forget every part of a call's draft (its disposition is recorded)."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM drafts WHERE record_id = ?", (record_id,))

@@ -1,10 +1,12 @@
 """Schema of the journal (precious: unsynced dispositions, call records, callbacks, audit,
-agent state changes).
+agent state changes, and the drafts of unfinished after-call work).
 
 An entry's content (``outbox_items``) is append-only, enforced by triggers in the file
 itself: no UPDATE ever, and a DELETE only once its delivery row says the server has
 acknowledged it. Delivery state (pending, in flight, parked) lives in a separate table
-so that sending and parking never touch the entry.
+so that sending and parking never touch the entry. Drafts (version 3) are the one mutable
+table: what the agent typed for a call not yet disposed, one row per call and part, gone
+when the disposition is recorded.
 """
 
 from __future__ import annotations
@@ -85,7 +87,18 @@ V2 = [
     *_GUARDS,
 ]
 
+V3 = [
+    """CREATE TABLE drafts (
+        record_id TEXT NOT NULL,
+        part TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (record_id, part)
+    ) WITHOUT ROWID""",
+]
+
 STEPS: list[Migration] = [
     sql_step(1, "outbox entries, delivery state, sync state", V1),
     sql_step(2, "agent state changes in the outbox", V2),
+    sql_step(3, "drafts of unfinished after-call work", V3),
 ]

@@ -28,6 +28,7 @@ from agent_app.workflow.agent_session import AgentSession, Outbox
 from agent_app.workflow.agent_state import AgentStatus, NotReadyReason
 from agent_app.workflow.call_book import Lookup
 from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS, DeskSettings
+from agent_app.workflow.disposition import DeskCache, WrapUpJournal
 from agent_app.workflow.events import CallChanged, CallFinished, WorkflowEvent
 from agent_app.workflow.identity_gate import AuditSink
 from agent_app.workflow.line_status import LineMonitor, LineStatus
@@ -100,8 +101,14 @@ class DeskPhone(QObject):
         engine_env: Mapping[str, str] | None = None,
         not_configured: str = "",
         parent: QObject | None = None,
+        journal: WrapUpJournal | None = None,
+        cache: Callable[[], DeskCache] | None = None,
+        on_journaled: Callable[[], None] | None = None,
     ) -> DeskPhone:
-        """The engine client and the session wired together (no engine without an account)."""
+        """The engine client and the session wired together (no engine without an account).
+
+        ``journal``, ``cache`` and ``on_journaled`` go to the session's after-call work
+        (see :class:`AgentSession`)."""
         engine = None if account is None else QtEngineClient(env=engine_env)
         desk = settings or DeskSettings()
         if account is not None and not desk.account_id:
@@ -116,6 +123,9 @@ class DeskPhone(QObject):
             reasons=reasons,
             settings=desk,
             server_now=server_now,
+            journal=journal,
+            cache=cache,
+            on_journaled=on_journaled,
         )
         phone = cls(
             session=session,

@@ -83,7 +83,7 @@ class ScriptPanel(QWidget):
         inner = QWidget(area)
         form = load_form("script_panel.ui", inner)
         area.setWidget(inner)
-        self.scroll = area
+        self.scroll_area = area
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(area)
@@ -344,7 +344,7 @@ class ScriptPanel(QWidget):
         if key != self._shown_step:
             self._shown_step = key
             self._show_answers(run)
-            self.scroll.verticalScrollBar().setValue(0)  # a new step is read from its top
+            self.scroll_area.verticalScrollBar().setValue(0)  # a new step is read from its top
         self.back_button.setEnabled(run.can_back())
         self.forward_button.setEnabled(run.can_forward())
         at_end = step.ends and run.position == len(run.path) - 1

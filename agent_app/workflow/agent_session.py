@@ -17,6 +17,15 @@ restarts its calls are gone and the phone is Offline until it registers again, w
 wrap-up items stay. Not ready, wrap-up and Offline refuse new calls with the
 :attr:`incoming_policy`.
 
+After-call work: each wrap-up item has a :class:`~agent_app.workflow.disposition.WrapUpWork`
+(:meth:`wrap_up_work`) whose draft is kept in the journal, with the call's facts, so that
+:meth:`restore_wrap_ups` brings it back after a crash. The agent cannot go Ready while any
+disposition is owed; when the after-call countdown runs out the desk puts a Ready agent in
+Not ready (``disposition_pending``), and the agent chooses Ready again once done: the desk
+never makes anyone Ready by itself. Each call's campaign (:attr:`CallSession.campaign_id`)
+follows its patient: the first of the patient's campaigns the cache holds, else
+:attr:`DeskSettings.default_campaign_id`.
+
 Not thread-safe: drive it from one thread (the GUI thread, fed by the Qt engine client).
 Listeners are called once an intent or event has been applied in full.
 """
@@ -36,13 +45,22 @@ from agent_app.workflow import agent_state as st
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
 from agent_app.workflow.call_book import CallBook, Lookup
 from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession
-from agent_app.workflow.desk_settings import DeskSettings
+from agent_app.workflow.desk_settings import DISPOSITION_PENDING, DeskSettings
+from agent_app.workflow.disposition import (
+    CacheReads,
+    DeskCache,
+    OutboxJournal,
+    WrapUpJournal,
+    WrapUpWork,
+    parse_time,
+)
 from agent_app.workflow.events import (
     AgentStateChanged,
     CallChanged,
     Listeners,
     Problem,
     WorkflowEvent,
+    WrapUpAdded,
     WrapUpItem,
 )
 from agent_app.workflow.identity import Claim, IdentityRecord
@@ -77,9 +95,25 @@ class AgentSession:
         settings: DeskSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         server_now: Callable[[], str] | None = None,
+        journal: WrapUpJournal | None = None,
+        cache: Callable[[], DeskCache] | None = None,
+        on_journaled: Callable[[], None] | None = None,
     ) -> None:
+        """``journal`` keeps the wrap-up drafts and records dispositions (without one, an
+        outbox that is a journal serves; else drafts stay in memory and records go to the
+        outbox); ``cache`` gives the cache for campaigns, code trees and patients;
+        ``on_journaled`` is called after a disposition was written (to wake the sync)."""
         self.settings = settings or DeskSettings()
         self._outbox, self._clock = outbox, clock
+        if journal is None:
+            journal = outbox if isinstance(outbox, WrapUpJournal) else OutboxJournal(outbox)
+        self._journal = journal
+        self._reads = CacheReads(cache)
+        self._on_journaled = on_journaled
+        self._works: dict[str, WrapUpWork] = {}
+        self._campaign_for: dict[str, str | None] = {}
+        """Record id → the patient its campaign was chosen for."""
+        self._audit = audit
         self._server_now = server_now or ServerClock().now_iso
         self._reasons = {r.code: r for r in reasons}
         self._not_ready: NotReadyReason | None = SIGNED_IN
@@ -222,7 +256,11 @@ class AgentSession:
     # -- intents: availability and after-call work -------------------------------------------
 
     def go_ready(self) -> bool:
+        """Ready for calls; refused while any call's disposition is owed."""
         with self._operation():
+            if self._book.wrap_ups:
+                self._pending.append(Problem("Finish the after-call work first."))
+                return False
             changed, self._not_ready = self._not_ready is not None, None
             return changed
 
@@ -243,9 +281,88 @@ class AgentSession:
                 self._not_ready = self._reasons[self._not_ready.code]
 
     def complete_wrap_up(self, record_id: str) -> bool:
-        """The call's disposition is saved: its after-call work is done."""
+        """The call's disposition is saved: its after-call work (and its draft) is done.
+
+        :meth:`WrapUpWork.submit` calls it once the record is written."""
         with self._operation():
-            return self._book.complete(record_id)
+            done = self._book.complete(record_id)
+            work = self._works.pop(record_id, None)
+            if done and (work is None or not work.submitted):
+                try:
+                    self._journal.drop_draft(record_id)
+                except StoreError as exc:
+                    log.warning("wrap-up draft not dropped (%s)", type(exc).__name__)
+            return done
+
+    def wrap_up_work(self, record_id: str) -> WrapUpWork | None:
+        """The disposition being filled in for a call awaiting wrap-up."""
+        return self._works.get(record_id)
+
+    def restore_wrap_ups(
+        self, drafts: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    ) -> list[WrapUpItem]:
+        """Bring back the after-call work a crash interrupted (``Journal.drafts()``): one
+        wrap-up item per draft that has the call's facts, with what was typed; drafts
+        without facts (a call that never ended on this desk) are left as they are. The
+        countdown goes on from the call's end."""
+        restored: list[WrapUpItem] = []
+        with self._operation():
+            for record_id, parts in drafts.items():
+                facts = parts.get("call")
+                if facts is None or self._book.find(record_id) is not None:
+                    continue
+                try:
+                    call = CallSession.from_facts(
+                        facts,
+                        clock=self._clock,
+                        server_now=self._server_now,
+                        audit=self._audit,
+                        max_attempts=self.settings.identity_attempts,
+                        day_first=self.settings.day_first_dates,
+                    )
+                except (KeyError, ValueError, TypeError):
+                    log.warning(
+                        "wrap-up draft %s not restored: its call facts are not whole", record_id
+                    )
+                    continue
+                since = self._clock() - self._seconds_since(call.ended_at)
+                item = WrapUpItem(call, since, self.settings.wrap_up_limit_s)
+                self._book.wrap_ups[record_id] = item
+                self._campaign_for[record_id] = call.patient_id
+                work = self._new_work(call, parts.get("disposition") or {})
+                work.facts_saved(facts)
+                self._pending.append(WrapUpAdded(item))
+                restored.append(item)
+        return restored
+
+    def _seconds_since(self, iso: str | None) -> float:
+        try:
+            then = parse_time(iso or "")
+            return max(0.0, (parse_time(self._server_now()) - then).total_seconds())
+        except ValueError:
+            return 0.0
+
+    def _new_work(self, call: CallSession, draft: Mapping[str, Any] | None) -> WrapUpWork:
+        work = WrapUpWork(
+            call,
+            journal=self._journal,
+            reads=self._reads,
+            server_now=self._server_now,
+            on_submitted=self._submitted,
+            on_problem=self._problem,
+            draft=draft,
+        )
+        self._works[call.record_id] = work
+        return work
+
+    def _submitted(self, record_id: str) -> None:
+        self.complete_wrap_up(record_id)
+        if self._on_journaled is not None:
+            self._on_journaled()
+
+    def _problem(self, message: str) -> None:
+        with self._operation():
+            self._pending.append(Problem(message))
 
     def poll(self) -> st.AgentStatus:
         """Run the timers (ring-and-decline); call it about once a second."""
@@ -302,7 +419,11 @@ class AgentSession:
             consult = self._book.live.get(consult_call_id)
             if consult is None or consult.phase not in CONNECTED or call_id == consult_call_id:
                 return False
-            return self._book.intent(call_id, lambda c: c.attended_transfer(consult_call_id))
+            done = self._book.intent(call_id, lambda c: c.attended_transfer(consult_call_id))
+            call = self._book.live.get(call_id)
+            if done and call is not None:
+                call.transfer_target = consult.number
+            return done
 
     def merge(self, call_id: str, other_id: str) -> bool:
         """A 3-way conference: the agent and the parties of two answered calls."""
@@ -440,14 +561,51 @@ class AgentSession:
                 while self._pending:
                     self._listeners.emit(self._pending.pop(0))
 
+    def _settle_wrap_ups(self) -> None:
+        """Campaigns follow patients; every wrap-up item has its work, whose call facts
+        are in the journal; the after-call countdown never ends in Ready."""
+        book = self._book
+        calls = [*book.live.values(), *(w.call for w in book.wrap_ups.values())]
+        for call in calls:
+            if self._campaign_for.get(call.record_id, "") != call.patient_id:
+                self._campaign_for[call.record_id] = call.patient_id
+                campaign = self._campaign_of(call.patient_id)
+                if campaign != call.campaign_id:
+                    call.campaign_id = campaign
+                    self._pending.append(CallChanged(call))
+        if len(self._campaign_for) > len(calls):
+            keep = {c.record_id for c in calls}
+            self._campaign_for = {k: v for k, v in self._campaign_for.items() if k in keep}
+        for record_id, item in book.wrap_ups.items():
+            if record_id not in self._works:
+                self._new_work(item.call, None)
+            self._works[record_id].keep_facts()
+        for record_id in [r for r in self._works if r not in book.wrap_ups]:
+            del self._works[record_id]
+        if self._not_ready is None and self._acw_over():
+            self._not_ready = self._reasons.get(DISPOSITION_PENDING.code, DISPOSITION_PENDING)
+
+    def _campaign_of(self, patient_id: str | None) -> str | None:
+        record = self._reads.patient(patient_id)
+        for campaign_id in () if record is None else record.campaign_ids:
+            if self._reads.document("campaigns", campaign_id) is not None:
+                return campaign_id
+        return self.settings.default_campaign_id
+
+    def _acw_over(self) -> bool:
+        """The after-call countdown of some call ran out with its disposition still owed."""
+        now = self._clock()
+        return any(w.remaining(now) == 0 for w in self._book.wrap_ups.values())
+
     def _refresh(self) -> None:
+        self._settle_wrap_ups()
         if self.incoming_policy is IncomingPolicy.ACCEPT:
             self._book.offer_declining()
         state, reason = st.derive_state(
             connected=self._book.connected,
             offered=self._book.offered,
             registered=self.registered,
-            wrap_up=bool(self._book.wrap_ups),
+            wrap_up=bool(self._book.wrap_ups) and not self._acw_over(),
             not_ready=self._not_ready,
         )
         previous, previous_reason = self._timer.state, self._timer.reason

@@ -94,18 +94,14 @@ class CallScripts:
     def campaign_of(self, call: CallSession) -> str | None:
         """The call's campaign: the workflow's when it set one, else the linked patient's
         first campaign the cache has, else the desk's default."""
-        campaign_id = getattr(call, "campaign_id", None)
-        if isinstance(campaign_id, str) and campaign_id:
-            return campaign_id
+        if call.campaign_id:
+            return call.campaign_id
         patient = self._linked_patient(call)
         if patient is not None:
             for candidate in patient.campaign_ids:
                 if self._documents("campaigns", candidate) is not None:
                     return candidate
-        default = self._default_campaign or getattr(
-            self._session.settings, "default_campaign_id", None
-        )
-        return default if isinstance(default, str) and default else None
+        return self._default_campaign or self._session.settings.default_campaign_id or None
 
     def values(self, call: CallSession) -> dict[str, str]:
         """The merge values the call allows now (see :func:`script_run.merge_values`)."""
@@ -179,7 +175,7 @@ class CallScripts:
 
     @staticmethod
     def _set(call: CallSession, run: ScriptRun | None) -> None:
-        call.script = run  # type: ignore[attr-defined]  # until CallSession declares it
+        call.script = run
 
     def _linked_patient(self, call: CallSession) -> Patient | None:
         patient_id = call.patient_id

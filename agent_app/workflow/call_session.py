@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
+from typing import Any, Protocol
 
 from agent_app.telephony import protocol as p
 from agent_app.workflow.identity import Claim, IdentityRecord
@@ -22,10 +24,19 @@ from agent_app.workflow.identity_gate import (
     AuditSink,
     IdentityGate,
     IdentityStatus,
+    MatchKind,
     PatientMatch,
+    Verification,
 )
 
 _DTMF = re.compile(r"^[0-9A-D*#]+$")
+
+
+class SupportsRecord(Protocol):
+    """What the call keeps of its script run: the record that goes with the disposition
+    (``agent_app.workflow.script_run.ScriptRun`` fits)."""
+
+    def as_record(self) -> dict[str, Any]: ...
 
 
 class Direction(StrEnum):
@@ -74,9 +85,11 @@ class CallSession:
         max_attempts: int = 3,
         day_first: bool = False,
         agent_dialed: bool = False,
+        record_id: str | None = None,
     ) -> None:
-        self.record_id = str(uuid.uuid4())
-        """Chosen now; the disposition and every audit event of this call carry it."""
+        self.record_id = record_id or str(uuid.uuid4())
+        """Chosen now (or given back, for a call restored after a restart); the
+        disposition and every audit event of this call carry it."""
         self.call_id = call_id
         self.direction = direction
         self.number = number
@@ -108,6 +121,14 @@ class CallSession:
         """The engine's last media state for the call ("" until it reports one)."""
         self.transfer = TransferState.NONE
         self.transfer_code = 0
+        self.transfer_target: str | None = None
+        """Where the last transfer asked for sends the caller (a dial target or, for a
+        warm transfer, the consulted party's number)."""
+        self.campaign_id: str | None = None
+        """The campaign the call is worked for (the desk sets it from the patient, else
+        the desk's default campaign); the script and the disposition follow it."""
+        self.script: SupportsRecord | None = None
+        """The script run of this call, once there is one (set by the script's owner)."""
         self.consult_of: str | None = None
         """Set on a call the agent placed to consult about another (a warm transfer or a
         conference): the record id of that call. A consult call owes no wrap-up of its own."""
@@ -208,6 +229,7 @@ class CallSession:
         if self.phase not in (CallPhase.TALKING, CallPhase.HELD) or busy or not target.strip():
             return []
         self.transfer, self.transfer_code = TransferState.IN_PROGRESS, 0
+        self.transfer_target = target.strip()
         return [p.BlindTransfer(self.call_id, target.strip())]
 
     def attended_transfer(self, consult_call_id: str) -> list[p.Command]:
@@ -346,3 +368,92 @@ class CallSession:
     def _set_phase(self, phase: CallPhase) -> None:
         if phase is not self.phase:
             self.phase, self.phase_since = phase, self._clock()
+
+    # -- the facts a wrap-up needs, kept across a restart ---------------------------------
+
+    def facts(self) -> dict[str, Any]:
+        """What must survive a crash to dispose of this call later (plain JSON; the
+        number is PHI: it goes to the encrypted journal only)."""
+        status = self.identity
+        return {
+            "record_id": self.record_id,
+            "call_id": self.call_id,
+            "direction": self.direction.value,
+            "number": self.number,
+            "agent_dialed": self.agent_dialed,
+            "started_at": self.started_at,
+            "answered_at": self.answered_at,
+            "ended_at": self.ended_at,
+            "end_reason": self.end_reason,
+            "end_code": self.end_code,
+            "transfer": self.transfer.value,
+            "transfer_target": self.transfer_target,
+            "patient_id": self.patient_id,
+            "candidates": list(self.match.candidates),
+            "campaign_id": self.campaign_id,
+            "identity": {
+                "state": status.state.value,
+                "failed_attempts": status.failed_attempts,
+                "reveal_reason": status.reveal_reason,
+            },
+        }
+
+    @classmethod
+    def from_facts(
+        cls,
+        facts: Mapping[str, Any],
+        *,
+        clock: Callable[[], float],
+        server_now: Callable[[], str],
+        audit: AuditSink,
+        max_attempts: int = 3,
+        day_first: bool = False,
+    ) -> CallSession:
+        """An ended call rebuilt from :meth:`facts` (after a restart); raises ``KeyError``
+        or ``ValueError`` when the facts are not whole."""
+        call = cls(
+            call_id=str(facts["call_id"]),
+            direction=Direction(facts["direction"]),
+            number=str(facts.get("number") or ""),
+            clock=clock,
+            server_now=server_now,
+            audit=audit,
+            max_attempts=max_attempts,
+            day_first=day_first,
+            agent_dialed=bool(facts.get("agent_dialed")),
+            record_id=str(facts["record_id"]),
+        )
+        call.started_at = str(facts["started_at"])
+        call.answered_at = _optional_time(facts.get("answered_at"))
+        call.ended_at = _optional_time(facts.get("ended_at")) or server_now()
+        call.phase = CallPhase.ENDED
+        call.end_reason = str(facts.get("end_reason") or "")
+        call.end_code = int(facts.get("end_code") or 0)
+        call.transfer = TransferState(facts.get("transfer") or TransferState.NONE.value)
+        target = facts.get("transfer_target")
+        call.transfer_target = str(target) if target else None
+        campaign = facts.get("campaign_id")
+        call.campaign_id = str(campaign) if campaign else None
+        candidates = tuple(str(c) for c in facts.get("candidates") or ())
+        call.gate.match = PatientMatch(
+            {0: MatchKind.NONE, 1: MatchKind.ONE}.get(len(candidates), MatchKind.SEVERAL),
+            candidates,
+        )
+        patient = facts.get("patient_id")
+        call.gate.patient_id = str(patient) if patient else None
+        identity = facts.get("identity") or {}
+        reason = identity.get("reveal_reason")
+        call.gate.status = IdentityStatus(
+            Verification(identity.get("state") or Verification.UNVERIFIED.value),
+            int(identity.get("failed_attempts") or 0),
+            str(reason) if reason else None,
+        )
+        return call
+
+
+def _optional_time(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    datetime.fromisoformat(text.replace("Z", "+00:00"))  # a ValueError for a broken draft
+    return text

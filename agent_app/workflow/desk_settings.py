@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from agent_app.workflow.agent_state import IncomingPolicy, NotReadyReason
 
+DISPOSITION_PENDING = NotReadyReason("disposition_pending", "Disposition pending")
+"""Where the desk puts the agent when the after-call work countdown runs out with a call
+still to dispose of (never to Ready); the desk uses it even when the server's reasons
+do not list it."""
+
 DEFAULT_NOT_READY_REASONS: tuple[NotReadyReason, ...] = (
     NotReadyReason("break", "Break", limit_s=15 * 60),
     NotReadyReason("lunch", "Lunch", limit_s=60 * 60),
@@ -13,6 +18,7 @@ DEFAULT_NOT_READY_REASONS: tuple[NotReadyReason, ...] = (
     NotReadyReason("training", "Training"),
     NotReadyReason("after_call_follow_up", "Follow-up work", limit_s=10 * 60),
     NotReadyReason("technical", "Technical problem"),
+    DISPOSITION_PENDING,
 )
 """The reasons offered until the server sends its own (labels are source text: views translate)."""
 
@@ -35,3 +41,6 @@ class DeskSettings:
     auto_answer_s: float | None = None
     """Answer a call offered to an idle agent after it rang this long (its ring is the
     agent's short warning tone); None: the agent answers every call. Never a waiting call."""
+    default_campaign_id: str | None = None
+    """The campaign of a call whose patient names none the desk knows (the app sets the
+    agent's first inbound campaign); None: such a call has no campaign."""

@@ -109,6 +109,13 @@ JOURNAL_V2 = [
     *JOURNAL_V1[1:],
 ]
 
+JOURNAL_V3 = [
+    *JOURNAL_V2,
+    "CREATE TABLE drafts (record_id TEXT NOT NULL, part TEXT NOT NULL, "
+    "updated_at TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (record_id, part)) "
+    "WITHOUT ROWID",
+]
+
 Builder = Callable[[sqlcipher3.Connection], None]
 
 # What every builder leaves in its file, so a test can look for it after migrating.
@@ -117,6 +124,7 @@ PATIENT_PHONE = "+12015550177"
 PATIENT_MRN = "MRN00900001"
 JOURNAL_ITEM_ID = "5b0c4a8e-6a43-4c1e-9a55-000000000001"
 PARKED_ITEM_ID = "5b0c4a8e-6a43-4c1e-9a55-000000000002"
+DRAFT_RECORD_ID = "5b0c4a8e-6a43-4c1e-9a55-000000000003"
 
 
 def _run(conn: sqlcipher3.Connection, statements: list[str], version: int) -> None:
@@ -177,6 +185,16 @@ def build_journal_v2(conn: sqlcipher3.Connection) -> None:
     _fill_journal(conn)
 
 
+def build_journal_v3(conn: sqlcipher3.Connection) -> None:
+    _run(conn, JOURNAL_V3, 3)
+    _fill_journal(conn)
+    conn.execute(
+        "INSERT INTO drafts VALUES (?, 'disposition', '2026-01-01T00:00:00.000000Z', "
+        '\'{"code":"CALLBACK"}\')',
+        (DRAFT_RECORD_ID,),
+    )
+
+
 def _fill_journal(conn: sqlcipher3.Connection) -> None:
     for seq, (item_id, state) in enumerate(
         ((JOURNAL_ITEM_ID, "pending"), (PARKED_ITEM_ID, "parked")), start=1
@@ -200,4 +218,5 @@ JOURNAL_BUILDERS: dict[int, Builder] = {
     0: build_journal_v0,
     1: build_journal_v1,
     2: build_journal_v2,
+    3: build_journal_v3,
 }

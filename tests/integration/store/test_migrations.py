@@ -77,6 +77,10 @@ def test_every_historical_version_migrates_without_loss(
     if journal_version >= 1:
         assert [i.id for i in store.journal.next_batch(10)] == [hist.JOURNAL_ITEM_ID]
         assert [p.id for p in store.journal.parked()] == [hist.PARKED_ITEM_ID]
+    if journal_version >= 3:
+        assert store.journal.drafts() == {
+            hist.DRAFT_RECORD_ID: {"disposition": {"code": "CALLBACK"}}
+        }
     # A migrated file has exactly the schema of a new one.
     fresh_dir = data_dir / "fresh"
     fresh_dir.mkdir()
@@ -97,6 +101,7 @@ def test_frozen_schemas_are_what_their_steps_create(data_dir: Path) -> None:
         ("cache", cache_schema.STEPS[:2], hist.CACHE_V2),
         ("journal", journal_schema.STEPS[:1], hist.JOURNAL_V1),
         ("journal", journal_schema.STEPS[:2], hist.JOURNAL_V2),
+        ("journal", journal_schema.STEPS[:3], hist.JOURNAL_V3),
     ):
         version = len(steps)
         made = Db(open_encrypted(data_dir / f"{name}{version}-a.db", "11" * 32, label=name), name)
@@ -176,7 +181,7 @@ def test_journal_step_2_rebuilds_the_outbox_without_losing_or_unguarding_a_row(
     delivery = db.query("SELECT * FROM outbox_delivery ORDER BY seq")
     assert [r[0] for r in before] == [2, 3, 4]
 
-    assert migrate(db, journal_schema.STEPS) == (1, 2)
+    assert migrate(db, journal_schema.STEPS[:2]) == (1, 2)
     assert db.query("SELECT * FROM outbox_items ORDER BY seq") == before
     assert db.query("SELECT * FROM outbox_delivery ORDER BY seq") == delivery
     names = {r[0] for r in db.query("SELECT name FROM sqlite_master")}

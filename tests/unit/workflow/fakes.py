@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from agent_app.telephony.client import EngineUnavailable
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.agent_state import NotReadyReason
 from agent_app.workflow.desk_settings import DeskSettings
+from agent_app.workflow.disposition import DeskCache, WrapUpJournal
 from agent_app.workflow.events import WorkflowEvent
 
 ACCOUNT = "agent-sip"
@@ -129,10 +130,20 @@ class Desk:
         self.confirm(call_id)
 
 
-def make_desk(*, ready: bool = True, registered: bool = True, **settings: Any) -> Desk:
+def make_desk(
+    *,
+    ready: bool = True,
+    registered: bool = True,
+    journal: WrapUpJournal | None = None,
+    cache: Callable[[], DeskCache] | None = None,
+    server_now: Callable[[], str] | None = None,
+    **settings: Any,
+) -> Desk:
     clock, engine, outbox, audit = ManualClock(), FakeEngine(), FakeOutbox(), FakeAudit()
     lookup = FakeLookup()
     session = AgentSession(
+        journal=journal,
+        cache=cache,
         send=engine,
         outbox=outbox,
         audit=audit,
@@ -140,7 +151,7 @@ def make_desk(*, ready: bool = True, registered: bool = True, **settings: Any) -
         reasons=(BREAK, LUNCH, TRAINING),
         settings=DeskSettings(account_id=ACCOUNT, **settings),
         clock=clock,
-        server_now=ServerTime(),
+        server_now=server_now or ServerTime(),
     )
     events: list[WorkflowEvent] = []
     session.subscribe(events.append)
@@ -159,6 +170,7 @@ def patient(
     family: str = "Oskarsdóttir-Lind",
     birth_date: str = "1961-07-04",
     mrn: str = "MRN-0042-17",
+    campaign_ids: tuple[str, ...] = ("camp-a",),
 ) -> PatientRecord:
     """A synthetic record (never a real person)."""
     return PatientRecord(
@@ -173,6 +185,6 @@ def patient(
         consent_calls=True,
         do_not_call=False,
         care_program=None,
-        campaign_ids=("camp-a",),
+        campaign_ids=campaign_ids,
         version=1,
     )

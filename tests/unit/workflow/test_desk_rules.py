@@ -12,6 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy
 from agent_app.workflow.call_session import AUDIBLE, CONNECTED, CallPhase, CallSession
+from agent_app.workflow.disposition import SYS_HANDLED
 from agent_app.workflow.events import CallFinished, WorkflowEvent
 from agent_app.workflow.identity import Claim
 from agent_app.workflow.identity_gate import Verification
@@ -43,6 +44,7 @@ class DeskRules(RuleBasedStateMachine):
         self.answered: dict[str, CallSession] = {}
         self.finished: dict[str, CallSession] = {}
         self.completed: set[str] = set()
+        self.submitted: set[str] = set()
         self.session.subscribe(self._observe)
 
     def _observe(self, event: WorkflowEvent) -> None:
@@ -81,6 +83,17 @@ class DeskRules(RuleBasedStateMachine):
             assert live is None and self.desk.engine.commands[-1] == p.Decline(call_id, 486)
         else:
             assert live is not None and not live.offered
+
+    @rule(number=st.sampled_from(NUMBERS[:3]), answered=st.booleans(), ready=st.booleans())
+    def a_whole_call(self, number: str, answered: bool, ready: bool) -> None:
+        """Ring, answer, talk and hang up in one go (so that wrap-ups come often)."""
+        if ready:
+            assert self.session.go_ready() or self.session.wrap_ups or not self.session.availability
+        call_id = self._new_id()
+        self.desk.ring(call_id, number)
+        if answered and self.session.answer(call_id):
+            self.desk.confirm(call_id)
+        self.desk.end(call_id, "remote", 200)
 
     @precondition(lambda self: self.ids)
     @rule(n=picks)
@@ -191,6 +204,41 @@ class DeskRules(RuleBasedStateMachine):
         assert self.session.complete_wrap_up(record_id)
         self.completed.add(record_id)
 
+    @precondition(lambda self: self.session.wrap_ups)
+    @rule(n=picks, twice=st.booleans(), notes=st.sampled_from(["", "left a message"]))
+    def submit(self, n: int, twice: bool, notes: str) -> None:
+        items = self.session.wrap_ups
+        record_id = items[n % len(items)].record_id
+        work = self.session.wrap_up_work(record_id)
+        assert work is not None and work.call.record_id == record_id
+        if work.code is None:
+            assert work.problems() == {"code": "Choose a disposition code."}
+            assert not work.submit()
+            assert work.set_code(SYS_HANDLED.code)
+        work.set_notes(notes)
+        assert work.problems() == {}
+        assert work.submit()
+        if twice:  # a double click
+            assert work.submit()
+        self.submitted.add(record_id)
+        self.completed.add(record_id)
+        assert record_id not in {w.record_id for w in self.session.wrap_ups}
+
+    @precondition(lambda self: self.session.wrap_ups)
+    @rule()
+    def countdown_runs_out(self) -> None:
+        chosen = self.session.availability
+        self.desk.clock.advance(121)
+        status = self.session.poll()
+        after = self.session.availability
+        assert status.state is not AgentState.READY
+        if chosen is None:
+            assert after is not None and after.code == "disposition_pending"
+        else:
+            assert after == chosen  # the agent's own reason stays
+        if self.session.registered and not self.session.calls:
+            assert status.state is AgentState.NOT_READY and status.reason == after
+
     @rule(to=st.sampled_from(["+12025550143", "sip:nurse@pbx"]))
     def dial(self, to: str) -> None:
         call = self.session.dial(to)
@@ -287,6 +335,40 @@ class DeskRules(RuleBasedStateMachine):
             # A consult call's record is the one of the call it was placed for.
             assert (call.consult_of or record_id) in live | owed | self.completed
         assert all(not c.answered for c in self.session.missed)
+
+    @invariant()
+    def never_ready_while_a_wrap_up_is_owed(self) -> None:
+        if self.session.wrap_ups:
+            assert self.session.state is not AgentState.READY
+            assert self.session.incoming_policy is not IncomingPolicy.ACCEPT
+        status = self.session.status()
+        if status.wrap_up_remaining_s == 0 and self.session.registered:
+            # The countdown ran out: Not ready (or on a call, or ringing), never Wrap-up.
+            assert self.session.state is not AgentState.WRAP_UP
+            if self.session.state is AgentState.NOT_READY:
+                assert self.session.availability is not None
+
+    @invariant()
+    def every_wrap_up_has_its_work(self) -> None:
+        for item in self.session.wrap_ups:
+            work = self.session.wrap_up_work(item.record_id)
+            assert work is not None and work.call is item.call and not work.submitted
+
+    @invariant()
+    def each_disposed_call_has_exactly_one_record(self) -> None:
+        records = [p for kind, p, _ in self.desk.outbox.items if kind == "disposition"]
+        ids = [r["call_id"] for r in records]
+        assert len(ids) == len(set(ids))
+        assert set(ids) == self.submitted
+        for record in records:
+            call = self.finished.get(record["call_id"])
+            assert call is not None and call.needs_wrap_up
+            assert record["call"]["answered_at"] == call.answered_at
+        for record_id, call in self.answered.items():
+            if record_id in self.submitted:
+                assert ids.count(record_id) == 1
+            elif call.consult_of is None and record_id not in self.completed:
+                assert record_id not in ids
 
     @invariant()
     def offline_without_a_phone_and_without_calls(self) -> None:
