@@ -153,8 +153,8 @@ class ScriptPanel(QWidget):
             documents=store.cache.document,
             patient=store.cache.get,
             agent_name=agent_name,
-            # The journal's drafts table comes with journal schema 3.
-            save_draft=getattr(store.journal, "save_draft", None),
+            save_draft=store.journal.save_draft,
+            drafts=store.journal.drafts,
         )
         panel = cls(session, scripts, parent)
         panel.destroyed.connect(lambda *_: scripts.close())

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from agent_app.store.errors import StoreError
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession
-from agent_app.workflow.events import CallAdded, CallChanged, WorkflowEvent
+from agent_app.workflow.events import CallAdded, CallChanged, WorkflowEvent, WrapUpAdded
 from agent_app.workflow.script_run import (
     CardRecord,
     ScriptDocument,
@@ -35,6 +35,8 @@ Documents = Callable[[str, str], Mapping[str, Any] | None]
 """``documents(feed, id)``: a cached document (``PatientCache.document`` fits)."""
 SaveDraft = Callable[[str, str, Mapping[str, Any]], None]
 """``save_draft(record_id, part, payload)`` (``Journal.save_draft`` fits)."""
+Drafts = Callable[[], Mapping[str, Mapping[str, Mapping[str, Any]]]]
+"""``drafts()``: record id → part → payload (``Journal.drafts`` fits)."""
 
 
 class Patient(CardRecord, Protocol):
@@ -67,11 +69,12 @@ class CallScripts:
         patient: Callable[[str], Patient | None],
         agent_name: str = "",
         save_draft: SaveDraft | None = None,
+        drafts: Drafts | None = None,
         default_campaign_id: str | None = None,
     ) -> None:
         self._session, self._documents, self._patient = session, documents, patient
         self.agent_name = agent_name
-        self._save_draft = save_draft
+        self._save_draft, self._drafts = save_draft, drafts
         self._default_campaign = default_campaign_id
         self._why: dict[str, NoScript] = {}
         self.unsaved: set[str] = set()
@@ -125,6 +128,30 @@ class CallScripts:
     def _on_event(self, event: WorkflowEvent) -> None:
         if isinstance(event, CallAdded | CallChanged):
             self.follow(event.call)
+        elif isinstance(event, WrapUpAdded) and not self._restore(event.item.call):
+            self.follow(event.item.call)
+
+    def _restore(self, call: CallSession) -> bool:
+        """A wrap-up brought back after a restart gets its script run from its draft."""
+        run = self.run(call)
+        if (run is not None and run.touched) or self._drafts is None:
+            return False
+        try:
+            snapshot = self._drafts().get(call.record_id, {}).get(SCRIPT_PART)
+        except StoreError as exc:
+            log.warning("drafts of call %s not read (%s)", call.record_id, type(exc).__name__)
+            return False
+        if snapshot is None:
+            return False
+        try:
+            script_id = str(snapshot.get("script_id"))
+            restored = ScriptRun.restore(snapshot, self._documents("scripts", script_id))
+        except ScriptError as exc:
+            log.warning("script draft of call %s not restored: %s", call.record_id, exc)
+            return False
+        self._set(call, restored)
+        log.info("call %s: script run restored from its draft", call.record_id)
+        return True
 
     def follow(self, call: CallSession) -> ScriptRun | None:
         """Start the call's run when its campaign becomes known; keep it once used."""

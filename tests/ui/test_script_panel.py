@@ -251,9 +251,7 @@ def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
             ],
             "disclosures": {"notice": True},
         }
-        drafts = getattr(store.journal, "drafts", None)
-        if drafts is not None:  # the journal's drafts (schema 3)
-            assert drafts()[call.record_id]["script"] == run.snapshot()
+        assert store.journal.drafts()[call.record_id]["script"] == run.snapshot()
 
         # After the caller hangs up the script stays for the wrap-up.
         rig.press("hangup")

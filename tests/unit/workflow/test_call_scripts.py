@@ -71,9 +71,9 @@ def spanish(record: PatientRecord) -> PatientRecord:
 
 
 class Rig:
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, drafts: Drafts | None = None, **options: Any) -> None:
         self.desk: Desk = make_desk()
-        self.cache, self.drafts = Cache(), Drafts()
+        self.cache, self.drafts = Cache(), drafts or Drafts()
         self.patients = {"pat-1": spanish(patient()), "pat-2": patient(id="pat-2")}
         self.desk.lookup.numbers[NUMBER] = ["pat-1"]
         self.scripts = CallScripts(
@@ -82,6 +82,7 @@ class Rig:
             patient=self.patients.get,
             agent_name="Agent Seven",
             save_draft=self.drafts.save_draft,
+            drafts=lambda: self.drafts.saved,
             **options,
         )
 
@@ -215,3 +216,35 @@ def test_without_drafts_the_run_still_works() -> None:
     call = rig.call()
     assert scripts.forward(call) and not scripts.save(call)
     assert scripts.run(call) is not None and call.record_id not in scripts.unsaved
+
+
+def test_a_wrap_up_restored_after_a_crash_gets_its_script_run_back() -> None:
+    rig = Rig()
+    call = rig.call()
+    rig.scripts.forward(call)
+    rig.scripts.mark_read(call)
+    rig.scripts.forward(call)
+    rig.scripts.answer(call, 1)
+    rig.desk.end(call.call_id)
+    record = rig.run(call).as_record()
+    drafts = rig.drafts
+    drafts.saved[call.record_id]["call"] = call.facts()
+
+    again = Rig(drafts)  # the desk after a restart, on the same drafts
+    again.cache.put_script(2, "A newer greeting.")  # synced in between
+    [item] = again.desk.session.restore_wrap_ups(drafts.saved)
+    run = again.run(item.call)
+    assert run.as_record() == record and run.version == 1
+    assert run.frozen, "the cache has another version: the run stays as it was"
+    assert run.current.id == "message"
+
+
+def test_a_restored_wrap_up_without_a_script_draft_starts_one() -> None:
+    rig = Rig()
+    call = rig.call()
+    rig.desk.end(call.call_id)
+    rig.drafts.saved[call.record_id] = {"call": call.facts()}
+    again = Rig(rig.drafts)
+    [item] = again.desk.session.restore_wrap_ups(rig.drafts.saved)
+    run = again.run(item.call)
+    assert run.campaign_id == "camp-a" and not run.touched
