@@ -38,7 +38,7 @@ from tests.ui.desk_rig import DeskRig, ManualClock
 pytestmark = pytest.mark.integration
 
 CALLER = "+13125550161"  # synthetic (555-01xx is reserved for fiction)
-SHOTS = os.environ.get("PULSE_TEST_SCREENSHOTS")
+PANEL_SHOTS = os.environ.get("PULSE_PANEL_SHOTS")
 
 
 def script_document(version: int = 1) -> dict[str, Any]:
@@ -130,10 +130,12 @@ def patients_of(rig: DeskRig) -> PatientPanel:
 
 
 def shot(rig: DeskRig, name: str) -> None:
+    """The window (``make screenshots``) and, in the panel folder, the script panel alone."""
     rig.shot(name)
-    if SHOTS:
+    if PANEL_SHOTS:
         QApplication.processEvents()
-        script_of(rig).grab().save(str(Path(SHOTS) / f"{name}-panel.png"))
+        Path(PANEL_SHOTS).mkdir(parents=True, exist_ok=True)
+        assert script_of(rig).grab().save(str(Path(PANEL_SHOTS) / f"{name}.png"))
 
 
 def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
