@@ -18,7 +18,14 @@ from typing import Any, Protocol
 from agent_app.store.errors import StoreError
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession
-from agent_app.workflow.events import CallAdded, CallChanged, WorkflowEvent, WrapUpAdded
+from agent_app.workflow.events import (
+    CallAdded,
+    CallChanged,
+    CallFinished,
+    WorkflowEvent,
+    WrapUpAdded,
+    WrapUpDone,
+)
 from agent_app.workflow.script_run import (
     CardRecord,
     ScriptDocument,
@@ -130,6 +137,12 @@ class CallScripts:
             self.follow(event.call)
         elif isinstance(event, WrapUpAdded) and not self._restore(event.item.call):
             self.follow(event.item.call)
+        elif isinstance(event, WrapUpDone) or (
+            isinstance(event, CallFinished) and not event.call.needs_wrap_up
+        ):
+            call = event.item.call if isinstance(event, WrapUpDone) else event.call
+            self._why.pop(call.record_id, None)
+            self.unsaved.discard(call.record_id)
 
     def _restore(self, call: CallSession) -> bool:
         """A wrap-up brought back after a restart gets its script run from its draft."""

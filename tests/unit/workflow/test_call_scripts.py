@@ -139,6 +139,10 @@ def test_a_failed_save_is_flagged_and_the_next_step_tries_again() -> None:
     assert rig.scripts.mark_read(call)
     assert call.record_id not in rig.scripts.unsaved
     assert rig.drafts.saved[call.record_id][SCRIPT_PART]["read"] == ["notice"]
+    rig.drafts.fail = True
+    rig.scripts.forward(call)
+    rig.finish(call)
+    assert rig.scripts.unsaved == set(), "a call whose wrap-up is done is forgotten"
 
 
 def test_a_new_version_applies_from_the_next_call() -> None:
