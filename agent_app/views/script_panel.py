@@ -394,12 +394,19 @@ class ScriptPanel(QWidget):
         self.progress_bar.setValue(progress.done)
         if progress.complete:
             text = self.tr("Script done: {done} steps").format(done=progress.done)
+        elif progress.ahead:
+            text = self.tr(
+                "Step {position} · {done} of {on_path} steps done so far · at least {ahead} to go"
+            ).format(
+                position=progress.position,
+                done=progress.done,
+                on_path=progress.on_path,
+                ahead=progress.ahead,
+            )
         else:
             text = self.tr("Step {position} · {done} of {on_path} steps done so far").format(
                 position=progress.position, done=progress.done, on_path=progress.on_path
             )
-            if progress.ahead:
-                text += self.tr(" · at least {ahead} to go").format(ahead=progress.ahead)
         self.progress_label.setText(text)
         self.progress_bar.setAccessibleDescription(text)
 
