@@ -87,8 +87,9 @@ V2 = [
     *_GUARDS,
 ]
 
+# IF NOT EXISTS: a file whose version number was set back (a repair) takes the step again.
 V3 = [
-    """CREATE TABLE drafts (
+    """CREATE TABLE IF NOT EXISTS drafts (
         record_id TEXT NOT NULL,
         part TEXT NOT NULL,
         updated_at TEXT NOT NULL,

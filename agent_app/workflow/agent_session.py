@@ -20,7 +20,8 @@ wrap-up items stay. Not ready, wrap-up and Offline refuse new calls with the
 After-call work: each wrap-up item has a :class:`~agent_app.workflow.disposition.WrapUpWork`
 (:meth:`wrap_up_work`) whose draft is kept in the journal, with the call's facts, so that
 :meth:`restore_wrap_ups` brings it back after a crash. The agent cannot go Ready while any
-disposition is owed; when the after-call countdown runs out the desk puts a Ready agent in
+disposition is owed; when the after-call countdown (the campaign's ``wrap_up_s``, else
+:attr:`DeskSettings.wrap_up_limit_s`) runs out the desk puts a Ready agent in
 Not ready (``disposition_pending``), and the agent chooses Ready again once done: the desk
 never makes anyone Ready by itself. Each call's campaign (:attr:`CallSession.campaign_id`)
 follows its patient: the first of the patient's campaigns the cache holds, else
@@ -36,6 +37,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
@@ -326,7 +328,7 @@ class AgentSession:
                     )
                     continue
                 since = self._clock() - self._seconds_since(call.ended_at)
-                item = WrapUpItem(call, since, self.settings.wrap_up_limit_s)
+                item = WrapUpItem(call, since, self._limit_for(call))
                 self._book.wrap_ups[record_id] = item
                 self._campaign_for[record_id] = call.patient_id
                 work = self._new_work(call, parts.get("disposition") or {})
@@ -576,14 +578,34 @@ class AgentSession:
         if len(self._campaign_for) > len(calls):
             keep = {c.record_id for c in calls}
             self._campaign_for = {k: v for k, v in self._campaign_for.items() if k in keep}
-        for record_id, item in book.wrap_ups.items():
+        for record_id, item in list(book.wrap_ups.items()):
             if record_id not in self._works:
                 self._new_work(item.call, None)
+                self._campaign_limit(item)
             self._works[record_id].keep_facts()
         for record_id in [r for r in self._works if r not in book.wrap_ups]:
             del self._works[record_id]
         if self._not_ready is None and self._acw_over():
             self._not_ready = self._reasons.get(DISPOSITION_PENDING.code, DISPOSITION_PENDING)
+
+    def _limit_for(self, call: CallSession) -> float | None:
+        """The after-call countdown: the campaign's ``wrap_up_s``, else the desk's setting."""
+        campaign = self._reads.document("campaigns", call.campaign_id) or {}
+        seconds = campaign.get("wrap_up_s")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+            return float(seconds)
+        return self.settings.wrap_up_limit_s
+
+    def _campaign_limit(self, item: WrapUpItem) -> None:
+        """Give a new wrap-up item its campaign's countdown (before anyone was told of it)."""
+        limit = self._limit_for(item.call)
+        if limit == item.limit_s:
+            return
+        new = replace(item, limit_s=limit)
+        self._book.wrap_ups[item.record_id] = new
+        for index, event in enumerate(self._pending):
+            if isinstance(event, WrapUpAdded) and event.item is item:
+                self._pending[index] = WrapUpAdded(new)
 
     def _campaign_of(self, patient_id: str | None) -> str | None:
         record = self._reads.patient(patient_id)

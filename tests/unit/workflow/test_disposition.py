@@ -21,7 +21,7 @@ from agent_app.workflow.disposition import (
     WrapUpWork,
     system_code,
 )
-from agent_app.workflow.events import Problem, WrapUpDone
+from agent_app.workflow.events import Problem, WrapUpAdded, WrapUpDone
 from server.schemas import PAYLOADS
 from server.seed import OUTCOMES
 from tests.unit.workflow.fakes import BREAK, Desk, FakeOutbox, make_desk, patient
@@ -459,3 +459,21 @@ def test_the_outbox_stand_in_writes_each_id_once() -> None:
     assert journal.enqueue_many(entries, drop_draft="r1") == ["r1"]
     assert journal.enqueue_many(entries, drop_draft="r1") == ["r1"]
     assert len(outbox.items) == 1 and journal.drafts() == {}
+
+
+def test_the_countdown_is_the_campaigns_when_it_names_one() -> None:
+    d, shared, _ = desk(wrap_up_limit_s=120)
+    shared.documents["campaigns", "camp-a"] = {**CAMPAIGN, "wrap_up_s": 15}
+    work = ended_call(d)
+    [item] = d.session.wrap_ups
+    assert item.limit_s == 15
+    [added] = [e for e in d.events if isinstance(e, WrapUpAdded)]
+    assert added.item is item  # the event tells of the item as the desk keeps it
+    d.clock.advance(16)
+    assert d.session.poll().state is AgentState.NOT_READY
+    assert work.set_code("CONFIRMED") and work.submit()
+    assert d.session.go_ready()
+    # A call of a campaign without one keeps the desk's countdown.
+    other = ended_call(d, "c2", "+12025550999")
+    assert other.call.campaign_id is None
+    assert d.session.wrap_ups[0].limit_s == 120
