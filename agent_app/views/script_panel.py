@@ -223,7 +223,7 @@ class ScriptPanel(QWidget):
         # Digits are answers here, never tones for the call.
         text = event.text()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if plain and text and text in ANSWER_KEYS and self.page == "run":
+        if plain and len(text) == 1 and text in ANSWER_KEYS and self.page == "run":
             self.answer(int(text) - 1)
             event.accept()
             return
