@@ -169,13 +169,13 @@ class CallScripts:
     def follow(self, call: CallSession) -> ScriptRun | None:
         """Start the call's run when its campaign becomes known; keep it once used."""
         run = self.run(call)
+        if run is not None and (run.touched or run.frozen):
+            return run  # in use: nothing the desk learns changes it
         campaign_id = self.campaign_of(call)
         patient = self._linked_patient(call)
         language = patient.language if patient is not None and patient.language else None
-        if run is not None and (
-            run.touched or run.frozen or campaign_id in (None, run.campaign_id)
-        ):
-            run.prefer(language)  # moves a run the agent has not used yet, only
+        if run is not None and campaign_id in (None, run.campaign_id):
+            run.prefer(language)
             return run
         if campaign_id is None:
             self._why[call.record_id] = NoScript.NO_CAMPAIGN
