@@ -10,7 +10,7 @@ is shown as plain text, never as markup. The rules are the run's; this panel onl
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -98,6 +98,10 @@ class ScriptPanel(QWidget):
         self._connect()
 
         self._call: CallSession | None = None
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.refresh)
         unsubscribe = session.subscribe(self._on_event)
         # A plain function, not a bound method: it must not need this (dying) wrapper.
         self.destroyed.connect(lambda *_: unsubscribe())
@@ -215,6 +219,7 @@ class ScriptPanel(QWidget):
 
     def _after_step(self) -> None:
         had_focus = self._has_focus()
+        self._pending.stop()
         self.refresh()
         if had_focus and self.page == "run":
             self._primary().setFocus(Qt.FocusReason.OtherFocusReason)
@@ -249,7 +254,9 @@ class ScriptPanel(QWidget):
     # -- following the session --------------------------------------------------------------
 
     def _on_event(self, event: WorkflowEvent) -> None:
-        self.refresh()
+        # After the event's other views are painted: the card pops first, and a burst of
+        # call events costs one refresh.
+        self._pending.start()
 
     def refresh(self) -> None:
         self._call = call = self._followed()

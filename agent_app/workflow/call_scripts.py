@@ -109,7 +109,7 @@ class CallScripts:
         patient = self._linked_patient(call)
         if patient is not None:
             for candidate in patient.campaign_ids:
-                if self._documents("campaigns", candidate) is not None:
+                if self._document("campaigns", candidate) is not None:
                     return candidate
         return self._default_campaign or self._session.settings.default_campaign_id or None
 
@@ -118,7 +118,7 @@ class CallScripts:
         patient = self._linked_patient(call)
         run = self.run(call)
         campaign = None if run is None or run.campaign_id is None else run.campaign_id
-        document = None if campaign is None else self._documents("campaigns", campaign)
+        document = None if campaign is None else self._document("campaigns", campaign)
         name = document.get("name") if document else None
         phones = getattr(patient, "phones", ()) if patient is not None else ()
         return merge_values(
@@ -158,7 +158,7 @@ class CallScripts:
             return False
         try:
             script_id = str(snapshot.get("script_id"))
-            restored = ScriptRun.restore(snapshot, self._documents("scripts", script_id))
+            restored = ScriptRun.restore(snapshot, self._document("scripts", script_id))
         except ScriptError as exc:
             log.warning("script draft of call %s not restored: %s", call.record_id, exc)
             return False
@@ -186,7 +186,7 @@ class CallScripts:
         return started
 
     def _start(self, call: CallSession, campaign_id: str, language: str | None) -> ScriptRun | None:
-        campaign = self._documents("campaigns", campaign_id)
+        campaign = self._document("campaigns", campaign_id)
         if campaign is None:
             self._why[call.record_id] = NoScript.NOT_CACHED
             return None
@@ -194,7 +194,7 @@ class CallScripts:
         if not isinstance(script_id, str) or not script_id:
             self._why[call.record_id] = NoScript.NO_SCRIPT
             return None
-        raw = self._documents("scripts", script_id)
+        raw = self._document("scripts", script_id)
         if raw is None:
             self._why[call.record_id] = NoScript.NOT_CACHED
             return None
@@ -216,6 +216,14 @@ class CallScripts:
     @staticmethod
     def _set(call: CallSession, run: ScriptRun | None) -> None:
         call.script = run
+
+    def _document(self, feed: str, doc_id: str) -> Mapping[str, Any] | None:
+        """A cached document; None when the cache cannot be read now (locked, closed)."""
+        try:
+            return self._documents(feed, doc_id)
+        except StoreError as exc:
+            log.warning("%s %s not read (%s)", feed, doc_id, type(exc).__name__)
+            return None
 
     def _linked_patient(self, call: CallSession) -> Patient | None:
         patient_id = call.patient_id

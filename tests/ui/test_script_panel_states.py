@@ -89,12 +89,18 @@ class Desk:
         self.session.handle(p.CallStateChanged(call_id, "confirmed", 200, "OK"))
         found = self.session.call(call_id)
         assert found is not None
+        self.settle()
         return found
 
     def finish(self, call: CallSession) -> None:
         self.session.handle(p.CallEnded(call.call_id, 200, "Normal", "remote"))
         assert self.session.complete_wrap_up(call.record_id)
         self.session.go_ready()
+        self.settle()
+
+    def settle(self) -> None:
+        """Let the panel catch up with the session (it refreshes once the event loop runs)."""
+        QApplication.processEvents()
 
     def key(self, key: Qt.Key, modifiers: Any = Qt.KeyboardModifier.NoModifier) -> None:
         widget = QApplication.focusWidget()
@@ -197,6 +203,7 @@ def test_a_new_version_applies_from_the_next_call(desk: Desk, store: AgentStore)
     store.cache.apply_delta("scripts", [script(2, newer)], [], cursor="s2")
     desk.session.hold("c1")
     desk.session.resume("c1")
+    desk.settle()
     assert panel.version.text() == "version 1" and panel.step_text.text().startswith("Hola")
     desk.finish(first)
     desk.connect("c2", SPANISH_CALLER)
@@ -216,6 +223,7 @@ def test_no_call_no_campaign_and_a_patient_chosen_later(desk: Desk) -> None:
     assert panel.message.text().startswith("No script yet")
     desk.shoot("script-no-campaign")
     assert desk.session.choose_patient(call.call_id, "pat-es")
+    desk.settle()
     assert panel.page == "run" and panel.run is not None and panel.run.language == "es"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from agent_app.store.errors import DiskFullError
+from agent_app.store.errors import DiskFullError, StoreClosedError
 from agent_app.store.records import PatientRecord
 from agent_app.workflow.call_scripts import SCRIPT_PART, CallScripts, NoScript
 from agent_app.workflow.call_session import CallSession
@@ -22,6 +22,7 @@ NUMBER = "+12025550143"
 class Cache:
     def __init__(self) -> None:
         self.docs: dict[tuple[str, str], dict[str, Any]] = {}
+        self.closed = False
         self.put("campaigns", {"id": "camp-a", "name": "Reminders", "script_id": "scr-1"})
         self.put("campaigns", {"id": "camp-b", "name": "Follow-up", "script_id": None})
         self.put_script(1)
@@ -38,6 +39,8 @@ class Cache:
         self.put("scripts", doc)
 
     def document(self, feed: str, doc_id: str) -> dict[str, Any] | None:
+        if self.closed:
+            raise StoreClosedError("cache: closed")
         return self.docs.get((feed, doc_id))
 
 
@@ -252,3 +255,12 @@ def test_a_restored_wrap_up_without_a_script_draft_starts_one() -> None:
     [item] = again.desk.session.restore_wrap_ups(rig.drafts.saved)
     run = again.run(item.call)
     assert run.campaign_id == "camp-a" and not run.touched
+
+
+def test_a_cache_that_cannot_be_read_shows_no_script_and_breaks_nothing() -> None:
+    rig = Rig()
+    rig.cache.closed = True
+    call = rig.call()
+    assert rig.scripts.run(call) is None
+    assert rig.scripts.why_none(call) is NoScript.NO_CAMPAIGN, "no campaign could be read"
+    assert rig.scripts.values(call)["agent.display_name"] == "Agent Seven"
