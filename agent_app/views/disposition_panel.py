@@ -67,26 +67,19 @@ NOTES_PROBLEM = "notes"
 SYSTEM_HEADING = ""
 """The code of the built-in codes' heading row (no code has an empty name)."""
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 DISPOSITION_STYLE = """
-#callFacts { background: #f1e9fb; border: 1px solid #d9c6ee; border-radius: 6px; }
-#callTitle { color: #3f1466; font-weight: 600; }
-#callDetails, #whichLabel { color: #475467; }
+#callFacts { border-radius: 6px; }
+#callTitle { font-weight: 600; }
 #whichLabel { font-weight: 600; }
-#idleLabel { color: #475467; font-size: 11pt; padding: 24px; }
-#filterLabel, #notesLabel, #dispositionPanelView QFormLayout QLabel { color: #1f3a5f; }
+#idleLabel { font-size: 11pt; padding: 24px; }
 #filterLabel, #notesLabel { font-weight: 600; }
 QTreeWidget#codeTree { font-size: 11pt; }
 QTreeWidget#codeTree::item { padding: 4px 2px; }
 QListWidget#owedList { font-size: 10.5pt; }
 QListWidget#owedList::item { padding: 4px 6px; }
 QLineEdit, QDateTimeEdit, QComboBox { min-height: 28px; }
-#savedLabel { color: #667085; }
-QPushButton#submitButton { font-weight: 600; padding: 6px 18px; border-radius: 6px;
-  background: #6a1b9a; color: #ffffff; border: 1px solid #4a148c; }
-QPushButton#submitButton:focus { border: 2px solid #1565c0; }
-QPushButton#submitButton:disabled { background: #d0c4dc; border-color: #c0b0d0; }
-QLabel[level="problem"] { color: #b00020; }
-QLabel[level="neutral"] { color: #475467; }
+QPushButton#submitButton { font-weight: 600; padding: 6px 18px; border-radius: 6px; }
 """
 
 _END_WORDS = {

@@ -17,10 +17,9 @@ from agent_app.views import shortcuts
 from agent_app.views.forms import child, load_form
 from agent_app.views.icons import icon
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 BANNER_STYLE = """
-#offlineBanner { background: #eef3f8; border: 1px solid #c9d6e3; border-radius: 6px; }
-#offlineBanner[level="refused"] { background: #fbf3e6; border-color: #e6cfa7; }
-#offlineBanner QLabel { color: #24323f; }
+#offlineBanner { border-radius: 6px; }
 #offlineBanner QPushButton { padding: 4px 12px; }
 """
 

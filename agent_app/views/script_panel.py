@@ -38,25 +38,20 @@ from agent_app.workflow.script_run import MergeField, ScriptRun, plain_text
 
 ANSWER_KEYS = "123456789"
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 SCRIPT_PANEL_STYLE = """
-#idleLabel, #messageLabel { color: #475467; font-size: 11pt; padding: 16px; }
-#scriptTitle { color: #1f3a5f; font-weight: 600; font-size: 11pt; }
-#versionLabel { color: #667085; }
-#languageNote { background: #fff3d6; color: #7a5200; border-radius: 4px; padding: 5px 8px; }
-#languageNote[level="neutral"] { background: #eef2f7; color: #344054; }
-#progressLabel { color: #475467; }
-QProgressBar { border: none; background: #e4e7ec; border-radius: 4px; }
-QProgressBar::chunk { background: #1565c0; border-radius: 4px; }
-#stepFrame { background: #f8fafc; border: 1px solid #d5dde8; border-radius: 8px; }
-#stepFrame[disclosure="true"] { background: #fffaf0; border: 1px solid #e0a100;
-    border-left: 5px solid #e08600; }
-#disclosureBadge { color: #7a5200; font-weight: 600; }
-#stepText { color: #1d2939; font-size: 15pt; }
+#idleLabel, #messageLabel { font-size: 11pt; padding: 16px; }
+#scriptTitle { font-weight: 600; font-size: 11pt; }
+#languageNote { border-radius: 4px; padding: 5px 8px; }
+QProgressBar { border: none; border-radius: 4px; }
+QProgressBar::chunk { border-radius: 4px; }
+#stepFrame { border-radius: 8px; }
+#disclosureBadge { font-weight: 600; }
+#stepText { font-size: 15pt; }
 #readCheck { font-size: 11pt; font-weight: 600; }
-#answersTitle { color: #475467; font-weight: 600; }
+#answersTitle { font-weight: 600; }
 #answersBox QPushButton { text-align: left; padding: 7px 12px; font-size: 11pt; }
-#answersBox QPushButton[chosen="true"] { border: 2px solid #1565c0; font-weight: 600; }
-#saveProblem { color: #b00020; }
+#answersBox QPushButton[chosen="true"] { font-weight: 600; }
 """
 
 
