@@ -54,7 +54,13 @@ class DeskBlockedPage(QWidget):
             "soon as the server answers; if it does not, call IT support."
         )
         if queued:
-            todo += " " + self.tr("Your %n queued record(s) are kept and will be sent.", "", queued)
+            todo += " " + (
+                self.tr("Your queued record is kept and will be sent.")
+                if queued == 1
+                else self.tr("Your {count} queued records are kept and will be sent.").format(
+                    count=queued
+                )
+            )
         self.todo.setText(todo)
         self.try_now.show()
         self.try_now.setDefault(True)

@@ -44,7 +44,7 @@ from agent_app.views.forms import child, load_form
 from agent_app.views.styling import set_level
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession, Direction
-from agent_app.workflow.disposition import CodeNode, FieldSpec, WrapUpWork
+from agent_app.workflow.disposition import CodeNode, FieldSpec, Wording, WrapUpWork
 from agent_app.workflow.events import (
     CallChanged,
     CallFinished,
@@ -95,6 +95,8 @@ _END_WORDS = {
     "engine_restart": "Lost when the phone stopped",
     "engine_lost": "Lost when the phone stopped",
 }
+_UNANSWERED_WORDS = {"local": "Cancelled", "remote": "Hung up before an answer"}
+_FAILED_DEFAULT = "The call failed"
 _FAILED_WORDS = {
     486: "Busy",
     600: "Busy",
@@ -112,10 +114,10 @@ def _tr(text: str) -> str:
 def end_reason_text(call: CallSession) -> str:
     """Why the call ended, in the agent's words (with the SIP code of a failed attempt)."""
     if not call.answered and (call.end_code >= 400 or call.end_reason == "failed"):
-        text = _tr(_FAILED_WORDS.get(call.end_code, "The call failed"))
+        text = _tr(_FAILED_WORDS.get(call.end_code, _FAILED_DEFAULT))
         return f"{text} (SIP {call.end_code})" if call.end_code else text
     if not call.answered and call.end_reason in ("local", "remote"):
-        return _tr("Cancelled" if call.end_reason == "local" else "Hung up before an answer")
+        return _tr(_UNANSWERED_WORDS[call.end_reason])
     known = _END_WORDS.get(call.end_reason)
     return _tr(known) if known else call.end_reason
 
@@ -737,7 +739,10 @@ class DispositionPanel(QWidget):
 
     @staticmethod
     def _translated(text: str) -> str:
-        # The workflow's messages are source text, translated where its problems are.
+        # The workflow's messages are source text, translated where its problems are; a
+        # message with values (a field's name, a limit) is translated first, then filled in.
+        if isinstance(text, Wording):
+            return QCoreApplication.translate("Workflow", text.source).format(**text.values)
         return QCoreApplication.translate("Workflow", text) if text else ""
 
     @Slot()

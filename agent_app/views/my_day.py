@@ -95,9 +95,13 @@ class MyDayDialog(QDialog):
         if not day.callbacks_due:
             self.callbacks.addItem(self.tr("No callbacks due today"))
         self.waiting.setText(
-            self.tr("%n of today's records are not on the server yet.", "", day.waiting)
-            if day.waiting
-            else self.tr("Everything recorded today has reached the server.")
+            self.tr("Everything recorded today has reached the server.")
+            if not day.waiting
+            else self.tr("One of today's records is not on the server yet.")
+            if day.waiting == 1
+            else self.tr("{count} of today's records are not on the server yet.").format(
+                count=day.waiting
+            )
         )
         for label in (self.calls, self.handle, self.wrap_up, self.talk):
             label.setAccessibleDescription(label.text())

@@ -61,9 +61,11 @@ class OfflineBanner(QFrame):
                 )
             )
             parts.append(
-                self.tr("%n record(s) queued for the server.", "", status.queued)
-                if status.queued
-                else self.tr("Nothing waiting to be sent.")
+                self.tr("Nothing waiting to be sent.")
+                if not status.queued
+                else self.tr("One record queued for the server.")
+                if status.queued == 1
+                else self.tr("{count} records queued for the server.").format(count=status.queued)
             )
             parts.append(
                 self.tr(
@@ -74,7 +76,11 @@ class OfflineBanner(QFrame):
         if status.parked:
             parts.append(
                 "<b>{}</b>".format(
-                    self.tr("%n item(s) refused by the server need a look.", "", status.parked)
+                    self.tr("One item refused by the server needs a look.")
+                    if status.parked == 1
+                    else self.tr("{count} items refused by the server need a look.").format(
+                        count=status.parked
+                    )
                 )
             )
         self.text.setText(" ".join(parts))

@@ -70,7 +70,7 @@ def test_the_desk_comes_up_in_spanish(qtbot: QtBot, spanish: Language) -> None:
     assert menus == ["&Pulse", "&Teléfono", "&Estado", "A&yuda"]
     assert window.panels["callPanel"].title() == "Llamada"
     assert window.panels["dispositionPanel"].title() == "Tipificación"
-    assert window.sign_out_action.text() == "Cerrar sesión y salir de Pulse"
+    assert window.sign_out_action.text() == "Cerrar sesión"
     assert window.status.registration.text() == "Teléfono: sin iniciar"
 
 
