@@ -1852,12 +1852,12 @@
         <translation>Guion terminado: {done} pasos</translation>
     </message>
     <message>
-        <source>Step {position} · {done} of {on_path} steps done so far · at least {ahead} to go</source>
-        <translation>Paso {position} · {done} de {on_path} pasos hechos hasta ahora · faltan al menos {ahead}</translation>
+        <source>Step {position} of at least {total}</source>
+        <translation>Paso {position} de al menos {total}</translation>
     </message>
     <message>
-        <source>Step {position} · {done} of {on_path} steps done so far</source>
-        <translation>Paso {position} · {done} de {on_path} pasos hechos hasta ahora</translation>
+        <source>Step {position} of {total}</source>
+        <translation>Paso {position} de {total}</translation>
     </message>
     <message>
         <source>Answer {number}: {answer}</source>

@@ -397,17 +397,13 @@ class ScriptPanel(QWidget):
         if progress.complete:
             text = self.tr("Script done: {done} steps").format(done=progress.done)
         elif progress.ahead:
-            text = self.tr(
-                "Step {position} · {done} of {on_path} steps done so far · at least {ahead} to go"
-            ).format(
-                position=progress.position,
-                done=progress.done,
-                on_path=progress.on_path,
-                ahead=progress.ahead,
+            # The fewest steps the call can still take: a branch may make it longer.
+            text = self.tr("Step {position} of at least {total}").format(
+                position=progress.position, total=total
             )
         else:
-            text = self.tr("Step {position} · {done} of {on_path} steps done so far").format(
-                position=progress.position, done=progress.done, on_path=progress.on_path
+            text = self.tr("Step {position} of {total}").format(
+                position=progress.position, total=progress.on_path
             )
         self.progress_label.setText(text)
         self.progress_bar.setAccessibleDescription(text)
