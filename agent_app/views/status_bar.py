@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 from agent_app.sync.status import Connection, SyncStatus
 from agent_app.views.agent_state_bar import state_text
 from agent_app.views.call_history import duration_text
+from agent_app.views.styling import fit_text
 from agent_app.workflow.agent_state import AgentState, AgentStatus
 from agent_app.workflow.line_status import AudioQuality, LineStatus, PhoneState
 
@@ -37,11 +38,16 @@ class Indicator(QLabel):
         self.show_state(self.tr("not started"), Level.UNKNOWN, "")
 
     def show_state(self, word: str, level: Level, detail: str) -> None:
-        self.setText(f"{self._caption}: {word}")
-        self.setStyleSheet(f"color: {level.value}; padding: 0 6px;")
+        if getattr(self, "level", None) is not level:
+            # A new style sheet restyles the label: only when its colour changes.
+            self.setStyleSheet(f"color: {level.value}; padding: 0 6px;")
+            self.level = level
+        text = f"{self._caption}: {word}"
+        if text != self.text():
+            self.setText(text)
+            fit_text(self)
         self.setToolTip(detail)
         self.setAccessibleDescription(f"{self._caption} {word}. {detail}")
-        self.level = level
 
 
 _STATE_LEVELS = {

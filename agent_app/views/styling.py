@@ -1,9 +1,10 @@
 """The patient panel's look: one calm style sheet, and levels (ok, warning, problem...) that
-labels switch between through a dynamic property instead of inline colours."""
+labels switch between through a dynamic property instead of inline colours; labels whose
+text changes often keep a fixed size (:func:`fit_text`)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 PATIENT_PANEL_STYLE = """
 #callHeader { background: #eef2f7; border: 1px solid #d5dde8; border-radius: 6px; }
@@ -50,3 +51,20 @@ def _repolish(widget: QWidget) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+def fit_text(label: QLabel) -> None:
+    """Give ``label`` a fixed size that fits its text, growing but never shrinking.
+
+    A label whose size may change lays out its whole window again with each new text (a
+    timer: every second); a fixed one repaints only itself, and grows when a longer text
+    (another state, a translation) needs the room.
+    """
+    hint = label.sizeHint()
+    width = max(hint.width(), label.minimumWidth())
+    if (
+        label.minimumSize() != label.maximumSize()
+        or width > label.maximumWidth()
+        or hint.height() != label.maximumHeight()
+    ):
+        label.setFixedSize(width, hint.height())
