@@ -115,6 +115,10 @@ class PatientCache:
         the live data and its cursor the feed's delta cursor.
         """
         result = self._writes.apply_snapshot(feed, items, cursor=cursor, first=first, last=last)
+        if last:
+            # The snapshot's pages would stay in the writer's page cache (up to 32 MiB) for
+            # the rest of the shift; the deltas that follow are small.
+            self.writer.release_memory()
         if last and feed == "patients":
             # The reader's page cache was emptied by the new slice: load the phone index.
             self.warm_lookup_index()

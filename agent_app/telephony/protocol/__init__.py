@@ -53,6 +53,7 @@ from agent_app.telephony.protocol.commands import (
 )
 from agent_app.telephony.protocol.config import (
     AccountSpec,
+    AudioDevices,
     EngineConfig,
     SrtpMode,
     Transport,
@@ -106,6 +107,7 @@ __all__ = [
     "DtmfReceived",
     "EndedBy",
     "EngineConfig",
+    "AudioDevices",
     "EngineReady",
     "EngineRestarted",
     "EngineState",
