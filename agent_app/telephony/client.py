@@ -88,9 +88,6 @@ class EngineClient:
         token = secrets.token_hex(16)
         env = dict(self._env)
         env[TOKEN_ENV] = token
-        # glibc gives each thread that allocates an arena of its own; the engine's threads
-        # (SIP, audio, the socket) allocate little, and two arenas hold it in less memory.
-        env.setdefault("MALLOC_ARENA_MAX", "2")
         proc = subprocess.Popen(
             [self._python, "-m", "agent_app.telephony.engine_server"],
             stdin=subprocess.DEVNULL,
