@@ -80,6 +80,11 @@ class PatientPanel(QWidget):
         self._session, self._store = session, store
         form = load_form("patient_panel.ui", self)
         self.header = child(form, QFrame, "callHeader")
+        # Its room is kept while no call shows: the card below does not move down when a
+        # call rings, and the window is not laid out again for it.
+        policy = self.header.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.header.setSizePolicy(policy)
         self.call_state = child(form, QLabel, "callStateLabel")
         self.caller = child(form, QLabel, "callerLabel")
         self.caller_name = child(form, QLabel, "callerNameLabel")
