@@ -118,12 +118,7 @@ class SoftphonePanel(QWidget):
         self.call_timer = child(form, QLabel, "callTimer")
         self.call_detail = child(form, QLabel, "callDetail")
         self.answer_row = child(form, QWidget, "answerRowHost")
-        # Room kept for what a ringing call adds: the controls below never move when a call
-        # rings (under the agent's pointer), and the window is not laid out again.
-        policy = self.answer_row.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.answer_row.setSizePolicy(policy)
-        self.call_detail.setMinimumHeight(self.call_detail.fontMetrics().lineSpacing())
+        self._keep_room()
         self.waiting = child(form, QFrame, "waitingBanner")
         self.waiting_label = child(form, QLabel, "waitingLabel")
         self.consult_bar = child(form, QFrame, "consultBar")
@@ -166,6 +161,14 @@ class SoftphonePanel(QWidget):
         self.refresh()
 
     # -- wiring ----------------------------------------------------------------------------
+
+    def _keep_room(self) -> None:
+        """Room kept for what a ringing call adds: the controls below never move when a call
+        rings (under the agent's pointer), and the window is not laid out again for it."""
+        policy = self.answer_row.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.answer_row.setSizePolicy(policy)
+        self.call_detail.setMinimumHeight(self.call_detail.fontMetrics().lineSpacing())
 
     def _wire(self) -> None:
         icons: dict[str, IconName] = {
