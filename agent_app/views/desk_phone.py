@@ -5,9 +5,11 @@ until the phone stops, because the engine's parent-death signal follows the thre
 started it), adds the agent's SIP account, hands every engine event to the
 :class:`~agent_app.workflow.agent_session.AgentSession` and to the
 :class:`~agent_app.workflow.line_status.LineMonitor` on the GUI thread, and re-emits what
-the views need as Qt signals. Once a second it runs the session's timers. Stopping it
-hangs up the calls (the engine's shutdown does) and ends them in the session; their
-after-call work stays.
+the views need as Qt signals. Once a second it runs the session's timers. The session's
+state changes reach the journal just after the window has shown them
+(:class:`~agent_app.views.deferred_outbox.DeferredOutbox`). Stopping it hangs up the calls
+(the engine's shutdown does), ends them in the session and writes what the journal still
+owes; their after-call work stays.
 
 With no account configured it never starts an engine and says "not configured".
 """
