@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -128,7 +129,30 @@ class ScriptPanel(QWidget):
         self.forward_button = child(form, QPushButton, "forwardButton")
         self.save_problem = child(form, QLabel, "saveProblem")
 
+    def _fit_page(self, _index: int = 0) -> None:
+        # The stack is as tall as the page shown: the hidden script page, taller than the
+        # panel, would otherwise give the short idle note a scroll bar.
+        # A stack's height for a width counts every page, so the script page's wrapping
+        # labels wrap only while it is shown.
+        current = self.pages.currentWidget()
+        for page in (self.idle_page, self.message_page, self.run_page):
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        running = current is self.run_page
+        for label in self._wrapping:
+            label.setWordWrap(running)
+        # A one-line note never needs a scroll bar, whatever the panel's height.
+        self.scroll_area.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if running
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        self.pages.updateGeometry()
+
     def _connect(self) -> None:
+        self._wrapping = [label for label in self.run_page.findChildren(QLabel) if label.wordWrap()]
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page()
         self.focus_action = shortcuts.bind(self, "script")
         self.back_action = shortcuts.bind(self, "script_back")
         self.forward_action = shortcuts.bind(self, "script_forward")
