@@ -1,5 +1,5 @@
 """``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, assign-extension,
-remove-extension, create, import-patients, dispositions, openapi."""
+remove-extension, create, import-patients, dispositions, audit verify, purge, openapi."""
 
 from __future__ import annotations
 
@@ -131,9 +131,25 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
+    _maintenance_args(sub)
+
     api = sub.add_parser("openapi", help="write the OpenAPI document")
     api.add_argument("--output", type=Path, default=Path(__file__).parent / "openapi.json")
     return parser
+
+
+def _maintenance_args(sub: Any) -> None:
+    trail = sub.add_parser("audit", help="the audit trail")
+    trail_sub = trail.add_subparsers(dest="audit_command", required=True)
+    verify = trail_sub.add_parser(
+        "verify", help="check the audit hash chain; name the first broken row (exit 1)"
+    )
+    _common(verify)
+
+    purge = sub.add_parser(
+        "purge", help="delete expired sign-in sessions and tombstones past the retention"
+    )
+    _common(purge)
 
 
 def _dispositions_args(parser: argparse.ArgumentParser) -> None:
@@ -550,8 +566,53 @@ def _listed(out: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return listed
 
 
+def _audit_verify(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import audit
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            report = audit.verify_chain(session)
+        with rt.sessions() as session, session.begin():
+            # Checking the trail reads it: that read is itself on the record.
+            audit.audit(
+                session,
+                "audit.verify",
+                target_type="audit",
+                detail={"rows": report.rows, "ok": report.ok},
+            )
+    finally:
+        rt.close()
+    if report.ok:
+        print(f"audit chain intact: {report.rows} rows, head {report.head_hash}")
+        return 0
+    print(
+        f"audit chain broken at position {report.broken_position}"
+        + (f" (row id {report.broken_id})" if report.broken_id is not None else "")
+        + f": {report.reason}; the {report.rows} rows before it are intact",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _purge(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server.purge import purge
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    rt = _runtime(settings)
+    try:
+        done = purge(rt.sessions, settings)
+    finally:
+        rt.close()
+    print(json.dumps(done.as_dict()))
+    return 0
+
+
 # Commands that read or change the database and answer with an exit status of their own.
 _ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] = {
+    "audit": _audit_verify,
+    "purge": _purge,
     "create-user": _create_user,
     "assign-extension": _assign_extension,
     "remove-extension": _remove_extension,

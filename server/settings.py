@@ -62,6 +62,14 @@ class ServerSettings(BaseModel):
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     cursor_max_age_days: Annotated[int, Field(ge=1, le=365)] = 30
     db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    session_retention_days: Annotated[int, Field(ge=1, le=3650)] = 7
+    """Expired or revoked sign-in sessions are deleted this many days after they ended."""
+    tombstone_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """Removal markers (patients off a list, campaign grants taken back) are kept this long;
+    a workstation whose cursor is older re-downloads a snapshot."""
+    purge_interval_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
+    """How often each server process runs the purge; 0 turns the schedule off (``pulse-server
+    purge`` from a timer instead)."""
     argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
     argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
     """Cost of new password hashes (argon2id; OWASP baseline by default)."""
