@@ -5,10 +5,14 @@ query strings or PHI).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import __version__
+from server import __version__, purge
 from server.api import admin, agent, auth, sync
 from server.content import ContentError
 from server.identity import AuthError
@@ -111,6 +115,23 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the scheduled purge with the server; cancel it at shutdown."""
+    runtime: Runtime = app.state.runtime
+    task = None
+    if runtime.settings.purge_interval_minutes > 0:
+        task = asyncio.create_task(purge.run_forever(runtime.sessions, runtime.settings))
+    app.state.purge_task = task
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(
     settings: ServerSettings | None = None, *, runtime: Runtime | None = None
 ) -> FastAPI:
@@ -122,8 +143,10 @@ def create_app(
         title="Pulse central server",
         version=__version__,
         description="System of record for agents, campaigns, scripts, code trees and dispositions.",
+        lifespan=_lifespan,
     )
     app.state.runtime = runtime
+    app.state.purge_task = None
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(agent.router)
