@@ -31,9 +31,27 @@ from server.sip_secrets import SecretKeyError
 log = logging.getLogger("pulse.server.http")
 
 
+# Answers hold PHI and tokens: no cache may keep them, no browser may guess their type.
+_SECURITY_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+def _with_security_headers(headers: Any, *, tls: bool) -> list[tuple[bytes, bytes]]:
+    out = list(headers)
+    present = {name.lower() for name, _value in out}
+    for name, value in (*_SECURITY_HEADERS, *((_HSTS,) if tls else ())):
+        if name not in present:
+            out.append((name, value))
+    return out
+
+
 class RequestGuard:
-    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), and log one
-    line per request (method, route template, status, milliseconds; never bodies or queries)."""
+    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), add the
+    security headers to every answer, and log one line per request (method, route template,
+    status, milliseconds; never bodies or queries)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -50,6 +68,9 @@ class RequestGuard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                message["headers"] = _with_security_headers(
+                    message.get("headers", []), tls=scope.get("scheme") == "https"
+                )
             await send(message)
 
         try:
@@ -144,6 +165,9 @@ def create_app(
         version=__version__,
         description="System of record for agents, campaigns, scripts, code trees and dispositions.",
         lifespan=_lifespan,
+        docs_url="/docs" if runtime.settings.api_docs else None,
+        redoc_url="/redoc" if runtime.settings.api_docs else None,
+        openapi_url="/openapi.json" if runtime.settings.api_docs else None,
     )
     app.state.runtime = runtime
     app.state.purge_task = None

@@ -27,6 +27,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         "workers",
         "tls_certfile",
         "tls_keyfile",
+        "insecure_http",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -53,6 +54,14 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int)
     parser.add_argument("--tls-certfile", dest="tls_certfile", type=Path)
     parser.add_argument("--tls-keyfile", dest="tls_keyfile", type=Path)
+    parser.add_argument(
+        "--insecure-http",
+        dest="insecure_http",
+        action="store_true",
+        default=None,
+        help="allow plain HTTP on an address other than loopback (PHI would cross the network "
+        "unencrypted; only behind a TLS-terminating proxy on a trusted network)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,10 +245,45 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _serve(settings: ServerSettings) -> None:
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _transport_refusal(settings: ServerSettings) -> str | None:
+    """Why the server must not start as configured (HIPAA 164.312(e)), or None; warns when the
+    operator chose plain HTTP off loopback."""
+    if settings.tls_certfile or _is_loopback(settings.host):
+        return None
+    if not settings.insecure_http:
+        return (
+            f"refusing plain HTTP on {settings.host}: PHI and tokens would cross the network "
+            "unencrypted; give --tls-certfile/--tls-keyfile, listen on 127.0.0.1 behind a "
+            "TLS proxy, or pass --insecure-http"
+        )
+    log.warning(
+        "serving plain HTTP on %s (--insecure-http): traffic is unencrypted unless a "
+        "TLS-terminating proxy is in front",
+        settings.host,
+    )
+    return None
+
+
+def _serve(settings: ServerSettings) -> int:
     import uvicorn
 
     from server.db import upgrade
+
+    refusal = _transport_refusal(settings)
+    if refusal is not None:
+        print(f"pulse-server: {refusal}", file=sys.stderr)
+        return 2
 
     upgrade(settings.resolved_database_url())
     settings.resolved_secret_key()  # created once, before workers race for it
@@ -267,6 +311,7 @@ def _serve(settings: ServerSettings) -> None:
         flush=True,
     )
     uvicorn.run("server.app:app_factory", factory=True, **kwargs)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,9 +336,9 @@ def main(argv: list[str] | None = None) -> int:
             _seed(settings, args)
         elif args.command == "demo":
             _seed(settings, args)
-            _serve(settings)
+            return _serve(settings)
         elif args.command == "serve":
-            _serve(settings)
+            return _serve(settings)
         elif args.command in _ADMIN_COMMANDS:
             return _ADMIN_COMMANDS[args.command](settings, args)
     except SettingsError as exc:

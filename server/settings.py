@@ -44,6 +44,10 @@ class ServerSettings(BaseModel):
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     tls_certfile: str = ""
     tls_keyfile: str = ""
+    insecure_http: bool = False
+    """Serve plain HTTP on an address other than loopback (refused otherwise; warned at start)."""
+    api_docs: bool = False
+    """Serve the interactive API docs (``/docs``, ``/redoc``) and ``/openapi.json``."""
     secret_key: str = ""
     """Signs sync cursors; empty means a random key kept in ``data_dir`` (``signing.key``)."""
     sip_secret_key: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
