@@ -16,6 +16,8 @@ from typing import Annotated, Any
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from server.private_files import create_private
+
 ENV_PREFIX = "PULSE_SERVER_"
 APP_NAME = "PulseServer"
 
@@ -89,11 +91,7 @@ class ServerSettings(BaseModel):
             return self.secret_key.encode()
         path = self.resolved_data_dir() / "signing.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
-            tmp.chmod(0o600)
-            tmp.replace(path)
+            create_private(path, secrets.token_hex(32))
         return path.read_text().strip().encode()
 
 
