@@ -15,6 +15,7 @@ Secrets never live here: they go through :mod:`agent_app.secrets.store`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agent_app.foundation import paths
 
@@ -34,15 +35,40 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def plain_http_refusal(url: str) -> str | None:
+    """Why ``url`` may not be used (plain ``http://`` to another computer would carry PHI and
+    tokens unencrypted: HIPAA 164.312(e)), or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return None
+    host = parts.hostname or ""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return f"{url}: plain http:// is allowed only to this computer; use https://"
+
+
 class SyncSettings(_Section):
     server_url: str = Field("http://127.0.0.1:8600", pattern=r"^https?://[^\s/]+(/\S*)?$")
-    """Base URL of the central server."""
+    """Base URL of the central server; ``http://`` only to this computer (loopback)."""
     ca_bundle: str = ""
     """PEM file of CAs trusted for the server; empty means the system store."""
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     pull_interval_s: Annotated[float, Field(ge=5, le=3600)] = 30.0
     max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
     """After this long without reaching the server the patient cache locks."""
+
+    @field_validator("server_url")
+    @classmethod
+    def _encrypted_off_this_computer(cls, value: str) -> str:
+        refusal = plain_http_refusal(value)
+        if refusal is not None:
+            raise ValueError(refusal)
+        return value
 
 
 class SipSettings(_Section):

@@ -8,6 +8,7 @@ import pytest
 
 from agent_app.foundation import paths
 from agent_app.foundation.config import ConfigError, format_effective, load_settings
+from agent_app.sync.api import ServerApi
 
 
 def _write(path: Path, text: str) -> Path:
@@ -155,3 +156,28 @@ def test_settings_that_are_not_security_ones_are_never_locked() -> None:
     loaded = load_settings(environ={"PULSE_UI_THEME": "light"})
     assert loaded.settings.ui.theme == "light"
     assert not loaded.ignored
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://pulse.example.test", "http://10.0.0.5:8600", "http://[2001:db8::1]:8600/"],
+)
+def test_plain_http_to_another_computer_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="https://"):
+        load_settings(environ={"PULSE_SYNC_SERVER_URL": url})
+    with pytest.raises(ValueError, match="https://"):
+        ServerApi(url, device_id="d")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8600",
+        "http://localhost:8600",
+        "http://[::1]:8600",
+        "https://pulse.example.test",
+    ],
+)
+def test_loopback_http_and_https_are_allowed(url: str) -> None:
+    assert load_settings(environ={"PULSE_SYNC_SERVER_URL": url}).settings.sync.server_url == url
+    ServerApi(url, device_id="d").close()
