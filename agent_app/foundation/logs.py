@@ -9,6 +9,7 @@ owner-only (0600) from creation.
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -18,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, cast
 
 from agent_app.foundation.redaction import redact
 
@@ -65,9 +66,10 @@ def _open_private(path: Path | str, flags: int) -> int:
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Every file it opens, the first and each after rotation, is owner-only."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
         descriptor = _open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
-        return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
+        stream = os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
+        return cast(io.TextIOWrapper, stream)
 
 
 def setup_logging(
