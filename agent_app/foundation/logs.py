@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import IO, cast
+from typing import IO
 
 from agent_app.foundation.redaction import redact
 
@@ -68,8 +68,7 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self) -> io.TextIOWrapper:
         descriptor = _open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
-        stream = os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
-        return cast(io.TextIOWrapper, stream)
+        return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
 
 
 def setup_logging(
