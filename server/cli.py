@@ -275,6 +275,29 @@ def _transport_refusal(settings: ServerSettings) -> str | None:
     return None
 
 
+# Settings that are secrets: handed to the workers in an owner-only file, never exported into
+# their environment (which other processes of the account can read).
+_SECRET_SETTINGS = ("database_url", "secret_key", "sip_secret_key")
+
+
+def _hand_settings_to_workers(settings: ServerSettings) -> None:
+    """Workers re-read the settings (uvicorn starts them afresh): what the command line chose
+    goes into the environment, the secrets into ``serve-settings.toml`` in the data directory."""
+    from server.private_files import replace_private
+
+    secret_lines = []
+    for name, value in settings.model_dump().items():
+        if name in _SECRET_SETTINGS:
+            os.environ.pop(f"PULSE_SERVER_{name.upper()}", None)
+            secret_lines.append(f"{name} = {json.dumps(value)}")
+            continue
+        text = ",".join(value) if isinstance(value, tuple) else str(value)
+        os.environ[f"PULSE_SERVER_{name.upper()}"] = text
+    handed = settings.resolved_data_dir() / "serve-settings.toml"
+    replace_private(handed, "\n".join(secret_lines) + "\n")
+    os.environ["PULSE_SERVER_CONFIG"] = str(handed)
+
+
 def _serve(settings: ServerSettings) -> int:
     import uvicorn
 
@@ -298,13 +321,7 @@ def _serve(settings: ServerSettings) -> int:
     if settings.tls_certfile:
         kwargs["ssl_certfile"] = settings.tls_certfile
         kwargs["ssl_keyfile"] = settings.tls_keyfile or None
-    # Workers re-read the settings from the environment; pass what the command line chose.
-    import os
-
-    for name, value in settings.model_dump().items():
-        text = ",".join(value) if isinstance(value, tuple) else str(value)
-        os.environ[f"PULSE_SERVER_{name.upper()}"] = text
-    os.environ.pop("PULSE_SERVER_CONFIG", None)
+    _hand_settings_to_workers(settings)
     print(
         f"pulse-server listening on {'https' if settings.tls_certfile else 'http'}://"
         f"{settings.host}:{settings.port}",

@@ -33,6 +33,19 @@ def create_private(path: Path, text: str) -> bool:
         temporary.unlink(missing_ok=True)
 
 
+def replace_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (replacing it) through an owner-only temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def ensure_private_file(path: Path) -> None:
     """Create an empty owner-only file at ``path`` if there is none (SQLite then opens it, and
     gives its journal files the same mode)."""
@@ -41,4 +54,4 @@ def ensure_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
 
 
-__all__ = ["PRIVATE", "create_private", "ensure_private_file"]
+__all__ = ["PRIVATE", "create_private", "ensure_private_file", "replace_private"]

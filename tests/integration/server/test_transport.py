@@ -4,12 +4,16 @@ warned), security headers on every answer, interactive API docs only when enable
 from __future__ import annotations
 
 import logging
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server import cli
+from server.settings import load_settings
 from tests.helpers.server_live import LiveServer, live_server
 from tests.integration.server.conftest import make_settings
 
@@ -17,13 +21,17 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Calls that would have started uvicorn (recorded, not run)."""
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Calls that would have started uvicorn (recorded, not run); the environment that serve
+    prepares for its workers is put back afterwards."""
     calls: list[dict[str, Any]] = []
     import uvicorn
 
     monkeypatch.setattr(uvicorn, "run", lambda *_a, **kw: calls.append(kw))
-    return calls
+    saved = dict(os.environ)
+    yield calls
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _serve(database_url: str, tmp_path: Path, *extra: str) -> int:
@@ -80,3 +88,25 @@ def test_interactive_docs_are_off_unless_enabled(database_url: str, tmp_path: Pa
             assert live.client().get(path).status_code == 404
     with live_server(make_settings(database_url, tmp_path / "data", api_docs=True)) as live:
         assert live.client().get("/docs").status_code == 200
+
+
+def test_workers_get_secrets_from_a_private_file_not_the_environment(
+    database_url: str,
+    tmp_path: Path,
+    started: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_SERVER_SIP_SECRET_KEY", "cd" * 32)
+    config = tmp_path / "server.toml"
+    config.write_text('secret_key = "synthetic-signing-secret"\n', encoding="utf-8")
+    assert _serve(database_url, tmp_path, "--config", str(config)) == 0
+    assert started
+    for name in ("SECRET_KEY", "SIP_SECRET_KEY", "DATABASE_URL"):
+        assert f"PULSE_SERVER_{name}" not in os.environ
+    handed = Path(os.environ["PULSE_SERVER_CONFIG"])
+    assert stat.S_IMODE(handed.stat().st_mode) == 0o600
+    # What a worker reads back is what the command chose.
+    worker = load_settings()
+    assert worker.secret_key == "synthetic-signing-secret"
+    assert worker.sip_secret_key == "cd" * 32
+    assert worker.database_url == database_url
