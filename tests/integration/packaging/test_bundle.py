@@ -84,6 +84,8 @@ def test_the_bundle_carries_the_app_and_only_the_qt_it_uses(frozen_app: Path) ->
     plugins = qt / "plugins"
     assert {p.name for p in (plugins / "platforms").iterdir()} == {"libqxcb.so", "libqoffscreen.so"}
     assert (plugins / "tls" / "libqopensslbackend.so").is_file()
+    # Qt's own Spanish for its standard buttons (agent_app/views/language.py loads it).
+    assert (qt / "translations" / "qtbase_es.qm").is_file()
     assert (plugins / "iconengines" / "libqsvgicon.so").is_file()
     assert not (plugins / "multimedia").exists()
     assert any((inside / "pjsua2").glob("_pjsua2*.so"))

@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD_DEB = ROOT / "packaging" / "deb" / "build_deb.py"
-EDIT = '\n[log]\nlevel = "DEBUG"\n'
+# IT turns on debug logging for the workstation: a key of the template uncommented.
+EDIT = ('# level = "INFO"', 'level = "DEBUG"')
 
 
 def build_deb(frozen_app: Path, out: Path, revision: str) -> Path:
@@ -222,9 +223,9 @@ def test_install_upgrade_and_remove_in_a_throwaway_root(
     # An agent's data (the journal) and IT's edit of the machine settings.
     journal = "/root/.local/share/Pulse/agents/a-1/journal.db"
     root.run("sh", "-c", f"mkdir -p {Path(journal).parent} && echo unsynced > {journal}")
-    root.run("sh", "-c", f"printf '{EDIT}' >> /etc/pulse/pulse.toml")
+    root.run("sed", "-i", f"s/^{EDIT[0]}$/{EDIT[1]}/", "/etc/pulse/pulse.toml")
     edited = root.path("/etc/pulse/pulse.toml").read_text()
-    assert edited.endswith(EDIT)
+    assert EDIT[1] in edited.splitlines()
 
     # Upgrade to the rebuild: the edited conffile is kept without a prompt (stdin is closed).
     root.run("dpkg", "--install", str(second))
