@@ -179,7 +179,8 @@ def build(
             (debian / script).chmod(0o755)
         for name in ("control", "conffiles"):
             (debian / name).chmod(0o644)
-        compression = ["-Zgzip", "-z1"] if fast else ["-Zxz", "-z6"]
+        # zstd: 89 MiB in ~20 s here; xz -6 saved 16 MiB but took minutes (decision record).
+        compression = ["-Zzstd", "-z1" if fast else "-z9"]
         subprocess.run(
             [
                 tool("dpkg-deb"),
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revision", default="1", help="Debian revision of this build")
     parser.add_argument("--maintainer", default="Pulse packaging <packaging@pulse.invalid>")
     parser.add_argument(
-        "--fast", action="store_true", help="light gzip compression (tests), not xz"
+        "--fast", action="store_true", help="lighter compression (tests): zstd level 1, not 9"
     )
     args = parser.parse_args(argv)
     target = build(

@@ -245,6 +245,8 @@ def test_install_upgrade_and_remove_in_a_throwaway_root(
     assert root.run("cat", "/etc/pulse/pulse.toml").stdout == edited
     root.run("dpkg", "--purge", "pulse-agent")
     assert root.run("sh", "-c", "test ! -e /etc/pulse/pulse.toml").returncode == 0
+    # PulseAudio's client settings share the folder: they are untouched.
+    assert root.run("test", "-e", "/etc/pulse/client.conf").returncode == 0
     assert root.run("cat", journal).stdout == "unsynced\n"
     gone = root.run("dpkg-query", "--show", "pulse-agent", check=False)
     assert gone.returncode != 0
