@@ -61,7 +61,7 @@ def test_the_bundle_runs_only_its_engine_module(frozen_app: Path) -> None:
     # The engine's own entry: without the token its client passes, it refuses to serve.
     engine = run_frozen(frozen_app, "-m", "agent_app.telephony.engine_server")
     assert engine.returncode == 2
-    assert "PULSE_ENGINE_TOKEN is not set" in engine.stderr
+    assert "engine: no token" in engine.stderr
 
 
 def test_the_bundle_carries_the_app_and_only_the_qt_it_uses(frozen_app: Path) -> None:
