@@ -144,6 +144,21 @@ def test_the_config_writer_gets_every_property(msi: Path) -> None:
     assert step["Condition"] == 'NOT REMOVE="ALL"'
 
 
+def test_uninstall_removes_only_what_it_installed(msi: Path) -> None:
+    # The machine file is written by the action, not installed as a component, and users'
+    # folders are not the package's: removal deletes the Start-menu folder and nothing else.
+    assert [row["FileKey"] for row in table(msi, "RemoveFile")] == ["RemovePulseMenuFolder"]
+    components = {row["Directory_"] for row in table(msi, "Component")}
+    directories = {row["Directory"]: row["Directory_Parent"] for row in table(msi, "Directory")}
+
+    def under(directory: str) -> str:
+        while directories.get(directory) not in (None, "", "TARGETDIR"):
+            directory = directories[directory]
+        return directory
+
+    assert {under(d) for d in components} == {"ProgramFiles64Folder", "ProgramMenuFolder"}
+
+
 def test_the_properties_are_declared_secure_in_the_source() -> None:
     # wixl ignores Secure (its MSI lists only the upgrade properties in SecureCustomProperties);
     # WiX adds these four there, which lets msiexec pass them to the elevated installation.
