@@ -197,8 +197,14 @@ SYSTEM_CODES: dict[Failure, CodeNode] = {
     Failure.REJECTED: CodeNode("SYS_REJECTED", "Rejected"),
     Failure.DROPPED: CodeNode("SYS_DROPPED", "Dropped before answer"),
 }
+SYS_VOICEMAIL = CodeNode("SYS_VOICEMAIL", "Voicemail left")
+"""A voicemail drop: recorded without typing when the message was left."""
+VOICEMAIL_LEFT = "voicemail_left"
+"""The end reason of a call whose voicemail drop was started (the desk left it then)."""
 SYS_HANDLED = CodeNode("SYS_HANDLED", "Handled (no code list on this desk)")
-SYSTEM_TREE = CodeTree((*SYSTEM_CODES.values(), SYS_HANDLED), id="system", name="System codes")
+SYSTEM_TREE = CodeTree(
+    (*SYSTEM_CODES.values(), SYS_VOICEMAIL, SYS_HANDLED), id="system", name="System codes"
+)
 """The built-in codes: always a valid choice (labels are source text: views translate)."""
 
 _SYNONYMS: dict[Failure, tuple[str, ...]] = {
@@ -386,6 +392,9 @@ class WrapUpWork:
         self._patient_for: tuple[str | None, PatientRecord | None] | None = None
         if draft is not None:
             self._load(draft)
+        elif call.end_reason == VOICEMAIL_LEFT:
+            self.code = SYS_VOICEMAIL.code
+            self._save()
         else:
             failure = failure_of(call)
             if failure is not None:

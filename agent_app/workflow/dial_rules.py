@@ -1,0 +1,290 @@
+"""The calling rules at the desk's one door: every call the desk places is checked here first.
+
+:class:`DialGate` answers two questions with one :class:`Verdict`: may this number be
+dialled now (the softphone, a preview, a progressive call, a callback, a redial all go
+through :meth:`AgentSession.dial <agent_app.workflow.agent_session.AgentSession.dial>`,
+which asks :meth:`DialGate.check`), and what colour the patient card's compliance indicator
+shows (:meth:`DialGate.for_patient`). It finds the patients a number belongs to in the
+cache, reads their record (do-not-call, consent, time zone), the campaign (window,
+``max_attempts``) and the attempts the desk knows (the server's history of leased patients
+and this desk's own dispositions), and hands them to the rule book: a function of those facts
+and the instant. A number that matches no patient is not a patient call and passes.
+
+Opt-outs are sticky on this desk: :meth:`DialGate.opt_out` marks the patient do-not-call at
+once (kept in the journal's small state so that a restart keeps it, whatever the cache
+says until the server's own record catches up).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agent_app.store.errors import StoreError
+from agent_app.store.records import PatientRecord
+
+log = logging.getLogger(__name__)
+
+OPT_OUT_STATE = "calling.opt_outs"
+"""Journal state key: the patient ids this desk marked do-not-call (a JSON list)."""
+OPT_OUT_CODES = frozenset({"DNC_REQUEST", "OPT_OUT", "DO_NOT_CALL", "DNC"})
+"""Disposition codes that mean the patient asked never to be called again."""
+
+
+class Level(StrEnum):
+    """The compliance indicator: green (may call), amber (may call, window closing), red."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Level
+    reason: str = ""
+    """Plain words for the agent (source text: views translate); empty when green."""
+
+    @property
+    def allowed(self) -> bool:
+        return self.level is not Level.RED
+
+
+ALLOWED = Verdict(Level.GREEN)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call made to a patient (by any agent, under any campaign)."""
+
+    patient_id: str
+    at: datetime
+    code: str | None = None
+    campaign_id: str | None = None
+    record_id: str = ""
+    """The call's record id, when known: an attempt seen twice (dialled, then disposed)
+    is kept once, with its latest facts."""
+
+
+class RuleBook(Protocol):
+    """The calling rules as a function of the facts: the patient, their campaign (or None),
+    every attempt known across campaigns, and the instant (aware, UTC)."""
+
+    def __call__(
+        self,
+        patient: PatientRecord,
+        campaign: Mapping[str, Any] | None,
+        attempts: Sequence[Attempt],
+        now: datetime,
+    ) -> Verdict: ...
+
+
+class PatientReads(Protocol):
+    def patient(self, patient_id: str | None) -> PatientRecord | None: ...
+
+    def document(self, feed: str, item_id: str | None) -> dict[str, Any] | None: ...
+
+
+class StateStore(Protocol):
+    def get_state(self, key: str) -> str | None: ...
+
+    def set_state(self, key: str, value: str) -> None: ...
+
+
+@dataclass
+class AttemptHistory:
+    """The attempts the desk knows, per patient: the server's (with each lease) and its own."""
+
+    _by_patient: dict[str, list[Attempt]] = field(default_factory=dict)
+
+    def add(self, attempt: Attempt) -> None:
+        known = self._by_patient.setdefault(attempt.patient_id, [])
+        same = [
+            i
+            for i, a in enumerate(known)
+            if a == attempt or (attempt.record_id and a.record_id == attempt.record_id)
+        ]
+        for i in reversed(same):
+            del known[i]
+        known.append(attempt)
+        known.sort(key=lambda a: a.at)
+
+    def merge(self, attempts: Iterable[Attempt]) -> None:
+        for attempt in attempts:
+            self.add(attempt)
+
+    def of(self, patient_id: str) -> tuple[Attempt, ...]:
+        return tuple(self._by_patient.get(patient_id, ()))
+
+
+class DialGate:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        lookup: Callable[[str], Sequence[str]],
+        reads: PatientReads,
+        rules: RuleBook,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        history: AttemptHistory | None = None,
+        state: StateStore | None = None,
+    ) -> None:
+        self._lookup, self._reads, self._rules, self._now = lookup, reads, rules, now
+        self.history = history or AttemptHistory()
+        self._state = state
+        self._opt_outs: set[str] = set()
+        if state is not None:
+            try:
+                raw = state.get_state(OPT_OUT_STATE)
+                self._opt_outs = set(json.loads(raw)) if raw else set()
+            except (StoreError, ValueError, TypeError) as exc:
+                log.warning("opt-outs not read (%s)", type(exc).__name__)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def for_patient(self, patient_id: str, campaign_id: str | None = None) -> Verdict:
+        """The card's indicator: may this patient be called now under this campaign?"""
+        if patient_id in self._opt_outs:
+            return Verdict(Level.RED, "The patient asked not to be called (do-not-call).")
+        patient = self._reads.patient(patient_id)
+        if patient is None:
+            return Verdict(Level.RED, "The patient's record is not on this desk.")
+        if patient.do_not_call or not patient.consent_calls:
+            return Verdict(Level.RED, _refusal(patient))
+        campaign = self._reads.document("campaigns", campaign_id) if campaign_id else None
+        return self._rules(patient, campaign, self.history.of(patient_id), self._now())
+
+    def check(
+        self, target: str, *, patient_id: str | None = None, campaign_id: str | None = None
+    ) -> Verdict:
+        """May ``target`` be dialled now? The patient named, and every patient the number
+        belongs to, must all be callable: the strictest verdict wins."""
+        ids: list[str] = [] if patient_id is None else [patient_id]
+        try:
+            ids += [i for i in self._lookup(target) if i not in ids]
+        except StoreError as exc:
+            if patient_id is None:
+                # Unknown whether the number is a patient's: a refusal is the safe answer.
+                log.warning("dial check: number not looked up (%s)", type(exc).__name__)
+                return Verdict(Level.RED, "The patient list cannot be read: try again shortly.")
+        worst = ALLOWED
+        for one in ids:
+            verdict = self.for_patient(one, campaign_id if one == patient_id else None)
+            if _rank(verdict) > _rank(worst):
+                worst = verdict
+        return worst
+
+    def now(self) -> datetime:
+        """The instant the rules judge (aware, UTC)."""
+        return self._now()
+
+    @property
+    def opt_outs(self) -> frozenset[str]:
+        return frozenset(self._opt_outs)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def opt_out(self, patient_id: str) -> None:
+        """The patient asked never to be called: refused from now on, on every path."""
+        self._opt_outs.add(patient_id)
+        if self._state is not None:
+            try:
+                self._state.set_state(OPT_OUT_STATE, json.dumps(sorted(self._opt_outs)))
+            except StoreError as exc:
+                log.warning("opt-out not kept for a restart (%s)", type(exc).__name__)
+
+    def attempted(self, attempt: Attempt) -> None:
+        self.history.add(attempt)
+
+
+def _rank(verdict: Verdict) -> int:
+    return (Level.GREEN, Level.AMBER, Level.RED).index(verdict.level)
+
+
+def _refusal(patient: PatientRecord) -> str:
+    if patient.do_not_call:
+        return "The patient asked not to be called (do-not-call)."
+    return "The patient withdrew consent to be called."
+
+
+# -- the rule book the desk uses until the shared one is wired in ------------------------------
+
+DEFAULT_WINDOW = ("08:00", "21:00")
+CLOSING_S = 30 * 60
+"""Amber when the window closes within this long."""
+RETRY_AFTER: dict[str, timedelta] = {
+    "SYS_BUSY": timedelta(minutes=10),
+    "SYS_NO_ANSWER": timedelta(hours=3),
+    "SYS_REJECTED": timedelta(hours=3),
+    "SYS_DROPPED": timedelta(minutes=10),
+    "SYS_VOICEMAIL": timedelta(hours=24),
+}
+"""How long after an attempt with this code the patient may be called again."""
+DAY_CAP, WEEK_CAP = 1, 3
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def window_of(campaign: Mapping[str, Any] | None) -> tuple[str, str]:
+    """The default window, narrowed by the campaign's (never widened)."""
+    start, end = DEFAULT_WINDOW
+    raw = None if campaign is None else campaign.get("calling_window")
+    if isinstance(raw, Mapping):
+        own_start, own_end = raw.get("start"), raw.get("end")
+        if isinstance(own_start, str) and _minutes(own_start) > _minutes(start):
+            start = own_start
+        if isinstance(own_end, str) and _minutes(own_end) < _minutes(end):
+            end = own_end
+    return start, end
+
+
+def basic_rules(
+    patient: PatientRecord,
+    campaign: Mapping[str, Any] | None,
+    attempts: Sequence[Attempt],
+    now: datetime,
+) -> Verdict:
+    """Window in the patient's local time, attempt caps across campaigns, retry intervals."""
+    try:
+        zone = ZoneInfo(patient.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return Verdict(Level.RED, "The patient's time zone is unknown: no call can be placed.")
+    local = now.astimezone(zone)
+    start, end = window_of(campaign)
+    minute = local.hour * 60 + local.minute
+    if not _minutes(start) <= minute < _minutes(end):
+        return Verdict(
+            Level.RED,
+            f"Outside the patient's calling hours: {local:%H:%M} in {patient.time_zone}.",
+        )
+    limit = None if campaign is None else campaign.get("max_attempts")
+    if isinstance(limit, int) and len(attempts) >= limit:
+        return Verdict(Level.RED, f"The patient was already tried {len(attempts)} times.")
+    if campaign is not None and campaign.get("healthcare_exemption"):
+        today = [a for a in attempts if a.at.astimezone(zone).date() == local.date()]
+        week = [a for a in attempts if now - a.at < timedelta(days=7)]
+        if len(today) >= DAY_CAP:
+            return Verdict(Level.RED, "The patient was already called today.")
+        if len(week) >= WEEK_CAP:
+            return Verdict(
+                Level.RED, f"The patient was already called {len(week)} times this week."
+            )
+    if attempts:
+        last = attempts[-1]
+        wait = RETRY_AFTER.get(last.code or "")
+        if wait is not None and now < last.at + wait:
+            again = (last.at + wait).astimezone(zone)
+            return Verdict(Level.RED, f"Too soon to try again: not before {again:%H:%M}.")
+    if _minutes(end) - minute <= CLOSING_S // 60:
+        return Verdict(Level.AMBER, f"The patient's calling hours end at {end}.")
+    return ALLOWED

@@ -1,0 +1,423 @@
+"""Outbound on the desk: leases worked in preview and progressive, the calling rules at the one
+door every call goes through, opt-outs, voicemail drop and the offline batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_app.store.errors import DiskFullError
+from agent_app.store.records import PatientRecord, Phone
+from agent_app.telephony import protocol as p
+from agent_app.workflow.agent_state import AgentState
+from agent_app.workflow.dial_rules import Attempt, DialGate, Level, basic_rules
+from agent_app.workflow.disposition import SYS_VOICEMAIL
+from agent_app.workflow.events import Problem
+from agent_app.workflow.outbound import (
+    Callback,
+    CampaignSession,
+    Lease,
+    LeaseUnavailable,
+    Phase,
+)
+from tests.unit.workflow.fakes import Desk, make_desk
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York, a Monday
+CAMPAIGN = {
+    "id": "camp-out",
+    "name": "Reminders",
+    "kind": "preview",
+    "calling_window": {"start": "09:00", "end": "20:00"},
+    "max_attempts": 3,
+    "code_tree_id": "tree-out",
+}
+TREE = {
+    "id": "tree-out",
+    "name": "Outcomes",
+    "version": 1,
+    "codes": [
+        {"code": "REACHED", "label": "Reached", "children": [], "required_fields": []},
+        {
+            "code": "DNC_REQUEST",
+            "label": "Asked not to be called",
+            "children": [],
+            "required_fields": [],
+        },
+    ],
+}
+NUMBERS = {"pat-1": "+12025550101", "pat-2": "+12025550102", "pat-3": "+12025550103"}
+
+
+def record(patient_id: str, *, dnc: bool = False, zone: str = "America/New_York") -> PatientRecord:
+    """A synthetic record (never a real person)."""
+    return PatientRecord(
+        id=patient_id,
+        mrn=f"MRN-{patient_id}",
+        given_name="Test",
+        family_name=f"Patient {patient_id}",
+        birth_date="1970-01-01",
+        phones=(Phone(NUMBERS[patient_id], "mobile"),),
+        language="en",
+        time_zone=zone,
+        consent_calls=True,
+        do_not_call=dnc,
+        care_program=None,
+        campaign_ids=("camp-out",),
+        version=1,
+    )
+
+
+@dataclass
+class Cache:
+    patients: dict[str, PatientRecord] = field(default_factory=dict)
+    campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def document(self, feed: str, item_id: str) -> dict[str, Any] | None:
+        if feed == "code_trees":
+            return TREE if item_id == TREE["id"] else None
+        return self.campaigns.get(item_id) if feed == "campaigns" else None
+
+    def get(self, patient_id: str) -> PatientRecord | None:
+        return self.patients.get(patient_id)
+
+    def patient(self, patient_id: str | None) -> PatientRecord | None:
+        return None if patient_id is None else self.patients.get(patient_id)
+
+
+@dataclass
+class State:
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get_state(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def set_state(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
+@dataclass
+class Source:
+    """The server's lease API, by hand: the list's patients in order, each leased once."""
+
+    queue: list[Lease] = field(default_factory=list)
+    released: list[tuple[str, str]] = field(default_factory=list)
+    offline: bool = False
+    due: list[Callback] = field(default_factory=list)
+
+    def next_lease(self, campaign_id: str) -> Lease | None:
+        if self.offline:
+            raise LeaseUnavailable("offline")
+        return self.queue.pop(0) if self.queue else None
+
+    def release(self, lease: Lease, reason: str) -> None:
+        if self.offline:
+            raise LeaseUnavailable("offline")
+        self.released.append((lease.patient_id, reason))
+
+    def batch(self, campaign_id: str, size: int) -> Sequence[Lease]:
+        if self.offline:
+            raise LeaseUnavailable("offline")
+        taken, self.queue = self.queue[:size], self.queue[size:]
+        return taken
+
+    def callbacks(self) -> Sequence[Callback]:
+        return list(self.due)
+
+
+def lease(patient_id: str, n: int = 1, **kw: Any) -> Lease:
+    return Lease(
+        f"lease-{patient_id}-{n}", patient_id, "camp-out", NOW + timedelta(minutes=10), **kw
+    )
+
+
+@dataclass
+class Rig:
+    desk: Desk
+    cache: Cache
+    gate: DialGate
+    source: Source
+    state: State
+    clock: list[datetime]
+
+    def campaign(self, kind: str = "preview", **kw: Any) -> CampaignSession:
+        doc = {**CAMPAIGN, "kind": kind}
+        self.cache.campaigns[doc["id"]] = doc
+        return CampaignSession(
+            self.desk.session,
+            self.source,
+            doc,
+            clock=self.desk.clock,
+            now=lambda: self.clock[0],
+            state=self.state,
+            **kw,
+        )
+
+    def problems(self) -> list[str]:
+        return [e.message for e in self.desk.events if isinstance(e, Problem)]
+
+
+def rig(*, dnc: set[str] = frozenset(), ready: bool = True) -> Rig:  # type: ignore[assignment]
+    cache = Cache(
+        patients={pid: record(pid, dnc=pid in dnc) for pid in NUMBERS},
+        campaigns={"camp-out": dict(CAMPAIGN)},
+    )
+    desk = make_desk(cache=lambda: cache, ready=ready)
+    by_number = {n: [pid] for pid, n in NUMBERS.items()}
+    desk.lookup.numbers.update(by_number)
+    clock = [NOW]
+    state = State()
+    gate = DialGate(
+        lookup=desk.lookup, reads=cache, rules=basic_rules, now=lambda: clock[0], state=state
+    )
+    desk.session.gate = gate
+    return Rig(desk, cache, gate, Source(), state, clock)
+
+
+def dials(r: Rig) -> list[str]:
+    return [c.target for c in r.desk.engine.sent(p.Dial)]
+
+
+# -- the one door --------------------------------------------------------------------------
+
+
+def test_a_pasted_number_of_a_do_not_call_patient_is_refused_with_the_reason() -> None:
+    r = rig(dnc={"pat-2"})
+    assert r.desk.session.dial(f" {NUMBERS['pat-2']} ") is None
+    assert dials(r) == []
+    assert r.problems() == ["The patient asked not to be called (do-not-call)."]
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is not None  # a callable patient is dialled
+
+
+def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() -> None:
+    r = rig()
+    r.cache.patients["pat-1"] = record("pat-1", zone="America/Chicago")
+    r.clock[0] = datetime(2026, 3, 3, 3, 34, tzinfo=UTC)  # 21:34 in Chicago
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert r.problems() == ["Outside the patient's calling hours: 21:34 in America/Chicago."]
+    assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
+
+
+def test_a_preview_of_a_do_not_call_patient_is_red_and_never_dialled() -> None:
+    r = rig(dnc={"pat-1"})
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign()
+    session.start()
+    assert session.verdict().level is Level.RED
+    assert not session.dial()
+    assert dials(r) == []
+    # The rules' refusal gives the patient back and shows the next one.
+    assert r.source.released == [("pat-1", "rules")]
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+
+
+def test_a_callback_made_before_the_opt_out_cannot_be_dialled() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign()
+    session.start()
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None
+    assert work.set_code("DNC_REQUEST")  # the patient asked never to be called again
+    assert work.submit()
+    assert r.gate.for_patient("pat-1").level is Level.RED
+    # A callback leased later (it was scheduled before the opt-out) is refused too,
+    r.clock[0] = NOW + timedelta(days=1)
+    r.source.queue = [lease("pat-1", 2, callback_id="cb-1")]
+    assert session.next_patient()
+    assert not session.dial()
+    # and so is a redial from the softphone, and the opt-out outlives a restart.
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert len(dials(r)) == 1
+    again = DialGate(lookup=r.desk.lookup, reads=r.cache, rules=basic_rules, state=r.state)
+    assert again.for_patient("pat-1").level is Level.RED
+
+
+# -- preview and progressive ------------------------------------------------------------------
+
+
+def test_a_preview_is_dialled_disposed_and_the_next_patient_comes() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign(batch_size=0)
+    session.start()
+    assert session.phase is Phase.PREVIEW and session.lease is not None
+    assert session.lease.patient_id == "pat-1"
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    assert (call.patient_id, call.campaign_id) == ("pat-1", "camp-out")
+    assert session.phase is Phase.ON_CALL
+    r.desk.end(call.call_id, "remote", 486)  # busy
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.code == "SYS_BUSY"
+    assert session.attempts()[-1].record_id == call.record_id
+    assert work.submit()
+    assert session.phase is Phase.PREVIEW
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+    # The busy attempt feeds the retry rule: pat-1 is not callable again for a while.
+    assert r.gate.for_patient("pat-1", "camp-out").level is Level.RED
+
+
+def test_a_skip_records_its_reason_and_releases_the_lease() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign(batch_size=0)
+    session.start()
+    assert not session.skip("no such reason")
+    assert session.skip("needs_review")
+    assert r.source.released == [("pat-1", "needs_review")]
+    assert session.skipped == [("lease-pat-1-1", "needs_review")]
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+
+
+def test_progressive_dials_after_the_preview_countdown_once_ready() -> None:
+    r = rig(ready=False)
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign("progressive", preview_s=4.0, batch_size=0)
+    session.start()
+    assert session.phase is Phase.PREVIEW  # not Ready: no countdown
+    r.desk.session.go_ready()
+    assert session.phase is Phase.COUNTDOWN
+    r.desk.clock.advance(3.0)
+    session.poll()
+    assert dials(r) == []
+    r.desk.clock.advance(1.5)
+    session.poll()
+    assert dials(r) == [NUMBERS["pat-1"]]
+    assert session.phase is Phase.ON_CALL
+
+
+def test_offline_the_next_patient_comes_from_the_pre_leased_batch() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2"), lease("pat-3")]
+    session = r.campaign(batch_size=2)
+    session.start()  # pat-1 leased; pat-2 and pat-3 kept for offline
+    assert r.source.queue == []
+    r.source.offline = True
+    assert session.skip("other")  # the release fails offline: the lease expires by itself
+    assert session.offline
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+    assert session.dial()
+    assert dials(r) == [NUMBERS["pat-2"]]
+
+
+def test_due_callbacks_are_listed_soonest_first() -> None:
+    r = rig()
+    later = Callback("cb-2", "pat-2", "camp-out", NOW + timedelta(hours=2))
+    due = Callback("cb-1", "pat-1", "camp-out", NOW - timedelta(minutes=5), for_anyone=True)
+    r.source.due = [later, due]
+    session = r.campaign()
+    session.start()
+    assert session.callbacks() == (due, later)
+    assert session.due_callbacks() == (due,)
+
+
+# -- voicemail drop ----------------------------------------------------------------------------
+
+
+def test_a_voicemail_drop_frees_the_agent_at_once_and_is_disposed_without_typing() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-1"])
+    assert call is not None
+    assert not r.desk.session.drop_voicemail(call.call_id, "/msg.wav")  # not answered yet
+    r.desk.confirm(call.call_id)
+    assert r.desk.session.drop_voicemail(call.call_id, "/msg.wav")
+    assert r.desk.engine.sent(p.DropMessage) == [p.DropMessage(call.call_id, "/msg.wav")]
+    assert r.desk.session.calls == () and r.desk.session.wrap_ups == ()
+    assert r.desk.session.state is AgentState.READY
+    [disposition] = [pl for kind, pl, _ in r.desk.outbox.items if kind == "disposition"]
+    assert disposition["code"] == SYS_VOICEMAIL.code
+    r.desk.end(call.call_id)  # the engine hangs up once the message has played
+    assert r.desk.session.state is AgentState.READY
+
+
+# -- a forbidden call is never placed ------------------------------------------------------------
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["paste", "preview", "callback", "redial", "opt_out", "advance"]),
+        st.sampled_from(sorted(NUMBERS)),
+        st.integers(min_value=0, max_value=20 * 60),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dnc=st.sets(st.sampled_from(sorted(NUMBERS))),
+    zones=st.lists(
+        st.sampled_from(
+            ["America/New_York", "America/Chicago", "Asia/Kolkata", "America/St_Johns"]
+        ),
+        min_size=3,
+        max_size=3,
+    ),
+    start_minutes=st.integers(min_value=0, max_value=24 * 60 - 1),
+    actions=ACTIONS,
+)
+def test_no_path_ever_places_a_call_the_rules_forbid(
+    dnc: set[str], zones: list[str], start_minutes: int, actions: list[tuple[str, str, int]]
+) -> None:
+    r = rig(dnc=dnc)
+    for pid, zone in zip(sorted(NUMBERS), zones, strict=True):
+        r.cache.patients[pid] = record(pid, dnc=pid in dnc, zone=zone)
+    r.clock[0] = NOW.replace(hour=0, minute=0) + timedelta(minutes=start_minutes)
+    session = r.campaign(batch_size=0)
+    session.start()
+    opted: set[str] = set()
+    for n, (action, pid, minutes) in enumerate(actions):
+        before = len(dials(r))
+        verdict = r.gate.for_patient(pid)
+        expected_red = pid in dnc or pid in opted or verdict.level is Level.RED
+        if action == "opt_out":
+            r.gate.opt_out(pid)
+            opted.add(pid)
+            continue
+        if action == "advance":
+            r.clock[0] += timedelta(minutes=minutes)
+            continue
+        if action in ("paste", "redial"):
+            call = r.desk.session.dial(NUMBERS[pid])
+        else:
+            r.source.queue = [lease(pid, n, callback_id="cb" if action == "callback" else None)]
+            session.stop()
+            session.start()
+            session.dial()
+            call = r.desk.session.calls[0] if r.desk.session.calls else None
+        placed = len(dials(r)) > before
+        assert not (placed and expected_red)
+        if placed:
+            assert call is not None
+            r.desk.end(call.call_id, "remote", 486)
+            work = r.desk.session.wrap_up_work(call.record_id)
+            assert work is not None and work.submit()
+        r.desk.session.go_ready()
+
+
+def test_a_store_that_cannot_look_the_number_up_refuses_the_call() -> None:
+    r = rig()
+
+    def broken(number: str) -> Sequence[str]:
+        raise DiskFullError("cache: unreadable")
+
+    gate = DialGate(lookup=broken, reads=r.cache, rules=basic_rules, now=lambda: NOW)
+    r.desk.session.gate = gate
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert dials(r) == []
+
+
+def test_attempts_seen_twice_are_kept_once_with_their_latest_code() -> None:
+    r = rig()
+    first = Attempt("pat-1", NOW, None, "camp-out", "rec-1")
+    r.gate.attempted(first)
+    r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", "rec-1"))
+    assert [a.code for a in r.gate.history.of("pat-1")] == ["SYS_BUSY"]
