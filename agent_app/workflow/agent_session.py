@@ -525,7 +525,15 @@ class AgentSession:
         at = gate.now()
         known = gate.history.of(call.patient_id or "")
         at = next((a.at for a in known if a.record_id == call.record_id), at)
-        return Attempt(call.patient_id or "", at, code, call.campaign_id, call.record_id)
+        campaign = self._reads.document("campaigns", call.campaign_id) or {}
+        return Attempt(
+            call.patient_id or "",
+            at,
+            code,
+            call.campaign_id,
+            exempt=bool(campaign.get("healthcare_exemption")),
+            record_id=call.record_id,
+        )
 
     def _intent(self, call_id: str, action: Callable[[CallSession], list[p.Command]]) -> bool:
         with self._operation():

@@ -21,19 +21,19 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent_app.store.errors import StoreError
 from agent_app.store.records import PatientRecord
+from pulse_contract import calling_rules as rules
 
 log = logging.getLogger(__name__)
 
 OPT_OUT_STATE = "calling.opt_outs"
 """Journal state key: the patient ids this desk marked do-not-call (a JSON list)."""
-OPT_OUT_CODES = frozenset({"DNC_REQUEST", "OPT_OUT", "DO_NOT_CALL", "DNC"})
+OPT_OUT_CODES = rules.OPT_OUT_CODES | {"OPT_OUT", "DO_NOT_CALL", "DNC"}
 """Disposition codes that mean the patient asked never to be called again."""
 
 
@@ -49,7 +49,10 @@ class Level(StrEnum):
 class Verdict:
     level: Level
     reason: str = ""
-    """Plain words for the agent (source text: views translate); empty when green."""
+    """Plain words for the agent (English); empty when green."""
+    template: str = ""
+    """The reason's sentence with ``{name}`` parameters, for views to translate."""
+    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def allowed(self) -> bool:
@@ -67,6 +70,8 @@ class Attempt:
     at: datetime
     code: str | None = None
     campaign_id: str | None = None
+    exempt: bool = False
+    """Placed under the healthcare exemption (the campaign says so)."""
     record_id: str = ""
     """The call's record id, when known: an attempt seen twice (dialled, then disposed)
     is kept once, with its latest facts."""
@@ -214,77 +219,69 @@ def _refusal(patient: PatientRecord) -> str:
     return "The patient withdrew consent to be called."
 
 
-# -- the rule book the desk uses until the shared one is wired in ------------------------------
+# -- the shared rule book -----------------------------------------------------------------------
 
-DEFAULT_WINDOW = ("08:00", "21:00")
-CLOSING_S = 30 * 60
-"""Amber when the window closes within this long."""
-RETRY_AFTER: dict[str, timedelta] = {
-    "SYS_BUSY": timedelta(minutes=10),
-    "SYS_NO_ANSWER": timedelta(hours=3),
-    "SYS_REJECTED": timedelta(hours=3),
-    "SYS_DROPPED": timedelta(minutes=10),
-    "SYS_VOICEMAIL": timedelta(hours=24),
+DESK_TO_RULE_CODES: dict[str, str] = {
+    "SYS_BUSY": rules.BUSY,
+    "SYS_NO_ANSWER": rules.NO_ANSWER,
+    "SYS_REJECTED": rules.REJECTED,
+    "SYS_DROPPED": rules.FAILED,
+    "SYS_VOICEMAIL": rules.VOICEMAIL_LEFT,
 }
-"""How long after an attempt with this code the patient may be called again."""
-DAY_CAP, WEEK_CAP = 1, 3
+"""The desk's built-in system codes under the names the calling rules (and the server) use."""
+_LEVELS = {"green": Level.GREEN, "amber": Level.AMBER, "red": Level.RED}
 
 
-def _minutes(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
+def rule_code(code: str | None) -> str | None:
+    """A disposition code as the calling rules know it."""
+    return None if code is None else DESK_TO_RULE_CODES.get(code, code)
 
 
-def window_of(campaign: Mapping[str, Any] | None) -> tuple[str, str]:
-    """The default window, narrowed by the campaign's (never widened)."""
-    start, end = DEFAULT_WINDOW
-    raw = None if campaign is None else campaign.get("calling_window")
-    if isinstance(raw, Mapping):
-        own_start, own_end = raw.get("start"), raw.get("end")
-        if isinstance(own_start, str) and _minutes(own_start) > _minutes(start):
-            start = own_start
-        if isinstance(own_end, str) and _minutes(own_end) < _minutes(end):
-            end = own_end
-    return start, end
+def _exempt(campaign: Mapping[str, Any] | None) -> bool:
+    return bool(campaign and campaign.get("healthcare_exemption"))
 
 
-def basic_rules(
+def context_of(
+    patient: PatientRecord,
+    campaign: Mapping[str, Any] | None,
+    attempts: Sequence[Attempt],
+) -> rules.CallContext:
+    """The facts the shared rules take, from the cache's record and campaign."""
+    window = None if campaign is None else campaign.get("calling_window")
+    start, end = rules.LEGAL_START, rules.LEGAL_END
+    if isinstance(window, Mapping):
+        start = window.get("start") or start
+        end = window.get("end") or end
+    limit = None if campaign is None else campaign.get("max_attempts")
+    return rules.CallContext(
+        time_zone=patient.time_zone,
+        do_not_call=patient.do_not_call,
+        consent=patient.consent_calls,
+        campaign_id=None if campaign is None else str(campaign.get("id") or "") or None,
+        window_start=start,
+        window_end=end,
+        max_attempts=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        exempt=_exempt(campaign),
+        attempts=tuple(
+            rules.Attempt(a.at, a.campaign_id, rule_code(a.code), a.exempt) for a in attempts
+        ),
+    )
+
+
+def shared_rules(
     patient: PatientRecord,
     campaign: Mapping[str, Any] | None,
     attempts: Sequence[Attempt],
     now: datetime,
 ) -> Verdict:
-    """Window in the patient's local time, attempt caps across campaigns, retry intervals."""
+    """The calling rules of :mod:`pulse_contract.calling_rules` (the server's own)."""
     try:
-        zone = ZoneInfo(patient.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return Verdict(Level.RED, "The patient's time zone is unknown: no call can be placed.")
-    local = now.astimezone(zone)
-    start, end = window_of(campaign)
-    minute = local.hour * 60 + local.minute
-    if not _minutes(start) <= minute < _minutes(end):
-        return Verdict(
-            Level.RED,
-            f"Outside the patient's calling hours: {local:%H:%M} in {patient.time_zone}.",
-        )
-    limit = None if campaign is None else campaign.get("max_attempts")
-    if isinstance(limit, int) and len(attempts) >= limit:
-        return Verdict(Level.RED, f"The patient was already tried {len(attempts)} times.")
-    if campaign is not None and campaign.get("healthcare_exemption"):
-        today = [a for a in attempts if a.at.astimezone(zone).date() == local.date()]
-        week = [a for a in attempts if now - a.at < timedelta(days=7)]
-        if len(today) >= DAY_CAP:
-            return Verdict(Level.RED, "The patient was already called today.")
-        if len(week) >= WEEK_CAP:
-            return Verdict(
-                Level.RED, f"The patient was already called {len(week)} times this week."
-            )
-    if attempts:
-        last = attempts[-1]
-        wait = RETRY_AFTER.get(last.code or "")
-        if wait is not None and now < last.at + wait:
-            again = (last.at + wait).astimezone(zone)
-            return Verdict(Level.RED, f"Too soon to try again: not before {again:%H:%M}.")
-    if _minutes(end) - minute <= CLOSING_S // 60:
-        return Verdict(Level.AMBER, f"The patient's calling hours end at {end}.")
-    return ALLOWED
+        verdict = rules.evaluate(context_of(patient, campaign, attempts), now)
+    except (ValueError, TypeError):  # a campaign window the cache holds broken
+        return Verdict(Level.RED, "The campaign's calling hours cannot be read.")
+    return Verdict(
+        _LEVELS[verdict.indicator],
+        "" if verdict.allowed and verdict.indicator == "green" else verdict.message + ".",
+        template=rules.MESSAGES[verdict.reason],
+        params=dict(verdict.params),
+    )

@@ -15,7 +15,7 @@ from agent_app.store.errors import DiskFullError
 from agent_app.store.records import PatientRecord, Phone
 from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
-from agent_app.workflow.dial_rules import Attempt, DialGate, Level, basic_rules
+from agent_app.workflow.dial_rules import Attempt, DialGate, Level, shared_rules
 from agent_app.workflow.disposition import SYS_VOICEMAIL
 from agent_app.workflow.events import Problem
 from agent_app.workflow.outbound import (
@@ -172,7 +172,7 @@ def rig(*, dnc: set[str] = frozenset(), ready: bool = True) -> Rig:  # type: ign
     clock = [NOW]
     state = State()
     gate = DialGate(
-        lookup=desk.lookup, reads=cache, rules=basic_rules, now=lambda: clock[0], state=state
+        lookup=desk.lookup, reads=cache, rules=shared_rules, now=lambda: clock[0], state=state
     )
     desk.session.gate = gate
     return Rig(desk, cache, gate, Source(), state, clock)
@@ -190,6 +190,7 @@ def test_a_pasted_number_of_a_do_not_call_patient_is_refused_with_the_reason() -
     assert r.desk.session.dial(f" {NUMBERS['pat-2']} ") is None
     assert dials(r) == []
     assert r.problems() == ["The patient asked not to be called (do-not-call)."]
+    assert r.gate.for_patient("pat-2").level is Level.RED
     assert r.desk.session.dial(NUMBERS["pat-1"]) is not None  # a callable patient is dialled
 
 
@@ -199,6 +200,7 @@ def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() ->
     r.clock[0] = datetime(2026, 3, 3, 3, 34, tzinfo=UTC)  # 21:34 in Chicago
     assert r.desk.session.dial(NUMBERS["pat-1"]) is None
     assert r.problems() == ["Outside the patient's calling hours: 21:34 in America/Chicago."]
+    assert r.gate.for_patient("pat-1").template.startswith("Outside the patient's calling hours")
     assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
 
 
@@ -237,7 +239,7 @@ def test_a_callback_made_before_the_opt_out_cannot_be_dialled() -> None:
     # and so is a redial from the softphone, and the opt-out outlives a restart.
     assert r.desk.session.dial(NUMBERS["pat-1"]) is None
     assert len(dials(r)) == 1
-    again = DialGate(lookup=r.desk.lookup, reads=r.cache, rules=basic_rules, state=r.state)
+    again = DialGate(lookup=r.desk.lookup, reads=r.cache, rules=shared_rules, state=r.state)
     assert again.for_patient("pat-1").level is Level.RED
 
 
@@ -409,7 +411,7 @@ def test_a_store_that_cannot_look_the_number_up_refuses_the_call() -> None:
     def broken(number: str) -> Sequence[str]:
         raise DiskFullError("cache: unreadable")
 
-    gate = DialGate(lookup=broken, reads=r.cache, rules=basic_rules, now=lambda: NOW)
+    gate = DialGate(lookup=broken, reads=r.cache, rules=shared_rules, now=lambda: NOW)
     r.desk.session.gate = gate
     assert r.desk.session.dial(NUMBERS["pat-1"]) is None
     assert dials(r) == []
@@ -417,7 +419,6 @@ def test_a_store_that_cannot_look_the_number_up_refuses_the_call() -> None:
 
 def test_attempts_seen_twice_are_kept_once_with_their_latest_code() -> None:
     r = rig()
-    first = Attempt("pat-1", NOW, None, "camp-out", "rec-1")
-    r.gate.attempted(first)
-    r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", "rec-1"))
+    r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
+    r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", record_id="rec-1"))
     assert [a.code for a in r.gate.history.of("pat-1")] == ["SYS_BUSY"]
