@@ -300,6 +300,13 @@ QLabel[level="neutral"] {{ color: {t.neutral}; }}
 #identityBadge[level="warning"] {{ background: {t.badge_warning}; color: {t.warning}; }}
 #identityBadge[level="problem"] {{ background: {t.badge_problem}; color: {t.problem}; }}
 #identityBadge[level="neutral"] {{ background: {t.badge_neutral}; color: {t.text}; }}
+#complianceBadge[level="ok"], #dueBadge[level="ok"] {{ background: {t.badge_ok}; color: {t.ok}; }}
+#complianceBadge[level="warning"], #dueBadge[level="warning"] {{ background: {t.badge_warning};
+    color: {t.warning}; }}
+#complianceBadge[level="problem"] {{ background: {t.badge_problem}; color: {t.problem}; }}
+#queuePanelView #leaseCard {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#queuePanelView #idleLabel, #queuePanelView #modeLabel {{ color: {t.muted}; }}
+#queuePanelView #patientName, #queuePanelView #campaignTitle {{ color: {t.title}; }}
 """
 
 
@@ -338,3 +345,16 @@ def _repolish(widget: QWidget) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+# Sizes and shapes of the queue panel (its colours are in style_sheet).
+QUEUE_PANEL_STYLE = """
+#leaseCard { border-radius: 6px; padding: 6px; }
+#patientName { font-size: 15pt; font-weight: 600; }
+#campaignTitle { font-weight: 600; }
+#complianceBadge, #dueBadge { border-radius: 11px; padding: 3px 12px; font-weight: 600; }
+#countdownLabel { font-size: 12pt; font-weight: 600; }
+#dialButton { padding: 8px 22px; font-size: 12pt; font-weight: 600; }
+#skipButton, #nextButton { padding: 6px 14px; }
+QListWidget::item { padding: 4px 4px; }
+"""

@@ -229,7 +229,7 @@ DESK_TO_RULE_CODES: dict[str, str] = {
     "SYS_VOICEMAIL": rules.VOICEMAIL_LEFT,
 }
 """The desk's built-in system codes under the names the calling rules (and the server) use."""
-_LEVELS = {"green": Level.GREEN, "amber": Level.AMBER, "red": Level.RED}
+CLOSING = "The patient's calling hours end at {closes_local} ({time_zone})"
 
 
 def rule_code(code: str | None) -> str | None:
@@ -279,9 +279,10 @@ def shared_rules(
         verdict = rules.evaluate(context_of(patient, campaign, attempts), now)
     except (ValueError, TypeError):  # a campaign window the cache holds broken
         return Verdict(Level.RED, "The campaign's calling hours cannot be read.")
-    return Verdict(
-        _LEVELS[verdict.indicator],
-        "" if verdict.allowed and verdict.indicator == "green" else verdict.message + ".",
-        template=rules.MESSAGES[verdict.reason],
-        params=dict(verdict.params),
-    )
+    params = dict(verdict.params)
+    if verdict.indicator == "green":
+        return Verdict(Level.GREEN, params=params)
+    if verdict.allowed:  # amber: what matters is when the window closes
+        return Verdict(Level.AMBER, CLOSING.format(**params) + ".", template=CLOSING, params=params)
+    template = rules.MESSAGES[verdict.reason]
+    return Verdict(Level.RED, verdict.message + ".", template=template, params=params)
