@@ -343,7 +343,8 @@ Blocker = tuple[Reason, dict[str, object]]
 def _waits(ctx: CallContext, now: datetime) -> tuple[datetime, Blocker | None]:
     """The earliest instant the retry interval and the exemption caps allow, and the rule
     that sets it (None when it is ``now``)."""
-    earliest, blocker = now, None
+    earliest: datetime = now
+    blocker: Blocker | None = None
     attempts = ctx.attempts
     if attempts:
         latest = max(attempts, key=lambda a: a.at)
