@@ -512,12 +512,50 @@ def _start_phone(
         panel.set_directory_source(lambda: directory_entries(store.directory(None)))
         window.set_patient_panel(PatientPanel(phone.session, store, window))
     if store is not None:
+        _start_outbound(window, phone, desktop)
+    if store is not None:
         try:
             phone.session.restore_wrap_ups(store.journal.drafts())
         except StoreError as exc:
             log.error("unfinished after-call work not restored: %s", exc)
     phone.start()
     return phone
+
+
+def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync | None) -> None:
+    """The calling rules at the desk's door, and the agent's first outbound campaign in the
+    queue panel (leases from the server, the offline batch in the journal)."""
+    from agent_app.workflow.dial_rules import DialGate, shared_rules
+    from agent_app.workflow.disposition import CacheReads
+    from agent_app.workflow.outbound import CampaignSession, ServerLeases
+
+    if desktop is None:
+        return
+    store = desktop.service.store
+    phone.session.gate = DialGate(
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        reads=CacheReads(lambda: store.cache),
+        rules=shared_rules,
+        state=store.journal,
+    )
+    campaign = first_outbound_campaign(store)
+    if campaign is None or window.queue is None:
+        return
+    leases = ServerLeases(desktop.service.api, desktop.service.session.call)
+    window.queue.set_session(CampaignSession(phone.session, leases, campaign, state=store.journal))
+
+
+def first_outbound_campaign(store: AgentStore) -> dict[str, Any] | None:
+    """The agent's first preview or progressive campaign in the cache."""
+    from agent_app.store.errors import StoreError
+
+    try:
+        campaigns = store.cache.documents("campaigns")
+    except StoreError as exc:
+        log.warning("campaigns not read for outbound (%s)", type(exc).__name__)
+        return None
+    found = [c for c in campaigns if c.get("kind") in ("preview", "progressive") and c.get("id")]
+    return found[0] if found else None
 
 
 def first_inbound_campaign(store: AgentStore | None) -> str | None:

@@ -113,15 +113,17 @@ class QueuePanel(QWidget):
 
     # -- wiring ----------------------------------------------------------------------------
 
-    def set_session(self, session: CampaignSession | None) -> None:
-        """Work this campaign (None: no campaign); the panel starts it."""
+    def set_session(self, session: CampaignSession | None, *, start: bool = False) -> None:
+        """Show this campaign (None: no campaign); ``start``: lease its first patient now,
+        else when the agent presses Start."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         self.session = session
         if session is not None:
             self._unsubscribe = session.subscribe(self._on_change)
-            session.start()
+            if start:
+                session.start()
             self._timer.start()
         else:
             self._timer.stop()
@@ -150,8 +152,14 @@ class QueuePanel(QWidget):
 
     @Slot()
     def _next(self) -> None:
-        if self.session is not None:
-            self.session.next_patient()
+        session = self.session
+        if session is None:
+            return
+        if session.running:
+            session.next_patient()
+        else:
+            session.start()
+        self.show_session()
 
     def _on_change(self, event: CampaignChanged) -> None:
         if event.message:
@@ -180,9 +188,15 @@ class QueuePanel(QWidget):
         self.campaign_title.setText(str(session.campaign.get("name") or ""))
         self.mode_label.setText(_tr("Progressive") if session.progressive else _tr("Preview"))
         lease = session.lease
-        if lease is None:
+        if not session.running:
+            self.idle_label.setText(_tr("Press Start to get the first patient of this campaign."))
+            self.next_button.setText(_tr("&Start calling"))
+            self.next_button.setVisible(True)
+            self.pages.setCurrentWidget(self.idle_page)
+        elif lease is None:
             self.idle_label.setText(_tr("No patient to call in this campaign right now."))
-            self.next_button.setVisible(session.running)
+            self.next_button.setText(_tr("&Next patient"))
+            self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         else:
             self.pages.setCurrentWidget(self.lease_page)

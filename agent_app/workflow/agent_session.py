@@ -49,7 +49,7 @@ from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyR
 from agent_app.workflow.call_book import CallBook, Lookup
 from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession, Direction
 from agent_app.workflow.desk_settings import DISPOSITION_PENDING, DeskSettings
-from agent_app.workflow.dial_rules import OPT_OUT_CODES, Attempt, DialGate
+from agent_app.workflow.dial_rules import Attempt, DialGate, is_opt_out
 from agent_app.workflow.disposition import (
     VOICEMAIL_LEFT,
     CacheReads,
@@ -371,7 +371,10 @@ class AgentSession:
         work = self._works.get(record_id)
         if work is not None and self.gate is not None and work.call.patient_id:
             self.gate.attempted(self._attempt(self.gate, work.call, work.code))
-            if work.code in OPT_OUT_CODES:
+            campaign = self._reads.document("campaigns", work.call.campaign_id) or {}
+            tree_id = campaign.get("code_tree_id")
+            tree = self._reads.document("code_trees", tree_id if isinstance(tree_id, str) else None)
+            if is_opt_out(work.code, tree):
                 self.gate.opt_out(work.call.patient_id)
         self.complete_wrap_up(record_id)
         if self._on_journaled is not None:
@@ -531,7 +534,7 @@ class AgentSession:
             at,
             code,
             call.campaign_id,
-            exempt=bool(campaign.get("healthcare_exemption")),
+            exempt=bool(campaign.get("healthcare_exempt")),
             record_id=call.record_id,
         )
 

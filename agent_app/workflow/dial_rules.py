@@ -232,13 +232,32 @@ DESK_TO_RULE_CODES: dict[str, str] = {
 CLOSING = "The patient's calling hours end at {closes_local} ({time_zone})"
 
 
+def flagged_opt_outs(tree: Mapping[str, Any] | None) -> frozenset[str]:
+    """The codes a code tree flags ``opt_out`` (at any depth)."""
+    found: set[str] = set()
+    stack = list(tree.get("codes") or ()) if tree else []
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        if node.get("opt_out") and isinstance(node.get("code"), str):
+            found.add(node["code"])
+        stack.extend(node.get("children") or ())
+    return frozenset(found)
+
+
+def is_opt_out(code: str | None, tree: Mapping[str, Any] | None) -> bool:
+    """Whether a disposition code means "never call me again" (built in, or flagged)."""
+    return bool(code) and (code in OPT_OUT_CODES or code in flagged_opt_outs(tree))
+
+
 def rule_code(code: str | None) -> str | None:
     """A disposition code as the calling rules know it."""
     return None if code is None else DESK_TO_RULE_CODES.get(code, code)
 
 
 def _exempt(campaign: Mapping[str, Any] | None) -> bool:
-    return bool(campaign and campaign.get("healthcare_exemption"))
+    return bool(campaign and campaign.get("healthcare_exempt"))
 
 
 def context_of(

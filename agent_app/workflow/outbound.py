@@ -28,12 +28,19 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
+from agent_app.sync.errors import (
+    AuthExpired,
+    DeviceRevoked,
+    NotSignedIn,
+    RequestRejected,
+    ServerUnreachable,
+)
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.dial_rules import ALLOWED, Attempt, Verdict
@@ -460,3 +467,120 @@ class CampaignSession:
 
     def _emit(self, event: CampaignChanged) -> None:
         self._listeners.emit(event)
+
+
+# -- the server's lease API through the sync layer ---------------------------------------------
+
+
+class LeaseApi(Protocol):
+    """:class:`agent_app.sync.api.ServerApi`'s outbound calls."""
+
+    def lease_next(self, campaign_id: str, *, token: str, batch: int = 1) -> dict[str, Any]: ...
+
+    def release_lease(
+        self, lease_id: str, reason: str, *, token: str, retry_in_s: int | None = None
+    ) -> None: ...
+
+    def callbacks(self, *, token: str) -> dict[str, Any]: ...
+
+    def attempts(self, patient_id: str, *, token: str) -> dict[str, Any]: ...
+
+
+class TokenCall(Protocol):
+    """:meth:`agent_app.sync.session.AuthSession.call`: runs an operation with a fresh token."""
+
+    def __call__(self, operation: Callable[[str], Any]) -> Any: ...
+
+
+_UNAVAILABLE = (ServerUnreachable, NotSignedIn, DeviceRevoked, AuthExpired)
+
+
+class ServerLeases:
+    """:class:`LeaseSource` over the server's API; a server that cannot answer (or that
+    answers nonsense) reads as :class:`LeaseUnavailable`."""
+
+    def __init__(self, api: LeaseApi, call: TokenCall) -> None:
+        self._api, self._call = api, call
+
+    def _ask(self, operation: Callable[[str], Any]) -> Any:
+        try:
+            return self._call(operation)
+        except _UNAVAILABLE as exc:
+            raise LeaseUnavailable(type(exc).__name__) from None
+
+    def _leases(self, campaign_id: str, batch: int) -> list[Lease]:
+        body = self._ask(lambda t: self._api.lease_next(campaign_id, token=t, batch=batch))
+        leases = []
+        for raw in body["leases"]:
+            try:
+                lease = Lease.from_json({**raw, "attempts": []})
+            except (KeyError, ValueError, TypeError):
+                log.warning("a lease the server sent is not whole; left to expire")
+                continue
+            leases.append(replace(lease, attempts=self._attempts(lease.patient_id)))
+        return leases
+
+    def _attempts(self, patient_id: str) -> tuple[Attempt, ...]:
+        try:
+            body = self._ask(lambda t: self._api.attempts(patient_id, token=t))
+        except (LeaseUnavailable, RequestRejected):
+            return ()  # the lease still comes; the desk's own history still counts
+        found = []
+        for raw in body["attempts"]:
+            if raw.get("kind") != "call":
+                continue  # a skip is no call
+            try:
+                at = parse_time(str(raw["at"]))
+            except (KeyError, ValueError):
+                continue
+            found.append(
+                Attempt(
+                    patient_id,
+                    at,
+                    raw.get("code"),
+                    raw.get("campaign_id"),
+                    exempt=bool(raw.get("exempt")),
+                )
+            )
+        return tuple(found)
+
+    def next_lease(self, campaign_id: str) -> Lease | None:
+        try:
+            leases = self._leases(campaign_id, 1)
+        except RequestRejected as exc:
+            log.warning("no lease: the server refused (%s)", exc.status)
+            return None
+        return leases[0] if leases else None
+
+    def release(self, lease: Lease, reason: str) -> None:
+        try:
+            self._ask(lambda t: self._api.release_lease(lease.lease_id, reason, token=t))
+        except RequestRejected as exc:  # already expired or disposed: nothing to give back
+            log.info("lease %s not released (%s)", lease.lease_id, exc.status)
+
+    def batch(self, campaign_id: str, size: int) -> Sequence[Lease]:
+        try:
+            return self._leases(campaign_id, max(1, size))
+        except RequestRejected:
+            return []
+
+    def callbacks(self) -> Sequence[Callback]:
+        try:
+            body = self._ask(lambda t: self._api.callbacks(token=t))
+        except RequestRejected:
+            return []
+        found = []
+        for raw in body["callbacks"]:
+            try:
+                found.append(
+                    Callback(
+                        str(raw.get("callback_id") or ""),
+                        str(raw["patient_id"]),
+                        raw.get("campaign_id"),
+                        parse_time(str(raw["due_at"])),
+                        for_anyone=raw.get("callback_for") == "anyone",
+                    )
+                )
+            except (KeyError, ValueError):
+                continue
+        return found

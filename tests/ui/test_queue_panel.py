@@ -41,7 +41,7 @@ def test_the_badge_is_green_amber_or_red_before_the_agent_tries(qtbot: QtBot) ->
     r.source.queue = [lease("pat-1"), lease("pat-2")]
     session = r.campaign(batch_size=0)
     view = panel(qtbot, r)
-    view.set_session(session)
+    view.set_session(session, start=True)
     assert view.pages.currentWidget() is view.lease_page
     assert view.badge.property("level") == "ok"
     assert not view.reason.isVisible()
@@ -65,7 +65,7 @@ def test_call_now_dials_through_the_desk_and_a_refusal_is_shown(qtbot: QtBot) ->
     r.source.queue = [lease("pat-1"), lease("pat-2")]
     session = r.campaign(batch_size=0)
     view = panel(qtbot, r)
-    view.set_session(session)
+    view.set_session(session, start=True)
     assert not view.dial_button.isEnabled()  # red: the button is off, and the key is refused
     view.dial_action.trigger()
     assert [c.target for c in r.desk.engine.sent(p.Dial)] == []
@@ -82,7 +82,7 @@ def test_progressive_shows_its_countdown_and_dials_by_itself(qtbot: QtBot) -> No
     r.source.queue = [lease("pat-1")]
     session = r.campaign("progressive", preview_s=3.0, batch_size=0)
     view = panel(qtbot, r)
-    view.set_session(session)
+    view.set_session(session, start=True)
     assert view.mode_label.text() == "Progressive"
     assert view.countdown.isVisible() and "3" in view.countdown.text()
     shot(view, "queue-progressive-countdown")
@@ -100,7 +100,7 @@ def test_callbacks_are_listed_with_the_due_ones_marked(qtbot: QtBot) -> None:
     ]
     r.source.queue = [lease("pat-2")]
     view = panel(qtbot, r)
-    view.set_session(r.campaign(batch_size=0))
+    view.set_session(r.campaign(batch_size=0), start=True)
     rows = [view.callbacks.item(i).text() for i in range(view.callbacks.count())]
     assert len(rows) == 2
     assert rows[0].startswith("Due") and rows[0].endswith("for anyone")
@@ -110,11 +110,25 @@ def test_callbacks_are_listed_with_the_due_ones_marked(qtbot: QtBot) -> None:
     shot(view, "queue-callbacks-due")
 
 
+def test_a_campaign_starts_when_the_agent_presses_start(qtbot: QtBot) -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign(batch_size=0)
+    view = panel(qtbot, r)
+    view.set_session(session)
+    assert view.pages.currentWidget() is view.idle_page and r.source.queue  # nothing asked
+    qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert session.running and view.pages.currentWidget() is view.lease_page
+    assert view.skip()  # the list is done: the panel says so and offers Next patient
+    assert view.pages.currentWidget() is view.idle_page
+    assert "No patient to call" in view.idle_label.text()
+
+
 def test_the_voicemail_key_leaves_the_campaigns_message(qtbot: QtBot) -> None:
     r = rig()
     r.source.queue = [lease("pat-1")]
     view = panel(qtbot, r, message="/messages/reminder.wav")
-    view.set_session(r.campaign(batch_size=0))
+    view.set_session(r.campaign(batch_size=0), start=True)
     assert view.dial()
     call = r.desk.session.calls[0]
     r.desk.confirm(call.call_id)

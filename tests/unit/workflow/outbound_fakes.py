@@ -31,6 +31,13 @@ TREE = {
     "codes": [
         {"code": "REACHED", "label": "Reached", "children": [], "required_fields": []},
         {
+            "code": "STOP_CALLING",
+            "label": "Asked to stop",
+            "children": [],
+            "required_fields": [],
+            "opt_out": True,
+        },
+        {
             "code": "DNC_REQUEST",
             "label": "Asked not to be called",
             "children": [],

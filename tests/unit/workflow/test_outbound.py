@@ -81,6 +81,20 @@ def test_a_callback_made_before_the_opt_out_cannot_be_dialled() -> None:
     assert again.for_patient("pat-1").level is Level.RED
 
 
+def test_a_code_the_tree_flags_opt_out_sets_do_not_call_at_once() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-3"], patient_id="pat-3", campaign_id="camp-out")
+    assert call is not None
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.set_code("STOP_CALLING") and work.submit()
+    assert r.gate.opt_outs == {"pat-3"}
+    # The server hears it through the outbox: the disposition carries the code.
+    [sent] = [pl for kind, pl, _ in r.desk.outbox.items if kind == "disposition"]
+    assert (sent["patient_id"], sent["code"]) == ("pat-3", "STOP_CALLING")
+
+
 # -- preview and progressive ------------------------------------------------------------------
 
 
