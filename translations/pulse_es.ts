@@ -39,6 +39,26 @@
         <translation>{reason} (hasta {minutes} min)</translation>
     </message>
     <message>
+        <source>{left} left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After-call work time left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time in this state</source>
+        <translation type="unfinished">Tiempo en este estado</translation>
+    </message>
+    <message>
+        <source>Ready must wait: submit the disposition of the last call first ({keys})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The after-call work ran out of time: submit the disposition</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Over the time for this reason</source>
         <translation>Superó el tiempo de este motivo</translation>
     </message>
@@ -65,6 +85,10 @@
     <message>
         <source>then Not ready ({reason})</source>
         <translation>luego No disponible ({reason})</translation>
+    </message>
+    <message>
+        <source>Submit the disposition ({keys}), {then}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>{left} left for after-call work, {then}</source>
@@ -143,6 +167,335 @@
     <message>
         <source>caller hung up</source>
         <translation>el llamante colgó</translation>
+    </message>
+</context>
+<context>
+    <name>CallingRules</name>
+    <message>
+        <source>Allowed: {local_time} in {time_zone}</source>
+        <translation>Permitido: {local_time} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>The patient is on the do-not-call list</source>
+        <translation>El paciente está en la lista de no llamar</translation>
+    </message>
+    <message>
+        <source>The patient has withdrawn consent to be called</source>
+        <translation>El paciente retiró su consentimiento para recibir llamadas</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s time zone is not known: {time_zone}</source>
+        <translation>No se conoce la zona horaria del paciente: {time_zone}</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s calling hours {start}-{end} leave no time inside 08:00-21:00</source>
+        <translation>El horario de llamadas de la campaña, {start}-{end}, no deja tiempo dentro de 08:00-21:00</translation>
+    </message>
+    <message>
+        <source>Attempt limit reached: {count} of {limit} in this campaign</source>
+        <translation>Se alcanzó el límite de intentos: {count} de {limit} en esta campaña</translation>
+    </message>
+    <message>
+        <source>Too soon after the last attempt ({code}): next try at {next_local} in {time_zone}</source>
+        <translation>Es muy pronto después del último intento ({code}): el próximo puede ser a las {next_local} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>Healthcare call limit reached: {count} in the last 24 hours (at most {limit})</source>
+        <translation>Se alcanzó el límite de llamadas de salud: {count} en las últimas 24 horas (máximo {limit})</translation>
+    </message>
+    <message>
+        <source>Healthcare call limit reached: {count} in the last 7 days (at most {limit})</source>
+        <translation>Se alcanzó el límite de llamadas de salud: {count} en los últimos 7 días (máximo {limit})</translation>
+    </message>
+    <message>
+        <source>Public holiday in the patient&apos;s country ({country}): {holiday} on {date}</source>
+        <translation>Feriado en el país del paciente ({country}): {holiday} el {date}</translation>
+    </message>
+    <message>
+        <source>Outside the patient&apos;s calling hours: {local_time} in {time_zone}</source>
+        <translation>Fuera del horario de llamadas del paciente: {local_time} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s calling hours end at {closes_local} ({time_zone})</source>
+        <translation>El horario de llamadas del paciente termina a las {closes_local} ({time_zone})</translation>
+    </message>
+</context>
+<context>
+    <name>DemoDesk</name>
+    <message>
+        <source>a known patient (one match)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a household number (two patients)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an unknown caller (search)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a Spanish-speaking patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a patient with a callback due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call me again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A demo patient calls the desk: the next of the demo&apos;s cases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Demo: you are Ready; {case} calls in a few seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Demo: the next demo patient calls when you are Ready (F9).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Demo: {case} is calling from {number}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DeskBlockedForm</name>
+    <message>
+        <source>Why the desk is stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished">Por qué</translation>
+    </message>
+    <message>
+        <source>What to do</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try &amp;now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try to reach the server now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Sign out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DeskBlockedPage</name>
+    <message>
+        <source>Patient data is locked on this workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pulse has not reached the server for more than {hours} hours, the limit your organisation set for keeping patient data on a workstation that cannot check in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect this workstation to the network (or the VPN). Pulse unlocks by itself as soon as the server answers; if it does not, call IT support.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Your %n queued record(s) are kept and will be sent.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s access was withdrawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server says this workstation may no longer be used with Pulse, so the phone was stopped and the patient data on it was erased.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign out and contact IT support. Work the server had not received yet is kept encrypted on this workstation for IT to recover.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DispositionPanel</name>
+    <message>
+        <source>Disposition</source>
+        <translation type="unfinished">Tipificación</translation>
+    </message>
+    <message>
+        <source>Unknown number</source>
+        <translation type="unfinished">Número desconocido</translation>
+    </message>
+    <message>
+        <source>Call to {number}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call from {number}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation type="unfinished">sin respuesta</translation>
+    </message>
+    <message>
+        <source>{duration} talking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{index} of {count}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“{code}” is chosen for this unanswered call: Enter submits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No code matches “{text}”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problem with {field}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose yes or no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not chosen: type or use the arrows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who calls back</source>
+        <translation>Quién devuelve la llamada</translation>
+    </message>
+    <message>
+        <source>I will call back</source>
+        <translation>Yo devuelvo la llamada</translation>
+    </message>
+    <message>
+        <source>Anyone on the campaign calls back</source>
+        <translation>Cualquier agente de la campaña devuelve la llamada</translation>
+    </message>
+    <message>
+        <source>Patient&apos;s time ({zone})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your time ({zone}); the patient&apos;s time zone is not known</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>calling hours {start}–{end}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not submitted: the disposition could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DispositionPanelForm</name>
+    <message>
+        <source>No after-call work. When a call ends, its disposition is recorded here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The call this disposition is for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which wrap-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrap-ups owed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter the outcome codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type to filter, Down to choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outcome codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problem with the outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details this outcome needs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No&amp;tes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes about the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problem with the notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submit the disposition</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -483,6 +836,10 @@
         <translation>A&amp;yuda</translation>
     </message>
     <message>
+        <source>&amp;Demo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The phone stopped and was restarted; a call in progress was lost. Its after-call work is kept.</source>
         <translation>El teléfono se detuvo y se reinició; se perdió una llamada en curso. Su trabajo posllamada se conserva.</translation>
     </message>
@@ -501,6 +858,107 @@
     <message>
         <source>A call is in progress. Hang up and close Pulse?</source>
         <translation>Hay una llamada en curso. ¿Colgar y cerrar Pulse?</translation>
+    </message>
+</context>
+<context>
+    <name>MyDayDialog</name>
+    <message>
+        <source>My day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local store is not open; the figures are not shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My day — {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{time} (overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No callbacks due today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of today&apos;s records are not on the server yet.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everything recorded today has reached the server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MyDayForm</name>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calls handled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Average handle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time in after-call work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time on calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation type="unfinished">Trabajo posllamada</translation>
+    </message>
+    <message>
+        <source>On calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Dispositions by code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dispositions by code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;allbacks due today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Callbacks due today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sync of the day&apos;s work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh the figures</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -528,6 +986,81 @@
     <message>
         <source>Technical problem</source>
         <translation>Problema técnico</translation>
+    </message>
+    <message>
+        <source>Disposition pending</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OfflineBanner</name>
+    <message>
+        <source>Working offline since {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Working offline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) queued for the server.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing waiting to be sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patients and scripts come from this workstation; your work is sent when the server is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) refused by the server need a look.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>OfflineBannerForm</name>
+    <message>
+        <source>Connection notice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connection notice text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try &amp;now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try to reach the server now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review refused items…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review the items the server refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OfflineDesk</name>
+    <message>
+        <source>My &amp;day…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Refused items…</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -863,6 +1396,21 @@
     </message>
 </context>
 <context>
+    <name>PhoneRetryButton</name>
+    <message>
+        <source>Retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start the phone again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The phone did not start. Start it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PulseStatusBar</name>
     <message>
         <source>State</source>
@@ -1106,6 +1654,298 @@
     </message>
 </context>
 <context>
+    <name>QueuePanel</name>
+    <message>
+        <source>This campaign has no voicemail message to leave.</source>
+        <translation>Esta campaña no tiene un mensaje de buzón de voz para dejar.</translation>
+    </message>
+    <message>
+        <source>No campaign to work. Outbound patients appear here.</source>
+        <translation>No hay campaña para trabajar. Aquí aparecen los pacientes a llamar.</translation>
+    </message>
+    <message>
+        <source>Progressive</source>
+        <translation>Progresiva</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Vista previa</translation>
+    </message>
+    <message>
+        <source>Press Start to get the first patient of this campaign.</source>
+        <translation>Presione Comenzar para recibir el primer paciente de esta campaña.</translation>
+    </message>
+    <message>
+        <source>&amp;Start calling</source>
+        <translation>&amp;Comenzar a llamar</translation>
+    </message>
+    <message>
+        <source>No patient to call in this campaign right now.</source>
+        <translation>Por ahora no hay pacientes para llamar en esta campaña.</translation>
+    </message>
+    <message>
+        <source>&amp;Next patient</source>
+        <translation>&amp;Siguiente paciente</translation>
+    </message>
+    <message>
+        <source>Patient record not on this desk</source>
+        <translation>La ficha del paciente no está en este equipo</translation>
+    </message>
+    <message>
+        <source>{local} local time ({zone}) · {number}</source>
+        <translation>{local} hora local ({zone}) · {number}</translation>
+    </message>
+    <message>
+        <source>Callback</source>
+        <translation>Devolución de llamada</translation>
+    </message>
+    <message>
+        <source>May call</source>
+        <translation>Se puede llamar</translation>
+    </message>
+    <message>
+        <source>Call soon</source>
+        <translation>Llame pronto</translation>
+    </message>
+    <message>
+        <source>Do not call</source>
+        <translation>No llamar</translation>
+    </message>
+    <message>
+        <source>Not disposed yet</source>
+        <translation>Aún sin resultado</translation>
+    </message>
+    <message>
+        <source>No attempts yet</source>
+        <translation>Todavía no hay intentos</translation>
+    </message>
+    <message>
+        <source>Calling in {seconds} s…</source>
+        <translation>Llamando en {seconds} s…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <source>anyone</source>
+        <translation>cualquiera</translation>
+    </message>
+    <message>
+        <source>me</source>
+        <translation>mí</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Pendiente</translation>
+    </message>
+    <message>
+        <source>{when} · {name} · for {whose}</source>
+        <translation>{when} · {name} · para {whose}</translation>
+    </message>
+    <message>
+        <source>No callbacks</source>
+        <translation>No hay devoluciones de llamada</translation>
+    </message>
+    <message>
+        <source>{n} due</source>
+        <translation>{n} pendientes</translation>
+    </message>
+    <message>
+        <source>Not for this campaign</source>
+        <translation>No corresponde a esta campaña</translation>
+    </message>
+    <message>
+        <source>Record needs review first</source>
+        <translation>La ficha necesita revisión primero</translation>
+    </message>
+    <message>
+        <source>Already reached today</source>
+        <translation>Ya se le contactó hoy</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Otro</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanelForm</name>
+    <message>
+        <source>Campaign</source>
+        <translation>Campaña</translation>
+    </message>
+    <message>
+        <source>Dialing mode</source>
+        <translation>Modo de marcación</translation>
+    </message>
+    <message>
+        <source>No campaign to work. Outbound patients appear here.</source>
+        <translation>No hay campaña para trabajar. Aquí aparecen los pacientes a llamar.</translation>
+    </message>
+    <message>
+        <source>&amp;Next patient</source>
+        <translation>&amp;Siguiente paciente</translation>
+    </message>
+    <message>
+        <source>Ask for the next patient</source>
+        <translation>Pedir el siguiente paciente</translation>
+    </message>
+    <message>
+        <source>The patient to call</source>
+        <translation>El paciente a llamar</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <source>Calling rules</source>
+        <translation>Reglas de llamadas</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Por qué</translation>
+    </message>
+    <message>
+        <source>&amp;Attempts so far</source>
+        <translation>&amp;Intentos hasta ahora</translation>
+    </message>
+    <message>
+        <source>Attempts so far</source>
+        <translation>Intentos hasta ahora</translation>
+    </message>
+    <message>
+        <source>Progressive countdown</source>
+        <translation>Cuenta regresiva progresiva</translation>
+    </message>
+    <message>
+        <source>&amp;Call now</source>
+        <translation>&amp;Llamar ahora</translation>
+    </message>
+    <message>
+        <source>Call the patient</source>
+        <translation>Llamar al paciente</translation>
+    </message>
+    <message>
+        <source>Skip reason</source>
+        <translation>Motivo para omitir</translation>
+    </message>
+    <message>
+        <source>S&amp;kip</source>
+        <translation>&amp;Omitir</translation>
+    </message>
+    <message>
+        <source>Skip this patient</source>
+        <translation>Omitir este paciente</translation>
+    </message>
+    <message>
+        <source>Campaign message</source>
+        <translation>Mensaje de la campaña</translation>
+    </message>
+    <message>
+        <source>Call&amp;backs</source>
+        <translation>&amp;Devoluciones de llamada</translation>
+    </message>
+    <message>
+        <source>Callbacks due</source>
+        <translation>Devoluciones pendientes</translation>
+    </message>
+    <message>
+        <source>Callbacks</source>
+        <translation>Devoluciones de llamada</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedItemsDialog</name>
+    <message>
+        <source>Items the server refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local store is not open; nothing can be shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server&apos;s reason: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The corrected copy could not be saved; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The item could not be queued again; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RefusedItemsForm</name>
+    <message>
+        <source>The server did not accept these items. Each shows the server&apos;s reason. Correct a disposition and send the corrected copy, or send an item again once the cause has been fixed. Nothing is sent twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server&apos;s reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disposition code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Fields</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send &amp;again unchanged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the item again unchanged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send &amp;corrected copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the corrected copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is waiting for a correction.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RevealReasons</name>
     <message>
         <source>Clinical emergency: the patient&apos;s safety is at risk</source>
@@ -1186,12 +2026,24 @@
         <translation>Ir al historial de llamadas</translation>
     </message>
     <message>
+        <source>Call the campaign&apos;s next patient</source>
+        <translation>Llamar al siguiente paciente de la campaña</translation>
+    </message>
+    <message>
+        <source>Leave the campaign&apos;s voicemail message</source>
+        <translation>Dejar el mensaje de buzón de voz de la campaña</translation>
+    </message>
+    <message>
         <source>Verify the caller&apos;s identity</source>
         <translation>Verificar la identidad de quien llama</translation>
     </message>
     <message>
         <source>Search for a patient</source>
         <translation>Buscar un paciente</translation>
+    </message>
+    <message>
+        <source>Submit the disposition</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Go Ready</source>
@@ -1206,8 +2058,16 @@
         <translation>Mostrar los atajos de teclado</translation>
     </message>
     <message>
-        <source>Sign out and close Pulse</source>
-        <translation>Cerrar sesión y salir de Pulse</translation>
+        <source>Show My day (today&apos;s figures)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review the items the server refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1659,8 +2519,44 @@
 <context>
     <name>Workflow</name>
     <message>
+        <source>The patient asked not to be called (do-not-call).</source>
+        <translation>El paciente pidió que no lo llamen (no llamar).</translation>
+    </message>
+    <message>
+        <source>The patient withdrew consent to be called.</source>
+        <translation>El paciente retiró su consentimiento para recibir llamadas.</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s record is not on this desk.</source>
+        <translation>La ficha del paciente no está en este equipo.</translation>
+    </message>
+    <message>
+        <source>The patient list cannot be read: try again shortly.</source>
+        <translation>No se puede leer la lista de pacientes: intente de nuevo en un momento.</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s calling hours cannot be read.</source>
+        <translation>No se puede leer el horario de llamadas de la campaña.</translation>
+    </message>
+    <message>
+        <source>No patient to call in this campaign right now.</source>
+        <translation>Por ahora no hay pacientes para llamar en esta campaña.</translation>
+    </message>
+    <message>
+        <source>The lease ran out; the patient went back to the list.</source>
+        <translation>La asignación venció; el paciente volvió a la lista.</translation>
+    </message>
+    <message>
+        <source>The patient has no number to call.</source>
+        <translation>El paciente no tiene un número para llamar.</translation>
+    </message>
+    <message>
         <source>The audit log could not be written.</source>
         <translation>No se pudo escribir en la bitácora de auditoría.</translation>
+    </message>
+    <message>
+        <source>Finish the after-call work first.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The phone is not registered: no call can be made.</source>

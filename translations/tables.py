@@ -46,14 +46,20 @@ def texts() -> list[tuple[str, str]]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from agent_app.views import agent_state_bar, shortcuts
+    from agent_app.workflow import dial_rules, outbound
     from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS
     from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS
+    from pulse_contract import calling_rules
 
     found: list[tuple[str, str]] = []
     found += [("Shortcuts", s.label) for s in shortcuts.SHORTCUTS]
     found += [("AgentState", word) for word in agent_state_bar._WORDS.values()]
     found += [("NotReadyReason", reason.label) for reason in DEFAULT_NOT_READY_REASONS]
     found += [("RevealReasons", reason.label) for reason in DEFAULT_REVEAL_REASONS]
+    found += [("QueuePanel", label) for _, label in outbound.SKIP_REASONS]
+    found += [("Workflow", text) for text in (*dial_rules.MESSAGES, *outbound.MESSAGES)]
+    found += [("CallingRules", text) for text in calling_rules.MESSAGES.values()]
+    found += [("CallingRules", dial_rules.CLOSING)]
     for context, folder, classes in _LITERAL_MESSAGES:
         found += [(context, text) for text in _literals(ROOT / folder, classes)]
     return list(dict.fromkeys(found))

@@ -676,8 +676,12 @@ class DispositionPanel(QWidget):
         combo = QComboBox(parent)
         combo.setObjectName("callbackFor")
         combo.setAccessibleName(self.tr("Who calls back"))
-        combo.addItem(self.tr("I will call back"), "me")
-        combo.addItem(self.tr("Anyone on the campaign calls back"), "anyone")
+        choices = (
+            ("me", self.tr("I will call back")),
+            ("anyone", self.tr("Anyone on the campaign calls back")),
+        )
+        for whom, text in choices:
+            combo.addItem(text, whom)
         combo.setCurrentIndex(max(0, combo.findData(work.callback_for)))
         combo.currentIndexChanged.connect(
             lambda _i, box=combo: work.set_callback_for(str(box.currentData()))

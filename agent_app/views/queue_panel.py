@@ -146,7 +146,7 @@ class QueuePanel(QWidget):
             return False
         path = self._message_for(call.campaign_id or "") if call.campaign_id else None
         if not path:
-            self.message.setText(_tr("This campaign has no voicemail message to leave."))
+            self.message.setText(self.tr("This campaign has no voicemail message to leave."))
             return False
         return self.desk.drop_voicemail(call.call_id, path)
 
@@ -180,22 +180,26 @@ class QueuePanel(QWidget):
         if session is None:
             self.campaign_title.setText("")
             self.mode_label.setText("")
-            self.idle_label.setText(_tr("No campaign to work. Outbound patients appear here."))
+            self.idle_label.setText(self.tr("No campaign to work. Outbound patients appear here."))
             self.next_button.setVisible(False)
             self.pages.setCurrentWidget(self.idle_page)
             self._show_callbacks()
             return
         self.campaign_title.setText(str(session.campaign.get("name") or ""))
-        self.mode_label.setText(_tr("Progressive") if session.progressive else _tr("Preview"))
+        self.mode_label.setText(
+            self.tr("Progressive") if session.progressive else self.tr("Preview")
+        )
         lease = session.lease
         if not session.running:
-            self.idle_label.setText(_tr("Press Start to get the first patient of this campaign."))
-            self.next_button.setText(_tr("&Start calling"))
+            self.idle_label.setText(
+                self.tr("Press Start to get the first patient of this campaign.")
+            )
+            self.next_button.setText(self.tr("&Start calling"))
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         elif lease is None:
-            self.idle_label.setText(_tr("No patient to call in this campaign right now."))
-            self.next_button.setText(_tr("&Next patient"))
+            self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
+            self.next_button.setText(self.tr("&Next patient"))
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         else:
@@ -215,7 +219,7 @@ class QueuePanel(QWidget):
         record = self.desk.patient_record(patient_id)
         session = self.session
         if record is None:
-            self.patient_name.setText(_tr("Patient record not on this desk"))
+            self.patient_name.setText(self.tr("Patient record not on this desk"))
             self.patient_details.setText("")
             return
         self.patient_name.setText(f"{record.given_name} {record.family_name}")
@@ -228,18 +232,18 @@ class QueuePanel(QWidget):
         number = record.phones[0].number if record.phones else ""
         tail = f"•••• {number[-4:]}" if len(number) >= 4 else ""
         callback = session.lease.callback_id if session and session.lease else None
-        details = _tr("{local} local time ({zone}) · {number}").format(
+        details = self.tr("{local} local time ({zone}) · {number}").format(
             local=local, zone=record.time_zone, number=tail
         )
         if callback:
-            details += " · " + _tr("Callback")
+            details += " · " + self.tr("Callback")
         self.patient_details.setText(details)
 
     def _show_verdict(self, verdict: Verdict) -> None:
         text = {
-            Level.GREEN: _tr("May call"),
-            Level.AMBER: _tr("Call soon"),
-            Level.RED: _tr("Do not call"),
+            Level.GREEN: self.tr("May call"),
+            Level.AMBER: self.tr("Call soon"),
+            Level.RED: self.tr("Do not call"),
         }[verdict.level]
         self.badge.setText(text)
         self.badge.setProperty("level", _BADGE[verdict.level])
@@ -257,13 +261,13 @@ class QueuePanel(QWidget):
             outcome = (
                 QCoreApplication.translate("Workflow", node.label)
                 if node is not None
-                else attempt.code or _tr("Not disposed yet")
+                else attempt.code or self.tr("Not disposed yet")
             )
             record = self.desk.patient_record(attempt.patient_id)
             when = _local(attempt.at, None if record is None else record.time_zone)
             QListWidgetItem(f"{when} — {outcome}", self.attempts)
         if not shown:
-            QListWidgetItem(_tr("No attempts yet"), self.attempts)
+            QListWidgetItem(self.tr("No attempts yet"), self.attempts)
 
     def _show_countdown(self) -> None:
         session = self.session
@@ -272,7 +276,9 @@ class QueuePanel(QWidget):
             self.countdown.setVisible(False)
             return
         self.countdown.setVisible(True)
-        self.countdown.setText(_tr("Calling in {seconds} s…").format(seconds=max(0, round(left))))
+        self.countdown.setText(
+            self.tr("Calling in {seconds} s…").format(seconds=max(0, round(left)))
+        )
 
     def _show_callbacks(self) -> None:
         session = self.session
@@ -281,16 +287,22 @@ class QueuePanel(QWidget):
         self.callbacks.clear()
         for callback in items:
             record = self.desk.patient_record(callback.patient_id)
-            name = _tr("Patient") if record is None else f"{record.given_name} {record.family_name}"
+            name = (
+                self.tr("Patient")
+                if record is None
+                else f"{record.given_name} {record.family_name}"
+            )
             when = _local(callback.due_at, None if record is None else record.time_zone)
-            whose = _tr("anyone") if callback.for_anyone else _tr("me")
-            prefix = _tr("Due") + " · " if callback in due else ""
-            text = _tr("{when} · {name} · for {whose}").format(name=name, when=when, whose=whose)
+            whose = self.tr("anyone") if callback.for_anyone else self.tr("me")
+            prefix = self.tr("Due") + " · " if callback in due else ""
+            text = self.tr("{when} · {name} · for {whose}").format(
+                name=name, when=when, whose=whose
+            )
             row = QListWidgetItem(prefix + text, self.callbacks)
             row.setToolTip(row.text())
         if not items:
-            QListWidgetItem(_tr("No callbacks"), self.callbacks)
-        self.due_badge.setText(_tr("{n} due").format(n=len(due)) if due else "")
+            QListWidgetItem(self.tr("No callbacks"), self.callbacks)
+        self.due_badge.setText(self.tr("{n} due").format(n=len(due)) if due else "")
         self.due_badge.setProperty("level", "warning" if due else "neutral")
         self.due_badge.style().unpolish(self.due_badge)
         self.due_badge.style().polish(self.due_badge)

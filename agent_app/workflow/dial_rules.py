@@ -37,6 +37,15 @@ OPT_OUT_CODES = rules.OPT_OUT_CODES | {"OPT_OUT", "DO_NOT_CALL", "DNC"}
 """Disposition codes that mean the patient asked never to be called again."""
 
 
+DO_NOT_CALL = "The patient asked not to be called (do-not-call)."
+NO_CONSENT = "The patient withdrew consent to be called."
+NOT_ON_DESK = "The patient's record is not on this desk."
+LIST_UNREADABLE = "The patient list cannot be read: try again shortly."
+WINDOW_UNREADABLE = "The campaign's calling hours cannot be read."
+MESSAGES = (DO_NOT_CALL, NO_CONSENT, NOT_ON_DESK, LIST_UNREADABLE, WINDOW_UNREADABLE)
+"""The gate's own reasons (source text: views translate, context "Workflow")."""
+
+
 class Level(StrEnum):
     """The compliance indicator: green (may call), amber (may call, window closing), red."""
 
@@ -157,10 +166,10 @@ class DialGate:
     def for_patient(self, patient_id: str, campaign_id: str | None = None) -> Verdict:
         """The card's indicator: may this patient be called now under this campaign?"""
         if patient_id in self._opt_outs:
-            return Verdict(Level.RED, "The patient asked not to be called (do-not-call).")
+            return Verdict(Level.RED, DO_NOT_CALL)
         patient = self._reads.patient(patient_id)
         if patient is None:
-            return Verdict(Level.RED, "The patient's record is not on this desk.")
+            return Verdict(Level.RED, NOT_ON_DESK)
         if patient.do_not_call or not patient.consent_calls:
             return Verdict(Level.RED, _refusal(patient))
         campaign = self._reads.document("campaigns", campaign_id) if campaign_id else None
@@ -178,7 +187,7 @@ class DialGate:
             if patient_id is None:
                 # Unknown whether the number is a patient's: a refusal is the safe answer.
                 log.warning("dial check: number not looked up (%s)", type(exc).__name__)
-                return Verdict(Level.RED, "The patient list cannot be read: try again shortly.")
+                return Verdict(Level.RED, LIST_UNREADABLE)
         worst = ALLOWED
         for one in ids:
             verdict = self.for_patient(one, campaign_id if one == patient_id else None)
@@ -215,8 +224,8 @@ def _rank(verdict: Verdict) -> int:
 
 def _refusal(patient: PatientRecord) -> str:
     if patient.do_not_call:
-        return "The patient asked not to be called (do-not-call)."
-    return "The patient withdrew consent to be called."
+        return DO_NOT_CALL
+    return NO_CONSENT
 
 
 # -- the shared rule book -----------------------------------------------------------------------
@@ -297,7 +306,7 @@ def shared_rules(
     try:
         verdict = rules.evaluate(context_of(patient, campaign, attempts), now)
     except (ValueError, TypeError):  # a campaign window the cache holds broken
-        return Verdict(Level.RED, "The campaign's calling hours cannot be read.")
+        return Verdict(Level.RED, WINDOW_UNREADABLE)
     params = dict(verdict.params)
     if verdict.indicator == "green":
         return Verdict(Level.GREEN, params=params)

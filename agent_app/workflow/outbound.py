@@ -66,6 +66,13 @@ SKIP_REASONS: tuple[tuple[str, str], ...] = (
 """Skip reason codes and their labels (source text: views translate)."""
 
 
+NOTHING_TO_CALL = "No patient to call in this campaign right now."
+LEASE_EXPIRED = "The lease ran out; the patient went back to the list."
+NO_NUMBER = "The patient has no number to call."
+MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER)
+"""What the session tells the agent (source text: views translate, context "Workflow")."""
+
+
 class LeaseUnavailable(Exception):
     """The server could not be asked (offline, timed out): work from the batch."""
 
@@ -289,12 +296,12 @@ class CampaignSession:
             return False
         if lease.expires_at <= self.now():
             self._release("expired")
-            self._next("The lease ran out; the patient went back to the list.")
+            self._next(LEASE_EXPIRED)
             return False
         number = lease.number or self._first_phone(lease.patient_id)
         if not number:
             self._release("no_number")
-            self._next("The patient has no number to call.")
+            self._next(NO_NUMBER)
             return False
         call = self.desk.dial(number, patient_id=lease.patient_id, campaign_id=lease.campaign_id)
         if call is None:
@@ -370,7 +377,7 @@ class CampaignSession:
         self._countdown_at = None
         lease = self._lease()
         if lease is None:
-            self._set(Phase.IDLE, message or "No patient to call in this campaign right now.")
+            self._set(Phase.IDLE, message or NOTHING_TO_CALL)
             return
         self.lease = lease
         gate = self.desk.gate
