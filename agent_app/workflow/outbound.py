@@ -44,7 +44,7 @@ from agent_app.sync.errors import (
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.dial_rules import ALLOWED, Attempt, Verdict
-from agent_app.workflow.disposition import parse_time, utc_text
+from agent_app.workflow.disposition import SYSTEM_CODES, Failure, parse_time, utc_text
 from agent_app.workflow.events import (
     AgentStateChanged,
     CallFinished,
@@ -202,6 +202,8 @@ class CampaignSession:
     source: LeaseSource
     campaign: Mapping[str, Any]
     preview_s: float = 5.0
+    ring_timeout_s: float = 30.0
+    """A call not answered in this long is given up and recorded as no answer."""
     batch_size: int = 5
     state: StateStore | None = None
     clock: Callable[[], float] = time.monotonic
@@ -215,6 +217,9 @@ class CampaignSession:
     _listeners: Listeners[CampaignChanged] = field(default_factory=Listeners, init=False)
     _countdown_at: float | None = field(default=None, init=False)
     _record_id: str | None = field(default=None, init=False)
+    _call_id: str | None = field(default=None, init=False)
+    _dialled_at: float = field(default=0.0, init=False)
+    _rang_out: bool = field(default=False, init=False)
     _running: bool = field(default=False, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
     _callbacks: tuple[Callback, ...] = field(default=(), init=False)
@@ -314,7 +319,8 @@ class CampaignSession:
             else:
                 self._set(Phase.PREVIEW)
             return False
-        self._record_id = call.record_id
+        self._record_id, self._call_id = call.record_id, call.call_id
+        self._dialled_at, self._rang_out = self.clock(), False
         self._countdown_at = None
         self._set(Phase.ON_CALL)
         return True
@@ -338,10 +344,12 @@ class CampaignSession:
         return self.lease is not None
 
     def poll(self) -> None:
-        """Run the progressive countdown; call it about once a second."""
+        """Run the progressive countdown and the ring timeout; call it about once a second."""
         if not self._running:
             return
-        if self.phase is Phase.COUNTDOWN:
+        if self.phase is Phase.ON_CALL:
+            self._ring_out()
+        elif self.phase is Phase.COUNTDOWN:
             left = self.countdown_left()
             if not self._desk_free():
                 self._countdown_at = None
@@ -363,6 +371,15 @@ class CampaignSession:
 
     # -- inside ----------------------------------------------------------------------------
 
+    def _ring_out(self) -> None:
+        """Give up a call that rang too long (a phone that rings out sends no final answer)."""
+        call = None if self._call_id is None else self.desk.call(self._call_id)
+        if call is None or call.answered or self._rang_out:
+            return
+        if self.clock() - self._dialled_at >= self.ring_timeout_s:
+            self._rang_out = True
+            self.desk.hangup(call.call_id)
+
     def _desk_free(self) -> bool:
         desk = self.desk
         return desk.state is AgentState.READY and not desk.calls and not desk.wrap_ups
@@ -373,7 +390,7 @@ class CampaignSession:
 
     def _next(self, message: str = "") -> None:
         self.lease = None
-        self._record_id = None
+        self._record_id = self._call_id = None
         self._countdown_at = None
         lease = self._lease()
         if lease is None:
@@ -463,6 +480,9 @@ class CampaignSession:
         if isinstance(event, WrapUpDone) and event.item.record_id == self._record_id:
             self._next()
         elif isinstance(event, CallFinished) and event.call.record_id == self._record_id:
+            work = self.desk.wrap_up_work(event.call.record_id)
+            if self._rang_out and work is not None:
+                work.set_code(SYSTEM_CODES[Failure.NO_ANSWER].code)
             if not event.call.needs_wrap_up:
                 self._next()
         elif isinstance(event, AgentStateChanged) and self.progressive:

@@ -120,6 +120,27 @@ def test_a_preview_is_dialled_disposed_and_the_next_patient_comes() -> None:
     assert r.gate.for_patient("pat-1", "camp-out").level is Level.RED
 
 
+def test_a_call_that_rings_out_is_given_up_and_recorded_as_no_answer() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign(batch_size=0, ring_timeout_s=25.0)
+    session.start()
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    r.desk.session.handle(p.CallStateChanged(call.call_id, "early", 180, "Ringing"))
+    r.desk.clock.advance(20)
+    session.poll()
+    assert r.desk.engine.sent(p.Hangup) == []
+    r.desk.clock.advance(6)
+    session.poll()
+    assert r.desk.engine.sent(p.Hangup) == [p.Hangup(call.call_id)]
+    r.desk.end(call.call_id, "local", 487)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.code == "SYS_NO_ANSWER"
+    assert work.submit()
+    assert r.gate.history.of("pat-1")[-1].code == "SYS_NO_ANSWER"
+
+
 def test_a_skip_records_its_reason_and_releases_the_lease() -> None:
     r = rig()
     r.source.queue = [lease("pat-1"), lease("pat-2")]
