@@ -525,9 +525,10 @@ def _start_phone(
 def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync | None) -> None:
     """The calling rules at the desk's door, and the agent's first outbound campaign in the
     queue panel (leases from the server, the offline batch in the journal)."""
+    from agent_app.foundation.paths import data_dir
     from agent_app.workflow.dial_rules import DialGate, shared_rules
     from agent_app.workflow.disposition import CacheReads
-    from agent_app.workflow.outbound import CampaignSession, ServerLeases
+    from agent_app.workflow.outbound import CampaignSession, ServerLeases, voicemail_message
 
     if desktop is None:
         return
@@ -538,8 +539,16 @@ def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync |
         rules=shared_rules,
         state=store.journal,
     )
+    if window.queue is None:
+        return
+    messages = data_dir() / "messages"
+    window.queue.set_message_source(
+        lambda campaign_id: voicemail_message(
+            phone.session.campaign_document(campaign_id), messages
+        )
+    )
     campaign = first_outbound_campaign(store)
-    if campaign is None or window.queue is None:
+    if campaign is None:
         return
     leases = ServerLeases(desktop.service.api, desktop.service.session.call)
     window.queue.set_session(CampaignSession(phone.session, leases, campaign, state=store.journal))

@@ -129,6 +129,10 @@ class QueuePanel(QWidget):
             self._timer.stop()
         self.show_session()
 
+    def set_message_source(self, message_for: Callable[[str], str | None]) -> None:
+        """Where the campaign's voicemail message is found (campaign id -> WAV path)."""
+        self._message_for = message_for
+
     @Slot()
     def dial(self) -> bool:
         return self.session is not None and self.session.dial()

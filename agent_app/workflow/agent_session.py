@@ -232,6 +232,10 @@ class AgentSession:
         """A live call by its engine call id, or one awaiting wrap-up by its record id."""
         return self._book.find(key)
 
+    def campaign_document(self, campaign_id: str | None) -> dict[str, Any] | None:
+        """A campaign as the cache holds it (None when absent or unreadable)."""
+        return self._reads.document("campaigns", campaign_id)
+
     def patient_record(self, patient_id: str | None) -> PatientRecord | None:
         """A patient's record from the cache (None when absent or unreadable)."""
         return self._reads.patient(patient_id)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
@@ -71,6 +72,16 @@ LEASE_EXPIRED = "The lease ran out; the patient went back to the list."
 NO_NUMBER = "The patient has no number to call."
 MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER)
 """What the session tells the agent (source text: views translate, context "Workflow")."""
+
+
+def voicemail_message(campaign: Mapping[str, Any] | None, folder: Path) -> str | None:
+    """The campaign's approved voicemail message: the WAV file it names (``voicemail_message``,
+    a bare file name) in ``folder``; None when it names none or the file is not there."""
+    name = None if campaign is None else campaign.get("voicemail_message")
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        return None  # a path is never taken from the server: only a name in the folder
+    path = folder / name
+    return str(path) if path.is_file() else None
 
 
 class LeaseUnavailable(Exception):
