@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy.orm import Session
 
 from pulse_contract import calling_rules as rules
@@ -126,8 +126,8 @@ def my_leases(who: CurrentPrincipal, rt: RuntimeDep) -> Any:
     return {"leases": [lease_out(x) for x in leases], "next_due_at": None}
 
 
-@router.post("/leases/{lease_id}/release", status_code=204, response_class=Response)
-def release_lease(lease_id: Id, body: ReleaseIn, who: CurrentPrincipal, rt: RuntimeDep) -> Any:
+@router.post("/leases/{lease_id}/release", status_code=204)
+def release_lease(lease_id: Id, body: ReleaseIn, who: CurrentPrincipal, rt: RuntimeDep) -> None:
     """Give the patient back without a call (a skip, recorded with its reason); nobody is
     offered them again for ``retry_in_s``."""
     _run(
@@ -141,7 +141,6 @@ def release_lease(lease_id: Id, body: ReleaseIn, who: CurrentPrincipal, rt: Runt
             now=rt.clock(),
         ),
     )
-    return Response(status_code=204)
 
 
 @router.post("/leases/{lease_id}/renew", response_model=LeaseOut)
