@@ -4,6 +4,7 @@ progressive countdown, the callbacks list with due alerts, and the voicemail key
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.telephony import protocol as p
 from agent_app.views.queue_panel import QueuePanel
+from agent_app.workflow.call_session import CallPhase
+from agent_app.workflow.dial_rules import DialGate, shared_rules
 from agent_app.workflow.outbound import Callback, Phase
+from testbed.ports import free_port
+from tests.helpers.telephony_peers import Phone
+from tests.ui.desk_rig import DeskRig
 from tests.unit.workflow.outbound_fakes import NOW, NUMBERS, Rig, lease, rig
 
 SHOTS_ENV = "PULSE_TEST_SCREENSHOTS"
@@ -137,3 +143,43 @@ def test_the_voicemail_key_leaves_the_campaigns_message(qtbot: QtBot) -> None:
         p.DropMessage(call.call_id, "/messages/reminder.wav")
     ]
     assert r.desk.session.calls == ()
+
+
+def test_a_pasted_number_of_a_do_not_call_patient_is_never_dialled(
+    desk_factory: Callable[..., DeskRig], peers: Callable[..., Phone]
+) -> None:
+    """The softphone, with the real engine and a peer that would answer: a number pasted,
+    then redialled after the patient opted out, never leaves the desk once it is forbidden."""
+    peer_port = free_port()
+    callee = peers("listen", "--port", str(peer_port), "--auto-answer")
+    callee.ready()
+    desk = desk_factory(domain=f"127.0.0.1:{peer_port}")
+    r = rig()
+    lookup = {n: [pid] for pid, n in NUMBERS.items()}
+    desk.session.gate = DialGate(
+        lookup=lambda number: lookup.get(number, []),
+        reads=r.cache,
+        rules=shared_rules,
+        now=lambda: NOW,
+        state=r.state,
+    )
+    desk.press("dial_focus")
+    QApplication.clipboard().setText("Mobile: (202) 555-0101")
+    desk.press_keys("Ctrl+V")
+    desk.press_keys("Return")
+    desk.wait(lambda: len(desk.session.calls) == 1, "a callable patient's number is dialled")
+    desk.wait(lambda: desk.only_call().phase is CallPhase.TALKING, "the peer answered")
+    desk.press("hangup")
+    desk.wait(lambda: not desk.session.calls, "the call ended")
+    assert desk.session.complete_wrap_up(desk.session.wrap_ups[0].record_id)
+
+    desk.session.gate.opt_out("pat-1")  # the patient asked not to be called any more
+    desk.press("redial")
+    assert desk.session.calls == ()  # a dial the rules refuse never becomes a call
+    QApplication.clipboard().setText("+1 202 555 0101")
+    desk.press("dial_focus")
+    desk.press_keys("Ctrl+V")
+    desk.press_keys("Return")
+    assert desk.session.calls == ()
+    assert desk.panel.number.text() != ""  # left for the agent to see, not dialled
+    assert "do-not-call" in desk.window.status.currentMessage()
