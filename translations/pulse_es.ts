@@ -1976,6 +1976,184 @@
     </message>
 </context>
 <context>
+    <name>ScriptPanel</name>
+    <message>
+        <source>Call script</source>
+        <translation type="unfinished">Guion de la llamada</translation>
+    </message>
+    <message>
+        <source>No script yet: the call&apos;s campaign is known once the patient is chosen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This call&apos;s campaign has no script.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s script has not reached this desk yet. It is shown once it is synced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s script cannot be shown: it is damaged. Tell your supervisor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>version {version}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kept as recorded with version {version}; this desk now has a newer one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shown in {shown}: no {wanted} version of this script.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shown in {shown}; the patient prefers {wanted}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Script done: {done} steps</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step {position} · {done} of {on_path} steps done so far · at least {ahead} to go</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step {position} · {done} of {on_path} steps done so far</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer {number}: {answer}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answer (key {number})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The answer given before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>campaign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>first name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>full name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MRN</source>
+        <translation type="unfinished">Expediente (MRN)</translation>
+    </message>
+    <message>
+        <source>phone number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>care program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>appointment time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ScriptPanelForm</name>
+    <message>
+        <source>The script appears when a call starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Script language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Script progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Required disclosure: read it word for word</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to say</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read to the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The disclosure was read to the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished">Volver</translation>
+    </message>
+    <message>
+        <source>Back one step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The script answers could not be saved. They are kept while Pulse stays open; the next step tries again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Shortcuts</name>
     <message>
         <source>Answer the ringing call</source>
@@ -2046,6 +2224,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Go to the call script</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Script: back one step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Script: next step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Go Ready</source>
         <translation>Pasar a Disponible</translation>
     </message>
@@ -2094,6 +2284,14 @@
     <message>
         <source>During a call: send tones (when no text field has the focus)</source>
         <translation>Durante una llamada: enviar tonos (cuando ningún campo de texto tiene el foco)</translation>
+    </message>
+    <message>
+        <source>1–9</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In the call script: give the caller&apos;s answer</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Tab, Shift+Tab</source>
@@ -2549,6 +2747,10 @@
     <message>
         <source>The patient has no number to call.</source>
         <translation>El paciente no tiene un número para llamar.</translation>
+    </message>
+    <message>
+        <source>A callback is due: it is on the callbacks list.</source>
+        <translation>Hay una devolución de llamada pendiente: está en la lista de devoluciones.</translation>
     </message>
     <message>
         <source>The audit log could not be written.</source>

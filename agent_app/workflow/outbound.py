@@ -70,7 +70,8 @@ SKIP_REASONS: tuple[tuple[str, str], ...] = (
 NOTHING_TO_CALL = "No patient to call in this campaign right now."
 LEASE_EXPIRED = "The lease ran out; the patient went back to the list."
 NO_NUMBER = "The patient has no number to call."
-MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER)
+CALLBACK_DUE = "A callback is due: it is on the callbacks list."
+MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER, CALLBACK_DUE)
 """What the session tells the agent (source text: views translate, context "Workflow")."""
 
 
@@ -216,6 +217,8 @@ class CampaignSession:
     ring_timeout_s: float = 30.0
     """A call not answered in this long is given up and recorded as no answer."""
     batch_size: int = 5
+    callbacks_every_s: float = 120.0
+    """How often the callbacks list is read again from the server while working."""
     state: StateStore | None = None
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -234,6 +237,8 @@ class CampaignSession:
     _running: bool = field(default=False, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
     _callbacks: tuple[Callback, ...] = field(default=(), init=False)
+    _callbacks_read: float | None = field(default=None, init=False)
+    _alerted: set[str] = field(default_factory=set, init=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -355,9 +360,14 @@ class CampaignSession:
         return self.lease is not None
 
     def poll(self) -> None:
-        """Run the progressive countdown and the ring timeout; call it about once a second."""
+        """Run the progressive countdown, the ring timeout and the callbacks' due alerts;
+        call it about once a second."""
         if not self._running:
             return
+        read = self._callbacks_read
+        if read is None or self.clock() - read >= self.callbacks_every_s:
+            self.refresh_callbacks()
+        self._alert_due()
         if self.phase is Phase.ON_CALL:
             self._ring_out()
         elif self.phase is Phase.COUNTDOWN:
@@ -373,6 +383,7 @@ class CampaignSession:
             self._next()
 
     def refresh_callbacks(self) -> None:
+        self._callbacks_read = self.clock()
         try:
             found = self.source.callbacks()
         except LeaseUnavailable:
@@ -381,6 +392,13 @@ class CampaignSession:
         self._emit(CampaignChanged(self.phase))
 
     # -- inside ----------------------------------------------------------------------------
+
+    def _alert_due(self) -> None:
+        """Say once when a callback falls due (the list marks it too)."""
+        fresh = [c for c in self.due_callbacks() if c.callback_id not in self._alerted]
+        if fresh:
+            self._alerted.update(c.callback_id for c in fresh)
+            self._emit(CampaignChanged(self.phase, CALLBACK_DUE))
 
     def _ring_out(self) -> None:
         """Give up a call that rang too long (a phone that rings out sends no final answer)."""

@@ -193,6 +193,14 @@ def test_due_callbacks_are_listed_soonest_first() -> None:
     session.start()
     assert session.callbacks() == (due, later)
     assert session.due_callbacks() == (due,)
+    heard: list[str] = []
+    session.subscribe(lambda e: heard.append(e.message))
+    session.poll()
+    session.poll()
+    assert heard.count("A callback is due: it is on the callbacks list.") == 1  # once each
+    r.clock[0] = NOW + timedelta(hours=2, minutes=1)
+    session.poll()
+    assert heard.count("A callback is due: it is on the callbacks list.") == 2
 
 
 # -- voicemail drop ----------------------------------------------------------------------------
