@@ -556,7 +556,17 @@ def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync |
     if campaign is None:
         return
     leases = ServerLeases(desktop.service.api, desktop.service.session.call)
-    window.queue.set_session(CampaignSession(phone.session, leases, campaign, state=store.journal))
+    preview = campaign.get("preview_s")
+    window.queue.set_session(
+        CampaignSession(
+            phone.session,
+            leases,
+            campaign,
+            state=store.journal,
+            # The campaign's own progressive countdown when it names one.
+            preview_s=float(preview) if type(preview) in (int, float) else 5.0,
+        )
+    )
 
 
 def first_outbound_campaign(store: AgentStore) -> dict[str, Any] | None:
