@@ -564,7 +564,7 @@ def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync |
             campaign,
             state=store.journal,
             # The campaign's own progressive countdown when it names one.
-            preview_s=float(preview) if type(preview) in (int, float) else 5.0,
+            preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
         )
     )
 
