@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QGridLayout,
     QGroupBox,
     QMainWindow,
     QMenu,
@@ -177,6 +178,9 @@ class MainWindow(QMainWindow):
         self._host(self.panels["dispositionPanel"], self.disposition)
         self.queue = QueuePanel(phone.session, self)
         self._host(self.panels["queuePanel"], self.queue)
+        grid = self._form.findChild(QGridLayout, "grid")
+        if grid is not None:  # a campaign at work gets the middle row's share of the column
+            self.queue.working.connect(lambda on: grid.setRowStretch(1, 8 if on else 1))
         self.agent_bar = AgentStateBar(phone.session, self)
         layout = QVBoxLayout(self.agent_bar_host)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -11,14 +11,18 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QCoreApplication, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -62,6 +66,9 @@ def _local(moment: datetime, zone: str | None) -> str:
 class QueuePanel(QWidget):
     """See the module docstring."""
 
+    working = Signal(bool)
+    """A campaign is shown (the window gives the panel room) or none is."""
+
     def __init__(
         self,
         desk: AgentSession,
@@ -76,7 +83,7 @@ class QueuePanel(QWidget):
         self._message_for = message_for
         self._unsubscribe: Callable[[], None] | None = None
         self.setStyleSheet(QUEUE_PANEL_STYLE)
-        form = load_form("queue_panel.ui", self)
+        form = self._scrolling_form()
         self.pages = child(form, QStackedWidget, "pages")
         self.idle_page = child(form, QWidget, "idlePage")
         self.lease_page = child(form, QWidget, "leasePage")
@@ -111,6 +118,24 @@ class QueuePanel(QWidget):
         self._timer.timeout.connect(self._tick)
         self.show_session()
 
+    def _scrolling_form(self) -> QWidget:
+        """The form inside a scroll area: the attempts and the callbacks never make the
+        window taller than the screen."""
+        area = QScrollArea(self)
+        area.setObjectName("queueScroll")
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        inner = QWidget(area)
+        form = load_form("queue_panel.ui", inner)
+        area.setWidget(inner)
+        self._area = area
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(area)
+        return form
+
     # -- wiring ----------------------------------------------------------------------------
 
     def set_session(self, session: CampaignSession | None, *, start: bool = False) -> None:
@@ -127,6 +152,7 @@ class QueuePanel(QWidget):
             self._timer.start()
         else:
             self._timer.stop()
+        self.working.emit(session is not None)
         self.show_session()
 
     def set_message_source(self, message_for: Callable[[str], str | None]) -> None:
@@ -207,7 +233,11 @@ class QueuePanel(QWidget):
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         else:
-            self.pages.setCurrentWidget(self.lease_page)
+            if self.pages.currentWidget() is not self.lease_page:
+                self.pages.setCurrentWidget(self.lease_page)
+                self._area.verticalScrollBar().setValue(0)  # the card first
+                if self.next_button.hasFocus():  # the Start key is gone: on to Call now
+                    self.dial_button.setFocus()
             self._show_patient(lease.patient_id)
             verdict = session.verdict()
             self._show_verdict(verdict)

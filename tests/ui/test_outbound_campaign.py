@@ -211,9 +211,12 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     codes: list[str | None] = []
 
     # 1. The patient answers; the agent talks, hangs up and records the outcome.
+    rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the first patient previewed")
+    rig.shot("outbound-01-preview")
     record = dial_next()
     call = session.calls[0]
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
+    rig.shot("outbound-02-on-call")
     rig.press("hangup")
     rig.wait(lambda: bool(session.wrap_ups), "after-call work")
     work = session.wrap_up_work(record)
