@@ -1656,6 +1656,10 @@
 <context>
     <name>QueuePanel</name>
     <message>
+        <source>Campaign</source>
+        <translation>Campaña</translation>
+    </message>
+    <message>
         <source>This campaign has no voicemail message to leave.</source>
         <translation>Esta campaña no tiene un mensaje de buzón de voz para dejar.</translation>
     </message>

@@ -123,6 +123,7 @@ class QueuePanel(QWidget):
         window taller than the screen."""
         area = QScrollArea(self)
         area.setObjectName("queueScroll")
+        area.setAccessibleName(self.tr("Campaign"))
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setWidgetResizable(True)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
