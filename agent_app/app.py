@@ -24,6 +24,7 @@ from agent_app.foundation.config import (
     SyncSettings,
 )
 from agent_app.foundation.device import device_id
+from agent_app.foundation.redaction import forget_phi
 from agent_app.foundation.startup import prepare
 from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
 from agent_app.secrets.store import SecretStore
@@ -212,6 +213,8 @@ def _sign_in_and_run(
             window.deleteLater()
             if not signed_out:
                 return code
+            # The store is closed: the names it showed leave memory with it.
+            forget_phi()
             log.info("agent %s signed out", result.agent_id)
     finally:
         api.close()
@@ -469,6 +472,7 @@ def _start_phone(
     """The agent's phone: engine, account, and the desk's session wired to the store."""
     from agent_app.store.errors import StoreError
     from agent_app.sync.clock import ServerClock
+    from agent_app.telephony.protocol import AudioDevices
     from agent_app.telephony.settings_bridge import engine_config
     from agent_app.views.desk_phone import DeskPhone
     from agent_app.views.transfer_dialog import directory_entries
@@ -480,7 +484,14 @@ def _start_phone(
         log.info("phone account from %s (%s)", choice.source, choice.spec.account_id)
     store = desktop.service.store if desktop is not None else None
     missing = _StoreUnavailable()
-    config = replace(engine_config(settings.sip), audio="devices", stats_interval_s=1.0)
+    audio = settings.audio
+    config = replace(
+        engine_config(settings.sip),
+        audio="devices",
+        # The engine need not read (and validate) the settings again for its devices.
+        audio_devices=AudioDevices(audio.microphone, audio.speaker, audio.ringer),
+        stats_interval_s=1.0,
+    )
     phone = DeskPhone.create(
         account=choice.spec,
         config=config,

@@ -154,6 +154,9 @@ class EngineServer(QObject):
             if self._started:
                 self._reply(p.CommandFailed(command.type, "the engine is already started"))
                 return
+            from agent_app.telephony.audio.engine_audio import set_devices
+
+            set_devices(command.config.audio_devices)
             try:
                 self._engine.start(command.config)
             except EngineError as exc:
@@ -205,9 +208,14 @@ class EngineServer(QObject):
 
 
 def main(argv: list[str] | None = None) -> int:
-    token = os.environ.pop(TOKEN_ENV, "")
+    args = list(sys.argv[1:] if argv is None else argv[1:])
+    if "--token-stdin" in args:
+        # The app's way: the first line of standard input (not visible in /proc/*/environ).
+        token = sys.stdin.readline().strip()
+    else:
+        token = os.environ.pop(TOKEN_ENV, "")
     if not token:
-        print(f"engine: {TOKEN_ENV} is not set", file=sys.stderr)
+        print(f"engine: no token (--token-stdin, or {TOKEN_ENV})", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     die_with_parent(signal.SIGTERM)

@@ -54,6 +54,7 @@ from agent_app.telephony.protocol.commands import (
 )
 from agent_app.telephony.protocol.config import (
     AccountSpec,
+    AudioDevices,
     EngineConfig,
     SrtpMode,
     Transport,
@@ -94,6 +95,7 @@ __all__ = [
     "Answer",
     "AttendedTransfer",
     "AudioDeviceChanged",
+    "AudioDevices",
     "BlindTransfer",
     "CallEnded",
     "CallReplaced",
