@@ -267,7 +267,8 @@ _SQLITE_CLAIMS = threading.Lock()
 
 @contextmanager
 def claim_guard(session: Session) -> Iterator[None]:
-    """Hold around a claim's whole transaction (a no-op on PostgreSQL beyond row locks)."""
+    """Hold around the whole transaction of anything that moves the queue (a claim, intake's
+    effects); a no-op on PostgreSQL, whose row locks do the work."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
