@@ -40,24 +40,34 @@ LEGAL_END: Final = time(21, 0)
 AMBER_MINUTES: Final = 30
 """The indicator turns amber when the window closes within this many minutes."""
 
-# System dispositions: recorded by the desk without typing when a call does not connect; they
-# feed the retry rules like any other code.
-BUSY: Final = "BUSY"
-NO_ANSWER: Final = "NO_ANSWER"
-REJECTED: Final = "REJECTED"
-FAILED: Final = "FAILED"
-VOICEMAIL_LEFT: Final = "VOICEMAIL_LEFT"
-SYSTEM_CODES: Final = (BUSY, NO_ANSWER, REJECTED, FAILED, VOICEMAIL_LEFT)
+# System dispositions: recorded by the desk without typing when a call does not connect (the
+# desk's built-in ``SYS_*`` codes); they feed the retry rules like any other code.
+BUSY: Final = "SYS_BUSY"
+NO_ANSWER: Final = "SYS_NO_ANSWER"
+REJECTED: Final = "SYS_REJECTED"
+DROPPED: Final = "SYS_DROPPED"
+"""The call ended before it was answered (the network or the far end dropped it)."""
+FAILED: Final = "SYS_FAILED"
+"""The call could not be placed (a SIP failure other than busy or rejected)."""
+VOICEMAIL_LEFT: Final = "SYS_VOICEMAIL"
+"""The campaign's message was left on an answering machine."""
+SYSTEM_CODES: Final = (BUSY, NO_ANSWER, REJECTED, DROPPED, FAILED, VOICEMAIL_LEFT)
 
 DEFAULT_RETRY_AFTER: Final[Mapping[str, timedelta]] = {
     BUSY: timedelta(minutes=15),
     NO_ANSWER: timedelta(hours=4),
     REJECTED: timedelta(hours=24),
+    DROPPED: timedelta(minutes=30),
     FAILED: timedelta(minutes=30),
     VOICEMAIL_LEFT: timedelta(hours=24),
+    # The same outcomes when an agent picks them from a code tree under their usual names.
+    "BUSY": timedelta(minutes=15),
+    "NO_ANSWER": timedelta(hours=4),
+    "VOICEMAIL": timedelta(hours=24),
 }
 """Wait after the latest attempt, by its disposition code; codes not named here wait
-``RetryRules.default``."""
+``RetryRules.default``. On the server, a code with a wait puts the patient back in the
+campaign's queue; a code without one ends the patient's turn in that campaign."""
 
 OPT_OUT_CODES: Final = frozenset({"DNC_REQUEST"})
 """Codes that always mean "do not call me again", whatever the code tree says; a tree may flag
@@ -429,6 +439,7 @@ __all__ = [
     "AMBER_MINUTES",
     "BUSY",
     "DEFAULT_RETRY_AFTER",
+    "DROPPED",
     "FAILED",
     "LEGAL_END",
     "LEGAL_START",

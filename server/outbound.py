@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from pulse_contract import calling_rules as rules
@@ -90,7 +90,9 @@ def caps_of(settings: ServerSettings) -> rules.ExemptionCaps:
 
 # -- the campaign's rules ---------------------------------------------------------------------
 
-_TREES: dict[tuple[str, int], tuple[rules.RetryRules, frozenset[str]]] = {}
+_TREES: dict[str, tuple[float, rules.RetryRules, frozenset[str]]] = {}
+_TREE_TTL_S = 10.0
+"""A tree's edits reach the dialer within this long (the hot path does not re-read it)."""
 
 
 def _walk(codes: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -103,22 +105,20 @@ def code_rules(session: Session, tree_id: str | None) -> tuple[rules.RetryRules,
     """The retry intervals and opt-out codes of a code tree (the rules' defaults without one)."""
     if tree_id is None:
         return rules.RetryRules(), rules.OPT_OUT_CODES
-    version = session.scalar(select(CodeTree.version).where(CodeTree.id == tree_id))
-    key = (tree_id, int(version or 0))
-    cached = _TREES.get(key)
-    if cached is not None:
-        return cached
-    tree = session.get(CodeTree, tree_id)
+    cached = _TREES.get(tree_id)
+    if cached is not None and monotonic.monotonic() - cached[0] < _TREE_TTL_S:
+        return cached[1], cached[2]
+    codes = session.scalar(select(CodeTree.codes).where(CodeTree.id == tree_id)) or {}
     after = dict(rules.DEFAULT_RETRY_AFTER)
     opt_out = set(rules.OPT_OUT_CODES)
-    for code in _walk((tree.codes if tree is not None else {}).get("codes", [])):
+    for code in _walk(codes.get("codes", [])):
         if code.get("retry_after_min") is not None:
             after[code["code"]] = timedelta(minutes=int(code["retry_after_min"]))
         if code.get("opt_out"):
             opt_out.add(code["code"])
-    found = rules.RetryRules(after=after), frozenset(opt_out)
-    _TREES[key] = found
-    return found
+    retry, flagged = rules.RetryRules(after=after), frozenset(opt_out)
+    _TREES[tree_id] = (monotonic.monotonic(), retry, flagged)
+    return retry, flagged
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,8 @@ _SQLITE_CLAIMS = threading.Lock()
 
 @contextmanager
 def claim_guard(session: Session) -> Iterator[None]:
-    """Hold around a claim's whole transaction (a no-op on PostgreSQL beyond row locks)."""
+    """Hold around the whole transaction of anything that moves the queue (a claim, intake's
+    effects); a no-op on PostgreSQL, whose row locks do the work."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
@@ -296,53 +297,64 @@ def expire_leases(session: Session, now: datetime, *, force: bool = False) -> in
     keys = [tuple(k) for k in session.execute(expired)]
     if not keys:
         return 0
-    for campaign_id, patient_id in keys:
-        session.execute(
-            update(DialQueueEntry)
-            .where(
-                DialQueueEntry.campaign_id == campaign_id,
-                DialQueueEntry.patient_id == patient_id,
-                DialQueueEntry.state == QUEUE_LEASED,
-            )
-            .values(
-                state=QUEUE_OPEN,
-                lease_id=None,
-                leased_by=None,
-                lease_expires_at=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+    session.execute(
+        update(DialQueueEntry)
+        .where(
+            tuple_(DialQueueEntry.campaign_id, DialQueueEntry.patient_id).in_(keys),
+            DialQueueEntry.state == QUEUE_LEASED,
         )
+        .values(
+            state=QUEUE_OPEN, lease_id=None, leased_by=None, lease_expires_at=None, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
     return len(keys)
+
+
+_PATIENT_COLUMNS = (
+    Patient.time_zone,
+    Patient.do_not_call,
+    Patient.consent_calls,
+    Patient.deleted,
+)
 
 
 def _candidates(
     session: Session, campaign_id: str, user_id: str, now: datetime, want: int
-) -> list[DialQueueEntry]:
-    """Up to ``want`` due entries in lease order, locked (skipping those others hold)."""
-    found: list[DialQueueEntry] = []
+) -> list[tuple[DialQueueEntry, Any]]:
+    """Up to ``want`` due entries in lease order with their patient's fields, locked (skipping
+    those others hold): due callbacks and retries in one read (few rows are due at once), then
+    the list."""
+    found: list[tuple[DialQueueEntry, Any]] = []
     postgres = session.get_bind().dialect.name == "postgresql"
-    for rank in (RANK_CALLBACK, RANK_RETRY, RANK_LIST):
+    for ranks in ((RANK_CALLBACK, RANK_RETRY), (RANK_LIST,)):
         if len(found) >= want:
             break
         query = (
-            select(DialQueueEntry)
+            select(DialQueueEntry, *_PATIENT_COLUMNS)
+            .join(Patient, Patient.id == DialQueueEntry.patient_id)
             .where(
                 DialQueueEntry.campaign_id == campaign_id,
                 DialQueueEntry.state == QUEUE_OPEN,
-                DialQueueEntry.rank == rank,
                 DialQueueEntry.due_at <= now,
             )
-            .order_by(DialQueueEntry.due_at, DialQueueEntry.position)
+            .order_by(DialQueueEntry.rank, DialQueueEntry.due_at, DialQueueEntry.position)
             .limit(want - len(found))
         )
-        if rank == RANK_CALLBACK:
+        if len(ranks) == 1:
+            query = query.where(DialQueueEntry.rank == ranks[0])
+        else:
             query = query.where(
-                or_(DialQueueEntry.callback_for.is_(None), DialQueueEntry.callback_for == user_id)
+                DialQueueEntry.rank.in_(ranks),
+                or_(
+                    DialQueueEntry.rank != RANK_CALLBACK,
+                    DialQueueEntry.callback_for.is_(None),
+                    DialQueueEntry.callback_for == user_id,
+                ),
             )
         if postgres:
-            query = query.with_for_update(skip_locked=True)
-        found.extend(session.scalars(query))
+            query = query.with_for_update(of=DialQueueEntry, skip_locked=True)
+        found.extend((row[0], row) for row in session.execute(query))
     return found
 
 
@@ -360,12 +372,25 @@ def claim(
     :func:`claim_guard` in one transaction. Returns the leases and, when none was found, the
     earliest instant a waiting patient falls due (None if unknown)."""
     now = now or utcnow()
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or not campaign.active:
+    granted = (
+        select(AgentGrant.object_id)
+        .where(
+            AgentGrant.user_id == user_id,
+            AgentGrant.feed == "campaigns",
+            AgentGrant.object_id == campaign_id,
+            AgentGrant.active,
+        )
+        .exists()
+    )
+    found = session.execute(
+        select(Campaign, granted).where(Campaign.id == campaign_id, Campaign.active)
+    ).first()
+    if found is None:
         raise OutboundError("no such campaign", 404)
+    campaign, may = found
     if campaign.kind not in DIALED_KINDS:
         raise OutboundError("an inbound campaign has no list to dial", 409)
-    if not may_work(session, user_id, campaign_id):
+    if not may:
         raise OutboundError("not assigned to this campaign", 403)
     expire_leases(session, now)
     crules = campaign_rules(session, campaign, caps)
@@ -374,7 +399,7 @@ def claim(
         need = batch - len(leases)
         if need <= 0:
             break
-        rows = _candidates(session, campaign_id, user_id, now, max(2 * need, 8))
+        rows = _candidates(session, campaign_id, user_id, now, 2 * need)
         if not rows and expire_leases(session, now, force=True) == 0:
             break
         leases.extend(_lease_allowed(session, crules, rows, user_id, need, ttl, now))
@@ -387,32 +412,15 @@ def claim(
 def _lease_allowed(  # noqa: PLR0917 - private, called once
     session: Session,
     crules: CampaignRules,
-    rows: list[DialQueueEntry],
+    rows: list[tuple[DialQueueEntry, Any]],
     user_id: str,
     need: int,
     ttl: timedelta,
     now: datetime,
 ) -> list[Lease]:
-    pids = [r.patient_id for r in rows]
-    patients = {
-        p.id: p
-        for p in session.execute(
-            select(
-                Patient.id,
-                Patient.time_zone,
-                Patient.do_not_call,
-                Patient.consent_calls,
-                Patient.deleted,
-            ).where(Patient.id.in_(pids))
-        )
-    }
-    history = attempt_history(session, pids)
+    history = attempt_history(session, [row.patient_id for row, _ in rows])
     leases: list[Lease] = []
-    for row in rows:
-        patient = patients.get(row.patient_id)
-        if patient is None:
-            _close(row, "deleted", now)
-            continue
+    for row, patient in rows:
         verdict = rules.evaluate(crules.context(patient, history[row.patient_id]), now)
         if not verdict.allowed:
             if verdict.next_allowed_at is None:

@@ -94,12 +94,12 @@ def lease_next(
     """Lease the next patient of the campaign to the caller: due callbacks first (theirs and
     anyone's), then due retries, then the list, each allowed by the calling rules now.
 
-    ``batch`` > 1 pre-leases several (an agent about to work offline), for longer, up to the
-    server's ``max_lease_batch``. An empty ``leases`` says nobody is callable now;
-    ``next_due_at`` then says when a waiting patient falls due, if one does."""
+    ``batch`` > 1 pre-leases several (an agent about to work offline), for longer; a batch
+    above the server's ``max_lease_batch`` (10 by default) gets that many. An empty
+    ``leases`` says nobody is callable now; ``next_due_at`` then says when a waiting patient
+    falls due, if one does."""
     settings = rt.settings
-    if batch > settings.max_lease_batch:
-        raise HTTPException(422, f"batch must be at most {settings.max_lease_batch}")
+    batch = min(batch, settings.max_lease_batch)  # a larger ask gets the server's bound
     ttl = timedelta(seconds=settings.lease_ttl_s if batch == 1 else settings.batch_lease_ttl_s)
 
     def claim(session: Session) -> tuple[list[outbound.Lease], datetime | None]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from server import feeds, intake, outbound
 from server.api.auth import AUTH_ERRORS, iso
@@ -151,8 +152,16 @@ def _dialing_effects(
     fresh = [r.id for r in results if r.status == 201 and r.id is not None and r.id in kinds]
     if not fresh:
         return
-    with rt.sessions() as session, session.begin():
-        outbound.apply_intake(session, user_id, fresh, rt.clock())
+    # Two opt-outs of one patient at once can deadlock on PostgreSQL (each holds one of the
+    # patient's queue rows): the loser is rolled back and tried again.
+    for attempt in (1, 2, 3):
+        try:
+            with rt.sessions() as session, session.begin(), outbound.claim_guard(session):
+                outbound.apply_intake(session, user_id, fresh, rt.clock())
+            return
+        except DBAPIError:
+            if attempt == 3:
+                raise
 
 
 def intake_out(row: IntakeItem) -> dict[str, Any]:

@@ -266,7 +266,7 @@ def test_a_lease_is_refused_off_campaign_and_on_inbound(live: LiveServer, world:
     a = live.as_user("agenta", PASSWORD)
     off = a.post(f"/api/v1/agent/campaigns/{world.campaign_2}/next")
     assert off.status_code == 403
-    too_many = a.post(f"/api/v1/agent/campaigns/{world.campaign_1}/next", params={"batch": 11})
+    too_many = a.post(f"/api/v1/agent/campaigns/{world.campaign_1}/next", params={"batch": 51})
     assert too_many.status_code == 422
     hidden = a.get(f"/api/v1/agent/patients/{world.only_2[0]}/attempts")
     assert hidden.status_code == 403
