@@ -2,7 +2,7 @@
 campaigns' healthcare-exemption flag.
 
 Revision ID: 0004_outbound
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import server.models
 
 revision = "0004_outbound"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
