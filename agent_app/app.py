@@ -528,7 +528,7 @@ def _start_phone(
             ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
         )
     if store is not None:
-        _start_outbound(window, phone, desktop)
+        _start_outbound(window, phone, desktop, settings)
     if store is not None:
         try:
             phone.session.restore_wrap_ups(store.journal.drafts())
@@ -538,10 +538,13 @@ def _start_phone(
     return phone
 
 
-def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync | None) -> None:
+def _start_outbound(
+    window: MainWindow, phone: DeskPhone, desktop: DesktopSync | None, settings: Settings
+) -> None:
     """The calling rules at the desk's door, and the agent's first outbound campaign in the
     queue panel (leases from the server, the offline batch in the journal)."""
     from agent_app.foundation.paths import data_dir
+    from agent_app.sync.api import ServerApi
     from agent_app.workflow.dial_rules import DialGate, shared_rules
     from agent_app.workflow.disposition import CacheReads
     from agent_app.workflow.outbound import CampaignSession, ServerLeases, voicemail_message
@@ -566,7 +569,19 @@ def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync |
     campaign = first_outbound_campaign(store)
     if campaign is None:
         return
-    leases = ServerLeases(desktop.service.api, desktop.service.session.call)
+    # The lease calls run when the agent asks for a patient, on the window's thread: a
+    # connection of their own with a short timeout keeps an unreachable server from
+    # freezing the desk for the sync's longer one (the batch then serves).
+    api = desktop.service.api
+    lease_api = ServerApi(
+        api.base_url,
+        device_id=api.device_id,
+        timeout_s=min(settings.sync.timeout_s, LEASE_TIMEOUT_S),
+        verify=settings.sync.ca_bundle or True,
+        clock=api.clock,
+    )
+    window.destroyed.connect(lambda _obj=None: lease_api.close())
+    leases = ServerLeases(lease_api, desktop.service.session.call)
     preview = campaign.get("preview_s")
     window.queue.set_session(
         CampaignSession(
@@ -578,6 +593,10 @@ def _start_outbound(window: MainWindow, phone: DeskPhone, desktop: DesktopSync |
             preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
         )
     )
+
+
+LEASE_TIMEOUT_S = 3.0
+"""The longest the desk waits for the next patient before working from the offline batch."""
 
 
 def first_outbound_campaign(store: AgentStore) -> dict[str, Any] | None:
