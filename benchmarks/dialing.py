@@ -8,11 +8,12 @@ zones of other countries with their own holidays), so the run measures leasing, 
 
 Each agent works as a desk does: lease the next patient (``POST .../next``), hold it for a call
 (2-6 s in ``--quick``, 20-60 s at full size), dispose it through intake (70 % reached, 30 % no
-answer: a retry hours later), lease again. Start times are spread over the first call length.
-The first call length is a ramp-up whose requests are not counted. Each cycle also reads the agent's own leases (``GET /api/v1/agent/leases``: authentication and
-one indexed read on the same server and connections) as the control: what any request costs on
-the machine at that moment. The server runs as ``pulse-server serve`` (2 workers) in its own
-process; this process is the load generator.
+answer: a retry hours later), lease again. Start times are spread over the first call length,
+a ramp-up whose requests are not counted. Each cycle also reads the agent's own leases
+(``GET /api/v1/agent/leases``: authentication and one indexed read on the same server and
+connections) as the control: what any request costs on the machine at that moment. The
+server runs as ``pulse-server serve`` (2 workers) in its own process; this process is the load
+generator.
 
 Figures: ``lease_p50_ms`` / ``lease_p99_ms`` (target p99 <= 50 ms), ``control_p50_ms`` /
 ``control_p99_ms``, ``intake_p99_ms``, ``leases``, ``empty_leases`` and ``leased_twice`` (patients
