@@ -1,8 +1,8 @@
 """Outbound dialing: the dial queue (leases, callbacks, retries), the attempt history, and the
 campaigns' healthcare-exemption flag.
 
-Revision ID: 0004_outbound
-Revises: 0003
+Revision ID: 0005_outbound
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import server.models
 
-revision = "0004_outbound"
-down_revision = "0003"
+revision = "0005_outbound"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
