@@ -8,11 +8,12 @@ zones of other countries with their own holidays), so the run measures leasing, 
 
 Each agent works as a desk does: lease the next patient (``POST .../next``), hold it for a call
 (2-6 s in ``--quick``, 20-60 s at full size), dispose it through intake (70 % reached, 30 % no
-answer: a retry hours later), lease again. Start times are spread over the first call length.
-Each cycle also reads the agent's own leases (``GET /api/v1/agent/leases``: authentication and
-one indexed read on the same server and connections) as the control: what any request costs on
-the machine at that moment. The server runs as ``pulse-server serve`` (2 workers) in its own
-process; this process is the load generator.
+answer: a retry hours later), lease again. Start times are spread over the first call length,
+a ramp-up whose requests are not counted. Each cycle also reads the agent's own leases
+(``GET /api/v1/agent/leases``: authentication and one indexed read on the same server and
+connections) as the control: what any request costs on the machine at that moment. The
+server runs as ``pulse-server serve`` (2 workers) in its own process; this process is the load
+generator.
 
 Figures: ``lease_p50_ms`` / ``lease_p99_ms`` (target p99 <= 50 ms), ``control_p50_ms`` /
 ``control_p99_ms``, ``intake_p99_ms``, ``leases``, ``empty_leases`` and ``leased_twice`` (patients
@@ -221,7 +222,11 @@ async def work(
     host, port = base.removeprefix("http://").rsplit(":", 1)
     client = LoadClient(host, int(port), max_connections=512)
     rng = random.Random(7)
-    stop = time.perf_counter() + duration
+    begin = time.perf_counter()
+    # The first call length is the ramp-up (every agent's first lease, statements prepared,
+    # pools filled): its requests are served but not counted.
+    counted_from = begin + call_s[1]
+    stop = counted_from + duration
 
     async def agent(token: str, campaign_id: str, start: float) -> None:
         await asyncio.sleep(start)
@@ -230,14 +235,17 @@ async def work(
                 status, body, ms = await client.send(
                     "POST", f"/api/v1/agent/campaigns/{campaign_id}/next", token, b""
                 )
-                run.lease_ms.append(ms)
+                counted = time.perf_counter() >= counted_from
+                if counted:
+                    run.lease_ms.append(ms)
                 if status != 200:
                     run.errors += 1
                     await asyncio.sleep(1)
                     continue
                 leases = json.loads(body)["leases"]
                 status, _, ms = await client.send("GET", "/api/v1/agent/leases", token)
-                run.control_ms.append(ms)
+                if counted:
+                    run.control_ms.append(ms)
                 if not leases:
                     run.empty += 1
                     await asyncio.sleep(call_s[0])
@@ -248,7 +256,8 @@ async def work(
                 code = "CONFIRMED" if rng.random() < 0.7 else rules.NO_ANSWER
                 batch = disposition(patient_id, campaign_id, code)
                 status, _, ms = await client.send("POST", "/api/v1/intake", token, batch)
-                run.intake_ms.append(ms)
+                if time.perf_counter() >= counted_from:
+                    run.intake_ms.append(ms)
                 if status != 200:
                     run.errors += 1
             except OSError:

@@ -1,7 +1,7 @@
 """Outbound dialing: the dial queue (leases, callbacks, retries), the attempt history, and the
 campaigns' healthcare-exemption flag.
 
-Revision ID: 0004_outbound
+Revision ID: 0005_outbound
 Revises: 0004
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import server.models
 
-revision = "0004_outbound"
+revision = "0005_outbound"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
