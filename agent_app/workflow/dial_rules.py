@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -173,6 +173,11 @@ class DialGate:
         if patient.do_not_call or not patient.consent_calls:
             return Verdict(Level.RED, _refusal(patient))
         campaign = self._reads.document("campaigns", campaign_id) if campaign_id else None
+        if campaign is not None:
+            # The retry waits of the campaign's code tree, as the server applies them.
+            tree_id = campaign.get("code_tree_id")
+            tree = self._reads.document("code_trees", tree_id) if isinstance(tree_id, str) else None
+            campaign = {**campaign, RETRY_KEY: retry_table(tree)}
         return self._rules(patient, campaign, self.history.of(patient_id), self._now())
 
     def check(
@@ -230,14 +235,8 @@ def _refusal(patient: PatientRecord) -> str:
 
 # -- the shared rule book -----------------------------------------------------------------------
 
-DESK_TO_RULE_CODES: dict[str, str] = {
-    "SYS_BUSY": rules.BUSY,
-    "SYS_NO_ANSWER": rules.NO_ANSWER,
-    "SYS_REJECTED": rules.REJECTED,
-    "SYS_DROPPED": rules.FAILED,
-    "SYS_VOICEMAIL": rules.VOICEMAIL_LEFT,
-}
-"""The desk's built-in system codes under the names the calling rules (and the server) use."""
+RETRY_KEY = "_retry_after_min"
+"""Where the gate hands the rules the campaign's code tree waits (code -> minutes)."""
 CLOSING = "The patient's calling hours end at {closes_local} ({time_zone})"
 
 
@@ -260,9 +259,19 @@ def is_opt_out(code: str | None, tree: Mapping[str, Any] | None) -> bool:
     return bool(code) and (code in OPT_OUT_CODES or code in flagged_opt_outs(tree))
 
 
-def rule_code(code: str | None) -> str | None:
-    """A disposition code as the calling rules know it."""
-    return None if code is None else DESK_TO_RULE_CODES.get(code, code)
+def retry_table(tree: Mapping[str, Any] | None) -> dict[str, int]:
+    """Minutes to wait after each code of a code tree that names one (``retry_after_min``)."""
+    found: dict[str, int] = {}
+    stack = list(tree.get("codes") or ()) if tree else []
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        minutes, code = node.get("retry_after_min"), node.get("code")
+        if isinstance(code, str) and isinstance(minutes, int) and not isinstance(minutes, bool):
+            found[code] = minutes
+        stack.extend(node.get("children") or ())
+    return found
 
 
 def _exempt(campaign: Mapping[str, Any] | None) -> bool:
@@ -281,6 +290,10 @@ def context_of(
         start = window.get("start") or start
         end = window.get("end") or end
     limit = None if campaign is None else campaign.get("max_attempts")
+    own = None if campaign is None else campaign.get(RETRY_KEY)
+    after = dict(rules.DEFAULT_RETRY_AFTER)
+    if isinstance(own, Mapping):
+        after.update({str(c): timedelta(minutes=int(m)) for c, m in own.items()})
     return rules.CallContext(
         time_zone=patient.time_zone,
         do_not_call=patient.do_not_call,
@@ -290,9 +303,8 @@ def context_of(
         window_end=end,
         max_attempts=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
         exempt=_exempt(campaign),
-        attempts=tuple(
-            rules.Attempt(a.at, a.campaign_id, rule_code(a.code), a.exempt) for a in attempts
-        ),
+        attempts=tuple(rules.Attempt(a.at, a.campaign_id, a.code, a.exempt) for a in attempts),
+        retry=rules.RetryRules(after=after),
     )
 
 

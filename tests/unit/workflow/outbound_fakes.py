@@ -31,6 +31,13 @@ TREE = {
     "codes": [
         {"code": "REACHED", "label": "Reached", "children": [], "required_fields": []},
         {
+            "code": "CALL_LATER",
+            "label": "Call again later",
+            "children": [],
+            "required_fields": [],
+            "retry_after_min": 120,
+        },
+        {
             "code": "STOP_CALLING",
             "label": "Asked to stop",
             "children": [],

@@ -141,6 +141,21 @@ def test_a_call_that_rings_out_is_given_up_and_recorded_as_no_answer() -> None:
     assert r.gate.history.of("pat-1")[-1].code == "SYS_NO_ANSWER"
 
 
+def test_a_code_trees_retry_wait_holds_on_the_desk_as_on_the_server() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-2"], patient_id="pat-2", campaign_id="camp-out")
+    assert call is not None
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.set_code("CALL_LATER") and work.submit()
+    r.clock[0] = NOW + timedelta(minutes=119)
+    waiting = r.gate.for_patient("pat-2", "camp-out")
+    assert waiting.level is Level.RED and "Too soon" in waiting.reason
+    r.clock[0] = NOW + timedelta(minutes=121)
+    assert r.gate.for_patient("pat-2", "camp-out").allowed
+
+
 def test_a_skip_records_its_reason_and_releases_the_lease() -> None:
     r = rig()
     r.source.queue = [lease("pat-1"), lease("pat-2")]
