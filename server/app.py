@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__, purge
-from server.api import admin, agent, auth, sync
+from server.api import admin, agent, auth, outbound, sync
 from server.content import ContentError
 from server.identity import AuthError
 from server.runtime import Runtime
@@ -174,6 +174,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(agent.router)
+    app.include_router(outbound.router)
     app.include_router(admin.router)
 
     @app.exception_handler(AuthError)

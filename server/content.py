@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server import audit as audit_trail
-from server import schemas
+from server import outbound, schemas
 from server.db import next_seq
 from server.models import (
     AgentGrant,
@@ -292,6 +292,7 @@ def save_campaign(
         "code_tree_id": data.code_tree_id,
         "default_region": data.default_region,
         "wrap_up_s": data.wrap_up_s,
+        "healthcare_exempt": data.healthcare_exempt,
     }
     if data.directory is not None or campaign_id is None:
         fields["directory"] = _directory(data.directory or [])
@@ -504,6 +505,7 @@ def add_to_list(
             entry.active, entry.seq = True, seq
             added += 1
     session.flush()
+    outbound.enqueue(session, campaign_id, ids)
     audit(session, actor_id, "list.add", "patient_list", plist.id, added=added)
     return added
 
@@ -517,6 +519,7 @@ def remove_from_list(
     actor_id: str | None,
 ) -> int:
     """Withdraw patients (all of them when ``patient_ids`` is None) from a campaign list."""
+    patient_ids = None if patient_ids is None else list(patient_ids)
     plist = session.scalar(
         select(PatientList).where(
             PatientList.campaign_id == campaign_id, PatientList.name == list_name
@@ -532,6 +535,7 @@ def remove_from_list(
         stmt.values(active=False, seq=seq).execution_options(synchronize_session=False)
     )
     removed = int(getattr(result, "rowcount", 0) or 0)
+    outbound.withdraw(session, campaign_id, patient_ids)
     audit(session, actor_id, "list.remove", "patient_list", plist.id, removed=removed)
     return removed
 
