@@ -202,6 +202,10 @@ class Campaign(Base):
     wrap_up_s: Mapped[int] = mapped_column(Integer, default=60, server_default=text("60"))
     """After-call work time the desk counts down, in seconds; 0 means no countdown."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[str | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), default=None
+    )
+    """The team that runs the campaign: its supervisors manage it (None: admins only)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
@@ -317,6 +321,20 @@ class AgentGrant(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
 
 
+class CampaignGrantPeriod(Base):
+    """When an agent held a campaign: intake accepts an item about a call made while the
+    campaign was theirs, even if it arrives (from an offline desk) after it was taken away.
+    ``granted_at`` is None for grants older than this history."""
+
+    __tablename__ = "campaign_grant_periods"
+    __table_args__ = (Index("ix_campaign_grant_periods_user", "user_id", "campaign_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    granted_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class IntakeItem(Base):
     """One item a workstation sent: a disposition, call record, callback request or audit event."""
 
@@ -357,6 +375,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Campaign",
+    "CampaignGrantPeriod",
     "ChangeCounter",
     "CodeTree",
     "CodeTreeVersion",
