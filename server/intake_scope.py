@@ -6,8 +6,8 @@ counts when it is, or was, on a list of such a campaign (with no campaign named:
 them). A disposition's code must be in its campaign's code tree, in any published version,
 or be one of the desk's built-in ``SYS_*`` codes, the only ones a call without a campaign can
 carry. Client times are claims: they are kept beside the server's receipt time, and refused
-when they cannot be true (ahead of the server's clock, before 2000, a call that ends before it
-starts). Each refusal is a reason for that item alone.
+when they cannot be true (an hour ahead of the server's clock, before 2000, a call that ends
+before it starts). Each refusal is a reason for that item alone.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ SYSTEM_CODES = frozenset(
 """The desk's built-in codes (``agent_app/workflow/disposition.py``): a failed call's outcome,
 and the code for a call whose campaign has no code tree on the workstation."""
 
+FUTURE_LEEWAY = timedelta(hours=1)
+"""How far ahead of the server's clock a workstation's claimed time may run (an unsynchronised
+workstation clock parks its items, so the margin is wide)."""
 CLOCK_SKEW = timedelta(minutes=10)
-"""How far ahead of the server's clock a workstation's time may run."""
+"""The margin around a grant's start and end, and between two times of one item."""
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 """Anything earlier is a workstation clock reset, not a call."""
 CALLBACK_HORIZON = timedelta(days=400)
@@ -173,7 +176,7 @@ def _codes(document: Any) -> set[str]:
 
 
 def _check_times(item: Item, received: datetime) -> None:
-    latest = received + CLOCK_SKEW
+    latest = received + FUTURE_LEEWAY
     if not EARLIEST <= item.created <= latest:
         raise Refused("created_at is not a believable time (ahead of the server or before 2000)")
     payload = item.payload
