@@ -66,7 +66,7 @@ def test_the_wrap_up_time_migration_runs_down_and_up(database_url: str) -> None:
 
 
 def test_the_intake_scope_migration_keeps_grants_as_periods(database_url: str) -> None:
-    """Down to 0003 and up again: grants that exist then become periods of unknown start,
+    """Down to 0004 and up again: grants that exist then become periods of unknown start,
     open for an active grant, closed for a withdrawn one; the schema is the models' again."""
     engine = make_engine(database_url)
     try:
@@ -93,7 +93,7 @@ def test_the_intake_scope_migration_keeps_grants_as_periods(database_url: str) -
         engine.dispose()
     config = alembic_config(database_url)
 
-    command.downgrade(config, "0003")
+    command.downgrade(config, "0004")
     probe = make_engine(database_url)
     try:
         assert "campaign_grant_periods" not in inspect(probe).get_table_names()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -234,3 +235,14 @@ def test_items_the_server_refuses_are_parked_alone_and_the_queue_moves_on(
     assert all(p.reason.startswith("422") for p in rig.service.store.journal.parked())
     assert {r[0] for r in server.intake_rows("disposition")} == set(good)
     assert rig.service.sync_once(pull=False).push.batches == 0
+
+
+def test_audit_events_carry_the_server_corrected_time(rig: SyncRig) -> None:
+    assert rig.service is not None and rig.store is not None
+    # This workstation's clock is two hours behind the server's.
+    now = time.time()
+    rig.api.clock.observe(datetime.fromtimestamp(now + 7200, UTC), now, now)
+    rig.store.record_view("pat-audit-time", reason="screen-pop")
+    [item] = [i for i in rig.store.journal.next_batch(50) if i.kind == "audit"]
+    stamped = datetime.fromisoformat(item.created_at.replace("Z", "+00:00")).timestamp()
+    assert abs(stamped - (time.time() + 7200)) < 60

@@ -5,8 +5,8 @@ Grants active now start an open period of unknown beginning; grants withdrawn be
 history existed get a period of unknown beginning that ends now, so items about their calls
 still arriving from offline desks are not refused.
 
-Revision ID: 0004_intake_scope
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 from server.models import UTCDateTime
 
-revision = "0004_intake_scope"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
