@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
@@ -22,6 +23,7 @@ from server.models import (
     AgentGrant,
     Assignment,
     Campaign,
+    CampaignGrantPeriod,
     CodeTree,
     CodeTreeVersion,
     Device,
@@ -160,6 +162,8 @@ def refresh_grants(session: Session, user_ids: Iterable[str] | None = None) -> i
         existing[grant.user_id][(grant.feed, grant.object_id)] = grant
     changed = 0
     seq: int | None = None
+    now = utcnow()
+    withdrawn: list[tuple[str, str]] = []  # (user, campaign): their open period ends now
     for uid in set(desired) | set(existing):
         if wanted_users is not None and uid not in wanted_users:
             continue
@@ -175,14 +179,35 @@ def refresh_grants(session: Session, user_ids: Iterable[str] | None = None) -> i
                     )
                 else:
                     held.active, held.seq = True, seq
+                if key[0] == "campaigns":
+                    session.add(
+                        CampaignGrantPeriod(user_id=uid, campaign_id=key[1], granted_at=now)
+                    )
                 changed += 1
         for key, old in have.items():
             if key not in want and old.active:
                 seq = seq if seq is not None else next_seq(session)
                 old.active, old.seq = False, seq
+                if key[0] == "campaigns":
+                    withdrawn.append((uid, key[1]))
                 changed += 1
     session.flush()
+    _end_periods(session, withdrawn, now)
     return changed
+
+
+def _end_periods(session: Session, withdrawn: list[tuple[str, str]], now: datetime) -> None:
+    """Close the open grant periods of these (user, campaign) pairs (intake's history)."""
+    for uid, campaign_id in withdrawn:
+        session.execute(
+            update(CampaignGrantPeriod)
+            .where(
+                CampaignGrantPeriod.user_id == uid,
+                CampaignGrantPeriod.campaign_id == campaign_id,
+                CampaignGrantPeriod.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+        )
 
 
 def _desired_grants(session: Session) -> dict[str, set[tuple[str, str]]]:
@@ -296,6 +321,9 @@ def save_campaign(
     }
     if data.directory is not None or campaign_id is None:
         fields["directory"] = _directory(data.directory or [])
+    if data.team_id is not None:
+        _require(session, Team, data.team_id)
+        fields["team_id"] = data.team_id
     if campaign_id is None:
         campaign = Campaign(seq=seq, version=1, **fields)
         session.add(campaign)

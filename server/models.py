@@ -207,6 +207,10 @@ class Campaign(Base):
     """Calls of this campaign are made under the healthcare exemption (FCC 20-186): they count
     against the centre's per-patient caps (:class:`pulse_contract.calling_rules.ExemptionCaps`)."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[str | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), default=None
+    )
+    """The team that runs the campaign: its supervisors manage it (None: admins only)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
@@ -320,6 +324,20 @@ class AgentGrant(Base):
     object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class CampaignGrantPeriod(Base):
+    """When an agent held a campaign: intake accepts an item about a call made while the
+    campaign was theirs, even if it arrives (from an offline desk) after it was taken away.
+    ``granted_at`` is None for grants older than this history."""
+
+    __tablename__ = "campaign_grant_periods"
+    __table_args__ = (Index("ix_campaign_grant_periods_user", "user_id", "campaign_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    granted_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class IntakeItem(Base):
@@ -459,6 +477,7 @@ __all__ = [
     "Base",
     "CallAttempt",
     "Campaign",
+    "CampaignGrantPeriod",
     "ChangeCounter",
     "CodeTree",
     "CodeTreeVersion",

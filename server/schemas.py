@@ -33,8 +33,30 @@ Label = Annotated[
 Role = Literal["agent", "supervisor", "admin"]
 
 
+def _refuse_nul(value: Any) -> Any:
+    """Raise if a NUL character hides anywhere in ``value`` (PostgreSQL text cannot hold one);
+    iterative, so a deeply nested value cannot exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("text must not contain NUL characters")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return value
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _refuse_nul(data)
 
 
 class Detail(BaseModel):
@@ -209,6 +231,9 @@ class CampaignIn(_In):
     """After-call work time the desk counts down, in seconds; 0: no countdown."""
     healthcare_exempt: bool = False
     """Calls are made under the healthcare exemption and count against the centre's caps."""
+    team_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """The team that runs it; omitted: a supervisor's only team on creation, unchanged on an
+    update."""
 
 
 class CampaignOut(BaseModel):
@@ -538,12 +563,19 @@ class CallFacts(_In):
 _DISPOSITION_EXTRAS = ("script", "verification", "call", "replaces")
 
 
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+"""A server record's id as an item names it (its existence is checked on intake)."""
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+FieldValue = Annotated[str, StringConstraints(max_length=10_000)] | bool | int | float | None
+"""A disposition field holds one flat value (text, a time as text, a yes/no): no nesting."""
+
+
 class DispositionPayload(_In):
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    patient_id: str | None = None
-    campaign_id: str | None = None
+    patient_id: RecordId | None = None
+    campaign_id: RecordId | None = None
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[FieldName, FieldValue] = Field(default_factory=dict, max_length=50)
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
     agent_started_at: datetime
     agent_ended_at: datetime
@@ -583,7 +615,7 @@ class CallbackPayload(_In):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    patient_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    patient_id: RecordId
     callback_at: datetime
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
     campaign_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
@@ -604,7 +636,7 @@ class CallbackPayload(_In):
 
 class AuditPayload(_In):
     action: Literal["view", "reveal", "search", "verify_identity"]
-    patient_id: str | None = None
+    patient_id: RecordId | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
     result: Annotated[str, StringConstraints(max_length=200)] = ""
 

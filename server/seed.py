@@ -766,6 +766,15 @@ def _team(session: Session, campaign_ids: list[str]) -> str:
     for cid in campaign_ids:
         if session.get(Assignment, did("assignment", cid)) is None:
             session.add(Assignment(id=did("assignment", cid), campaign_id=cid, team_id=team_id))
+    # The team runs its campaigns and the demo team lead supervises it (docs/roles.md); a
+    # world seeded before teams had campaigns and supervisors gets them now.
+    lead = did("user", SUPERVISOR_USER)
+    if session.get(TeamMember, (team_id, lead)) is None and session.get(User, lead) is not None:
+        session.add(TeamMember(team_id=team_id, user_id=lead))
+    for cid in campaign_ids:
+        campaign = session.get(Campaign, cid)
+        if campaign is not None and campaign.team_id is None:
+            campaign.team_id = team_id
     session.flush()
     return team_id
 

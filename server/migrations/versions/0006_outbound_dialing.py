@@ -1,8 +1,8 @@
 """Outbound dialing: the dial queue (leases, callbacks, retries), the attempt history, and the
 campaigns' healthcare-exemption flag.
 
-Revision ID: 0005_outbound
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import server.models
 
-revision = "0005_outbound"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
