@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from pulse_contract import calling_rules
 from server.models import (
     AgentGrant,
     Campaign,
@@ -30,9 +31,7 @@ from server.models import (
     ListEntry,
 )
 
-SYSTEM_CODES = frozenset(
-    {"SYS_BUSY", "SYS_NO_ANSWER", "SYS_REJECTED", "SYS_DROPPED", "SYS_HANDLED"}
-)
+SYSTEM_CODES = frozenset({*calling_rules.SYSTEM_CODES, "SYS_HANDLED"})
 """The desk's built-in codes (``agent_app/workflow/disposition.py``): a failed call's outcome,
 and the code for a call whose campaign has no code tree on the workstation."""
 

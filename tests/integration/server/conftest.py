@@ -143,7 +143,12 @@ TREE = schemas.CodeTreeIn.model_validate(
                     },
                 ],
             },
-            {"code": "NOT_REACHED", "label": "Not reached"},
+            {
+                "code": "NOT_REACHED",
+                "label": "Not reached",
+                "children": [{"code": "NO_ANSWER", "label": "No answer"}],
+            },
+            {"code": "DNC_REQUEST", "label": "Asked not to be called again"},
         ],
     }
 )
