@@ -266,7 +266,6 @@ def _describe_http_error(exc: httpx.HTTPError, url: str) -> tuple[str, str]:
 def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
     sync = settings.sync
     base = sync.server_url.rstrip("/")
-    verify: str | bool = sync.ca_bundle or True
     if sync.ca_bundle and not Path(sync.ca_bundle).is_file():
         return [
             Check(
@@ -276,6 +275,9 @@ def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
                 "install the CA file or correct sync.ca_bundle",
             )
         ], None
+    verify: ssl.SSLContext | bool = True
+    if sync.ca_bundle:
+        verify = ssl.create_default_context(cafile=sync.ca_bundle)
     client = httpx.Client(
         base_url=base,
         timeout=httpx.Timeout(sync.timeout_s, connect=min(sync.timeout_s, 5.0)),

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__, purge
-from server.api import admin, agent, auth, sync
+from server.api import admin, agent, auth, sync, version
 from server.content import ContentError
 from server.identity import AuthError
 from server.runtime import Runtime
@@ -175,6 +175,7 @@ def create_app(
     app.include_router(sync.router)
     app.include_router(agent.router)
     app.include_router(admin.router)
+    app.include_router(version.router)
 
     @app.exception_handler(AuthError)
     async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:

@@ -79,6 +79,9 @@ class ServerSettings(BaseModel):
     argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
     argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
     """Cost of new password hashes (argon2id; OWASP baseline by default)."""
+    min_desk_version: str = Field("", pattern=r"^(\d+(\.\d+){0,3})?$")
+    """Oldest desk version this server serves (``1.4.0``); older desks are told to update
+    at sign-in (``GET /api/v1/version``). Empty: no minimum."""
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
