@@ -15,9 +15,10 @@ RUN_DEBS := libpulse0 libpulse-mainloop-glib0 libegl1 libgl1 libfontconfig1 libx
 # What `make package` adds: objdump for PyInstaller's library scan (dpkg-deb, unshare and
 # mount, which the package tests use, come with every Debian system).
 PACKAGE_DEBS := binutils
-# What the tests add: real SIP peers, a real audio server, a virtual screen, PostgreSQL.
+# What the tests add: real SIP peers, a real audio server, a virtual screen, PostgreSQL,
+# and wixl and msiinfo, which compile and read the Windows installer (packaging/windows).
 TEST_DEBS := $(RUN_DEBS) sip-tester kamailio kamailio-tls-modules pulseaudio xvfb postgresql iproute2 procps openssl \
-	pulseaudio-utils $(PACKAGE_DEBS)
+	pulseaudio-utils wixl msitools $(PACKAGE_DEBS)
 
 .PHONY: run test lint typecheck unit bench screenshots translations qm deps-run deps-test venv clean \
 	package test-package deps-package

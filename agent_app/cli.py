@@ -33,6 +33,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         from agent_app.sync.headless import register_sync_command
 
         register_sync_command(subcommands)
+        from agent_app.foundation.machine_config import register_machine_config_command
+
+        register_machine_config_command(subcommands)
     return parser
 
 

@@ -39,6 +39,26 @@
         <translation>{reason} (hasta {minutes} min)</translation>
     </message>
     <message>
+        <source>{left} left</source>
+        <translation>quedan {left}</translation>
+    </message>
+    <message>
+        <source>After-call work time left</source>
+        <translation>Tiempo restante de trabajo posllamada</translation>
+    </message>
+    <message>
+        <source>Time in this state</source>
+        <translation>Tiempo en este estado</translation>
+    </message>
+    <message>
+        <source>Ready must wait: submit the disposition of the last call first ({keys})</source>
+        <translation>Disponible debe esperar: primero envíe la tipificación de la última llamada ({keys})</translation>
+    </message>
+    <message>
+        <source>The after-call work ran out of time: submit the disposition</source>
+        <translation>Se agotó el tiempo de trabajo posllamada: envíe la tipificación</translation>
+    </message>
+    <message>
         <source>Over the time for this reason</source>
         <translation>Superó el tiempo de este motivo</translation>
     </message>
@@ -65,6 +85,10 @@
     <message>
         <source>then Not ready ({reason})</source>
         <translation>luego No disponible ({reason})</translation>
+    </message>
+    <message>
+        <source>Submit the disposition ({keys}), {then}</source>
+        <translation>Envíe la tipificación ({keys}), {then}</translation>
     </message>
     <message>
         <source>{left} left for after-call work, {then}</source>
@@ -143,6 +167,344 @@
     <message>
         <source>caller hung up</source>
         <translation>el llamante colgó</translation>
+    </message>
+</context>
+<context>
+    <name>DemoDesk</name>
+    <message>
+        <source>a known patient (one match)</source>
+        <translation>un paciente conocido (una coincidencia)</translation>
+    </message>
+    <message>
+        <source>a household number (two patients)</source>
+        <translation>un número compartido del hogar (dos pacientes)</translation>
+    </message>
+    <message>
+        <source>an unknown caller (search)</source>
+        <translation>una persona desconocida (búsqueda)</translation>
+    </message>
+    <message>
+        <source>a Spanish-speaking patient</source>
+        <translation>un paciente hispanohablante</translation>
+    </message>
+    <message>
+        <source>a patient with a callback due</source>
+        <translation>un paciente con una devolución de llamada pendiente</translation>
+    </message>
+    <message>
+        <source>Call me again</source>
+        <translation>Llamarme de nuevo</translation>
+    </message>
+    <message>
+        <source>A demo patient calls the desk: the next of the demo&apos;s cases</source>
+        <translation>Un paciente de demostración llama al escritorio: el siguiente caso de la demostración</translation>
+    </message>
+    <message>
+        <source>Demo: you are Ready; {case} calls in a few seconds.</source>
+        <translation>Demostración: está Disponible; {case} llamará en unos segundos.</translation>
+    </message>
+    <message>
+        <source>Demo: the next demo patient calls when you are Ready (F9).</source>
+        <translation>Demostración: el siguiente paciente de demostración llamará cuando esté Disponible (F9).</translation>
+    </message>
+    <message>
+        <source>Demo: {case} is calling from {number}.</source>
+        <translation>Demostración: {case} llama desde el {number}.</translation>
+    </message>
+</context>
+<context>
+    <name>DeskBlockedForm</name>
+    <message>
+        <source>Why the desk is stopped</source>
+        <translation>Por qué el escritorio está detenido</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>Qué pasó</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Por qué</translation>
+    </message>
+    <message>
+        <source>What to do</source>
+        <translation>Qué hacer</translation>
+    </message>
+    <message>
+        <source>Try &amp;now</source>
+        <translation>Intentar &amp;ahora</translation>
+    </message>
+    <message>
+        <source>Try to reach the server now</source>
+        <translation>Intentar contactar al servidor ahora</translation>
+    </message>
+    <message>
+        <source>&amp;Sign out</source>
+        <translation>&amp;Cerrar sesión</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Cerrar sesión</translation>
+    </message>
+</context>
+<context>
+    <name>DeskBlockedPage</name>
+    <message>
+        <source>Patient data is locked on this workstation</source>
+        <translation>Los datos de pacientes están bloqueados en esta estación de trabajo</translation>
+    </message>
+    <message>
+        <source>Pulse has not reached the server for more than {hours} hours, the limit your organisation set for keeping patient data on a workstation that cannot check in.</source>
+        <translation>Pulse no ha podido contactar al servidor durante más de {hours} horas, el límite que fijó su organización para conservar datos de pacientes en una estación de trabajo que no puede comunicarse con el servidor.</translation>
+    </message>
+    <message>
+        <source>Connect this workstation to the network (or the VPN). Pulse unlocks by itself as soon as the server answers; if it does not, call IT support.</source>
+        <translation>Conecte esta estación de trabajo a la red (o a la VPN). Pulse se desbloquea solo en cuanto el servidor responde; si no lo hace, llame a soporte de TI.</translation>
+    </message>
+    <message>
+        <source>Your queued record is kept and will be sent.</source>
+        <translation>Su registro en cola se conserva y se enviará.</translation>
+    </message>
+    <message>
+        <source>Your {count} queued records are kept and will be sent.</source>
+        <translation>Sus {count} registros en cola se conservan y se enviarán.</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s access was withdrawn</source>
+        <translation>Se retiró el acceso de esta estación de trabajo</translation>
+    </message>
+    <message>
+        <source>The server says this workstation may no longer be used with Pulse, so the phone was stopped and the patient data on it was erased.</source>
+        <translation>El servidor indica que esta estación de trabajo ya no puede usarse con Pulse, por lo que se detuvo el teléfono y se borraron los datos de pacientes que contenía.</translation>
+    </message>
+    <message>
+        <source>Sign out and contact IT support. Work the server had not received yet is kept encrypted on this workstation for IT to recover.</source>
+        <translation>Cierre sesión y comuníquese con soporte de TI. El trabajo que el servidor aún no había recibido se conserva cifrado en esta estación de trabajo para que TI lo recupere.</translation>
+    </message>
+</context>
+<context>
+    <name>Disposition</name>
+    <message>
+        <source>You hung up</source>
+        <translation>Usted colgó</translation>
+    </message>
+    <message>
+        <source>The other side hung up</source>
+        <translation>La otra parte colgó</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>Transferida</translation>
+    </message>
+    <message>
+        <source>Replaced by another call</source>
+        <translation>Reemplazada por otra llamada</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>Rechazada</translation>
+    </message>
+    <message>
+        <source>Refused while not available</source>
+        <translation>Rechazada mientras no estaba disponible</translation>
+    </message>
+    <message>
+        <source>The audio was lost</source>
+        <translation>Se perdió el audio</translation>
+    </message>
+    <message>
+        <source>Ended by an error</source>
+        <translation>Terminada por un error</translation>
+    </message>
+    <message>
+        <source>Lost when the phone stopped</source>
+        <translation>Perdida al detenerse el teléfono</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelada</translation>
+    </message>
+    <message>
+        <source>Hung up before an answer</source>
+        <translation>Colgó antes de que se contestara</translation>
+    </message>
+    <message>
+        <source>The call failed</source>
+        <translation>La llamada falló</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>Ocupado</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>No contesta</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Rechazada</translation>
+    </message>
+    <message>
+        <source>Dropped before answer</source>
+        <translation>Cortada antes de contestar</translation>
+    </message>
+    <message>
+        <source>Handled (no code list on this desk)</source>
+        <translation>Atendida (sin lista de códigos en este escritorio)</translation>
+    </message>
+</context>
+<context>
+    <name>DispositionPanel</name>
+    <message>
+        <source>Disposition</source>
+        <translation>Tipificación</translation>
+    </message>
+    <message>
+        <source>Unknown number</source>
+        <translation>Número desconocido</translation>
+    </message>
+    <message>
+        <source>Call to {number}</source>
+        <translation>Llamada al {number}</translation>
+    </message>
+    <message>
+        <source>Call from {number}</source>
+        <translation>Llamada del {number}</translation>
+    </message>
+    <message>
+        <source>not answered</source>
+        <translation>sin contestar</translation>
+    </message>
+    <message>
+        <source>{duration} talking</source>
+        <translation>{duration} en conversación</translation>
+    </message>
+    <message>
+        <source>{index} of {count}</source>
+        <translation>{index} de {count}</translation>
+    </message>
+    <message>
+        <source>“{code}” is chosen for this unanswered call: Enter submits</source>
+        <translation>Se eligió «{code}» para esta llamada sin contestar: Enter la envía</translation>
+    </message>
+    <message>
+        <source>System codes</source>
+        <translation>Códigos del sistema</translation>
+    </message>
+    <message>
+        <source>No code matches “{text}”.</source>
+        <translation>Ningún código coincide con «{text}».</translation>
+    </message>
+    <message>
+        <source>Problem with {field}</source>
+        <translation>Problema con {field}</translation>
+    </message>
+    <message>
+        <source>Choose yes or no</source>
+        <translation>Elija sí o no</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Sí</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Not chosen: type or use the arrows</source>
+        <translation>Sin elegir: escriba o use las flechas</translation>
+    </message>
+    <message>
+        <source>Patient&apos;s time ({zone})</source>
+        <translation>Hora del paciente ({zone})</translation>
+    </message>
+    <message>
+        <source>Your time ({zone}); the patient&apos;s time zone is not known</source>
+        <translation>Su hora ({zone}); no se conoce la zona horaria del paciente</translation>
+    </message>
+    <message>
+        <source>calling hours {start}–{end}</source>
+        <translation>horario de llamadas {start}–{end}</translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation>Borrador guardado</translation>
+    </message>
+    <message>
+        <source>Not submitted: the disposition could not be saved</source>
+        <translation>No enviada: no se pudo guardar la tipificación</translation>
+    </message>
+</context>
+<context>
+    <name>DispositionPanelForm</name>
+    <message>
+        <source>No after-call work. When a call ends, its disposition is recorded here.</source>
+        <translation>No hay trabajo posllamada. Cuando termine una llamada, su tipificación se registra aquí.</translation>
+    </message>
+    <message>
+        <source>The call this disposition is for</source>
+        <translation>La llamada a la que corresponde esta tipificación</translation>
+    </message>
+    <message>
+        <source>Which wrap-up</source>
+        <translation>Qué trabajo posllamada</translation>
+    </message>
+    <message>
+        <source>Wrap-ups owed</source>
+        <translation>Trabajos posllamada pendientes</translation>
+    </message>
+    <message>
+        <source>&amp;Outcome</source>
+        <translation>&amp;Resultado</translation>
+    </message>
+    <message>
+        <source>Filter the outcome codes</source>
+        <translation>Filtrar los códigos de resultado</translation>
+    </message>
+    <message>
+        <source>Type to filter, Down to choose</source>
+        <translation>Escriba para filtrar, Abajo para elegir</translation>
+    </message>
+    <message>
+        <source>Outcome codes</source>
+        <translation>Códigos de resultado</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Resultado</translation>
+    </message>
+    <message>
+        <source>Problem with the outcome</source>
+        <translation>Problema con el resultado</translation>
+    </message>
+    <message>
+        <source>Details this outcome needs</source>
+        <translation>Datos que requiere este resultado</translation>
+    </message>
+    <message>
+        <source>No&amp;tes</source>
+        <translation>No&amp;tas</translation>
+    </message>
+    <message>
+        <source>Notes about the call</source>
+        <translation>Notas sobre la llamada</translation>
+    </message>
+    <message>
+        <source>Problem with the notes</source>
+        <translation>Problema con las notas</translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation>Borrador guardado</translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation>Enviar</translation>
+    </message>
+    <message>
+        <source>Submit the disposition</source>
+        <translation>Enviar la tipificación</translation>
     </message>
 </context>
 <context>
@@ -488,6 +850,10 @@
         <translation>A&amp;yuda</translation>
     </message>
     <message>
+        <source>&amp;Demo</source>
+        <translation>&amp;Demostración</translation>
+    </message>
+    <message>
         <source>The phone stopped and was restarted; a call in progress was lost. Its after-call work is kept.</source>
         <translation>El teléfono se detuvo y se reinició; se perdió una llamada en curso. Su trabajo posllamada se conserva.</translation>
     </message>
@@ -506,6 +872,108 @@
     <message>
         <source>A call is in progress. Hang up and close Pulse?</source>
         <translation>Hay una llamada en curso. ¿Colgar y cerrar Pulse?</translation>
+    </message>
+</context>
+<context>
+    <name>MyDayDialog</name>
+    <message>
+        <source>My day</source>
+        <translation>Mi día</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Código</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>Cantidad</translation>
+    </message>
+    <message>
+        <source>The local store is not open; the figures are not shown.</source>
+        <translation>El almacén local no está abierto; no se muestran las cifras.</translation>
+    </message>
+    <message>
+        <source>My day — {date}</source>
+        <translation>Mi día — {date}</translation>
+    </message>
+    <message>
+        <source>{time} (overdue)</source>
+        <translation>{time} (vencida)</translation>
+    </message>
+    <message>
+        <source>No callbacks due today</source>
+        <translation>No hay devoluciones de llamada para hoy</translation>
+    </message>
+    <message>
+        <source>Everything recorded today has reached the server.</source>
+        <translation>Todo lo registrado hoy ya llegó al servidor.</translation>
+    </message>
+    <message>
+        <source>One of today&apos;s records is not on the server yet.</source>
+        <translation>Uno de los registros de hoy aún no está en el servidor.</translation>
+    </message>
+    <message>
+        <source>{count} of today&apos;s records are not on the server yet.</source>
+        <translation>{count} de los registros de hoy aún no están en el servidor.</translation>
+    </message>
+</context>
+<context>
+    <name>MyDayForm</name>
+    <message>
+        <source>Day</source>
+        <translation>Día</translation>
+    </message>
+    <message>
+        <source>Calls handled</source>
+        <translation>Llamadas atendidas</translation>
+    </message>
+    <message>
+        <source>Average handle time</source>
+        <translation>Tiempo medio de atención</translation>
+    </message>
+    <message>
+        <source>Time in after-call work</source>
+        <translation>Tiempo en trabajo posllamada</translation>
+    </message>
+    <message>
+        <source>Time on calls</source>
+        <translation>Tiempo en llamadas</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>Trabajo posllamada</translation>
+    </message>
+    <message>
+        <source>On calls</source>
+        <translation>En llamadas</translation>
+    </message>
+    <message>
+        <source>&amp;Dispositions by code</source>
+        <translation>&amp;Tipificaciones por código</translation>
+    </message>
+    <message>
+        <source>Dispositions by code</source>
+        <translation>Tipificaciones por código</translation>
+    </message>
+    <message>
+        <source>C&amp;allbacks due today</source>
+        <translation>Devoluciones de &amp;llamada para hoy</translation>
+    </message>
+    <message>
+        <source>Callbacks due today</source>
+        <translation>Devoluciones de llamada para hoy</translation>
+    </message>
+    <message>
+        <source>Sync of the day&apos;s work</source>
+        <translation>Sincronización del trabajo del día</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Actualizar</translation>
+    </message>
+    <message>
+        <source>Refresh the figures</source>
+        <translation>Actualizar las cifras</translation>
     </message>
 </context>
 <context>
@@ -533,6 +1001,83 @@
     <message>
         <source>Technical problem</source>
         <translation>Problema técnico</translation>
+    </message>
+    <message>
+        <source>Disposition pending</source>
+        <translation>Tipificación pendiente</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineBanner</name>
+    <message>
+        <source>Working offline since {time}.</source>
+        <translation>Trabajando sin conexión desde las {time}.</translation>
+    </message>
+    <message>
+        <source>Working offline.</source>
+        <translation>Trabajando sin conexión.</translation>
+    </message>
+    <message>
+        <source>Nothing waiting to be sent.</source>
+        <translation>Nada pendiente de envío.</translation>
+    </message>
+    <message>
+        <source>One record queued for the server.</source>
+        <translation>Un registro en cola para el servidor.</translation>
+    </message>
+    <message>
+        <source>{count} records queued for the server.</source>
+        <translation>{count} registros en cola para el servidor.</translation>
+    </message>
+    <message>
+        <source>Patients and scripts come from this workstation; your work is sent when the server is back.</source>
+        <translation>Los pacientes y los guiones vienen de esta estación de trabajo; su trabajo se envía cuando vuelva el servidor.</translation>
+    </message>
+    <message>
+        <source>One item refused by the server needs a look.</source>
+        <translation>Un registro rechazado por el servidor requiere revisión.</translation>
+    </message>
+    <message>
+        <source>{count} items refused by the server need a look.</source>
+        <translation>{count} registros rechazados por el servidor requieren revisión.</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineBannerForm</name>
+    <message>
+        <source>Connection notice</source>
+        <translation>Aviso de conexión</translation>
+    </message>
+    <message>
+        <source>Connection notice text</source>
+        <translation>Texto del aviso de conexión</translation>
+    </message>
+    <message>
+        <source>Try &amp;now</source>
+        <translation>Intentar &amp;ahora</translation>
+    </message>
+    <message>
+        <source>Try to reach the server now</source>
+        <translation>Intentar contactar al servidor ahora</translation>
+    </message>
+    <message>
+        <source>Review refused items…</source>
+        <translation>Revisar registros rechazados…</translation>
+    </message>
+    <message>
+        <source>Review the items the server refused</source>
+        <translation>Revisar los registros que rechazó el servidor</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineDesk</name>
+    <message>
+        <source>My &amp;day…</source>
+        <translation>Mi &amp;día…</translation>
+    </message>
+    <message>
+        <source>&amp;Refused items…</source>
+        <translation>&amp;Registros rechazados…</translation>
     </message>
 </context>
 <context>
@@ -868,6 +1413,21 @@
     </message>
 </context>
 <context>
+    <name>PhoneRetryButton</name>
+    <message>
+        <source>Retry</source>
+        <translation>Reintentar</translation>
+    </message>
+    <message>
+        <source>Start the phone again</source>
+        <translation>Volver a iniciar el teléfono</translation>
+    </message>
+    <message>
+        <source>The phone did not start. Start it again.</source>
+        <translation>El teléfono no se inició. Vuelva a iniciarlo.</translation>
+    </message>
+</context>
+<context>
     <name>PulseStatusBar</name>
     <message>
         <source>State</source>
@@ -1074,20 +1634,32 @@
         <translation>Última sincronización correcta: {time}.</translation>
     </message>
     <message>
-        <source>{count} item(s) were refused by the server and need a look.</source>
-        <translation>El servidor rechazó {count} registro(s) que requieren revisión.</translation>
+        <source>One item was refused by the server and needs a look.</source>
+        <translation>El servidor rechazó un registro que requiere revisión.</translation>
     </message>
     <message>
-        <source>Sending {count} queued item(s).</source>
-        <translation>Enviando {count} registro(s) en cola.</translation>
+        <source>{count} items were refused by the server and need a look.</source>
+        <translation>El servidor rechazó {count} registros que requieren revisión.</translation>
+    </message>
+    <message>
+        <source>Sending one queued item.</source>
+        <translation>Enviando un registro en cola.</translation>
+    </message>
+    <message>
+        <source>Sending {count} queued items.</source>
+        <translation>Enviando {count} registros en cola.</translation>
+    </message>
+    <message>
+        <source>One item waits for the server.</source>
+        <translation>Un registro espera al servidor.</translation>
+    </message>
+    <message>
+        <source>{count} items wait for the server.</source>
+        <translation>{count} registros esperan al servidor.</translation>
     </message>
     <message>
         <source>syncing</source>
         <translation>sincronizando</translation>
-    </message>
-    <message>
-        <source>{count} item(s) wait for the server.</source>
-        <translation>{count} registro(s) esperan al servidor.</translation>
     </message>
     <message>
         <source>{count} queued</source>
@@ -1108,6 +1680,96 @@
     <message>
         <source>up to date</source>
         <translation>al día</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedItemsDialog</name>
+    <message>
+        <source>Items the server refused</source>
+        <translation>Registros que rechazó el servidor</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Campo</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valor</translation>
+    </message>
+    <message>
+        <source>The local store is not open; nothing can be shown.</source>
+        <translation>El almacén local no está abierto; no se puede mostrar nada.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s reason: {reason}</source>
+        <translation>Motivo del servidor: {reason}</translation>
+    </message>
+    <message>
+        <source>The corrected copy could not be saved; try again.</source>
+        <translation>No se pudo guardar la copia corregida; vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The item could not be queued again; try again.</source>
+        <translation>No se pudo volver a poner el registro en cola; vuelva a intentarlo.</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedItemsForm</name>
+    <message>
+        <source>The server did not accept these items. Each shows the server&apos;s reason. Correct a disposition and send the corrected copy, or send an item again once the cause has been fixed. Nothing is sent twice.</source>
+        <translation>El servidor no aceptó estos registros. Cada uno muestra el motivo del servidor. Corrija una tipificación y envíe la copia corregida, o vuelva a enviar un registro una vez resuelta la causa. Nada se envía dos veces.</translation>
+    </message>
+    <message>
+        <source>Refused items</source>
+        <translation>Registros rechazados</translation>
+    </message>
+    <message>
+        <source>The server&apos;s reason</source>
+        <translation>Motivo del servidor</translation>
+    </message>
+    <message>
+        <source>&amp;Code</source>
+        <translation>&amp;Código</translation>
+    </message>
+    <message>
+        <source>Disposition code</source>
+        <translation>Código de tipificación</translation>
+    </message>
+    <message>
+        <source>&amp;Fields</source>
+        <translation>Ca&amp;mpos</translation>
+    </message>
+    <message>
+        <source>Field values</source>
+        <translation>Valores de los campos</translation>
+    </message>
+    <message>
+        <source>&amp;Notes</source>
+        <translation>&amp;Notas</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notas</translation>
+    </message>
+    <message>
+        <source>Send &amp;again unchanged</source>
+        <translation>Volver a enviar &amp;sin cambios</translation>
+    </message>
+    <message>
+        <source>Send the item again unchanged</source>
+        <translation>Volver a enviar el registro sin cambios</translation>
+    </message>
+    <message>
+        <source>Send &amp;corrected copy</source>
+        <translation>Enviar copia &amp;corregida</translation>
+    </message>
+    <message>
+        <source>Send the corrected copy</source>
+        <translation>Enviar la copia corregida</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting for a correction.</source>
+        <translation>No hay nada pendiente de corrección.</translation>
     </message>
 </context>
 <context>
@@ -1138,6 +1800,184 @@
     <message>
         <source>Unknown number</source>
         <translation>Número desconocido</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptPanel</name>
+    <message>
+        <source>Call script</source>
+        <translation>Guion de la llamada</translation>
+    </message>
+    <message>
+        <source>No script yet: the call&apos;s campaign is known once the patient is chosen.</source>
+        <translation>Aún no hay guion: la campaña de la llamada se conoce cuando se elige al paciente.</translation>
+    </message>
+    <message>
+        <source>This call&apos;s campaign has no script.</source>
+        <translation>La campaña de esta llamada no tiene guion.</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s script has not reached this desk yet. It is shown once it is synced.</source>
+        <translation>El guion de la campaña aún no llega a este escritorio. Se mostrará cuando se sincronice.</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s script cannot be shown: it is damaged. Tell your supervisor.</source>
+        <translation>No se puede mostrar el guion de la campaña: está dañado. Avise a su supervisor.</translation>
+    </message>
+    <message>
+        <source>version {version}</source>
+        <translation>versión {version}</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Listo</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Terminar</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Siguiente</translation>
+    </message>
+    <message>
+        <source>Kept as recorded with version {version}; this desk now has a newer one.</source>
+        <translation>Se conserva tal como se registró con la versión {version}; este escritorio ya tiene una más reciente.</translation>
+    </message>
+    <message>
+        <source>Shown in {shown}: no {wanted} version of this script.</source>
+        <translation>Se muestra en {shown}: este guion no tiene versión en {wanted}.</translation>
+    </message>
+    <message>
+        <source>Shown in {shown}; the patient prefers {wanted}.</source>
+        <translation>Se muestra en {shown}; el paciente prefiere {wanted}.</translation>
+    </message>
+    <message>
+        <source>Script done: {done} steps</source>
+        <translation>Guion terminado: {done} pasos</translation>
+    </message>
+    <message>
+        <source>Step {position} of at least {total}</source>
+        <translation>Paso {position} de al menos {total}</translation>
+    </message>
+    <message>
+        <source>Step {position} of {total}</source>
+        <translation>Paso {position} de {total}</translation>
+    </message>
+    <message>
+        <source>Answer {number}: {answer}</source>
+        <translation>Respuesta {number}: {answer}</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answer (key {number})</source>
+        <translation>La respuesta de quien llama (tecla {number})</translation>
+    </message>
+    <message>
+        <source>The answer given before</source>
+        <translation>La respuesta dada antes</translation>
+    </message>
+    <message>
+        <source>your name</source>
+        <translation>su nombre</translation>
+    </message>
+    <message>
+        <source>campaign</source>
+        <translation>campaña</translation>
+    </message>
+    <message>
+        <source>first name</source>
+        <translation>nombre</translation>
+    </message>
+    <message>
+        <source>last name</source>
+        <translation>apellido</translation>
+    </message>
+    <message>
+        <source>full name</source>
+        <translation>nombre completo</translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation>fecha de nacimiento</translation>
+    </message>
+    <message>
+        <source>MRN</source>
+        <translation>expediente (MRN)</translation>
+    </message>
+    <message>
+        <source>phone number</source>
+        <translation>número de teléfono</translation>
+    </message>
+    <message>
+        <source>care program</source>
+        <translation>programa de atención</translation>
+    </message>
+    <message>
+        <source>appointment time</source>
+        <translation>hora de la cita</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptPanelForm</name>
+    <message>
+        <source>The script appears when a call starts.</source>
+        <translation>El guion aparece cuando empieza una llamada.</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Idioma</translation>
+    </message>
+    <message>
+        <source>Script language</source>
+        <translation>Idioma del guion</translation>
+    </message>
+    <message>
+        <source>Script progress</source>
+        <translation>Avance del guion</translation>
+    </message>
+    <message>
+        <source>Required disclosure: read it word for word</source>
+        <translation>Aviso obligatorio: léalo palabra por palabra</translation>
+    </message>
+    <message>
+        <source>What to say</source>
+        <translation>Qué decir</translation>
+    </message>
+    <message>
+        <source>Read to the caller</source>
+        <translation>Leído a quien llama</translation>
+    </message>
+    <message>
+        <source>The disclosure was read to the caller</source>
+        <translation>Se leyó el aviso a quien llama</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answer</source>
+        <translation>La respuesta de quien llama</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s answers</source>
+        <translation>Las respuestas de quien llama</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Atrás</translation>
+    </message>
+    <message>
+        <source>Back one step</source>
+        <translation>Un paso atrás</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Siguiente</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>Paso siguiente</translation>
+    </message>
+    <message>
+        <source>The script answers could not be saved. They are kept while Pulse stays open; the next step tries again.</source>
+        <translation>No se pudieron guardar las respuestas del guion. Se conservan mientras Pulse siga abierto; el siguiente paso lo vuelve a intentar.</translation>
     </message>
 </context>
 <context>
@@ -1199,6 +2039,22 @@
         <translation>Buscar un paciente</translation>
     </message>
     <message>
+        <source>Submit the disposition</source>
+        <translation>Enviar la tipificación</translation>
+    </message>
+    <message>
+        <source>Go to the call script</source>
+        <translation>Ir al guion de la llamada</translation>
+    </message>
+    <message>
+        <source>Script: back one step</source>
+        <translation>Guion: un paso atrás</translation>
+    </message>
+    <message>
+        <source>Script: next step</source>
+        <translation>Guion: paso siguiente</translation>
+    </message>
+    <message>
         <source>Go Ready</source>
         <translation>Pasar a Disponible</translation>
     </message>
@@ -1211,8 +2067,16 @@
         <translation>Mostrar los atajos de teclado</translation>
     </message>
     <message>
-        <source>Sign out and close Pulse</source>
-        <translation>Cerrar sesión y salir de Pulse</translation>
+        <source>Show My day (today&apos;s figures)</source>
+        <translation>Mostrar Mi día (las cifras de hoy)</translation>
+    </message>
+    <message>
+        <source>Review the items the server refused</source>
+        <translation>Revisar los registros que rechazó el servidor</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Cerrar sesión</translation>
     </message>
 </context>
 <context>
@@ -1239,6 +2103,14 @@
     <message>
         <source>During a call: send tones (when no text field has the focus)</source>
         <translation>Durante una llamada: enviar tonos (cuando ningún campo de texto tiene el foco)</translation>
+    </message>
+    <message>
+        <source>1–9</source>
+        <translation>1–9</translation>
+    </message>
+    <message>
+        <source>In the call script: give the caller&apos;s answer</source>
+        <translation>En el guion de la llamada: marcar la respuesta de quien llama</translation>
     </message>
     <message>
         <source>Tab, Shift+Tab</source>
@@ -1668,6 +2540,10 @@
         <translation>No se pudo escribir en la bitácora de auditoría.</translation>
     </message>
     <message>
+        <source>Finish the after-call work first.</source>
+        <translation>Primero termine el trabajo posllamada.</translation>
+    </message>
+    <message>
         <source>The phone is not registered: no call can be made.</source>
         <translation>El teléfono no está registrado: no se pueden hacer llamadas.</translation>
     </message>
@@ -1686,6 +2562,66 @@
     <message>
         <source>The phone is not available right now.</source>
         <translation>El teléfono no está disponible en este momento.</translation>
+    </message>
+    <message>
+        <source>Notes are limited to {count} characters.</source>
+        <translation>Las notas tienen un límite de {count} caracteres.</translation>
+    </message>
+    <message>
+        <source>Answer yes or no: {field}.</source>
+        <translation>Responda sí o no: {field}.</translation>
+    </message>
+    <message>
+        <source>Fill in: {field}.</source>
+        <translation>Complete: {field}.</translation>
+    </message>
+    <message>
+        <source>Keep it under {count} characters.</source>
+        <translation>Use menos de {count} caracteres.</translation>
+    </message>
+    <message>
+        <source>A callback needs the patient: choose the patient first.</source>
+        <translation>Una devolución de llamada requiere al paciente: primero elija al paciente.</translation>
+    </message>
+    <message>
+        <source>Choose a time in the future.</source>
+        <translation>Elija una hora futura.</translation>
+    </message>
+    <message>
+        <source>Choose a time within a year.</source>
+        <translation>Elija una hora dentro del próximo año.</translation>
+    </message>
+    <message>
+        <source>Choose a time between {start} and {end}, the patient&apos;s local time.</source>
+        <translation>Elija una hora entre las {start} y las {end}, hora local del paciente.</translation>
+    </message>
+    <message>
+        <source>Choose a disposition code.</source>
+        <translation>Elija un código de tipificación.</translation>
+    </message>
+    <message>
+        <source>This code is no longer in the campaign&apos;s list: choose another.</source>
+        <translation>Este código ya no está en la lista de la campaña: elija otro.</translation>
+    </message>
+    <message>
+        <source>Enter a date and time, for example 2026-03-03 15:30.</source>
+        <translation>Ingrese una fecha y hora, por ejemplo 2026-03-03 15:30.</translation>
+    </message>
+    <message>
+        <source>That time does not exist there (the clocks change): choose another.</source>
+        <translation>Esa hora no existe allí (hay cambio de horario): elija otra.</translation>
+    </message>
+    <message>
+        <source>The disposition could not be saved; it is still here: try again.</source>
+        <translation>No se pudo guardar la tipificación; sigue aquí: vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The call&apos;s details could not be saved for after a restart.</source>
+        <translation>No se pudieron guardar los datos de la llamada para después de un reinicio.</translation>
+    </message>
+    <message>
+        <source>What you typed could not be saved; keep this window open.</source>
+        <translation>No se pudo guardar lo que escribió; mantenga esta ventana abierta.</translation>
     </message>
 </context>
 </TS>

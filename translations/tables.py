@@ -1,6 +1,8 @@
 """Texts the desk translates at run time from tables rather than from ``tr("...")`` calls:
-shortcut labels, agent-state words, the default Not ready and reveal reasons, and the fixed
-messages of the Qt-free layers (workflow problems, sign-in refusals). ``lupdate`` cannot see
+shortcut labels, agent-state words, the default Not ready and reveal reasons (and
+"Disposition pending"), the disposition panel's end-of-call words and built-in code labels,
+and the fixed messages of the Qt-free layers (workflow problems and wrap-up
+:class:`~agent_app.workflow.disposition.Wording`, sign-in refusals). ``lupdate`` cannot see
 them, so ``make translations`` writes them as ``QT_TRANSLATE_NOOP`` markers into a generated
 file it extracts with the sources. The translation tests use :func:`texts` to check that each
 one is in every catalogue.
@@ -25,7 +27,7 @@ SOURCES = ("agent_app/views", "agent_app/demo", "agent_app/app.py", "ui")
 # (context, folder, class names): string literals given to these exception or event classes
 # are shown to the agent through QCoreApplication.translate(context, message).
 _LITERAL_MESSAGES = (
-    ("Workflow", "agent_app/workflow", {"Problem"}),
+    ("Workflow", "agent_app/workflow", {"Problem", "Wording", "_on_problem"}),
     ("LoginError", "agent_app/sync", {"LoginError", "OfflineLoginError"}),
 )
 
@@ -45,15 +47,28 @@ def texts() -> list[tuple[str, str]]:
     """Every (context, source text) the views translate from tables, in a stable order."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from agent_app.views import agent_state_bar, shortcuts
-    from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS
+    from agent_app.views import agent_state_bar, disposition_panel, shortcuts
+    from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING
+    from agent_app.workflow.disposition import SYSTEM_TREE
     from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS
 
     found: list[tuple[str, str]] = []
     found += [("Shortcuts", s.label) for s in shortcuts.SHORTCUTS]
     found += [("AgentState", word) for word in agent_state_bar._WORDS.values()]
-    found += [("NotReadyReason", reason.label) for reason in DEFAULT_NOT_READY_REASONS]
+    found += [
+        ("NotReadyReason", reason.label)
+        for reason in (*DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING)
+    ]
     found += [("RevealReasons", reason.label) for reason in DEFAULT_REVEAL_REASONS]
+    # The disposition panel's words for how a call ended, and the built-in codes' labels.
+    words = (
+        *disposition_panel._END_WORDS.values(),
+        *disposition_panel._UNANSWERED_WORDS.values(),
+        disposition_panel._FAILED_DEFAULT,
+        *disposition_panel._FAILED_WORDS.values(),
+        *(node.label for node in SYSTEM_TREE.codes),
+    )
+    found += [(disposition_panel._CONTEXT, word) for word in words]
     for context, folder, classes in _LITERAL_MESSAGES:
         found += [(context, text) for text in _literals(ROOT / folder, classes)]
     return list(dict.fromkeys(found))

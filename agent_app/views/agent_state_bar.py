@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QPoint, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFrame, QLabel, QMenu, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from agent_app.views import shortcuts
 from agent_app.views.call_history import duration_text
@@ -76,6 +76,8 @@ class AgentStateBar(QWidget):
     def __init__(self, session: AgentSession, window: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("agentStateBar")
+        # Its full height always: the panels below give way when the screen is short.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         form = load_form("agent_state_bar.ui", self)
         self.session = session
         self.chip = child(form, QFrame, "stateChip")

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from agent_app.views.forms import child, load_form
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 PAGE_STYLE = """
-#blockedCard { background: #f7f9fc; border: 1px solid #d5dde8; border-radius: 10px; }
-#blockedTitle { color: #1f3a5f; font-size: 16pt; font-weight: 600; }
-#blockedWhy { color: #344054; font-size: 11pt; }
-#blockedTodo { color: #344054; font-size: 11pt; background: #eef3f8; border-radius: 6px;
-               padding: 10px 12px; }
+#blockedCard { border-radius: 10px; }
+#blockedTitle { font-size: 16pt; font-weight: 600; }
+#blockedWhy { font-size: 11pt; }
+#blockedTodo { font-size: 11pt; border-radius: 6px; padding: 10px 12px; }
 #blockedCard QPushButton { padding: 6px 18px; }
 """
 
@@ -54,7 +54,13 @@ class DeskBlockedPage(QWidget):
             "soon as the server answers; if it does not, call IT support."
         )
         if queued:
-            todo += " " + self.tr("Your %n queued record(s) are kept and will be sent.", "", queued)
+            todo += " " + (
+                self.tr("Your queued record is kept and will be sent.")
+                if queued == 1
+                else self.tr("Your {count} queued records are kept and will be sent.").format(
+                    count=queued
+                )
+            )
         self.todo.setText(todo)
         self.try_now.show()
         self.try_now.setDefault(True)

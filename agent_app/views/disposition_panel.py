@@ -44,7 +44,7 @@ from agent_app.views.forms import child, load_form
 from agent_app.views.styling import set_level
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession, Direction
-from agent_app.workflow.disposition import CodeNode, FieldSpec, WrapUpWork
+from agent_app.workflow.disposition import CodeNode, FieldSpec, Wording, WrapUpWork
 from agent_app.workflow.events import (
     CallChanged,
     CallFinished,
@@ -67,26 +67,19 @@ NOTES_PROBLEM = "notes"
 SYSTEM_HEADING = ""
 """The code of the built-in codes' heading row (no code has an empty name)."""
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 DISPOSITION_STYLE = """
-#callFacts { background: #f1e9fb; border: 1px solid #d9c6ee; border-radius: 6px; }
-#callTitle { color: #3f1466; font-weight: 600; }
-#callDetails, #whichLabel { color: #475467; }
+#callFacts { border-radius: 6px; }
+#callTitle { font-weight: 600; }
 #whichLabel { font-weight: 600; }
-#idleLabel { color: #475467; font-size: 11pt; padding: 24px; }
-#filterLabel, #notesLabel, #dispositionPanelView QFormLayout QLabel { color: #1f3a5f; }
+#idleLabel { font-size: 11pt; padding: 24px; }
 #filterLabel, #notesLabel { font-weight: 600; }
 QTreeWidget#codeTree { font-size: 11pt; }
 QTreeWidget#codeTree::item { padding: 4px 2px; }
 QListWidget#owedList { font-size: 10.5pt; }
 QListWidget#owedList::item { padding: 4px 6px; }
 QLineEdit, QDateTimeEdit, QComboBox { min-height: 28px; }
-#savedLabel { color: #667085; }
-QPushButton#submitButton { font-weight: 600; padding: 6px 18px; border-radius: 6px;
-  background: #6a1b9a; color: #ffffff; border: 1px solid #4a148c; }
-QPushButton#submitButton:focus { border: 2px solid #1565c0; }
-QPushButton#submitButton:disabled { background: #d0c4dc; border-color: #c0b0d0; }
-QLabel[level="problem"] { color: #b00020; }
-QLabel[level="neutral"] { color: #475467; }
+QPushButton#submitButton { font-weight: 600; padding: 6px 18px; border-radius: 6px; }
 """
 
 _END_WORDS = {
@@ -102,6 +95,8 @@ _END_WORDS = {
     "engine_restart": "Lost when the phone stopped",
     "engine_lost": "Lost when the phone stopped",
 }
+_UNANSWERED_WORDS = {"local": "Cancelled", "remote": "Hung up before an answer"}
+_FAILED_DEFAULT = "The call failed"
 _FAILED_WORDS = {
     486: "Busy",
     600: "Busy",
@@ -119,10 +114,10 @@ def _tr(text: str) -> str:
 def end_reason_text(call: CallSession) -> str:
     """Why the call ended, in the agent's words (with the SIP code of a failed attempt)."""
     if not call.answered and (call.end_code >= 400 or call.end_reason == "failed"):
-        text = _tr(_FAILED_WORDS.get(call.end_code, "The call failed"))
+        text = _tr(_FAILED_WORDS.get(call.end_code, _FAILED_DEFAULT))
         return f"{text} (SIP {call.end_code})" if call.end_code else text
     if not call.answered and call.end_reason in ("local", "remote"):
-        return _tr("Cancelled" if call.end_reason == "local" else "Hung up before an answer")
+        return _tr(_UNANSWERED_WORDS[call.end_reason])
     known = _END_WORDS.get(call.end_reason)
     return _tr(known) if known else call.end_reason
 
@@ -744,7 +739,10 @@ class DispositionPanel(QWidget):
 
     @staticmethod
     def _translated(text: str) -> str:
-        # The workflow's messages are source text, translated where its problems are.
+        # The workflow's messages are source text, translated where its problems are; a
+        # message with values (a field's name, a limit) is translated first, then filled in.
+        if isinstance(text, Wording):
+            return QCoreApplication.translate("Workflow", text.source).format(**text.values)
         return QCoreApplication.translate("Workflow", text) if text else ""
 
     @Slot()

@@ -25,16 +25,14 @@ from agent_app.workflow.my_day import MyDay
 
 log = logging.getLogger(__name__)
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 MY_DAY_STYLE = """
-#dayTitle { color: #1f3a5f; font-size: 14pt; font-weight: 600; }
+#dayTitle { font-size: 14pt; font-weight: 600; }
 #callsValue, #handleValue, #wrapUpValue, #talkValue {
-    color: #1d2939; font-size: 22pt; font-weight: 600; background: #f7f9fc;
-    border: 1px solid #d5dde8; border-top-left-radius: 8px; border-top-right-radius: 8px;
-    border-bottom: none; padding: 10px 14px 2px 14px; }
+    font-size: 22pt; font-weight: 600; border-top-left-radius: 8px;
+    border-top-right-radius: 8px; padding: 10px 14px 2px 14px; }
 #callsCaption, #handleCaption, #wrapUpCaption, #talkCaption {
-    color: #475467; background: #f7f9fc; border: 1px solid #d5dde8; border-top: none;
     border-bottom-left-radius: 8px; border-bottom-right-radius: 8px; padding: 0 14px 10px 14px; }
-#waitingLabel { color: #475467; }
 QListWidget::item, QTableWidget::item { padding: 4px 6px; }
 """
 
@@ -97,9 +95,13 @@ class MyDayDialog(QDialog):
         if not day.callbacks_due:
             self.callbacks.addItem(self.tr("No callbacks due today"))
         self.waiting.setText(
-            self.tr("%n of today's records are not on the server yet.", "", day.waiting)
-            if day.waiting
-            else self.tr("Everything recorded today has reached the server.")
+            self.tr("Everything recorded today has reached the server.")
+            if not day.waiting
+            else self.tr("One of today's records is not on the server yet.")
+            if day.waiting == 1
+            else self.tr("{count} of today's records are not on the server yet.").format(
+                count=day.waiting
+            )
         )
         for label in (self.calls, self.handle, self.wrap_up, self.talk):
             label.setAccessibleDescription(label.text())

@@ -17,10 +17,9 @@ from agent_app.views import shortcuts
 from agent_app.views.forms import child, load_form
 from agent_app.views.icons import icon
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 BANNER_STYLE = """
-#offlineBanner { background: #eef3f8; border: 1px solid #c9d6e3; border-radius: 6px; }
-#offlineBanner[level="refused"] { background: #fbf3e6; border-color: #e6cfa7; }
-#offlineBanner QLabel { color: #24323f; }
+#offlineBanner { border-radius: 6px; }
 #offlineBanner QPushButton { padding: 4px 12px; }
 """
 
@@ -62,9 +61,11 @@ class OfflineBanner(QFrame):
                 )
             )
             parts.append(
-                self.tr("%n record(s) queued for the server.", "", status.queued)
-                if status.queued
-                else self.tr("Nothing waiting to be sent.")
+                self.tr("Nothing waiting to be sent.")
+                if not status.queued
+                else self.tr("One record queued for the server.")
+                if status.queued == 1
+                else self.tr("{count} records queued for the server.").format(count=status.queued)
             )
             parts.append(
                 self.tr(
@@ -75,7 +76,11 @@ class OfflineBanner(QFrame):
         if status.parked:
             parts.append(
                 "<b>{}</b>".format(
-                    self.tr("%n item(s) refused by the server need a look.", "", status.parked)
+                    self.tr("One item refused by the server needs a look.")
+                    if status.parked == 1
+                    else self.tr("{count} items refused by the server need a look.").format(
+                        count=status.parked
+                    )
                 )
             )
         self.text.setText(" ".join(parts))

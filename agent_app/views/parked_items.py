@@ -72,7 +72,7 @@ class RefusedItemsDialog(QDialog):
         self.send_again = child(form, QPushButton, "sendAgainButton")
         self.empty = child(form, QLabel, "emptyLabel")
         self.fields.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
-        self.reason.setStyleSheet("color: #7a5200; background: #fbf3e6; padding: 6px 8px;")
+        self.reason.setStyleSheet("padding: 6px 8px;")  # its colours are the palette's
         child(form, QDialogButtonBox, "buttonBox").rejected.connect(self.reject)
         self.list.currentRowChanged.connect(self._show_current)
         self.send_corrected.clicked.connect(self._send_corrected)

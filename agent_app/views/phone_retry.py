@@ -21,7 +21,8 @@ class PhoneRetryButton(QPushButton):
         self.setAccessibleName(self.tr("Start the phone again"))
         self.setToolTip(self.tr("The phone did not start. Start it again."))
         self.setFlat(True)
-        self.setStyleSheet("color: #0d47a1; text-decoration: underline; padding: 0 6px;")
+        # A link's look; its colour is the palette's accent (styling.style_sheet).
+        self.setStyleSheet("text-decoration: underline; padding: 0 6px;")
         self._phone = phone
         # Just after the phone's indicator, whatever else the bar holds.
         layout = bar.layout()

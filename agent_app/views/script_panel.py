@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -38,25 +39,20 @@ from agent_app.workflow.script_run import MergeField, ScriptRun, plain_text
 
 ANSWER_KEYS = "123456789"
 
+# Sizes and shapes; the colours are the palette's (styling.style_sheet).
 SCRIPT_PANEL_STYLE = """
-#idleLabel, #messageLabel { color: #475467; font-size: 11pt; padding: 16px; }
-#scriptTitle { color: #1f3a5f; font-weight: 600; font-size: 11pt; }
-#versionLabel { color: #667085; }
-#languageNote { background: #fff3d6; color: #7a5200; border-radius: 4px; padding: 5px 8px; }
-#languageNote[level="neutral"] { background: #eef2f7; color: #344054; }
-#progressLabel { color: #475467; }
-QProgressBar { border: none; background: #e4e7ec; border-radius: 4px; }
-QProgressBar::chunk { background: #1565c0; border-radius: 4px; }
-#stepFrame { background: #f8fafc; border: 1px solid #d5dde8; border-radius: 8px; }
-#stepFrame[disclosure="true"] { background: #fffaf0; border: 1px solid #e0a100;
-    border-left: 5px solid #e08600; }
-#disclosureBadge { color: #7a5200; font-weight: 600; }
-#stepText { color: #1d2939; font-size: 15pt; }
+#idleLabel, #messageLabel { font-size: 11pt; padding: 16px; }
+#scriptTitle { font-weight: 600; font-size: 11pt; }
+#languageNote { border-radius: 4px; padding: 5px 8px; }
+QProgressBar { border: none; border-radius: 4px; }
+QProgressBar::chunk { border-radius: 4px; }
+#stepFrame { border-radius: 8px; }
+#disclosureBadge { font-weight: 600; }
+#stepText { font-size: 15pt; }
 #readCheck { font-size: 11pt; font-weight: 600; }
-#answersTitle { color: #475467; font-weight: 600; }
+#answersTitle { font-weight: 600; }
 #answersBox QPushButton { text-align: left; padding: 7px 12px; font-size: 11pt; }
-#answersBox QPushButton[chosen="true"] { border: 2px solid #1565c0; font-weight: 600; }
-#saveProblem { color: #b00020; }
+#answersBox QPushButton[chosen="true"] { font-weight: 600; }
 """
 
 
@@ -133,7 +129,30 @@ class ScriptPanel(QWidget):
         self.forward_button = child(form, QPushButton, "forwardButton")
         self.save_problem = child(form, QLabel, "saveProblem")
 
+    def _fit_page(self, _index: int = 0) -> None:
+        # The stack is as tall as the page shown: the hidden script page, taller than the
+        # panel, would otherwise give the short idle note a scroll bar.
+        # A stack's height for a width counts every page, so the script page's wrapping
+        # labels wrap only while it is shown.
+        current = self.pages.currentWidget()
+        for page in (self.idle_page, self.message_page, self.run_page):
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        running = current is self.run_page
+        for label in self._wrapping:
+            label.setWordWrap(running)
+        # A one-line note never needs a scroll bar, whatever the panel's height.
+        self.scroll_area.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if running
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        self.pages.updateGeometry()
+
     def _connect(self) -> None:
+        self._wrapping = [label for label in self.run_page.findChildren(QLabel) if label.wordWrap()]
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page()
         self.focus_action = shortcuts.bind(self, "script")
         self.back_action = shortcuts.bind(self, "script_back")
         self.forward_action = shortcuts.bind(self, "script_forward")
@@ -402,17 +421,13 @@ class ScriptPanel(QWidget):
         if progress.complete:
             text = self.tr("Script done: {done} steps").format(done=progress.done)
         elif progress.ahead:
-            text = self.tr(
-                "Step {position} · {done} of {on_path} steps done so far · at least {ahead} to go"
-            ).format(
-                position=progress.position,
-                done=progress.done,
-                on_path=progress.on_path,
-                ahead=progress.ahead,
+            # The fewest steps the call can still take: a branch may make it longer.
+            text = self.tr("Step {position} of at least {total}").format(
+                position=progress.position, total=total
             )
         else:
-            text = self.tr("Step {position} · {done} of {on_path} steps done so far").format(
-                position=progress.position, done=progress.done, on_path=progress.on_path
+            text = self.tr("Step {position} of {total}").format(
+                position=progress.position, total=progress.on_path
             )
         self.progress_label.setText(text)
         self.progress_bar.setAccessibleDescription(text)

@@ -304,17 +304,29 @@ class PulseStatusBar(QStatusBar):
         )
         parked = ""
         if status.parked:
-            parked = " " + self.tr(
-                "{count} item(s) were refused by the server and need a look."
-            ).format(count=status.parked)
+            parked = " " + (
+                self.tr("One item was refused by the server and needs a look.")
+                if status.parked == 1
+                else self.tr("{count} items were refused by the server and need a look.").format(
+                    count=status.parked
+                )
+            )
             if status.parked_reasons:
                 # The server's reasons are codes, shown as given.
                 parked += " (" + "; ".join(status.parked_reasons) + ")"
         if status.syncing:
-            sending = self.tr("Sending {count} queued item(s).").format(count=status.queued)
+            sending = (
+                self.tr("Sending one queued item.")
+                if status.queued == 1
+                else self.tr("Sending {count} queued items.").format(count=status.queued)
+            )
             return self.tr("syncing"), f"{sending} {last}{parked}"
         if status.queued:
-            waiting = self.tr("{count} item(s) wait for the server.").format(count=status.queued)
+            waiting = (
+                self.tr("One item waits for the server.")
+                if status.queued == 1
+                else self.tr("{count} items wait for the server.").format(count=status.queued)
+            )
             return self.tr("{count} queued").format(
                 count=status.queued
             ), f"{waiting} {last}{parked}"

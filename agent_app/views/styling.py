@@ -64,6 +64,12 @@ class Theme:
     badge_problem: str
     badge_neutral: str
     glyph: str  # the neutral colour of action and indicator icons
+    info: tuple[str, str]  # calm notices (offline banner, what to do): ground, border
+    caution: tuple[str, str]  # something to look at (refused items): ground, border
+    wrap_up_title: str  # the call's title on the wrap-up ground
+    submit: tuple[str, str, str]  # the disposition's Submit: ground, border, disabled ground
+    track: str  # the empty part of a progress bar
+    disclosure: tuple[str, str, str]  # a step to read out: ground, border, left edge
 
 
 LIGHT = Theme(
@@ -103,6 +109,12 @@ LIGHT = Theme(
     badge_problem="#fde8e8",
     badge_neutral="#eaecf0",
     glyph="#37474F",
+    info=("#eef3f8", "#c9d6e3"),
+    caution=("#fbf3e6", "#e6cfa7"),
+    wrap_up_title="#3f1466",
+    submit=("#6a1b9a", "#4a148c", "#d0c4dc"),
+    track="#e4e7ec",
+    disclosure=("#fffaf0", "#e0a100", "#e08600"),
 )
 
 DARK = Theme(
@@ -142,6 +154,12 @@ DARK = Theme(
     badge_problem="#45222a",
     badge_neutral="#313941",
     glyph="#D3DAE1",
+    info=("#23303c", "#3d4f61"),
+    caution=("#362d1c", "#7a6331"),
+    wrap_up_title="#d9c4f5",
+    submit=("#6d3fa6", "#9b74cf", "#3a3247"),
+    track="#3a434d",
+    disclosure=("#302a1e", "#8a6c26", "#d9a93a"),
 )
 
 _in_use: list[Theme] = [LIGHT]
@@ -301,6 +319,54 @@ QLabel[level="neutral"] {{ color: {t.neutral}; }}
 #identityBadge[level="warning"] {{ background: {t.badge_warning}; color: {t.warning}; }}
 #identityBadge[level="problem"] {{ background: {t.badge_problem}; color: {t.problem}; }}
 #identityBadge[level="neutral"] {{ background: {t.badge_neutral}; color: {t.text}; }}
+
+/* script panel */
+#scriptPanelView #idleLabel, #scriptPanelView #messageLabel, #scriptPanelView #versionLabel,
+#scriptPanelView #progressLabel, #scriptPanelView #answersTitle {{ color: {t.muted}; }}
+#scriptPanelView #scriptTitle {{ color: {t.title}; }}
+#scriptPanelView #languageNote {{ background: {t.badge_warning}; color: {t.warning}; }}
+#scriptPanelView #languageNote[level="neutral"] {{ background: {t.badge_neutral};
+    color: {t.text}; }}
+#scriptPanelView QProgressBar {{ background: {t.track}; }}
+#scriptPanelView QProgressBar::chunk {{ background: {t.accent}; }}
+#scriptPanelView #stepFrame {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#scriptPanelView #stepFrame[disclosure="true"] {{ background: {t.disclosure[0]};
+    border: 1px solid {t.disclosure[1]}; border-left: 5px solid {t.disclosure[2]}; }}
+#scriptPanelView #disclosureBadge {{ color: {t.warning}; }}
+#scriptPanelView #stepText {{ color: {t.text}; }}
+#scriptPanelView #answersBox QPushButton[chosen="true"] {{ border: 2px solid {t.accent}; }}
+#scriptPanelView #saveProblem {{ color: {t.problem}; }}
+
+/* disposition panel */
+#dispositionPanelView #callFacts {{ background: {t.wrap_up[0]}; border: 1px solid {t.border}; }}
+#dispositionPanelView #callTitle {{ color: {t.wrap_up_title}; }}
+#dispositionPanelView #callDetails, #dispositionPanelView #whichLabel,
+#dispositionPanelView #idleLabel, #dispositionPanelView #savedLabel {{ color: {t.muted}; }}
+#dispositionPanelView #filterLabel, #dispositionPanelView #notesLabel {{ color: {t.title}; }}
+#dispositionPanelView QPushButton#submitButton {{ background: {t.submit[0]}; color: #ffffff;
+    border: 1px solid {t.submit[1]}; }}
+#dispositionPanelView QPushButton#submitButton:focus {{ border: 2px solid {t.accent}; }}
+#dispositionPanelView QPushButton#submitButton:disabled {{ background: {t.submit[2]};
+    border-color: {t.submit[2]}; color: {t.disabled_text}; }}
+
+/* offline banner, refused items, the locked desk, My day */
+#offlineBanner {{ background: {t.info[0]}; border: 1px solid {t.info[1]}; }}
+#offlineBanner[level="refused"] {{ background: {t.caution[0]}; border-color: {t.caution[1]}; }}
+#offlineBanner QLabel {{ color: {t.text}; }}
+#refusedItemsDialog #reasonLabel {{ color: {t.warning}; background: {t.caution[0]}; }}
+QPushButton#phoneRetryButton {{ color: {t.accent}; }}
+#deskBlockedPage #blockedCard {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#deskBlockedPage #blockedTitle {{ color: {t.title}; }}
+#deskBlockedPage #blockedWhy {{ color: {t.text}; }}
+#deskBlockedPage #blockedTodo {{ color: {t.text}; background: {t.info[0]}; }}
+#myDayDialog #dayTitle {{ color: {t.title}; }}
+#myDayDialog #callsValue, #myDayDialog #handleValue, #myDayDialog #wrapUpValue,
+#myDayDialog #talkValue {{ color: {t.text}; background: {t.surface_alt};
+    border: 1px solid {t.border}; border-bottom: none; }}
+#myDayDialog #callsCaption, #myDayDialog #handleCaption, #myDayDialog #wrapUpCaption,
+#myDayDialog #talkCaption {{ color: {t.muted}; background: {t.surface_alt};
+    border: 1px solid {t.border}; border-top: none; }}
+#myDayDialog #waitingLabel {{ color: {t.muted}; }}
 """
 
 

@@ -52,6 +52,22 @@ DEFAULT_WINDOW = ("08:00", "21:00")
 """The server's calling window when a campaign names none (or is not on this desk)."""
 MAX_NOTES = 10_000
 MAX_TEXT = 2_000
+
+
+class Wording(str):
+    """A message of :meth:`WrapUpWork.problems`: the English text, and the fixed source
+    text and values it was made from, so that a view can translate the source text and fill
+    in the values again (``translations/tables.py`` catalogues every literal given to it)."""
+
+    source: str
+    values: dict[str, str]
+
+    def __new__(cls, source: str, **values: str) -> Wording:
+        made = super().__new__(cls, source.format(**values) if values else source)
+        made.source, made.values = source, values
+        return made
+
+
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _CALLBACK_IDS = uuid.UUID("6f1d3c52-0f7e-4a55-9a8e-3b2f1c7d9e40")
 """Namespace of callback entry ids: one per call, derived from its record id."""
@@ -531,9 +547,9 @@ class WrapUpWork:
         node = self.node
         if node is None or not node.selectable:
             found["code"] = (
-                "Choose a disposition code."
+                Wording("Choose a disposition code.")
                 if not self.code
-                else "This code is no longer in the campaign's list: choose another."
+                else Wording("This code is no longer in the campaign's list: choose another.")
             )
         else:
             for spec in node.fields:
@@ -541,48 +557,60 @@ class WrapUpWork:
                 if message:
                     found[spec.name] = message
         if len(self.notes) > MAX_NOTES:
-            found["notes"] = f"Notes are limited to {MAX_NOTES:,} characters."
+            found["notes"] = Wording(
+                "Notes are limited to {count} characters.", count=f"{MAX_NOTES:,}"
+            )
         return found
 
     def _field_problem(self, spec: FieldSpec) -> str | None:
         value = self.fields.get(spec.name)
         if spec.type == "bool":
-            return None if isinstance(value, bool) else f"Answer yes or no: {spec.label}."
+            if isinstance(value, bool):
+                return None
+            return Wording("Answer yes or no: {field}.", field=spec.label)
         if not isinstance(value, str) or not value.strip():
-            return f"Fill in: {spec.label}."
+            return Wording("Fill in: {field}.", field=spec.label)
         if spec.type == "text":
-            return None if len(value) <= MAX_TEXT else f"Keep it under {MAX_TEXT:,} characters."
+            if len(value) <= MAX_TEXT:
+                return None
+            return Wording("Keep it under {count} characters.", count=f"{MAX_TEXT:,}")
         return self._time_problem(spec, value)
 
     def _time_problem(self, spec: FieldSpec, value: str) -> str | None:
         try:
             parsed = parse_time(value)
         except ValueError:
-            return "Enter a date and time, for example 2026-03-03 15:30."
+            return Wording("Enter a date and time, for example 2026-03-03 15:30.")
         zone = self.zone
         if parsed.tzinfo is None:
             moment = parsed.replace(tzinfo=zone)
             # A wall-clock time skipped when the clocks go forward does not exist.
             if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-                return "That time does not exist there (the clocks change): choose another."
+                return Wording(
+                    "That time does not exist there (the clocks change): choose another."
+                )
         else:
             moment = parsed
         return self._callback_problem(moment) if spec.is_callback else None
 
     def _callback_problem(self, moment: datetime) -> str | None:
         if not self.call.patient_id:
-            return "A callback needs the patient: choose the patient first."
+            return Wording("A callback needs the patient: choose the patient first.")
         now = parse_time(self._server_now())
         if moment <= now:
-            return "Choose a time in the future."
+            return Wording("Choose a time in the future.")
         if moment > now + timedelta(days=366):
-            return "Choose a time within a year."
+            return Wording("Choose a time within a year.")
         start, end = self.calling_window
         local = moment.astimezone(self.zone).time()
         begin, finish = _clock_time(start), _clock_time(end)
         inside = begin <= local <= finish if begin <= finish else not finish < local < begin
         if not inside:
-            return f"Choose a time between {start} and {end}, the patient's local time."
+            return Wording(
+                "Choose a time between {start} and {end}, the patient's local time.",
+                start=start,
+                end=end,
+            )
         return None
 
     def submit(self) -> bool:

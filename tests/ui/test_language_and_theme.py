@@ -70,7 +70,7 @@ def test_the_desk_comes_up_in_spanish(qtbot: QtBot, spanish: Language) -> None:
     assert menus == ["&Pulse", "&Teléfono", "&Estado", "A&yuda"]
     assert window.panels["callPanel"].title() == "Llamada"
     assert window.panels["dispositionPanel"].title() == "Tipificación"
-    assert window.sign_out_action.text() == "Cerrar sesión y salir de Pulse"
+    assert window.sign_out_action.text() == "Cerrar sesión"
     assert window.status.registration.text() == "Teléfono: sin iniciar"
 
 
@@ -123,9 +123,23 @@ def test_text_and_state_colours_are_legible_on_both_palettes(theme: styling.Them
         (theme.badge_problem, theme.problem),
     ):
         assert _contrast(level, badge) >= 4.5, badge
-    # White words on the answer and hang-up buttons.
+    # White words on the answer and hang-up buttons, and on the disposition's Submit.
     assert _contrast("#ffffff", theme.go) >= 4.5
     assert _contrast("#ffffff", theme.stop) >= 4.5
+    assert _contrast("#ffffff", theme.submit[0]) >= 4.5
+    # The grounds of the offline banner, refused items, a disclosure step and the wrap-up's
+    # call facts carry body text, their level words and titles.
+    for ground in (theme.info[0], theme.caution[0], theme.disclosure[0]):
+        assert _contrast(theme.text, ground) >= 7, ground
+    for ground in (theme.caution[0], theme.disclosure[0], theme.badge_warning):
+        assert _contrast(theme.warning, ground) >= 4.5, ground
+    assert _contrast(theme.wrap_up_title, theme.wrap_up[0]) >= 7
+    assert _contrast(theme.muted, theme.wrap_up[0]) >= 4.5
+    assert _contrast(theme.title, theme.surface_alt) >= 4.5
+    assert _contrast(theme.muted, theme.surface_alt) >= 4.5
+    # The retry link, and the filled part of the script's progress against its track.
+    assert _contrast(theme.accent, theme.window) >= 4.5
+    assert _contrast(theme.accent, theme.track) >= 3
 
 
 def test_the_dark_palette_reaches_the_window_and_the_status_bar(

@@ -153,7 +153,7 @@ def test_the_banner_says_offline_and_goes_when_the_queue_drains(
     desk.proxy.mode = "reset"
     desk.desktop.service.enqueue("disposition", disposition("rec-o1"), call_id="rec-o1")
     qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "1 record(s) queued" in banner.text.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "One record queued" in banner.text.text(), timeout=WAIT_MS)
     assert "Working offline since" in banner.text.text()
     assert banner.try_now.isVisible() and not banner.review.isVisible()
     assert desk.window.status.connection.text() == "Server: offline"
@@ -161,7 +161,7 @@ def test_the_banner_says_offline_and_goes_when_the_queue_drains(
 
     # The agent keeps working: more goes into the queue while the banner shows.
     desk.desktop.service.enqueue("disposition", disposition("rec-o2"), call_id="rec-o2")
-    qtbot.waitUntil(lambda: "2 record(s) queued" in banner.text.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "2 records queued" in banner.text.text(), timeout=WAIT_MS)
 
     desk.proxy.mode = "pass"
     qtbot.mouseClick(banner.try_now, Qt.MouseButton.LeftButton)
@@ -181,7 +181,7 @@ def test_a_refused_disposition_is_corrected_in_the_window_and_sent_once(
         "disposition", disposition("rec-p1", code="", notes="first try"), call_id="rec-p1"
     )
     qtbot.waitUntil(banner.review.isVisible, timeout=WAIT_MS)
-    assert "1 item(s) refused" in banner.text.text()
+    assert "One item refused" in banner.text.text()
     qtbot.waitUntil(lambda: "refused" in desk.window.status.sync.text(), timeout=WAIT_MS)
 
     qtbot.mouseClick(banner.review, Qt.MouseButton.LeftButton)

@@ -169,7 +169,7 @@ def test_a_spanish_speaking_caller_gets_the_spanish_script_from_ring_to_wrap_up(
         assert script.step_text.text() == (
             f"Hola, ¿puedo hablar con {given}? Le habla Agent Seven de la clínica."
         )
-        assert script.progress_label.text().startswith("Step 1 · 0 of 1 steps done so far")
+        assert script.progress_label.text().startswith("Step 1 of at least ")
         shot(rig, "script-02-ringing-spanish")
 
         rig.press("answer")
