@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 MIC_SECONDS = 0.5
+MIC_START_S = 2.5
 
 
 def _tls_library() -> str:
@@ -90,13 +91,14 @@ def probe_audio(microphone: str, speaker: str, ringer: str) -> dict[str, Any]:
         fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
         source = QAudioSource(mic, fmt)
         stream = source.start()
+        # Half a second of samples, however long the device takes to start delivering.
+        wanted = int(48000 * MIC_SECONDS) * 2
         captured = bytearray()
-        deadline = time.monotonic() + MIC_SECONDS
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + MIC_SECONDS + MIC_START_S
+        while len(captured) < wanted and time.monotonic() < deadline:
             app.processEvents()
             captured += bytes(stream.readAll().data())
             time.sleep(0.02)
-        captured += bytes(stream.readAll().data())
         source.stop()
         found["level_dbfs"] = round(_level_dbfs(bytes(captured)), 1)
         found["captured_bytes"] = len(captured)

@@ -4,6 +4,7 @@ agent's encrypted store; and the same command with the keyring, server and regis
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import ssl
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from agent_app import __version__
 from agent_app.foundation.config import Settings
 from agent_app.self_check import (
+    check_audio,
     check_desk_version,
     check_registrar,
     check_server,
@@ -264,3 +267,29 @@ def test_a_server_minimum_above_this_desk_says_update_required(
         assert ServerAuthenticator(api)(AGENT, AGENT_PASSWORD).agent_id == AGENT
     finally:
         api.close()
+
+
+def test_a_microphone_that_hears_something_passes_and_a_missing_ringer_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with audio_server(tmp_path / "pulse") as sound:
+        sound.add_speaker("headset_speaker")
+        sound.add_microphone("headset_mic")
+        sound.set_defaults("headset_speaker", "headset_mic")
+        for key, value in sound.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+        seconds = np.arange(48000 * 10) / 48000
+        player = sound.play("headset_mic_feed", (8000 * np.sin(2 * np.pi * 440 * seconds)))
+        try:
+            devices, level = check_audio(_settings(audio={"ringer": "no-such-ringer"}))
+        finally:
+            player.terminate()
+            player.wait(timeout=10)
+            if player.stdin is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    player.stdin.close()
+    assert devices.status == "fail"
+    assert devices.finding.endswith("missing: ringer")
+    assert level.status == "pass", level
+    assert float(level.finding.split()[0]) > -40
