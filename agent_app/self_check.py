@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -263,6 +264,14 @@ def _describe_http_error(exc: httpx.HTTPError, url: str) -> tuple[str, str]:
     return f"{url}: {type(exc).__name__}", "check sync.server_url"
 
 
+def _without_userinfo(url: str) -> str:
+    """The URL as shown in a finding: a user or password in it is never printed."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
     sync = settings.sync
     base = sync.server_url.rstrip("/")
@@ -284,7 +293,7 @@ def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
         verify=verify,
         headers={"User-Agent": f"pulse-agent/{__version__} self-check"},
     )
-    url = f"{base}/api/v1/health"
+    url = f"{_without_userinfo(base)}/api/v1/health"
     try:
         response = client.get("/api/v1/health")
     except httpx.HTTPError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -293,3 +294,16 @@ def test_a_microphone_that_hears_something_passes_and_a_missing_ringer_fails(
     assert devices.finding.endswith("missing: ringer")
     assert level.status == "pass", level
     assert float(level.finding.split()[0]) > -40
+
+
+def test_a_server_that_never_answers_times_out_and_credentials_in_its_url_stay_hidden() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the connection is queued and never answered
+        port = silent.getsockname()[1]
+        url = f"http://it-user:not-shown-0101@127.0.0.1:{port}"
+        checks, client = check_server(_settings(sync={"server_url": url, "timeout_s": 1}))
+    assert client is None
+    assert checks[0].status == "fail"
+    assert checks[0].finding == f"http://127.0.0.1:{port}/api/v1/health: no answer (timed out)"
+    assert "firewall" in checks[0].action
