@@ -24,6 +24,7 @@ from agent_app.foundation.config import Settings
 from agent_app.self_check import (
     check_audio,
     check_desk_version,
+    check_keyring,
     check_registrar,
     check_server,
 )
@@ -35,6 +36,7 @@ from testbed.ports import free_port
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from testbed.telephony_certs import Pki, make_pki
 from testbed.timing import wait_until
+from tests.helpers.secret_service_control import controlled_secret_service
 from tests.helpers.telephony_peers import Phone, phones
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -307,3 +309,28 @@ def test_a_server_that_never_answers_times_out_and_credentials_in_its_url_stay_h
     assert checks[0].status == "fail"
     assert checks[0].finding == f"http://127.0.0.1:{port}/api/v1/health: no answer (timed out)"
     assert "firewall" in checks[0].action
+
+
+def test_a_locked_keyring_fails_and_says_to_unlock_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secretstorage
+
+    from agent_app.secrets.store import SecretStore
+
+    with controlled_secret_service(tmp_path / "own-keyring") as service:
+        for key, value in service.env.items():
+            monkeypatch.setenv(key, value)
+        unlocked, secrets = check_keyring()
+        assert unlocked.status == "pass" and unlocked.finding.endswith("secure and unlocked")
+        secrets.close()
+        store = SecretStore()
+        store.set("self-check-test", "kept-in-the-keyring")
+        store.close()
+        with contextlib.closing(secretstorage.dbus_init()) as bus:
+            secretstorage.get_default_collection(bus).lock()
+        locked, secrets = check_keyring()
+    assert secrets is None
+    assert locked.status == "fail"
+    assert "locked" in locked.action.lower() and "unlock" in locked.action
+    assert "kept-in-the-keyring" not in repr(locked)
