@@ -528,12 +528,88 @@ def _start_phone(
             ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
         )
     if store is not None:
+        _start_outbound(window, phone, desktop, settings)
+    if store is not None:
         try:
             phone.session.restore_wrap_ups(store.journal.drafts())
         except StoreError as exc:
             log.error("unfinished after-call work not restored: %s", exc)
     phone.start()
     return phone
+
+
+def _start_outbound(
+    window: MainWindow, phone: DeskPhone, desktop: DesktopSync | None, settings: Settings
+) -> None:
+    """The calling rules at the desk's door, and the agent's first outbound campaign in the
+    queue panel (leases from the server, the offline batch in the journal)."""
+    from agent_app.foundation.paths import data_dir
+    from agent_app.sync.api import ServerApi
+    from agent_app.workflow.dial_rules import DialGate, shared_rules
+    from agent_app.workflow.disposition import CacheReads
+    from agent_app.workflow.outbound import CampaignSession, ServerLeases, voicemail_message
+
+    if desktop is None:
+        return
+    store = desktop.service.store
+    phone.session.gate = DialGate(
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        reads=CacheReads(lambda: store.cache),
+        rules=shared_rules,
+        state=store.journal,
+    )
+    if window.queue is None:
+        return
+    messages = data_dir() / "messages"
+    window.queue.set_message_source(
+        lambda campaign_id: voicemail_message(
+            phone.session.campaign_document(campaign_id), messages
+        )
+    )
+    campaign = first_outbound_campaign(store)
+    if campaign is None:
+        return
+    # The lease calls run when the agent asks for a patient, on the window's thread: a
+    # connection of their own with a short timeout keeps an unreachable server from
+    # freezing the desk for the sync's longer one (the batch then serves).
+    api = desktop.service.api
+    lease_api = ServerApi(
+        api.base_url,
+        device_id=api.device_id,
+        timeout_s=min(settings.sync.timeout_s, LEASE_TIMEOUT_S),
+        verify=settings.sync.ca_bundle or True,
+        clock=api.clock,
+    )
+    window.destroyed.connect(lambda _obj=None: lease_api.close())
+    leases = ServerLeases(lease_api, desktop.service.session.call)
+    preview = campaign.get("preview_s")
+    window.queue.set_session(
+        CampaignSession(
+            phone.session,
+            leases,
+            campaign,
+            state=store.journal,
+            # The campaign's own progressive countdown when it names one.
+            preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
+        )
+    )
+
+
+LEASE_TIMEOUT_S = 3.0
+"""The longest the desk waits for the next patient before working from the offline batch."""
+
+
+def first_outbound_campaign(store: AgentStore) -> dict[str, Any] | None:
+    """The agent's first preview or progressive campaign in the cache."""
+    from agent_app.store.errors import StoreError
+
+    try:
+        campaigns = store.cache.documents("campaigns")
+    except StoreError as exc:
+        log.warning("campaigns not read for outbound (%s)", type(exc).__name__)
+        return None
+    found = [c for c in campaigns if c.get("kind") in ("preview", "progressive") and c.get("id")]
+    return found[0] if found else None
 
 
 def first_inbound_campaign(store: AgentStore | None) -> str | None:

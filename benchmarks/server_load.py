@@ -136,7 +136,7 @@ def intake_batch(patient_id: str) -> dict[str, Any]:
                     "call_id": call,
                     "patient_id": patient_id,
                     "campaign_id": None,
-                    "code": "VOICEMAIL",
+                    "code": "SYS_NO_ANSWER",  # a built-in code: valid without a campaign
                     "fields": {},
                     "notes": "",
                     "agent_started_at": now,

@@ -17,11 +17,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__, purge
-from server.api import admin, agent, auth, sync, version
+from server.api import admin, agent, auth, outbound, sync, version
 from server.content import ContentError
 from server.identity import AuthError
 from server.runtime import Runtime
@@ -174,6 +174,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(agent.router)
+    app.include_router(outbound.router)
     app.include_router(admin.router)
     app.include_router(version.router)
 
@@ -190,6 +191,13 @@ def create_app(
         # A race the service checks did not catch (two admins creating the same name).
         log.warning("integrity conflict: %s", type(exc.orig).__name__)
         return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (PostgreSQL: a NUL character, text over a column's
+        # length) that the request's checks let through: the client's mistake, not a crash.
+        log.warning("value refused by the database: %s", type(exc.orig).__name__)
+        return JSONResponse({"detail": "a value cannot be stored as given"}, status_code=422)
 
     @app.exception_handler(ContentError)
     async def _content_error(_request: Request, exc: ContentError) -> JSONResponse:

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server import audit as audit_trail
-from server import schemas
+from server import outbound, schemas
 from server.db import next_seq
 from server.models import (
     AgentGrant,
     Assignment,
     Campaign,
+    CampaignGrantPeriod,
     CodeTree,
     CodeTreeVersion,
     Device,
@@ -160,6 +162,8 @@ def refresh_grants(session: Session, user_ids: Iterable[str] | None = None) -> i
         existing[grant.user_id][(grant.feed, grant.object_id)] = grant
     changed = 0
     seq: int | None = None
+    now = utcnow()
+    withdrawn: list[tuple[str, str]] = []  # (user, campaign): their open period ends now
     for uid in set(desired) | set(existing):
         if wanted_users is not None and uid not in wanted_users:
             continue
@@ -175,14 +179,35 @@ def refresh_grants(session: Session, user_ids: Iterable[str] | None = None) -> i
                     )
                 else:
                     held.active, held.seq = True, seq
+                if key[0] == "campaigns":
+                    session.add(
+                        CampaignGrantPeriod(user_id=uid, campaign_id=key[1], granted_at=now)
+                    )
                 changed += 1
         for key, old in have.items():
             if key not in want and old.active:
                 seq = seq if seq is not None else next_seq(session)
                 old.active, old.seq = False, seq
+                if key[0] == "campaigns":
+                    withdrawn.append((uid, key[1]))
                 changed += 1
     session.flush()
+    _end_periods(session, withdrawn, now)
     return changed
+
+
+def _end_periods(session: Session, withdrawn: list[tuple[str, str]], now: datetime) -> None:
+    """Close the open grant periods of these (user, campaign) pairs (intake's history)."""
+    for uid, campaign_id in withdrawn:
+        session.execute(
+            update(CampaignGrantPeriod)
+            .where(
+                CampaignGrantPeriod.user_id == uid,
+                CampaignGrantPeriod.campaign_id == campaign_id,
+                CampaignGrantPeriod.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+        )
 
 
 def _desired_grants(session: Session) -> dict[str, set[tuple[str, str]]]:
@@ -292,9 +317,13 @@ def save_campaign(
         "code_tree_id": data.code_tree_id,
         "default_region": data.default_region,
         "wrap_up_s": data.wrap_up_s,
+        "healthcare_exempt": data.healthcare_exempt,
     }
     if data.directory is not None or campaign_id is None:
         fields["directory"] = _directory(data.directory or [])
+    if data.team_id is not None:
+        _require(session, Team, data.team_id)
+        fields["team_id"] = data.team_id
     if campaign_id is None:
         campaign = Campaign(seq=seq, version=1, **fields)
         session.add(campaign)
@@ -504,6 +533,7 @@ def add_to_list(
             entry.active, entry.seq = True, seq
             added += 1
     session.flush()
+    outbound.enqueue(session, campaign_id, ids)
     audit(session, actor_id, "list.add", "patient_list", plist.id, added=added)
     return added
 
@@ -517,6 +547,7 @@ def remove_from_list(
     actor_id: str | None,
 ) -> int:
     """Withdraw patients (all of them when ``patient_ids`` is None) from a campaign list."""
+    patient_ids = None if patient_ids is None else list(patient_ids)
     plist = session.scalar(
         select(PatientList).where(
             PatientList.campaign_id == campaign_id, PatientList.name == list_name
@@ -532,6 +563,7 @@ def remove_from_list(
         stmt.values(active=False, seq=seq).execution_options(synchronize_session=False)
     )
     removed = int(getattr(result, "rowcount", 0) or 0)
+    outbound.withdraw(session, campaign_id, patient_ids)
     audit(session, actor_id, "list.remove", "patient_list", plist.id, removed=removed)
     return removed
 

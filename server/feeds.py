@@ -320,6 +320,7 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "default_region": c.default_region,
         "directory": list((c.directory or {}).get("entries", [])),
         "wrap_up_s": c.wrap_up_s,
+        "healthcare_exempt": c.healthcare_exempt,
         "version": c.version,
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +92,10 @@ def _describe(exc: ValidationError) -> str:
 
 def parse_csv(text: str) -> ParsedImport:
     reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or [])
+    try:
+        header = set(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise ImportFormatError(f"CSV header cannot be read ({exc})") from None
     missing = {"mrn", "given_name", "family_name", "birth_date"} - header
     if missing:
         raise ImportFormatError(f"CSV header lacks columns: {sorted(missing)}")
@@ -100,7 +103,12 @@ def parse_csv(text: str) -> ParsedImport:
     if unknown:
         raise ImportFormatError(f"CSV header has unknown columns: {sorted(unknown)}")
     out = ParsedImport()
-    for number, row in enumerate(reader, start=2):
+    for number, row in _rows(reader):
+        if row is None:
+            out.errors.append(
+                f"line {number}: not readable as CSV (a field too long, or bad quoting)"
+            )
+            continue
         try:
             phones = []
             for part in (row.get("phones") or "").split(";"):
@@ -124,10 +132,34 @@ def parse_csv(text: str) -> ParsedImport:
     return out
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """The rows with their line numbers; None for a row the parser refuses (a field over its
+    size limit), so the rows after it are still read."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield reader.line_num + 1, None
+            continue
+        yield reader.line_num, row
+
+
 def _safe(exc: Exception) -> str:
     # phonenumbers puts the input in some messages; keep only our own wording.
     text = str(exc)
     return text if not any(ch.isdigit() for ch in text) else "invalid value"
+
+
+def _first_given(given: Any) -> str:
+    """The first given name. FHIR makes ``given`` a list; a bare string (seen in the wild) is
+    one whole name, not a list of letters."""
+    if isinstance(given, str):
+        return given
+    if isinstance(given, list) and given:
+        return given[0] if isinstance(given[0], str) else ""
+    return ""
 
 
 def _fhir_patient(resource: dict[str, Any]) -> PatientIn:
@@ -173,7 +205,7 @@ def _fhir_patient(resource: dict[str, Any]) -> PatientIn:
     ) or _STATE_ZONES.get(state or "", "America/New_York")
     data = {
         "mrn": mrn,
-        "given_name": (name.get("given") or [""])[0],
+        "given_name": _first_given(name.get("given")),
         "family_name": name.get("family") or "",
         "birth_date": resource.get("birthDate"),
         "phones": phones,
@@ -194,18 +226,33 @@ def parse_fhir(document: Any) -> ParsedImport:
     if kind == "Patient":
         resources: Iterable[Any] = [document]
     elif kind == "Bundle":
-        resources = [(e or {}).get("resource") for e in document.get("entry") or []]
+        entries = document.get("entry") or []
+        if not isinstance(entries, list):
+            raise ImportFormatError("a Bundle's entry must be a list")
+        # A malformed entry (not an object) is reported with its number like any bad patient.
+        resources = [e.get("resource") if isinstance(e, dict) else e for e in entries]
     else:
         raise ImportFormatError("expected a FHIR R4 Bundle or Patient resource")
     out = ParsedImport()
     for index, resource in enumerate(resources):
-        if not isinstance(resource, dict) or resource.get("resourceType") != "Patient":
+        if not isinstance(resource, dict):
+            out.errors.append(f"entry {index}: not a FHIR resource object")
+            continue
+        if resource.get("resourceType") != "Patient":
             continue
         try:
             out.patients.append(_fhir_patient(resource))
         except ValidationError as exc:
             out.errors.append(f"entry {index}: {_describe(exc)}")
-        except (ValueError, TypeError, AttributeError, phonenumbers.NumberParseException) as exc:
+        except (
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            IndexError,
+            RecursionError,
+            phonenumbers.NumberParseException,
+        ) as exc:
             out.errors.append(f"entry {index}: {type(exc).__name__}: {_safe(exc)}")
     return out
 

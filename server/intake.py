@@ -2,8 +2,9 @@
 
 Each item is independent and idempotent by its client-generated id: stored now (201), already
 stored with identical content (200, a retried batch), stored before with different content (409),
-or invalid (422 with the reason). The content hash covers kind, created_at and the normalised
-payload, so a retry that re-serialises the same values differently still matches.
+or invalid or not the agent's to send (422 with the reason, see :mod:`server.intake_scope`).
+The content hash covers kind, created_at and the normalised payload, so a retry that
+re-serialises the same values differently still matches.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.dialects.postgresql import dml as postgresql_dml
 from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from server import intake_scope
 from server.identity import Principal
 from server.models import IntakeItem, utcnow
 from server.schemas import PAYLOADS, IntakeResult
@@ -152,6 +154,14 @@ def accept(conn: Connection, who: Principal, items: list[Any]) -> list[IntakeRes
             )
             continue
         parsed[item_id] = (index, kind, created, payload, digest)
+    refused = intake_scope.check(
+        conn,
+        who.user_id,
+        {i: intake_scope.Item(p[1], p[2], p[3]) for i, p in parsed.items()},
+        utcnow(),
+    )
+    for item_id, reason in refused.items():
+        results[parsed.pop(item_id)[0]] = IntakeResult(id=item_id, status=422, reason=reason)
     pending = dict(parsed)
     # An id that conflicted but whose row is gone by the time it is read again (purged in
     # between) is simply tried again.

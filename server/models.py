@@ -201,7 +201,16 @@ class Campaign(Base):
     "warm_allowed"}]}``; None (campaigns made before it existed) reads as an empty list."""
     wrap_up_s: Mapped[int] = mapped_column(Integer, default=60, server_default=text("60"))
     """After-call work time the desk counts down, in seconds; 0 means no countdown."""
+    healthcare_exempt: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    """Calls of this campaign are made under the healthcare exemption (FCC 20-186): they count
+    against the centre's per-patient caps (:class:`pulse_contract.calling_rules.ExemptionCaps`)."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[str | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), default=None
+    )
+    """The team that runs the campaign: its supervisors manage it (None: admins only)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
@@ -317,6 +326,20 @@ class AgentGrant(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
 
 
+class CampaignGrantPeriod(Base):
+    """When an agent held a campaign: intake accepts an item about a call made while the
+    campaign was theirs, even if it arrives (from an offline desk) after it was taken away.
+    ``granted_at`` is None for grants older than this history."""
+
+    __tablename__ = "campaign_grant_periods"
+    __table_args__ = (Index("ix_campaign_grant_periods_user", "user_id", "campaign_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    granted_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class IntakeItem(Base):
     """One item a workstation sent: a disposition, call record, callback request or audit event."""
 
@@ -335,6 +358,75 @@ class IntakeItem(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+# Outbound dialing: the queue a campaign's patients are leased from, and the attempt history.
+QUEUE_OPEN, QUEUE_LEASED, QUEUE_DONE, QUEUE_CLOSED = "open", "leased", "done", "closed"
+RANK_CALLBACK, RANK_RETRY, RANK_LIST = 0, 1, 2
+"""The order a campaign is worked in: due callbacks, then due retries, then the list."""
+LIST_DUE = datetime(2000, 1, 1, tzinfo=UTC)
+"""``due_at`` of a patient never tried: due since always, ordered by ``position``."""
+
+
+class DialQueueEntry(Base):
+    """One patient of one campaign as the dialer sees it: waiting (``open``, due at ``due_at``),
+    leased to one agent until ``lease_expires_at``, ``done`` (disposed for good) or ``closed``
+    (do-not-call, attempt limit, taken off the list)."""
+
+    __tablename__ = "dial_queue"
+    __table_args__ = (
+        # The three claim queries each read one range of this index, in order.
+        Index("ix_dial_queue_next", "campaign_id", "state", "rank", "due_at", "position"),
+        Index("ix_dial_queue_expiry", "state", "lease_expires_at"),
+        Index("ix_dial_queue_patient", "patient_id"),
+        Index("ix_dial_queue_lease", "lease_id", unique=True),
+    )
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(BigInteger)
+    """List order: the order the patient was put on the campaign's list."""
+    state: Mapped[str] = mapped_column(String(8), default=QUEUE_OPEN)
+    rank: Mapped[int] = mapped_column(Integer, default=RANK_LIST)
+    due_at: Mapped[datetime] = mapped_column(default=lambda: LIST_DUE)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    callback_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The intake id of the pending callback request, when ``rank`` is a callback."""
+    callback_for: Mapped[str | None] = mapped_column(String(36), default=None)
+    """The agent a callback is kept for; None: anyone on the campaign."""
+    lease_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    leased_by: Mapped[str | None] = mapped_column(String(36), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallAttempt(Base):
+    """A call placed to a patient (``kind`` "call"), or a preview the agent skipped ("skip"),
+    in any campaign: the attempt history the calling rules count."""
+
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        Index("ix_call_attempts_patient_at", "patient_id", "at"),
+        Index("ix_call_attempts_intake", "intake_id", unique=True),
+    )
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    patient_id: Mapped[str] = mapped_column(String(36))
+    campaign_id: Mapped[str | None] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(8), default="call")
+    code: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The disposition code of a call, the reason of a skip."""
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    intake_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The disposition it came from (each is recorded once)."""
+    lease_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class AdminAudit(Base):
@@ -383,11 +475,14 @@ __all__ = [
     "AuditChain",
     "AuthSession",
     "Base",
+    "CallAttempt",
     "Campaign",
+    "CampaignGrantPeriod",
     "ChangeCounter",
     "CodeTree",
     "CodeTreeVersion",
     "Device",
+    "DialQueueEntry",
     "IntakeItem",
     "ListEntry",
     "NotReadyReason",

@@ -3,13 +3,16 @@ the SIP secret box."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.cursors import CursorCodec
 from server.db import make_engine, session_factory
+from server.models import utcnow
 from server.security import RateLimiter, configure_hasher
 from server.settings import ServerSettings
 from server.sip_secrets import SipSecretBox
@@ -29,6 +32,8 @@ class Runtime:
     sip_box: SipSecretBox
     """Encrypts agents' SIP passwords; its key is read (or made) on first use."""
     extra: dict[str, object] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utcnow
+    """The instant the calling rules judge leases at (tests move it)."""
 
     def close(self) -> None:
         self.engine.dispose()

@@ -33,8 +33,30 @@ Label = Annotated[
 Role = Literal["agent", "supervisor", "admin"]
 
 
+def _refuse_nul(value: Any) -> Any:
+    """Raise if a NUL character hides anywhere in ``value`` (PostgreSQL text cannot hold one);
+    iterative, so a deeply nested value cannot exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("text must not contain NUL characters")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return value
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _refuse_nul(data)
 
 
 class Detail(BaseModel):
@@ -207,6 +229,11 @@ class CampaignIn(_In):
     """Transfer targets; omitted on an update keeps the campaign's current directory."""
     wrap_up_s: Annotated[int, Field(ge=0, le=MAX_WRAP_UP_S)] = 60
     """After-call work time the desk counts down, in seconds; 0: no countdown."""
+    healthcare_exempt: bool = False
+    """Calls are made under the healthcare exemption and count against the centre's caps."""
+    team_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """The team that runs it; omitted: a supervisor's only team on creation, unchanged on an
+    update."""
 
 
 class CampaignOut(BaseModel):
@@ -221,6 +248,7 @@ class CampaignOut(BaseModel):
     default_region: str
     directory: list[DirectoryEntry]
     wrap_up_s: int
+    healthcare_exempt: bool = False
     version: int
 
 
@@ -286,6 +314,22 @@ class Code(_In):
     label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     children: list[Code] = Field(default_factory=list, max_length=50)
     required_fields: list[RequiredField] = Field(default_factory=list, max_length=20)
+    opt_out: bool = False
+    """The patient asked not to be called again: the code sets do-not-call for every campaign
+    (``DNC_REQUEST`` always does)."""
+    retry_after_min: Annotated[int, Field(ge=0, le=30 * 24 * 60)] | None = None
+    """Try the patient again after this many minutes (a not-reached outcome); None: the
+    calling rules' default for the code, and a code without one ends the patient's turn."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_dialing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Trees saved before these fields existed keep their stored form.
+        data: dict[str, Any] = handler(self)
+        if not data.get("opt_out"):
+            data.pop("opt_out", None)
+        if data.get("retry_after_min") is None:
+            data.pop("retry_after_min", None)
+        return data
 
 
 def _walk(codes: list[Code]) -> list[Code]:
@@ -519,12 +563,19 @@ class CallFacts(_In):
 _DISPOSITION_EXTRAS = ("script", "verification", "call", "replaces")
 
 
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+"""A server record's id as an item names it (its existence is checked on intake)."""
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+FieldValue = Annotated[str, StringConstraints(max_length=10_000)] | bool | int | float | None
+"""A disposition field holds one flat value (text, a time as text, a yes/no): no nesting."""
+
+
 class DispositionPayload(_In):
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    patient_id: str | None = None
-    campaign_id: str | None = None
+    patient_id: RecordId | None = None
+    campaign_id: RecordId | None = None
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[FieldName, FieldValue] = Field(default_factory=dict, max_length=50)
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
     agent_started_at: datetime
     agent_ended_at: datetime
@@ -557,15 +608,35 @@ class CallRecordPayload(_In):
 
 
 class CallbackPayload(_In):
+    """A callback the agent promised: due at ``callback_at``, on ``campaign_id`` (when given,
+    the server queues it and leases it like a list patient, due callbacks first) for the agent
+    who sent it (``for: me``) or anyone working the campaign (``for: anyone``)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    patient_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    patient_id: RecordId
     callback_at: datetime
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    campaign_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    for_whom: Literal["me", "anyone"] = Field("anyone", alias="for")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_routing(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A callback without the routing fields keeps its stored form (and content hash).
+        data: dict[str, Any] = handler(self)
+        if "for_whom" in data:
+            data["for"] = data.pop("for_whom")
+        if data.get("campaign_id") is None:
+            data.pop("campaign_id", None)
+            if data.get("for") == "anyone":
+                data.pop("for", None)
+        return data
 
 
 class AuditPayload(_In):
     action: Literal["view", "reveal", "search", "verify_identity"]
-    patient_id: str | None = None
+    patient_id: RecordId | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
     result: Annotated[str, StringConstraints(max_length=200)] = ""
 
@@ -604,6 +675,83 @@ class IntakeItemOut(BaseModel):
     created_at: str
     received_at: str
     payload: dict[str, Any]
+
+
+# --- outbound dialing ----------------------------------------------------------------------
+
+
+class VerdictOut(BaseModel):
+    """The calling rules' answer for a patient (:class:`pulse_contract.calling_rules.Verdict`)."""
+
+    allowed: bool
+    reason: str
+    message: str
+    params: dict[str, str]
+    indicator: Literal["green", "amber", "red"]
+    next_allowed_at: str | None
+    window_closes_at: str | None
+
+
+class LeaseOut(BaseModel):
+    """One patient handed to one agent until ``expires_at`` or until disposed."""
+
+    lease_id: str
+    campaign_id: str
+    patient_id: str
+    source: Literal["callback", "retry", "list"]
+    """Why the patient is next: a due callback, a due retry, or the list."""
+    due_at: str | None
+    """When the callback or retry fell due (None for a list patient)."""
+    callback_id: str | None
+    callback_for: Literal["me", "anyone"] | None
+    attempts: int
+    """Calls already made to the patient in this campaign."""
+    expires_at: str
+    verdict: VerdictOut
+
+
+class LeasesOut(BaseModel):
+    leases: list[LeaseOut]
+    next_due_at: str | None = None
+    """When none is callable now: the earliest instant a waiting patient falls due, if known."""
+
+
+class ReleaseIn(_In):
+    """Give a leased patient back without a call (a skip in preview), with the reason."""
+
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    ]
+    retry_in_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 1800
+    """How long the patient waits before anyone is offered them again."""
+
+
+class AttemptOut(BaseModel):
+    at: str
+    campaign_id: str | None
+    kind: Literal["call", "skip"]
+    code: str | None
+    exempt: bool
+    agent_id: str | None
+
+
+class AttemptsOut(BaseModel):
+    patient_id: str
+    attempts: list[AttemptOut]
+    """Newest first, across campaigns."""
+
+
+class CallbackOut(BaseModel):
+    callback_id: str | None
+    campaign_id: str
+    patient_id: str
+    due_at: str
+    callback_for: Literal["me", "anyone"]
+    leased: bool
+
+
+class CallbacksOut(BaseModel):
+    callbacks: list[CallbackOut]
 
 
 # --- admin ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import content, intake
+from server import content, intake, outbound
 from server.db import next_seq
 from server.models import (
     Assignment,
@@ -273,6 +273,88 @@ FOLLOWUP_SCRIPT = {
     },
 }
 
+CHECKIN_SCRIPT = {
+    "en": {
+        "steps": [
+            _step(
+                "greet",
+                "Hello {{patient.given_name}}, this is {{agent.display_name}} from your care "
+                "team, calling for your regular check-in.",
+                "verify",
+            ),
+            _step("verify", "To protect your privacy, please confirm your date of birth.", "how"),
+            _step(
+                "how",
+                "How have you been feeling since we last spoke?",
+                None,
+                [("well", "readings"), ("not well", "nurse")],
+            ),
+            _step("readings", "Have your recent readings been in the usual range?", "close"),
+            _step("nurse", "I will connect you with a nurse now.", None),
+            _step("close", "Thank you, {{patient.given_name}}. We will call again soon.", None),
+        ]
+    },
+    "es": {
+        "steps": [
+            _step(
+                "greet",
+                "Hola {{patient.given_name}}, le llama {{agent.display_name}} de su equipo de "
+                "atención para su control de rutina.",
+                "verify",
+            ),
+            _step("verify", "Para proteger su privacidad, confirme su fecha de nacimiento.", "how"),
+            _step(
+                "how",
+                "¿Cómo se ha sentido desde la última vez que hablamos?",
+                None,
+                [("bien", "readings"), ("mal", "nurse")],
+            ),
+            _step("readings", "¿Sus mediciones recientes han estado en el rango normal?", "close"),
+            _step("nurse", "Le comunico ahora con una enfermera.", None),
+            _step("close", "Gracias, {{patient.given_name}}. Le llamaremos pronto.", None),
+        ]
+    },
+}
+
+SCREENING_SCRIPT = {
+    "en": {
+        "steps": [
+            _step(
+                "greet",
+                "Hello {{patient.given_name}}, this is {{agent.display_name}} from the clinic.",
+                "verify",
+            ),
+            _step("verify", "Could you confirm your date of birth, please?", "offer"),
+            _step(
+                "offer",
+                "You are due for a vaccination or screening. Would you like to book a visit?",
+                None,
+                [("yes", "book"), ("no", "close")],
+            ),
+            _step("book", "Which day and time suit you best?", "close"),
+            _step("close", "Thank you, {{patient.given_name}}. Take care.", None),
+        ]
+    },
+    "es": {
+        "steps": [
+            _step(
+                "greet",
+                "Hola {{patient.given_name}}, le llama {{agent.display_name}} de la clínica.",
+                "verify",
+            ),
+            _step("verify", "¿Podría confirmar su fecha de nacimiento, por favor?", "offer"),
+            _step(
+                "offer",
+                "Le corresponde una vacuna o un estudio preventivo. ¿Desea agendar una cita?",
+                None,
+                [("sí", "book"), ("no", "close")],
+            ),
+            _step("book", "¿Qué día y horario le convienen más?", "close"),
+            _step("close", "Gracias, {{patient.given_name}}. Cuídese.", None),
+        ]
+    },
+}
+
 CALLBACK_FIELD = {"name": "callback_at", "type": "datetime", "label": "Callback time"}
 NOTES_FIELD = {"name": "notes", "type": "text", "label": "Notes"}
 
@@ -385,8 +467,14 @@ def _patient(rng: random.Random, index: int, seq: int) -> Patient:
 CAMPAIGNS = [
     ("reminders", "Appointment reminders", "preview", "+12025550100", "reminder"),
     ("followup", "Post-discharge follow-up", "progressive", "+12025550101", "followup"),
+    ("checkin", "Chronic-disease check-in", "preview", "+12025550102", "checkin"),
+    ("screening", "Vaccination and screening", "progressive", "+12025550103", "screening"),
 ]
-WRAP_UP_S = {"reminders": 45, "followup": 90}
+"""One campaign of each outbound kind; every demo patient is on one or more of their lists."""
+WRAP_UP_S = {"reminders": 45, "followup": 90, "checkin": 75, "screening": 30}
+_LATER_CAMPAIGNS = ("checkin", "screening")
+"""Campaigns added after the first two: a world seeded before them gains them, and its
+patients join their lists by :func:`_later_lists`."""
 """Each demo campaign's after-call work time, in seconds (neither is the server's default)."""
 _MIGRATED_WRAP_UP_S = 60
 
@@ -493,6 +581,8 @@ DIRECTORIES = {
         _target("Pharmacy team", "2150", "other"),
         TEAM_LEAD,
     ],
+    "checkin": [NURSE_LINE, INTERPRETER, TEAM_LEAD],
+    "screening": [NURSE_LINE, INTERPRETER, _target("Scheduling desk", "2160", "other"), TEAM_LEAD],
 }
 
 NOT_READY_REASONS = [
@@ -527,7 +617,9 @@ def seed_demo(
         _reasons(session, seq)
         team_id = _team(session, campaign_ids)
         total = _patients(session, patients, seq)
+        _later_lists(session, seq)
         _cases(session, seq)
+        _dial_queues(session, campaign_ids)
         _extra_agents(session, team_id, extra_agents)
         session.flush()
         content.refresh_grants(session)
@@ -611,6 +703,8 @@ def _content(session: Session, seq: int) -> list[str]:
     scripts = [
         ("reminder", "Appointment reminder", REMINDER_SCRIPT),
         ("followup", "Post-discharge follow-up", FOLLOWUP_SCRIPT),
+        ("checkin", "Chronic-disease check-in", CHECKIN_SCRIPT),
+        ("screening", "Vaccination and screening", SCREENING_SCRIPT),
     ]
     for key, name, variants in scripts:
         sid = did("script", key)
@@ -643,6 +737,8 @@ def _content(session: Session, seq: int) -> list[str]:
                     code_tree_id=tree_id,
                     directory=directory,
                     wrap_up_s=WRAP_UP_S[key],
+                    # Healthcare messages: the centre's per-patient caps apply.
+                    healthcare_exempt=True,
                     seq=seq,
                 )
             )
@@ -665,9 +761,21 @@ def _team(session: Session, campaign_ids: list[str]) -> str:
         session.add(Team(id=team_id, name="Demo team"))
         session.flush()
         session.add(TeamMember(team_id=team_id, user_id=did("user", DEMO_AGENT)))
-        for cid in campaign_ids:
-            session.add(Assignment(id=did("assignment", cid), campaign_id=cid, team_id=team_id))
         session.flush()
+    # A world seeded before the later campaigns gets their assignments too.
+    for cid in campaign_ids:
+        if session.get(Assignment, did("assignment", cid)) is None:
+            session.add(Assignment(id=did("assignment", cid), campaign_id=cid, team_id=team_id))
+    # The team runs its campaigns and the demo team lead supervises it (docs/roles.md); a
+    # world seeded before teams had campaigns and supervisors gets them now.
+    lead = did("user", SUPERVISOR_USER)
+    if session.get(TeamMember, (team_id, lead)) is None and session.get(User, lead) is not None:
+        session.add(TeamMember(team_id=team_id, user_id=lead))
+    for cid in campaign_ids:
+        campaign = session.get(Campaign, cid)
+        if campaign is not None and campaign.team_id is None:
+            campaign.team_id = team_id
+    session.flush()
     return team_id
 
 
@@ -708,6 +816,48 @@ def _patients(session: Session, count: int, seq: int) -> int:
     session.add_all(entries)
     session.flush()
     return _demo_count(session)
+
+
+def _later_membership(index: int) -> list[str]:
+    """The later campaigns patient ``index`` is listed on (every third one on none)."""
+    return [key for key, every in (("checkin", 3), ("screening", 4)) if index % every == 1]
+
+
+def _later_lists(session: Session, seq: int) -> None:
+    """Demo patients join the later campaigns' lists (again in a world that had none)."""
+    for key in _LATER_CAMPAIGNS:
+        list_id = did("list", key)
+        listed = set(
+            session.scalars(select(ListEntry.patient_id).where(ListEntry.list_id == list_id))
+        )
+        count = _demo_count(session)
+        for index in range(count):
+            pid = did("patient", index)
+            if key in _later_membership(index) and pid not in listed:
+                session.add(
+                    ListEntry(
+                        list_id=list_id,
+                        patient_id=pid,
+                        campaign_id=did("campaign", key),
+                        active=True,
+                        seq=seq,
+                    )
+                )
+    session.flush()
+
+
+def _dial_queues(session: Session, campaign_ids: list[str]) -> None:
+    """Every listed patient on their campaign's dial queue, in the list's order."""
+    for cid in campaign_ids:
+        ids = list(
+            session.scalars(
+                select(ListEntry.patient_id)
+                .join(Patient, Patient.id == ListEntry.patient_id)
+                .where(ListEntry.campaign_id == cid, ListEntry.active)
+                .order_by(Patient.mrn)
+            )
+        )
+        outbound.enqueue(session, cid, ids)
 
 
 def _case_details(index: int) -> dict[str, Any]:

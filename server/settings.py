@@ -79,6 +79,15 @@ class ServerSettings(BaseModel):
     argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
     argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
     """Cost of new password hashes (argon2id; OWASP baseline by default)."""
+    lease_ttl_s: Annotated[int, Field(ge=30, le=24 * 3600)] = 600
+    """How long a patient handed to an agent stays theirs without a disposition."""
+    batch_lease_ttl_s: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 4 * 3600
+    """The same for a pre-leased batch (an agent about to work offline)."""
+    max_lease_batch: Annotated[int, Field(ge=1, le=50)] = 10
+    exempt_calls_per_day: Annotated[int, Field(ge=0, le=50)] = 1
+    """Healthcare-exemption calls per patient in 24 hours, across campaigns."""
+    exempt_calls_per_week: Annotated[int, Field(ge=0, le=100)] = 3
+    """The same in 7 days."""
     min_desk_version: str = Field("", pattern=r"^(\d+(\.\d+){0,3})?$")
     """Oldest desk version this server serves (``1.4.0``); older desks are told to update
     at sign-in (``GET /api/v1/version``). Empty: no minimum."""

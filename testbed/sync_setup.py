@@ -18,11 +18,15 @@ from agent_app.sync.service import SyncService
 WORKSTATION = "5f0c1a52-3c1e-4a8e-9d7e-0000000000aa"
 
 
-def disposition(call_id: str, code: str = "REACHED", notes: str = "") -> dict[str, Any]:
+def disposition(
+    call_id: str, code: str = "SYS_HANDLED", notes: str = "", campaign_id: str | None = None
+) -> dict[str, Any]:
+    """A disposition without a patient; without a campaign only the desk's ``SYS_*`` codes
+    are accepted, with one the campaign's own codes too."""
     return {
         "call_id": call_id,
         "patient_id": None,
-        "campaign_id": None,
+        "campaign_id": campaign_id,
         "code": code,
         "fields": {},
         "notes": notes,

@@ -170,6 +170,57 @@
     </message>
 </context>
 <context>
+    <name>CallingRules</name>
+    <message>
+        <source>Allowed: {local_time} in {time_zone}</source>
+        <translation>Permitido: {local_time} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>The patient is on the do-not-call list</source>
+        <translation>El paciente está en la lista de no llamar</translation>
+    </message>
+    <message>
+        <source>The patient has withdrawn consent to be called</source>
+        <translation>El paciente retiró su consentimiento para recibir llamadas</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s time zone is not known: {time_zone}</source>
+        <translation>No se conoce la zona horaria del paciente: {time_zone}</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s calling hours {start}-{end} leave no time inside 08:00-21:00</source>
+        <translation>El horario de llamadas de la campaña, {start}-{end}, no deja tiempo dentro de 08:00-21:00</translation>
+    </message>
+    <message>
+        <source>Attempt limit reached: {count} of {limit} in this campaign</source>
+        <translation>Se alcanzó el límite de intentos: {count} de {limit} en esta campaña</translation>
+    </message>
+    <message>
+        <source>Too soon after the last attempt ({code}): next try at {next_local} in {time_zone}</source>
+        <translation>Es muy pronto después del último intento ({code}): el próximo puede ser a las {next_local} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>Healthcare call limit reached: {count} in the last 24 hours (at most {limit})</source>
+        <translation>Se alcanzó el límite de llamadas de salud: {count} en las últimas 24 horas (máximo {limit})</translation>
+    </message>
+    <message>
+        <source>Healthcare call limit reached: {count} in the last 7 days (at most {limit})</source>
+        <translation>Se alcanzó el límite de llamadas de salud: {count} en los últimos 7 días (máximo {limit})</translation>
+    </message>
+    <message>
+        <source>Public holiday in the patient&apos;s country ({country}): {holiday} on {date}</source>
+        <translation>Feriado en el país del paciente ({country}): {holiday} el {date}</translation>
+    </message>
+    <message>
+        <source>Outside the patient&apos;s calling hours: {local_time} in {time_zone}</source>
+        <translation>Fuera del horario de llamadas del paciente: {local_time} en {time_zone}</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s calling hours end at {closes_local} ({time_zone})</source>
+        <translation>El horario de llamadas del paciente termina a las {closes_local} ({time_zone})</translation>
+    </message>
+</context>
+<context>
     <name>DemoDesk</name>
     <message>
         <source>a known patient (one match)</source>
@@ -349,6 +400,10 @@
         <translation>Cortada antes de contestar</translation>
     </message>
     <message>
+        <source>Voicemail left</source>
+        <translation>Mensaje dejado en el buzón de voz</translation>
+    </message>
+    <message>
         <source>Handled (no code list on this desk)</source>
         <translation>Atendida (sin lista de códigos en este escritorio)</translation>
     </message>
@@ -414,6 +469,18 @@
     <message>
         <source>Not chosen: type or use the arrows</source>
         <translation>Sin elegir: escriba o use las flechas</translation>
+    </message>
+    <message>
+        <source>Who calls back</source>
+        <translation>Quién devuelve la llamada</translation>
+    </message>
+    <message>
+        <source>I will call back</source>
+        <translation>Yo devuelvo la llamada</translation>
+    </message>
+    <message>
+        <source>Anyone on the campaign calls back</source>
+        <translation>Cualquier agente de la campaña devuelve la llamada</translation>
     </message>
     <message>
         <source>Patient&apos;s time ({zone})</source>
@@ -1683,6 +1750,212 @@
     </message>
 </context>
 <context>
+    <name>QueuePanel</name>
+    <message>
+        <source>Campaign</source>
+        <translation>Campaña</translation>
+    </message>
+    <message>
+        <source>This campaign has no voicemail message to leave.</source>
+        <translation>Esta campaña no tiene un mensaje de buzón de voz para dejar.</translation>
+    </message>
+    <message>
+        <source>No campaign to work. Outbound patients appear here.</source>
+        <translation>No hay campaña para trabajar. Aquí aparecen los pacientes a llamar.</translation>
+    </message>
+    <message>
+        <source>Progressive</source>
+        <translation>Progresiva</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Vista previa</translation>
+    </message>
+    <message>
+        <source>Press Start to get the first patient of this campaign.</source>
+        <translation>Presione Comenzar para recibir el primer paciente de esta campaña.</translation>
+    </message>
+    <message>
+        <source>&amp;Start calling</source>
+        <translation>&amp;Comenzar a llamar</translation>
+    </message>
+    <message>
+        <source>No patient to call in this campaign right now.</source>
+        <translation>Por ahora no hay pacientes para llamar en esta campaña.</translation>
+    </message>
+    <message>
+        <source>&amp;Next patient</source>
+        <translation>&amp;Siguiente paciente</translation>
+    </message>
+    <message>
+        <source>Patient record not on this desk</source>
+        <translation>La ficha del paciente no está en este equipo</translation>
+    </message>
+    <message>
+        <source>{local} local time ({zone}) · {number}</source>
+        <translation>{local} hora local ({zone}) · {number}</translation>
+    </message>
+    <message>
+        <source>Callback</source>
+        <translation>Devolución de llamada</translation>
+    </message>
+    <message>
+        <source>May call</source>
+        <translation>Se puede llamar</translation>
+    </message>
+    <message>
+        <source>Call soon</source>
+        <translation>Llame pronto</translation>
+    </message>
+    <message>
+        <source>Do not call</source>
+        <translation>No llamar</translation>
+    </message>
+    <message>
+        <source>Not disposed yet</source>
+        <translation>Aún sin resultado</translation>
+    </message>
+    <message>
+        <source>No attempts yet</source>
+        <translation>Todavía no hay intentos</translation>
+    </message>
+    <message>
+        <source>Calling in {seconds} s…</source>
+        <translation>Llamando en {seconds} s…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <source>anyone</source>
+        <translation>cualquiera</translation>
+    </message>
+    <message>
+        <source>me</source>
+        <translation>mí</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Pendiente</translation>
+    </message>
+    <message>
+        <source>{when} · {name} · for {whose}</source>
+        <translation>{when} · {name} · para {whose}</translation>
+    </message>
+    <message>
+        <source>No callbacks</source>
+        <translation>No hay devoluciones de llamada</translation>
+    </message>
+    <message>
+        <source>{n} due</source>
+        <translation>{n} pendientes</translation>
+    </message>
+    <message>
+        <source>Not for this campaign</source>
+        <translation>No corresponde a esta campaña</translation>
+    </message>
+    <message>
+        <source>Record needs review first</source>
+        <translation>La ficha necesita revisión primero</translation>
+    </message>
+    <message>
+        <source>Already reached today</source>
+        <translation>Ya se le contactó hoy</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Otro</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanelForm</name>
+    <message>
+        <source>Campaign</source>
+        <translation>Campaña</translation>
+    </message>
+    <message>
+        <source>Dialing mode</source>
+        <translation>Modo de marcación</translation>
+    </message>
+    <message>
+        <source>No campaign to work. Outbound patients appear here.</source>
+        <translation>No hay campaña para trabajar. Aquí aparecen los pacientes a llamar.</translation>
+    </message>
+    <message>
+        <source>&amp;Next patient</source>
+        <translation>&amp;Siguiente paciente</translation>
+    </message>
+    <message>
+        <source>Ask for the next patient</source>
+        <translation>Pedir el siguiente paciente</translation>
+    </message>
+    <message>
+        <source>The patient to call</source>
+        <translation>El paciente a llamar</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Paciente</translation>
+    </message>
+    <message>
+        <source>Calling rules</source>
+        <translation>Reglas de llamadas</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Por qué</translation>
+    </message>
+    <message>
+        <source>Progressive countdown</source>
+        <translation>Cuenta regresiva progresiva</translation>
+    </message>
+    <message>
+        <source>&amp;Call now</source>
+        <translation>&amp;Llamar ahora</translation>
+    </message>
+    <message>
+        <source>Call the patient</source>
+        <translation>Llamar al paciente</translation>
+    </message>
+    <message>
+        <source>Skip reason</source>
+        <translation>Motivo para omitir</translation>
+    </message>
+    <message>
+        <source>S&amp;kip</source>
+        <translation>&amp;Omitir</translation>
+    </message>
+    <message>
+        <source>Skip this patient</source>
+        <translation>Omitir este paciente</translation>
+    </message>
+    <message>
+        <source>&amp;Attempts so far</source>
+        <translation>&amp;Intentos hasta ahora</translation>
+    </message>
+    <message>
+        <source>Attempts so far</source>
+        <translation>Intentos hasta ahora</translation>
+    </message>
+    <message>
+        <source>Campaign message</source>
+        <translation>Mensaje de la campaña</translation>
+    </message>
+    <message>
+        <source>Call&amp;backs</source>
+        <translation>&amp;Devoluciones de llamada</translation>
+    </message>
+    <message>
+        <source>Callbacks due</source>
+        <translation>Devoluciones pendientes</translation>
+    </message>
+    <message>
+        <source>Callbacks</source>
+        <translation>Devoluciones de llamada</translation>
+    </message>
+</context>
+<context>
     <name>RefusedItemsDialog</name>
     <message>
         <source>Items the server refused</source>
@@ -2029,6 +2302,14 @@
     <message>
         <source>Go to the call history</source>
         <translation>Ir al historial de llamadas</translation>
+    </message>
+    <message>
+        <source>Call the campaign&apos;s next patient</source>
+        <translation>Llamar al siguiente paciente de la campaña</translation>
+    </message>
+    <message>
+        <source>Leave the campaign&apos;s voicemail message</source>
+        <translation>Dejar el mensaje de buzón de voz de la campaña</translation>
     </message>
     <message>
         <source>Verify the caller&apos;s identity</source>
@@ -2535,6 +2816,42 @@
 </context>
 <context>
     <name>Workflow</name>
+    <message>
+        <source>The patient asked not to be called (do-not-call).</source>
+        <translation>El paciente pidió que no lo llamen (no llamar).</translation>
+    </message>
+    <message>
+        <source>The patient withdrew consent to be called.</source>
+        <translation>El paciente retiró su consentimiento para recibir llamadas.</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s record is not on this desk.</source>
+        <translation>La ficha del paciente no está en este equipo.</translation>
+    </message>
+    <message>
+        <source>The patient list cannot be read: try again shortly.</source>
+        <translation>No se puede leer la lista de pacientes: intente de nuevo en un momento.</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s calling hours cannot be read.</source>
+        <translation>No se puede leer el horario de llamadas de la campaña.</translation>
+    </message>
+    <message>
+        <source>No patient to call in this campaign right now.</source>
+        <translation>Por ahora no hay pacientes para llamar en esta campaña.</translation>
+    </message>
+    <message>
+        <source>The lease ran out; the patient went back to the list.</source>
+        <translation>La asignación venció; el paciente volvió a la lista.</translation>
+    </message>
+    <message>
+        <source>The patient has no number to call.</source>
+        <translation>El paciente no tiene un número para llamar.</translation>
+    </message>
+    <message>
+        <source>A callback is due: it is on the callbacks list.</source>
+        <translation>Hay una devolución de llamada pendiente: está en la lista de devoluciones.</translation>
+    </message>
     <message>
         <source>The audit log could not be written.</source>
         <translation>No se pudo escribir en la bitácora de auditoría.</translation>

@@ -48,9 +48,11 @@ def texts() -> list[tuple[str, str]]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from agent_app.views import agent_state_bar, disposition_panel, shortcuts
+    from agent_app.workflow import dial_rules, outbound
     from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING
     from agent_app.workflow.disposition import SYSTEM_TREE
     from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS
+    from pulse_contract import calling_rules
 
     found: list[tuple[str, str]] = []
     found += [("Shortcuts", s.label) for s in shortcuts.SHORTCUTS]
@@ -69,6 +71,10 @@ def texts() -> list[tuple[str, str]]:
         *(node.label for node in SYSTEM_TREE.codes),
     )
     found += [(disposition_panel._CONTEXT, word) for word in words]
+    found += [("QueuePanel", label) for _, label in outbound.SKIP_REASONS]
+    found += [("Workflow", text) for text in (*dial_rules.MESSAGES, *outbound.MESSAGES)]
+    found += [("CallingRules", text) for text in calling_rules.MESSAGES.values()]
+    found += [("CallingRules", dial_rules.CLOSING)]
     for context, folder, classes in _LITERAL_MESSAGES:
         found += [(context, text) for text in _literals(ROOT / folder, classes)]
     return list(dict.fromkeys(found))

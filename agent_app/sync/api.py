@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -309,3 +310,51 @@ class ServerApi:
         except (KeyError, TypeError, ValueError):
             raise ServerUnreachable("intake: the answer is malformed") from None
         return results
+
+    # -- outbound dialing ----------------------------------------------------------
+
+    def lease_next(self, campaign_id: str, *, token: str, batch: int = 1) -> dict[str, Any]:
+        """The campaign's next patients as leases (``{"leases": [...], "next_due_at"}``)."""
+        response = self._send(
+            "POST",
+            f"/api/v1/agent/campaigns/{quote(campaign_id, safe='')}/next",
+            token=token,
+            params={"batch": batch} if batch > 1 else None,
+        )
+        return _object(self._json(response, "lease"), "leases", "lease")
+
+    def release_lease(
+        self, lease_id: str, reason: str, *, token: str, retry_in_s: int | None = None
+    ) -> None:
+        """Give a leased patient back without a call (a skip), with the reason code."""
+        body: dict[str, Any] = {"reason": reason}
+        if retry_in_s is not None:
+            body["retry_in_s"] = retry_in_s
+        self._send(
+            "POST",
+            f"/api/v1/agent/leases/{quote(lease_id, safe='')}/release",
+            token=token,
+            json=body,
+        )
+
+    def callbacks(self, *, token: str) -> dict[str, Any]:
+        """Callbacks for this agent and for anyone on its campaigns (``{"callbacks": [...]}``)."""
+        response = self._send("GET", "/api/v1/agent/callbacks", token=token)
+        return _object(self._json(response, "callbacks"), "callbacks", "callbacks")
+
+    def attempts(self, patient_id: str, *, token: str) -> dict[str, Any]:
+        """A patient's calls and skips across campaigns, newest first."""
+        response = self._send(
+            "GET", f"/api/v1/agent/patients/{quote(patient_id, safe='')}/attempts", token=token
+        )
+        return _object(self._json(response, "attempts"), "attempts", "attempts")
+
+
+def _object(body: Any, key: str, what: str) -> dict[str, Any]:
+    """The answer as an object whose ``key`` is a list of objects; else malformed."""
+    if not isinstance(body, dict):
+        raise ServerUnreachable(f"{what}: the answer is malformed")
+    items = body.get(key)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ServerUnreachable(f"{what}: the answer is malformed")
+    return body

@@ -592,6 +592,8 @@ class DispositionPanel(QWidget):
             box.addWidget(row.editor)
             if spec.type == "datetime":
                 box.addWidget(self._zone_label(work, host))
+            if spec.is_callback:
+                box.addWidget(self._callback_for(work, host))
             box.addWidget(row.problem)
             label = QLabel(spec.label, self.fields_host)
             label.setBuddy(row.editor)
@@ -663,6 +665,23 @@ class DispositionPanel(QWidget):
             lambda moment, name=spec.name, box=editor: self._datetime_changed(name, box, moment)
         )
         return editor
+
+    def _callback_for(self, work: WrapUpWork, parent: QWidget) -> QComboBox:
+        """Whose callback: the agent's own, or anyone's on the campaign."""
+        combo = QComboBox(parent)
+        combo.setObjectName("callbackFor")
+        combo.setAccessibleName(self.tr("Who calls back"))
+        choices = (
+            ("me", self.tr("I will call back")),
+            ("anyone", self.tr("Anyone on the campaign calls back")),
+        )
+        for whom, text in choices:
+            combo.addItem(text, whom)
+        combo.setCurrentIndex(max(0, combo.findData(work.callback_for)))
+        combo.currentIndexChanged.connect(
+            lambda _i, box=combo: work.set_callback_for(str(box.currentData()))
+        )
+        return combo
 
     def _zone_label(self, work: WrapUpWork, parent: QWidget) -> QLabel:
         zone = self._zone(work)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QGridLayout,
     QGroupBox,
     QMainWindow,
     QMenu,
@@ -40,6 +41,7 @@ from agent_app.views.forms import child, load_form
 from agent_app.views.idle_watch import IdleWatch
 from agent_app.views.lock_screen import LockScreen
 from agent_app.views.login_dialog import Authenticate
+from agent_app.views.queue_panel import QueuePanel
 from agent_app.views.ring_alert import RingAlert
 from agent_app.views.shortcuts_sheet import ShortcutsSheet
 from agent_app.views.softphone_panel import KEYS, SoftphonePanel
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.softphone: SoftphonePanel | None = None
         self.agent_bar: AgentStateBar | None = None
         self.disposition: DispositionPanel | None = None
+        self.queue: QueuePanel | None = None
         self.ring_alert: RingAlert | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None
         self._closing_confirmed = False
@@ -173,6 +176,11 @@ class MainWindow(QMainWindow):
         self._host(self.panels["callPanel"], self.softphone)
         self.disposition = DispositionPanel(phone.session, self)
         self._host(self.panels["dispositionPanel"], self.disposition)
+        self.queue = QueuePanel(phone.session, self)
+        self._host(self.panels["queuePanel"], self.queue)
+        grid = self._form.findChild(QGridLayout, "grid")
+        if grid is not None:  # a campaign at work gets the middle row's share of the column
+            self.queue.working.connect(lambda on: grid.setRowStretch(1, 8 if on else 1))
         self.agent_bar = AgentStateBar(phone.session, self)
         layout = QVBoxLayout(self.agent_bar_host)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -39,6 +39,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("dial", "Return", "Call the number in the number field", window_wide=False),
     Shortcut("redial", "Ctrl+Shift+D", "Redial the last number"),
     Shortcut("history", "Ctrl+Shift+Y", "Go to the call history"),
+    Shortcut("campaign_dial", "Ctrl+Shift+N", "Call the campaign's next patient"),
+    Shortcut("voicemail", "Ctrl+Shift+G", "Leave the campaign's voicemail message"),
     Shortcut("verify", "Ctrl+Shift+V", "Verify the caller's identity"),
     Shortcut("search", "Ctrl+F", "Search for a patient"),
     Shortcut("submit_disposition", "Ctrl+Return", "Submit the disposition"),

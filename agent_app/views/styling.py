@@ -367,6 +367,13 @@ QPushButton#phoneRetryButton {{ color: {t.accent}; }}
 #myDayDialog #talkCaption {{ color: {t.muted}; background: {t.surface_alt};
     border: 1px solid {t.border}; border-top: none; }}
 #myDayDialog #waitingLabel {{ color: {t.muted}; }}
+#complianceBadge[level="ok"], #dueBadge[level="ok"] {{ background: {t.badge_ok}; color: {t.ok}; }}
+#complianceBadge[level="warning"], #dueBadge[level="warning"] {{ background: {t.badge_warning};
+    color: {t.warning}; }}
+#complianceBadge[level="problem"] {{ background: {t.badge_problem}; color: {t.problem}; }}
+#queuePanelView #leaseCard {{ background: {t.surface_alt}; border: 1px solid {t.border}; }}
+#queuePanelView #idleLabel, #queuePanelView #modeLabel {{ color: {t.muted}; }}
+#queuePanelView #patientName, #queuePanelView #campaignTitle {{ color: {t.title}; }}
 """
 
 
@@ -422,3 +429,16 @@ def fit_text(label: QLabel) -> None:
         or hint.height() != label.maximumHeight()
     ):
         label.setFixedSize(width, hint.height())
+
+
+# Sizes and shapes of the queue panel (its colours are in style_sheet).
+QUEUE_PANEL_STYLE = """
+#leaseCard { border-radius: 6px; padding: 6px; }
+#patientName { font-size: 15pt; font-weight: 600; }
+#campaignTitle { font-weight: 600; }
+#complianceBadge, #dueBadge { border-radius: 11px; padding: 3px 12px; font-weight: 600; }
+#countdownLabel { font-size: 12pt; font-weight: 600; }
+#dialButton { padding: 8px 22px; font-size: 12pt; font-weight: 600; }
+#skipButton, #nextButton { padding: 6px 14px; }
+QListWidget::item { padding: 4px 4px; }
+"""

@@ -41,14 +41,17 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
+from agent_app.store.records import PatientRecord
 from agent_app.sync.clock import ServerClock
 from agent_app.telephony import protocol as p
 from agent_app.workflow import agent_state as st
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
 from agent_app.workflow.call_book import CallBook, Lookup
-from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession
+from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession, Direction
 from agent_app.workflow.desk_settings import DISPOSITION_PENDING, DeskSettings
+from agent_app.workflow.dial_rules import Attempt, DialGate, is_opt_out
 from agent_app.workflow.disposition import (
+    VOICEMAIL_LEFT,
     CacheReads,
     DeskCache,
     OutboxJournal,
@@ -100,12 +103,15 @@ class AgentSession:
         journal: WrapUpJournal | None = None,
         cache: Callable[[], DeskCache] | None = None,
         on_journaled: Callable[[], None] | None = None,
+        gate: DialGate | None = None,
     ) -> None:
         """``journal`` keeps the wrap-up drafts and records dispositions (without one, an
         outbox that is a journal serves; else drafts stay in memory and records go to the
         outbox); ``cache`` gives the cache for campaigns, code trees and patients;
-        ``on_journaled`` is called after a disposition was written (to wake the sync)."""
+        ``on_journaled`` is called after a disposition was written (to wake the sync);
+        ``gate`` checks the calling rules before every call placed (None: no rules)."""
         self.settings = settings or DeskSettings()
+        self.gate = gate
         self._outbox, self._clock = outbox, clock
         if journal is None:
             journal = outbox if isinstance(outbox, WrapUpJournal) else OutboxJournal(outbox)
@@ -225,6 +231,14 @@ class AgentSession:
     def call(self, key: str) -> CallSession | None:
         """A live call by its engine call id, or one awaiting wrap-up by its record id."""
         return self._book.find(key)
+
+    def campaign_document(self, campaign_id: str | None) -> dict[str, Any] | None:
+        """A campaign as the cache holds it (None when absent or unreadable)."""
+        return self._reads.document("campaigns", campaign_id)
+
+    def patient_record(self, patient_id: str | None) -> PatientRecord | None:
+        """A patient's record from the cache (None when absent or unreadable)."""
+        return self._reads.patient(patient_id)
 
     @property
     def incoming_policy(self) -> IncomingPolicy:
@@ -358,6 +372,14 @@ class AgentSession:
         return work
 
     def _submitted(self, record_id: str) -> None:
+        work = self._works.get(record_id)
+        if work is not None and self.gate is not None and work.call.patient_id:
+            self.gate.attempted(self._attempt(self.gate, work.call, work.code))
+            campaign = self._reads.document("campaigns", work.call.campaign_id) or {}
+            tree_id = campaign.get("code_tree_id")
+            tree = self._reads.document("code_trees", tree_id if isinstance(tree_id, str) else None)
+            if is_opt_out(work.code, tree):
+                self.gate.opt_out(work.call.patient_id)
         self.complete_wrap_up(record_id)
         if self._on_journaled is not None:
             self._on_journaled()
@@ -437,11 +459,22 @@ class AgentSession:
         with self._operation():
             return self._book.leave_conference()
 
-    def dial(self, target: str, *, consult_for: str | None = None) -> CallSession | None:
+    def dial(
+        self,
+        target: str,
+        *,
+        consult_for: str | None = None,
+        patient_id: str | None = None,
+        campaign_id: str | None = None,
+    ) -> CallSession | None:
         """Call out; a call in progress goes on hold first.
 
-        ``consult_for`` names the live call this one consults about (a warm transfer or a
-        conference to come): such a call owes no wrap-up of its own.
+        The one door every call the desk places goes through (softphone, preview,
+        progressive, callback, redial): the calling rules (:attr:`gate`) are checked
+        here, and a call they forbid is refused before dialing with their reason.
+        ``patient_id`` / ``campaign_id`` name the patient and campaign a campaign call is
+        for. ``consult_for`` names the live call this one consults about (a warm transfer
+        or a conference to come): such a call owes no wrap-up of its own.
         """
         with self._operation():
             account = self.settings.account_id or min(self._registered, default="")
@@ -453,7 +486,61 @@ class AgentSession:
                 about is None or not about.answered or about.phase not in CONNECTED
             ):
                 return None  # a consult is about a call the agent is on
-            return self._book.dial(account, target.strip(), about)
+            if self.gate is not None:
+                verdict = self.gate.check(
+                    target.strip(), patient_id=patient_id, campaign_id=campaign_id
+                )
+                if not verdict.allowed:
+                    self._pending.append(Problem(verdict.reason))
+                    return None
+            call = self._book.dial(account, target.strip(), about)
+            if call is not None and patient_id is not None:
+                call.choose_patient(patient_id)
+            if call is not None and campaign_id is not None:
+                call.campaign_id = campaign_id
+                self._campaign_for[call.record_id] = call.patient_id  # the lease's campaign
+            if call is not None and self.gate is not None and call.patient_id:
+                self.gate.attempted(self._attempt(self.gate, call, None))
+            return call
+
+    def drop_voicemail(self, call_id: str, message: str) -> bool:
+        """An answering machine took the call: the engine plays ``message`` (a WAV path)
+        into it and hangs up by itself; the desk lets go of the call at once and records
+        it as "voicemail left" without typing. Only on an answered outbound call."""
+        with self._operation():
+            call = self._book.live.get(call_id)
+            if (
+                call is None
+                or call.direction is not Direction.OUTBOUND
+                or not call.answered
+                or call.phase not in CONNECTED
+                or call.call_id in self._book.conference
+                or not message
+            ):
+                return False
+            call.end(VOICEMAIL_LEFT)
+            self._book.settle(call, [p.DropMessage(call_id, message)])
+            work = self._works.get(call.record_id)
+            if work is None and call.record_id in self._book.wrap_ups:
+                work = self._new_work(call, None)
+            if work is not None:
+                work.submit()
+            return True
+
+    def _attempt(self, gate: DialGate, call: CallSession, code: str | None) -> Attempt:
+        # The rules' own clock: an attempt is compared with the instant they judge.
+        at = gate.now()
+        known = gate.history.of(call.patient_id or "")
+        at = next((a.at for a in known if a.record_id == call.record_id), at)
+        campaign = self._reads.document("campaigns", call.campaign_id) or {}
+        return Attempt(
+            call.patient_id or "",
+            at,
+            code,
+            call.campaign_id,
+            exempt=bool(campaign.get("healthcare_exempt")),
+            record_id=call.record_id,
+        )
 
     def _intent(self, call_id: str, action: Callable[[CallSession], list[p.Command]]) -> bool:
         with self._operation():

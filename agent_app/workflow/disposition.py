@@ -47,6 +47,7 @@ from agent_app.workflow.identity_gate import Verification
 log = logging.getLogger(__name__)
 
 FieldType = Literal["datetime", "text", "bool"]
+CallbackFor = Literal["me", "anyone"]
 FieldValue = str | bool
 DEFAULT_WINDOW = ("08:00", "21:00")
 """The server's calling window when a campaign names none (or is not on this desk)."""
@@ -213,8 +214,14 @@ SYSTEM_CODES: dict[Failure, CodeNode] = {
     Failure.REJECTED: CodeNode("SYS_REJECTED", "Rejected"),
     Failure.DROPPED: CodeNode("SYS_DROPPED", "Dropped before answer"),
 }
+SYS_VOICEMAIL = CodeNode("SYS_VOICEMAIL", "Voicemail left")
+"""A voicemail drop: recorded without typing when the message was left."""
+VOICEMAIL_LEFT = "voicemail_left"
+"""The end reason of a call whose voicemail drop was started (the desk left it then)."""
 SYS_HANDLED = CodeNode("SYS_HANDLED", "Handled (no code list on this desk)")
-SYSTEM_TREE = CodeTree((*SYSTEM_CODES.values(), SYS_HANDLED), id="system", name="System codes")
+SYSTEM_TREE = CodeTree(
+    (*SYSTEM_CODES.values(), SYS_VOICEMAIL, SYS_HANDLED), id="system", name="System codes"
+)
 """The built-in codes: always a valid choice (labels are source text: views translate)."""
 
 _SYNONYMS: dict[Failure, tuple[str, ...]] = {
@@ -394,6 +401,8 @@ class WrapUpWork:
         self.code: str | None = None
         self.fields: dict[str, FieldValue] = {}
         self.notes = ""
+        self.callback_for: CallbackFor = "me"
+        """Whose callback it is: the agent's own, or anyone's working the campaign."""
         self.submitted = False
         self.saved = True
         """False while the last change could not be written to the journal."""
@@ -402,6 +411,9 @@ class WrapUpWork:
         self._patient_for: tuple[str | None, PatientRecord | None] | None = None
         if draft is not None:
             self._load(draft)
+        elif call.end_reason == VOICEMAIL_LEFT:
+            self.code = SYS_VOICEMAIL.code
+            self._save()
         else:
             failure = failure_of(call)
             if failure is not None:
@@ -529,6 +541,14 @@ class WrapUpWork:
             self.fields[name] = value
         else:
             return False
+        self._save()
+        return True
+
+    def set_callback_for(self, whom: str) -> bool:
+        """The callback is for this agent ("me") or anyone on the campaign ("anyone")."""
+        if whom not in ("me", "anyone") or self.submitted:
+            return False
+        self.callback_for = "me" if whom == "me" else "anyone"
         self._save()
         return True
 
@@ -682,12 +702,16 @@ class WrapUpWork:
         moment = None if not specs else self.when(specs[0].name)
         if moment is None or not self.call.patient_id:
             return None
-        return {
+        callback: dict[str, Any] = {
             "call_id": self.record_id,
             "patient_id": self.call.patient_id,
             "callback_at": utc_text(moment),
             "notes": self.notes,
+            "for": self.callback_for,
         }
+        if self.call.campaign_id:
+            callback["campaign_id"] = self.call.campaign_id
+        return callback
 
     def _script_record(self) -> dict[str, Any] | None:
         script = self.call.script
@@ -736,7 +760,14 @@ class WrapUpWork:
     # -- the draft ----------------------------------------------------------------------------
 
     def draft(self) -> dict[str, Any]:
-        return {"code": self.code, "fields": dict(self.fields), "notes": self.notes}
+        draft: dict[str, Any] = {
+            "code": self.code,
+            "fields": dict(self.fields),
+            "notes": self.notes,
+        }
+        if self.callback_for != "me":  # the default is left out
+            draft["callback_for"] = self.callback_for
+        return draft
 
     def keep_facts(self) -> None:
         """Save the call's facts (draft part "call") when they changed since last saved:
@@ -764,6 +795,7 @@ class WrapUpWork:
             self.fields = {str(k): v for k, v in fields.items() if isinstance(v, str | bool)}
         notes = draft.get("notes")
         self.notes = notes if isinstance(notes, str) else ""
+        self.callback_for = "anyone" if draft.get("callback_for") == "anyone" else "me"
 
     def _save(self) -> None:
         try:

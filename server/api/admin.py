@@ -11,11 +11,12 @@ from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server import content, extensions, importers
+from server import content, extensions, importers, teams
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
 from server.feeds import not_ready_reason_out
+from server.identity import Principal
 from server.models import AdminAudit, AuthSession, Device, IntakeItem, PhoneExtension, utcnow
 from server.runtime import Runtime
 from server.schemas import (
@@ -105,18 +106,26 @@ def remove_extension(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> None:
 
 
 @router.post("/teams", response_model=IdOut, status_code=201)
-def create_team(body: TeamIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
+def create_team(body: TeamIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
     return _id(_write(rt, lambda s: content.create_team(s, body, actor_id=who.user_id)))
 
 
 @router.post("/assignments", response_model=IdOut, status_code=201)
 def create_assignment(body: AssignmentIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
-    return _id(_write(rt, lambda s: content.assign(s, body, actor_id=who.user_id)))
+    def run(session: Session) -> Any:
+        teams.check_assignment(session, who, body.campaign_id, body.user_id, body.team_id)
+        return content.assign(session, body, actor_id=who.user_id)
+
+    return _id(_write(rt, run))
 
 
 @router.delete("/assignments/{assignment_id}", status_code=204)
 def delete_assignment(assignment_id: str, who: StaffPrincipal, rt: RuntimeDep) -> None:
-    _write(rt, lambda s: content.unassign(s, assignment_id, actor_id=who.user_id))
+    def run(session: Session) -> None:
+        teams.check_unassignment(session, who, assignment_id)
+        content.unassign(session, assignment_id, actor_id=who.user_id)
+
+    _write(rt, run)
 
 
 @router.post("/scripts", response_model=IdOut, status_code=201)
@@ -147,28 +156,49 @@ def publish_code_tree(tree_id: str, body: CodeTreeIn, who: StaffPrincipal, rt: R
 
 @router.post("/campaigns", response_model=IdOut, status_code=201)
 def create_campaign(body: CampaignIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
-    return _id(_write(rt, lambda s: content.save_campaign(s, body, actor_id=who.user_id)))
+    def run(session: Session) -> Any:
+        return content.save_campaign(session, _team_named(session, who, body), actor_id=who.user_id)
+
+    return _id(_write(rt, run))
+
+
+def _team_named(session: Session, who: Principal, body: CampaignIn) -> CampaignIn:
+    """A supervisor's campaign is run by one of their teams (their only one when unnamed)."""
+    scope = teams.scope_of(session, who)
+    if scope.teams is None:
+        return body
+    if body.team_id is None:
+        if len(scope.teams) != 1:
+            raise content.ContentError("name the team (team_id) that runs the campaign", 422)
+        return body.model_copy(update={"team_id": next(iter(scope.teams))})
+    scope.team(body.team_id)
+    return body
+
+
+def _own_campaign(session: Session, who: Principal, campaign_id: str) -> None:
+    teams.scope_of(session, who).campaign(campaign_id, session)
 
 
 @router.put("/campaigns/{campaign_id}", response_model=IdOut)
 def update_campaign(campaign_id: str, body: CampaignIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
-    return _id(
-        _write(
-            rt,
-            lambda s: content.save_campaign(s, body, actor_id=who.user_id, campaign_id=campaign_id),
-        )
-    )
+    def run(session: Session) -> Any:
+        _own_campaign(session, who, campaign_id)
+        if body.team_id is not None:
+            teams.scope_of(session, who).team(body.team_id)
+        return content.save_campaign(session, body, actor_id=who.user_id, campaign_id=campaign_id)
+
+    return _id(_write(rt, run))
 
 
 @router.put("/campaigns/{campaign_id}/directory", response_model=IdOut)
 def set_directory(campaign_id: str, body: DirectoryIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
     """Replace the campaign's transfer directory (agents receive it with the campaign)."""
-    return _id(
-        _write(
-            rt,
-            lambda s: content.set_directory(s, campaign_id, body.entries, actor_id=who.user_id),
-        )
-    )
+
+    def run(session: Session) -> Any:
+        _own_campaign(session, who, campaign_id)
+        return content.set_directory(session, campaign_id, body.entries, actor_id=who.user_id)
+
+    return _id(_write(rt, run))
 
 
 @router.get("/not_ready_reasons", response_model=list[NotReadyReasonOut])
@@ -186,17 +216,22 @@ def save_not_ready_reasons(body: NotReadyReasonsIn, who: StaffPrincipal, rt: Run
 
 @router.delete("/campaigns/{campaign_id}", status_code=204)
 def deactivate_campaign(campaign_id: str, who: StaffPrincipal, rt: RuntimeDep) -> None:
-    _write(rt, lambda s: content.deactivate_campaign(s, campaign_id, actor_id=who.user_id))
+    def run(session: Session) -> None:
+        _own_campaign(session, who, campaign_id)
+        content.deactivate_campaign(session, campaign_id, actor_id=who.user_id)
+
+    _write(rt, run)
 
 
 @router.post("/campaigns/{campaign_id}/lists", response_model=ImportOut)
 def add_to_list(campaign_id: str, body: ListEntriesIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
-    added = _write(
-        rt,
-        lambda s: content.add_to_list(
-            s, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
-        ),
-    )
+    def run(session: Session) -> int:
+        _own_campaign(session, who, campaign_id)
+        return content.add_to_list(
+            session, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
+        )
+
+    added = _write(rt, run)
     return ImportOut(created=added, updated=0, errors=[])
 
 
@@ -204,12 +239,13 @@ def add_to_list(campaign_id: str, body: ListEntriesIn, who: StaffPrincipal, rt: 
 def remove_from_list(
     campaign_id: str, body: ListEntriesIn, who: StaffPrincipal, rt: RuntimeDep
 ) -> Any:
-    removed = _write(
-        rt,
-        lambda s: content.remove_from_list(
-            s, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
-        ),
-    )
+    def run(session: Session) -> int:
+        _own_campaign(session, who, campaign_id)
+        return content.remove_from_list(
+            session, campaign_id, body.list_name, body.patient_ids, actor_id=who.user_id
+        )
+
+    removed = _write(rt, run)
     return ImportOut(created=0, updated=removed, errors=[])
 
 
@@ -251,7 +287,7 @@ async def import_csv(
         parsed = importers.parse_csv(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, importers.ImportFormatError) as exc:
         raise content.ContentError(f"cannot import: {exc}", 422) from None
-    return _store(rt, parsed, campaign_id, list_name, who.user_id)
+    return _store(rt, parsed, campaign_id, list_name, who)
 
 
 @router.post("/patients/import/fhir", response_model=ImportOut)
@@ -266,7 +302,7 @@ def import_fhir(
         parsed = importers.parse_fhir(document)
     except importers.ImportFormatError as exc:
         raise content.ContentError(f"cannot import: {exc}", 422) from None
-    return _store(rt, parsed, campaign_id, list_name, who.user_id)
+    return _store(rt, parsed, campaign_id, list_name, who)
 
 
 def _store(
@@ -274,14 +310,16 @@ def _store(
     parsed: importers.ParsedImport,
     campaign_id: str | None,
     list_name: str,
-    actor_id: str,
+    who: Principal,
 ) -> ImportOut:
-    created, updated = _write(
-        rt,
-        lambda s: importers.store(
-            s, parsed, campaign_id=campaign_id, list_name=list_name, actor_id=actor_id
-        ),
-    )
+    def run(session: Session) -> tuple[int, int]:
+        if campaign_id is not None:
+            _own_campaign(session, who, campaign_id)
+        return importers.store(
+            session, parsed, campaign_id=campaign_id, list_name=list_name, actor_id=who.user_id
+        )
+
+    created, updated = _write(rt, run)
     return ImportOut(created=created, updated=updated, errors=parsed.errors)
 
 
@@ -338,10 +376,15 @@ def list_dispositions(
     ] = "disposition",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
+    """What agents sent; a supervisor sees only their teams' agents."""
     with rt.sessions() as session:
+        scope = teams.scope_of(session, who)
         query = select(IntakeItem).where(IntakeItem.kind == kind)
         if agent_id:
+            scope.agent(agent_id)
             query = query.where(IntakeItem.user_id == agent_id)
+        elif scope.agents is not None:
+            query = query.where(IntakeItem.user_id.in_(sorted(scope.agents)))
         rows = list(
             session.scalars(
                 query.order_by(IntakeItem.received_at.desc(), IntakeItem.id).limit(limit)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
-from server import feeds, intake
+from server import feeds, intake, outbound
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import Bearer, CurrentPrincipal, RuntimeDep, bearer_token
 from server.audit import audit
@@ -23,6 +24,7 @@ from server.schemas import (
     IntakeBatch,
     IntakeItemOut,
     IntakeOut,
+    IntakeResult,
     NotReadyReasonPage,
     PatientPage,
     ScriptPage,
@@ -128,7 +130,38 @@ def post_intake(body: IntakeBatch, credentials: Bearer, rt: RuntimeDep) -> Any:
     with rt.read_engine.connect() as conn:
         who = authenticate(conn, token)
         results = intake.accept(conn, who, body.items)
+    _dialing_effects(rt, who.user_id, body.items, results)
     return JSONResponse({"results": [r.model_dump() for r in results]})
+
+
+_DIALING_KINDS = ("disposition", "callback")
+
+
+def _dialing_effects(
+    rt: Runtime, user_id: str, items: list[Any], results: list[IntakeResult]
+) -> None:
+    """Dispositions and callbacks stored now also move the dial queue (leases, retries,
+    do-not-call); a batch without any costs nothing more."""
+    kinds = {
+        raw.get("id"): raw.get("kind")
+        for raw in items
+        if isinstance(raw, dict) and raw.get("kind") in _DIALING_KINDS
+    }
+    if not kinds:
+        return
+    fresh = [r.id for r in results if r.status == 201 and r.id is not None and r.id in kinds]
+    if not fresh:
+        return
+    # Two opt-outs of one patient at once can deadlock on PostgreSQL (each holds one of the
+    # patient's queue rows): the loser is rolled back and tried again.
+    for attempt in (1, 2, 3):
+        try:
+            with rt.sessions() as session, session.begin(), outbound.claim_guard(session):
+                outbound.apply_intake(session, user_id, fresh, rt.clock())
+            return
+        except DBAPIError:
+            if attempt == 3:
+                raise
 
 
 def intake_out(row: IntakeItem) -> dict[str, Any]:

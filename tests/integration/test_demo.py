@@ -58,7 +58,7 @@ def test_demo_server_starts_seeded_and_accepts_the_demo_account(tmp_path: Path) 
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         ).json()["items"]
-        assert sorted(c["wrap_up_s"] for c in campaigns) == [45, 90]
+        assert sorted(c["wrap_up_s"] for c in campaigns) == [30, 45, 75, 90]
     finally:
         demo.stop()
     assert demo.process.poll() is not None

@@ -28,6 +28,7 @@ from agent_app.views.sync_relay import DesktopSync
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.identity_gate import MatchKind
 from agent_app.workflow.idle_lock import IdleLock
+from server.seed import CAMPAIGNS, did
 from testbed.ports import free_port
 from testbed.sync_setup import SyncRig, disposition
 from tests.ui.desk_rig import DeskRig, ManualClock
@@ -179,7 +180,9 @@ def test_the_demo_rings_the_signed_in_desk_through_every_case(
         rig.wait(lambda: not rig.session.calls, "the agent hung up")
 
         sent = signed_in.desktop.service.enqueue(
-            "disposition", disposition(record_id, code="CONFIRMED"), call_id=record_id
+            "disposition",
+            disposition(record_id, code="CONFIRMED", campaign_id=did("campaign", CAMPAIGNS[0][0])),
+            call_id=record_id,
         )
         rig.wait(lambda: store.journal.counts().unsynced == 0, "the disposition was sent")
     finally:

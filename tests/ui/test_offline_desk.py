@@ -29,6 +29,7 @@ from agent_app.views.offline_desk import OfflineDesk
 from agent_app.views.sync_relay import DesktopSync
 from agent_app.workflow.idle_lock import IdleLock
 from agent_app.workflow.line_status import LineStatus
+from server.seed import did
 from testbed.ports import free_port
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from testbed.sync_setup import WORKSTATION, SyncRig, disposition
@@ -178,7 +179,10 @@ def test_a_refused_disposition_is_corrected_in_the_window_and_sent_once(
     desk = open_desk()
     banner = desk.offline.banner
     refused_id = desk.desktop.service.enqueue(
-        "disposition", disposition("rec-p1", code="", notes="first try"), call_id="rec-p1"
+        "disposition",
+        # The demo campaign's code tree has the code the agent corrects it to.
+        disposition("rec-p1", code="", notes="first try", campaign_id=did("campaign", "reminders")),
+        call_id="rec-p1",
     )
     qtbot.waitUntil(banner.review.isVisible, timeout=WAIT_MS)
     assert "One item refused" in banner.text.text()

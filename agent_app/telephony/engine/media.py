@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import wave
 
 import pjsua2 as pj
 
@@ -50,6 +51,26 @@ class MediaWiring(EngineBase):
         record.players.append(player)
         self._connect_media(record)
 
+    def _cmd_drop_message(self, cmd: p.DropMessage) -> None:
+        record = self._record(cmd.call_id)
+        try:
+            with wave.open(cmd.path) as fh:
+                seconds = fh.getnframes() / float(fh.getframerate())
+        except (OSError, wave.Error, EOFError, ZeroDivisionError):
+            raise EngineError("the message is not a readable WAV file") from None
+        if record.media is not None and self._audio is not None and record.bridged:
+            with contextlib.suppress(Exception):
+                self._audio.disconnect_call(record.media)
+        record.bridged = False
+        record.muted = True  # keeps the agent's microphone out on any rewiring
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(cmd.path, pj.PJMEDIA_FILE_NO_LOOP)
+        record.players = [player]
+        if record.media is not None:
+            player.startTransmit(record.media)
+        # A little past the end: the last frames reach the far end before the BYE.
+        record.message_ends_at = time.monotonic() + seconds + 0.5
+
     def _cmd_record_file(self, cmd: p.RecordFile) -> None:
         record = self._record(cmd.call_id)
         recorder = pj.AudioMediaRecorder()
@@ -64,15 +85,16 @@ class MediaWiring(EngineBase):
         media = record.media
         if media is None:
             return
+        dropping = record.message_ends_at is not None
         for player in record.players:
-            if record.muted:
+            if record.muted and not dropping:
                 with contextlib.suppress(pj.Error):
                     player.stopTransmit(media)
             else:
                 player.startTransmit(media)
         for recorder in record.recorders:
             media.startTransmit(recorder)
-        if self._audio is not None:
+        if self._audio is not None and not dropping:
             self._audio.set_muted(record.muted)
             self._audio.connect_call(media)
             record.bridged = True
@@ -134,7 +156,18 @@ class MediaWiring(EngineBase):
 
     # ------------------------------------------------------------ media watchdog
 
+    def _end_dropped_messages(self, now: float) -> None:
+        for record in list(self._calls.values()):
+            if record.message_ends_at is None or now < record.message_ends_at:
+                continue
+            record.message_ends_at = None
+            record.end_reason = "message left"
+            record.hangup_requested = True
+            with contextlib.suppress(pj.Error):
+                record.call.hangup(pj.CallOpParam(True))
+
     def _watch_media(self, now: float) -> None:
+        self._end_dropped_messages(now)
         timeout = self._config.media_timeout_s
         stats_every = self._config.stats_interval_s
         emit_stats = stats_every > 0 and now - self._last_stats >= stats_every

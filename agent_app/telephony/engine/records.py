@@ -26,6 +26,8 @@ class CallRecord:
     last_rx: int = -1
     last_rx_change: float = 0.0
     connected_at: float = 0.0
+    message_ends_at: float | None = None
+    """A voicemail drop is playing: the engine hangs up at this monotonic time."""
 
     def media_state_hold(self) -> bool:
         return self.media_state in ("local_hold", "remote_hold")

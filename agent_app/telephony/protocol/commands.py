@@ -115,6 +115,16 @@ class PlayFile(Command):
 
 
 @dataclass(frozen=True)
+class DropMessage(Command):
+    """Leave a recorded message (a voicemail drop): the agent's audio leaves the call, the
+    WAV is played into it once, and the engine hangs up when it has played."""
+
+    type: ClassVar[str] = "drop_message"
+    call_id: str
+    path: str
+
+
+@dataclass(frozen=True)
 class RecordFile(Command):
     type: ClassVar[str] = "record_file"
     call_id: str

@@ -90,7 +90,8 @@ def live(settings: ServerSettings) -> Iterator[LiveServer]:
 
 @dataclass
 class World:
-    """Two campaigns; agent A works campaign 1, agent B campaign 2; lists overlap on one patient."""
+    """Two campaigns; agent A works campaign 1, agent B campaign 2; lists overlap on one patient.
+    Both campaigns are team Day's, whose supervisor is lead1 and whose agents are A and B."""
 
     admin: str
     supervisor: str
@@ -103,6 +104,7 @@ class World:
     only_1: list[str]
     only_2: list[str]
     both: list[str]
+    team: str = ""
 
 
 SCRIPT = schemas.ScriptIn.model_validate(
@@ -177,6 +179,14 @@ def build_world(live: LiveServer) -> World:
                 ),
                 actor_id=None,
             ).id
+        # One team runs both campaigns: the supervisor's scope; the agents work one each.
+        day = content.create_team(
+            s,
+            schemas.TeamIn(
+                name="Day", member_ids=[users["lead1"], users["agenta"], users["agentb"]]
+            ),
+            actor_id=None,
+        )
         script = content.save_script(s, SCRIPT, actor_id=None)
         tree = content.save_code_tree(s, TREE, actor_id=None)
         c1 = content.save_campaign(
@@ -187,12 +197,15 @@ def build_world(live: LiveServer) -> World:
                 caller_id="+12025550100",
                 script_id=script.id,
                 code_tree_id=tree.id,
+                team_id=day.id,
             ),
             actor_id=None,
         )
         c2 = content.save_campaign(
             s,
-            schemas.CampaignIn(name="Two", kind="progressive", caller_id="+12025550101"),
+            schemas.CampaignIn(
+                name="Two", kind="progressive", caller_id="+12025550101", team_id=day.id
+            ),
             actor_id=None,
         )
         ids = [content.upsert_patient(s, patient(n))[0].id for n in range(9)]
@@ -218,6 +231,7 @@ def build_world(live: LiveServer) -> World:
         only_1,
         only_2,
         both,
+        day.id,
     )
 
 

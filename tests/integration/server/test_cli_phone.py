@@ -168,7 +168,7 @@ def test_the_demo_world_gives_the_demo_agent_a_phone(database_url: str, tmp_path
         }
         assert not by_code["lunch"]["productive"] and by_code["coaching"]["productive"]
         campaigns = demo.get("/api/v1/sync/campaigns").json()["items"]
-        assert len(campaigns) == 2
+        assert len(campaigns) == 4  # one of each outbound kind
         for campaign in campaigns:
             kinds = {entry["kind"] for entry in campaign["directory"]}
             assert {"nurse_line", "interpreter", "supervisor"} <= kinds

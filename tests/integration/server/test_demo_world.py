@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from server.db import make_engine, session_factory
-from server.models import Campaign, IntakeItem, Patient
+from server.models import Campaign, DialQueueEntry, IntakeItem, ListEntry, Patient
 from server.seed import DEMO_CASES, did
 from tests.helpers.server_live import LiveServer
 from tests.integration.server.conftest import PASSWORD, World
@@ -62,7 +62,51 @@ def test_the_demo_world_has_its_cases(database_url: str, tmp_path: Path) -> None
     assert [item.patient_id for item in callbacks] == [
         did("patient", cases["callback"].patients[0])
     ]
-    assert wrap_up == {"Appointment reminders": 45, "Post-discharge follow-up": 90}
+    assert wrap_up == {
+        "Appointment reminders": 45,
+        "Post-discharge follow-up": 90,
+        "Chronic-disease check-in": 75,
+        "Vaccination and screening": 30,
+    }
+
+
+def test_each_outbound_campaign_has_a_dial_queue(database_url: str, tmp_path: Path) -> None:
+    _seed(database_url, tmp_path, 200)
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            rows = session.execute(
+                select(
+                    Campaign.name,
+                    Campaign.healthcare_exempt,
+                    Patient.time_zone,
+                    Patient.do_not_call,
+                )
+                .join(DialQueueEntry, DialQueueEntry.campaign_id == Campaign.id)
+                .join(Patient, Patient.id == DialQueueEntry.patient_id)
+            ).all()
+            listed = session.execute(
+                select(ListEntry.campaign_id, ListEntry.patient_id).where(ListEntry.active)
+            ).all()
+            queued = session.execute(
+                select(DialQueueEntry.campaign_id, DialQueueEntry.patient_id)
+            ).all()
+    finally:
+        engine.dispose()
+    assert set(listed) == set(queued)
+    by_campaign: dict[str, list[tuple[bool, str, bool]]] = {}
+    for name, exempt, zone, dnc in rows:
+        by_campaign.setdefault(name, []).append((exempt, zone, dnc))
+    assert set(by_campaign) == {
+        "Appointment reminders",
+        "Post-discharge follow-up",
+        "Chronic-disease check-in",
+        "Vaccination and screening",
+    }
+    for name, members in by_campaign.items():
+        assert all(exempt for exempt, _, _ in members), name
+        assert len({zone for _, zone, _ in members}) >= 4, name
+        assert any(dnc for _, _, dnc in members), name  # some the dialer must never lease
 
 
 def test_a_world_seeded_before_the_cases_gets_them(database_url: str, tmp_path: Path) -> None:
@@ -83,7 +127,7 @@ def test_a_world_seeded_before_the_cases_gets_them(database_url: str, tmp_path: 
             assert known is not None
             assert known.phones["items"][0]["number"] == DEMO_CASES[0].number
             assert known.version == 2  # a new version, so desks sync the change
-            assert set(session.scalars(select(Campaign.wrap_up_s))) == {45, 90}
+            assert set(session.scalars(select(Campaign.wrap_up_s))) == {30, 45, 75, 90}
             assert session.scalar(select(IntakeItem.kind)) == "callback"
     finally:
         engine.dispose()

@@ -157,9 +157,10 @@ def test_team_assignment_and_new_script_version(live: LiveServer, world: World) 
     cur_scripts = pull(b, "scripts")[2]
     cur_campaigns = pull(b, "campaigns")[2]
     lead = live.as_user("lead1", PASSWORD)
-    team = lead.post("/api/v1/admin/teams", json={"name": "Night", "member_ids": [world.agent_b]})
+    admin = live.as_user("admin1", PASSWORD)  # teams are made by admins
+    team = admin.post("/api/v1/admin/teams", json={"name": "Night", "member_ids": [world.agent_b]})
     assert team.status_code == 201
-    r = lead.post(
+    r = admin.post(
         "/api/v1/admin/assignments",
         json={"campaign_id": world.campaign_1, "team_id": team.json()["id"]},
     )

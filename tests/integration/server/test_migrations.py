@@ -63,3 +63,57 @@ def test_the_wrap_up_time_migration_runs_down_and_up(database_url: str) -> None:
     # The campaign stays; its own time went with the column, the default took its place.
     assert tuple(kept) == ("Before", 60)
     test_migrated_schema_matches_the_models(database_url)
+
+
+def test_the_intake_scope_migration_keeps_grants_as_periods(database_url: str) -> None:
+    """Down to 0004 and up again: grants that exist then become periods of unknown start,
+    open for an active grant, closed for a withdrawn one; the schema is the models' again."""
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            user = content.create_user(
+                session,
+                schemas.UserIn(username="periodagent", display_name="P", password="long enough pw"),
+                actor_id=None,
+            ).id
+            kept, dropped = (
+                content.save_campaign(
+                    session,
+                    schemas.CampaignIn(name=name, kind="inbound", caller_id="+12025550180"),
+                    actor_id=None,
+                ).id
+                for name in ("Kept", "Dropped")
+            )
+            for campaign in (kept, dropped):
+                content.assign(
+                    session, schemas.AssignmentIn(campaign_id=campaign, user_id=user), actor_id=None
+                )
+            content.deactivate_campaign(session, dropped, actor_id=None)
+    finally:
+        engine.dispose()
+    config = alembic_config(database_url)
+
+    command.downgrade(config, "0004")
+    probe = make_engine(database_url)
+    try:
+        assert "campaign_grant_periods" not in inspect(probe).get_table_names()
+    finally:
+        probe.dispose()
+    command.upgrade(config, "head")
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT campaign_id, granted_at, withdrawn_at FROM campaign_grant_periods"
+                    " WHERE user_id = :u"
+                ),
+                {"u": user},
+            ).all()
+    finally:
+        engine.dispose()
+    by_campaign = {campaign: (start, end) for campaign, start, end in rows}
+    assert by_campaign[kept] == (None, None)
+    assert by_campaign[dropped][0] is None and by_campaign[dropped][1] is not None
+    test_migrated_schema_matches_the_models(database_url)

@@ -9,10 +9,12 @@ import pytest
 
 from agent_app.workflow.my_day import my_day
 from agent_app.workflow.refused_items import RefusedItems
+from server.seed import CAMPAIGNS, did
 from testbed.sync_server import RealServer
 from testbed.sync_setup import SyncRig, disposition
 
 pytestmark = pytest.mark.integration
+DEMO_CAMPAIGN = did("campaign", CAMPAIGNS[0][0])  # its code tree has REACHED
 
 
 def _state(new: str, previous: str, spent: float, call: str | None) -> dict[str, object]:
@@ -32,7 +34,11 @@ def test_my_day_is_the_same_after_the_queue_drained(rig: SyncRig, server: RealSe
     assert service is not None
     service.enqueue("agent_state", _state("on_call", "ringing", 4, "rec-1"), call_id="rec-1")
     service.enqueue("agent_state", _state("wrap_up", "on_call", 200, "rec-1"), call_id="rec-1")
-    service.enqueue("disposition", disposition("rec-1", code="REACHED"), call_id="rec-1")
+    service.enqueue(
+        "disposition",
+        disposition("rec-1", code="REACHED", campaign_id=DEMO_CAMPAIGN),
+        call_id="rec-1",
+    )
     service.enqueue("agent_state", _state("ready", "wrap_up", 40, None))
     journal = service.store.journal
     before = my_day(journal)
@@ -56,7 +62,10 @@ def test_a_refused_disposition_is_corrected_and_reaches_the_server_once(
 ) -> None:
     service = rig.service
     assert service is not None
-    wrong = {**disposition("rec-2"), "agent_ended_at": "not a time"}
+    wrong = {
+        **disposition("rec-2", code="REACHED", campaign_id=DEMO_CAMPAIGN),
+        "agent_ended_at": "not a time",
+    }
     refused_id = service.enqueue("disposition", wrong, call_id="rec-2")
     service.sync_once(pull=False)
     refused = RefusedItems(service.store.journal, nudge=service.engine.nudge)

@@ -207,6 +207,36 @@ def test_worker_thread_never_blocks_the_caller(rig: SyncRig, server: RealServer)
     print("enqueue max s", max(durations))
 
 
+def test_items_the_server_refuses_are_parked_alone_and_the_queue_moves_on(
+    rig: SyncRig, server: RealServer
+) -> None:
+    """Each of these once failed its whole batch or was stored unchecked; now each is a 422
+    for itself, parked, and every other item is delivered in the same round."""
+    from server.seed import CAMPAIGNS, did
+
+    assert rig.service is not None
+    good = rig.queue_dispositions(2)
+    own = {
+        **disposition("call-own", code="SYS_BUSY"),
+        "patient_id": did("patient", 0),
+        "campaign_id": did("campaign", CAMPAIGNS[0][0]),
+    }
+    good.append(rig.service.enqueue("disposition", own, call_id="call-own"))
+    refused = {
+        "call-unknown": {**disposition("call-unknown"), "patient_id": "no-such-patient"},
+        "call-nul": disposition("call-nul", notes="before\x00after"),
+        "call-deep": {**disposition("call-deep"), "fields": {"f": {"g": {"h": "x"}}}},
+        "call-future": {**disposition("call-future"), "agent_ended_at": "2999-01-01T00:00:00Z"},
+    }
+    bad = [rig.service.enqueue("disposition", p, call_id=c) for c, p in refused.items()]
+    good += rig.queue_dispositions(2, prefix="after")
+    report = rig.service.sync_once(pull=False)
+    assert sorted(report.push.parked_ids) == sorted(bad)
+    assert all(p.reason.startswith("422") for p in rig.service.store.journal.parked())
+    assert {r[0] for r in server.intake_rows("disposition")} == set(good)
+    assert rig.service.sync_once(pull=False).push.batches == 0
+
+
 def test_audit_events_carry_the_server_corrected_time(rig: SyncRig) -> None:
     assert rig.service is not None and rig.store is not None
     # This workstation's clock is two hours behind the server's.

@@ -31,6 +31,7 @@ SAMPLES: list[p.Command | p.Event] = [
     p.AttendedTransfer(call_id="c1", consult_call_id="c2"),
     p.Conference(call_ids=("c1", "c2")),
     p.PlayFile(call_id="c1", path="/tmp/a.wav"),
+    p.DropMessage(call_id="c1", path="/tmp/message.wav"),
     p.RecordFile(call_id="c1", path="/tmp/b.wav"),
     p.HandleIpChange(),
     p.Ping(seq=3),

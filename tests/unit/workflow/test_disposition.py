@@ -281,6 +281,8 @@ def test_a_callback_time_is_read_in_the_patients_zone_and_recorded_in_utc() -> N
         "patient_id": "pat-1",
         "callback_at": "2026-03-03T19:30:00Z",
         "notes": "",
+        "for": "me",
+        "campaign_id": "camp-a",
     }
     PAYLOADS["callback"].model_validate(callback)
 
@@ -477,3 +479,16 @@ def test_the_countdown_is_the_campaigns_when_it_names_one() -> None:
     other = ended_call(d, "c2", "+12025550999")
     assert other.call.campaign_id is None
     assert d.session.wrap_ups[0].limit_s == 120
+
+
+def test_a_callback_for_anyone_on_the_campaign_is_sent_so_and_kept_in_the_draft() -> None:
+    d, _, journal = desk()
+    work = ended_call(d)
+    work.set_code("CALLBACK")
+    work.set_field("callback_at", TOMORROW_AFTERNOON)
+    assert not work.set_callback_for("someone")
+    assert work.set_callback_for("anyone")
+    assert journal.drafts()[work.record_id]["disposition"]["callback_for"] == "anyone"
+    assert work.submit()
+    [callback] = [payload for kind, payload, _ in d.outbox.items if kind == "callback"]
+    assert (callback["for"], callback["campaign_id"]) == ("anyone", "camp-a")

@@ -1,0 +1,343 @@
+"""The queue panel: the campaign's next patient (preview card, calling-rules badge, attempt
+history, Call now / Skip, the progressive countdown) and the callbacks list with due alerts.
+
+It only shows :class:`~agent_app.workflow.outbound.CampaignSession` and sends its intents;
+the voicemail drop key asks the desk to leave the campaign's message on the call in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_app.views import shortcuts
+from agent_app.views.forms import child, load_form
+from agent_app.views.styling import QUEUE_PANEL_STYLE
+from agent_app.workflow.agent_session import AgentSession
+from agent_app.workflow.dial_rules import Level, Verdict
+from agent_app.workflow.disposition import SYSTEM_TREE
+from agent_app.workflow.outbound import SKIP_REASONS, CampaignChanged, CampaignSession, Phase
+
+_BADGE = {Level.GREEN: "ok", Level.AMBER: "warning", Level.RED: "problem"}
+TICK_MS = 500
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("QueuePanel", text)
+
+
+def rule_text(verdict: Verdict) -> str:
+    """The verdict's reason in the agent's language (its sentence translated, then filled)."""
+    if verdict.template:
+        try:
+            return QCoreApplication.translate("CallingRules", verdict.template).format(
+                **verdict.params
+            )
+        except (KeyError, IndexError, ValueError):
+            return verdict.reason
+    return QCoreApplication.translate("Workflow", verdict.reason) if verdict.reason else ""
+
+
+def _local(moment: datetime, zone: str | None) -> str:
+    """A time as the patient's clock shows it (the workstation's when unknown)."""
+    try:
+        shown = moment.astimezone(ZoneInfo(zone)) if zone else moment.astimezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        shown = moment.astimezone()
+    return shown.strftime("%a %d %b %H:%M")
+
+
+class QueuePanel(QWidget):
+    """See the module docstring."""
+
+    working = Signal(bool)
+    """A campaign is shown (the window gives the panel room) or none is."""
+
+    def __init__(
+        self,
+        desk: AgentSession,
+        parent: QWidget | None = None,
+        *,
+        message_for: Callable[[str], str | None] = lambda _campaign: None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("queuePanelView")
+        self.desk = desk
+        self.session: CampaignSession | None = None
+        self._message_for = message_for
+        self._unsubscribe: Callable[[], None] | None = None
+        self.setStyleSheet(QUEUE_PANEL_STYLE)
+        form = self._scrolling_form()
+        self.pages = child(form, QStackedWidget, "pages")
+        self.idle_page = child(form, QWidget, "idlePage")
+        self.lease_page = child(form, QWidget, "leasePage")
+        self.campaign_title = child(form, QLabel, "campaignTitle")
+        self.mode_label = child(form, QLabel, "modeLabel")
+        self.idle_label = child(form, QLabel, "idleLabel")
+        self.next_button = child(form, QPushButton, "nextButton")
+        self.patient_name = child(form, QLabel, "patientName")
+        self.patient_details = child(form, QLabel, "patientDetails")
+        self.badge = child(form, QLabel, "complianceBadge")
+        self.reason = child(form, QLabel, "complianceReason")
+        self.attempts = child(form, QListWidget, "attemptsList")
+        self.countdown = child(form, QLabel, "countdownLabel")
+        self.dial_button = child(form, QPushButton, "dialButton")
+        self.skip_reason = child(form, QComboBox, "skipReason")
+        self.skip_button = child(form, QPushButton, "skipButton")
+        self.message = child(form, QLabel, "messageLabel")
+        self.callbacks = child(form, QListWidget, "callbacksList")
+        self.due_badge = child(form, QLabel, "dueBadge")
+        for code, text in SKIP_REASONS:
+            self.skip_reason.addItem(_tr(text), code)
+        self.dial_action = shortcuts.bind(self, "campaign_dial")
+        self.dial_action.triggered.connect(self.dial)
+        self.dial_button.setToolTip(shortcuts.tooltip("campaign_dial"))
+        self.voicemail_action = shortcuts.bind(self, "voicemail")
+        self.voicemail_action.triggered.connect(self.leave_voicemail)
+        self.dial_button.clicked.connect(self.dial)
+        self.skip_button.clicked.connect(self.skip)
+        self.next_button.clicked.connect(self._next)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self.show_session()
+
+    def _scrolling_form(self) -> QWidget:
+        """The form inside a scroll area: the attempts and the callbacks never make the
+        window taller than the screen."""
+        area = QScrollArea(self)
+        area.setObjectName("queueScroll")
+        area.setAccessibleName(self.tr("Campaign"))
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        inner = QWidget(area)
+        form = load_form("queue_panel.ui", inner)
+        area.setWidget(inner)
+        self._area = area
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(area)
+        return form
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def set_session(self, session: CampaignSession | None, *, start: bool = False) -> None:
+        """Show this campaign (None: no campaign); ``start``: lease its first patient now,
+        else when the agent presses Start."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.session = session
+        if session is not None:
+            self._unsubscribe = session.subscribe(self._on_change)
+            if start:
+                session.start()
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.working.emit(session is not None)
+        self.show_session()
+
+    def set_message_source(self, message_for: Callable[[str], str | None]) -> None:
+        """Where the campaign's voicemail message is found (campaign id -> WAV path)."""
+        self._message_for = message_for
+
+    @Slot()
+    def dial(self) -> bool:
+        return self.session is not None and self.session.dial()
+
+    @Slot()
+    def skip(self) -> bool:
+        code = self.skip_reason.currentData()
+        return self.session is not None and isinstance(code, str) and self.session.skip(code)
+
+    @Slot()
+    def leave_voicemail(self) -> bool:
+        """The answering machine took the call: leave the campaign's approved message."""
+        call = self.desk.active_call
+        if call is None:
+            return False
+        path = self._message_for(call.campaign_id or "") if call.campaign_id else None
+        if not path:
+            self.message.setText(self.tr("This campaign has no voicemail message to leave."))
+            return False
+        return self.desk.drop_voicemail(call.call_id, path)
+
+    @Slot()
+    def _next(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.running:
+            session.next_patient()
+        else:
+            session.start()
+        self.show_session()
+
+    def _on_change(self, event: CampaignChanged) -> None:
+        if event.message:
+            self.message.setText(QCoreApplication.translate("Workflow", event.message))
+        self.show_session()
+
+    @Slot()
+    def _tick(self) -> None:
+        if self.session is not None:
+            self.session.poll()
+            self._show_countdown()
+            self._show_callbacks()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def show_session(self) -> None:
+        session = self.session
+        if session is None:
+            self.campaign_title.setText("")
+            self.mode_label.setText("")
+            self.idle_label.setText(self.tr("No campaign to work. Outbound patients appear here."))
+            self.next_button.setVisible(False)
+            self.pages.setCurrentWidget(self.idle_page)
+            self._show_callbacks()
+            return
+        self.campaign_title.setText(str(session.campaign.get("name") or ""))
+        self.mode_label.setText(
+            self.tr("Progressive") if session.progressive else self.tr("Preview")
+        )
+        lease = session.lease
+        if not session.running:
+            self.idle_label.setText(
+                self.tr("Press Start to get the first patient of this campaign.")
+            )
+            self.next_button.setText(self.tr("&Start calling"))
+            self.next_button.setVisible(True)
+            self.pages.setCurrentWidget(self.idle_page)
+        elif lease is None:
+            self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
+            self.next_button.setText(self.tr("&Next patient"))
+            self.next_button.setVisible(True)
+            self.pages.setCurrentWidget(self.idle_page)
+        else:
+            if self.pages.currentWidget() is not self.lease_page:
+                self.pages.setCurrentWidget(self.lease_page)
+                self._area.verticalScrollBar().setValue(0)  # the card first
+                if self.next_button.hasFocus():  # the Start key is gone: on to Call now
+                    self.dial_button.setFocus()
+            self._show_patient(lease.patient_id)
+            verdict = session.verdict()
+            self._show_verdict(verdict)
+            self._show_attempts()
+            waiting = session.phase in (Phase.PREVIEW, Phase.COUNTDOWN)
+            self.dial_button.setEnabled(waiting and verdict.allowed)
+            self.skip_button.setEnabled(waiting)
+            self.skip_reason.setEnabled(waiting)
+        self._show_countdown()
+        self._show_callbacks()
+
+    def _show_patient(self, patient_id: str) -> None:
+        record = self.desk.patient_record(patient_id)
+        session = self.session
+        if record is None:
+            self.patient_name.setText(self.tr("Patient record not on this desk"))
+            self.patient_details.setText("")
+            return
+        self.patient_name.setText(f"{record.given_name} {record.family_name}")
+        try:
+            zone = ZoneInfo(record.time_zone)
+            now = datetime.now(zone) if session is None else session.now().astimezone(zone)
+            local = now.strftime("%H:%M")
+        except (ZoneInfoNotFoundError, ValueError):
+            local = "?"
+        number = record.phones[0].number if record.phones else ""
+        tail = f"•••• {number[-4:]}" if len(number) >= 4 else ""
+        callback = session.lease.callback_id if session and session.lease else None
+        details = self.tr("{local} local time ({zone}) · {number}").format(
+            local=local, zone=record.time_zone, number=tail
+        )
+        if callback:
+            details += " · " + self.tr("Callback")
+        self.patient_details.setText(details)
+
+    def _show_verdict(self, verdict: Verdict) -> None:
+        text = {
+            Level.GREEN: self.tr("May call"),
+            Level.AMBER: self.tr("Call soon"),
+            Level.RED: self.tr("Do not call"),
+        }[verdict.level]
+        self.badge.setText(text)
+        self.badge.setProperty("level", _BADGE[verdict.level])
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+        self.reason.setText(rule_text(verdict))
+        self.reason.setVisible(bool(verdict.reason))
+
+    def _show_attempts(self) -> None:
+        self.attempts.clear()
+        session = self.session
+        shown = () if session is None else session.attempts()
+        for attempt in reversed(shown):
+            node = SYSTEM_TREE.find(attempt.code or "")
+            outcome = (
+                QCoreApplication.translate("Workflow", node.label)
+                if node is not None
+                else attempt.code or self.tr("Not disposed yet")
+            )
+            record = self.desk.patient_record(attempt.patient_id)
+            when = _local(attempt.at, None if record is None else record.time_zone)
+            QListWidgetItem(f"{when} — {outcome}", self.attempts)
+        if not shown:
+            QListWidgetItem(self.tr("No attempts yet"), self.attempts)
+
+    def _show_countdown(self) -> None:
+        session = self.session
+        left = None if session is None else session.countdown_left()
+        if left is None:
+            self.countdown.setVisible(False)
+            return
+        self.countdown.setVisible(True)
+        self.countdown.setText(
+            self.tr("Calling in {seconds} s…").format(seconds=max(0, round(left)))
+        )
+
+    def _show_callbacks(self) -> None:
+        session = self.session
+        items = () if session is None else session.callbacks()
+        due = () if session is None else session.due_callbacks()
+        self.callbacks.clear()
+        for callback in items:
+            record = self.desk.patient_record(callback.patient_id)
+            name = (
+                self.tr("Patient")
+                if record is None
+                else f"{record.given_name} {record.family_name}"
+            )
+            when = _local(callback.due_at, None if record is None else record.time_zone)
+            whose = self.tr("anyone") if callback.for_anyone else self.tr("me")
+            prefix = self.tr("Due") + " · " if callback in due else ""
+            text = self.tr("{when} · {name} · for {whose}").format(
+                name=name, when=when, whose=whose
+            )
+            row = QListWidgetItem(prefix + text, self.callbacks)
+            row.setToolTip(row.text())
+        if not items:
+            QListWidgetItem(self.tr("No callbacks"), self.callbacks)
+        self.due_badge.setText(self.tr("{n} due").format(n=len(due)) if due else "")
+        self.due_badge.setProperty("level", "warning" if due else "neutral")
+        self.due_badge.style().unpolish(self.due_badge)
+        self.due_badge.style().polish(self.due_badge)

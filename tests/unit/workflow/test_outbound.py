@@ -1,0 +1,320 @@
+"""Outbound on the desk: leases worked in preview and progressive, the calling rules at the one
+door every call goes through, opt-outs, voicemail drop and the offline batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_app.store.errors import DiskFullError
+from agent_app.telephony import protocol as p
+from agent_app.workflow.agent_state import AgentState
+from agent_app.workflow.dial_rules import Attempt, DialGate, Level, shared_rules
+from agent_app.workflow.disposition import SYS_VOICEMAIL
+from agent_app.workflow.outbound import (
+    Callback,
+    Phase,
+)
+from tests.unit.workflow.outbound_fakes import NOW, NUMBERS, dials, lease, record, rig
+
+# -- the one door --------------------------------------------------------------------------
+
+
+def test_a_pasted_number_of_a_do_not_call_patient_is_refused_with_the_reason() -> None:
+    r = rig(dnc={"pat-2"})
+    assert r.desk.session.dial(f" {NUMBERS['pat-2']} ") is None
+    assert dials(r) == []
+    assert r.problems() == ["The patient asked not to be called (do-not-call)."]
+    assert r.gate.for_patient("pat-2").level is Level.RED
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is not None  # a callable patient is dialled
+
+
+def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() -> None:
+    r = rig()
+    r.cache.patients["pat-1"] = record("pat-1", zone="America/Chicago")
+    r.clock[0] = datetime(2026, 3, 3, 3, 34, tzinfo=UTC)  # 21:34 in Chicago
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert r.problems() == ["Outside the patient's calling hours: 21:34 in America/Chicago."]
+    assert r.gate.for_patient("pat-1").template.startswith("Outside the patient's calling hours")
+    assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
+
+
+def test_a_preview_of_a_do_not_call_patient_is_red_and_never_dialled() -> None:
+    r = rig(dnc={"pat-1"})
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign()
+    session.start()
+    assert session.verdict().level is Level.RED
+    assert not session.dial()
+    assert dials(r) == []
+    # The rules' refusal gives the patient back and shows the next one.
+    assert r.source.released == [("pat-1", "rules")]
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+
+
+def test_a_callback_made_before_the_opt_out_cannot_be_dialled() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign()
+    session.start()
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None
+    assert work.set_code("DNC_REQUEST")  # the patient asked never to be called again
+    assert work.submit()
+    assert r.gate.for_patient("pat-1").level is Level.RED
+    # A callback leased later (it was scheduled before the opt-out) is refused too,
+    r.clock[0] = NOW + timedelta(days=1)
+    r.source.queue = [lease("pat-1", 2, callback_id="cb-1")]
+    assert session.next_patient()
+    assert not session.dial()
+    # and so is a redial from the softphone, and the opt-out outlives a restart.
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert len(dials(r)) == 1
+    again = DialGate(lookup=r.desk.lookup, reads=r.cache, rules=shared_rules, state=r.state)
+    assert again.for_patient("pat-1").level is Level.RED
+
+
+def test_a_code_the_tree_flags_opt_out_sets_do_not_call_at_once() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-3"], patient_id="pat-3", campaign_id="camp-out")
+    assert call is not None
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.set_code("STOP_CALLING") and work.submit()
+    assert r.gate.opt_outs == {"pat-3"}
+    # The server hears it through the outbox: the disposition carries the code.
+    [sent] = [pl for kind, pl, _ in r.desk.outbox.items if kind == "disposition"]
+    assert (sent["patient_id"], sent["code"]) == ("pat-3", "STOP_CALLING")
+
+
+# -- preview and progressive ------------------------------------------------------------------
+
+
+def test_a_preview_is_dialled_disposed_and_the_next_patient_comes() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign(batch_size=0)
+    session.start()
+    assert session.phase is Phase.PREVIEW and session.lease is not None
+    assert session.lease.patient_id == "pat-1"
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    assert (call.patient_id, call.campaign_id) == ("pat-1", "camp-out")
+    assert session.phase is Phase.ON_CALL
+    r.desk.end(call.call_id, "remote", 486)  # busy
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.code == "SYS_BUSY"
+    assert session.attempts()[-1].record_id == call.record_id
+    assert work.submit()
+    assert session.phase is Phase.PREVIEW
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+    # The busy attempt feeds the retry rule: pat-1 is not callable again for a while.
+    assert r.gate.for_patient("pat-1", "camp-out").level is Level.RED
+
+
+def test_a_call_that_rings_out_is_given_up_and_recorded_as_no_answer() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign(batch_size=0, ring_timeout_s=25.0)
+    session.start()
+    assert session.dial()
+    call = r.desk.session.calls[0]
+    r.desk.session.handle(p.CallStateChanged(call.call_id, "early", 180, "Ringing"))
+    r.desk.clock.advance(20)
+    session.poll()
+    assert r.desk.engine.sent(p.Hangup) == []
+    r.desk.clock.advance(6)
+    session.poll()
+    assert r.desk.engine.sent(p.Hangup) == [p.Hangup(call.call_id)]
+    r.desk.end(call.call_id, "local", 487)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.code == "SYS_NO_ANSWER"
+    assert work.submit()
+    assert r.gate.history.of("pat-1")[-1].code == "SYS_NO_ANSWER"
+
+
+def test_a_code_trees_retry_wait_holds_on_the_desk_as_on_the_server() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-2"], patient_id="pat-2", campaign_id="camp-out")
+    assert call is not None
+    r.desk.confirm(call.call_id)
+    r.desk.end(call.call_id)
+    work = r.desk.session.wrap_up_work(call.record_id)
+    assert work is not None and work.set_code("CALL_LATER") and work.submit()
+    r.clock[0] = NOW + timedelta(minutes=119)
+    waiting = r.gate.for_patient("pat-2", "camp-out")
+    assert waiting.level is Level.RED and "Too soon" in waiting.reason
+    r.clock[0] = NOW + timedelta(minutes=121)
+    assert r.gate.for_patient("pat-2", "camp-out").allowed
+
+
+def test_a_skip_records_its_reason_and_releases_the_lease() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    session = r.campaign(batch_size=0)
+    session.start()
+    assert not session.skip("no such reason")
+    assert session.skip("needs_review")
+    assert r.source.released == [("pat-1", "needs_review")]
+    assert session.skipped == [("lease-pat-1-1", "needs_review")]
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+
+
+def test_progressive_dials_after_the_preview_countdown_once_ready() -> None:
+    r = rig(ready=False)
+    r.source.queue = [lease("pat-1")]
+    session = r.campaign("progressive", preview_s=4.0, batch_size=0)
+    session.start()
+    assert session.phase is Phase.PREVIEW  # not Ready: no countdown
+    r.desk.session.go_ready()
+    assert session.phase is Phase.COUNTDOWN
+    r.desk.clock.advance(3.0)
+    session.poll()
+    assert dials(r) == []
+    r.desk.clock.advance(1.5)
+    session.poll()
+    assert dials(r) == [NUMBERS["pat-1"]]
+    assert session.phase is Phase.ON_CALL
+
+
+def test_offline_the_next_patient_comes_from_the_pre_leased_batch() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2"), lease("pat-3")]
+    session = r.campaign(batch_size=2)
+    session.start()  # pat-1 leased; pat-2 and pat-3 kept for offline
+    assert r.source.queue == []
+    r.source.offline = True
+    assert session.skip("other")  # the release fails offline: the lease expires by itself
+    assert session.offline
+    assert session.lease is not None and session.lease.patient_id == "pat-2"
+    assert session.dial()
+    assert dials(r) == [NUMBERS["pat-2"]]
+
+
+def test_due_callbacks_are_listed_soonest_first() -> None:
+    r = rig()
+    later = Callback("cb-2", "pat-2", "camp-out", NOW + timedelta(hours=2))
+    due = Callback("cb-1", "pat-1", "camp-out", NOW - timedelta(minutes=5), for_anyone=True)
+    r.source.due = [later, due]
+    session = r.campaign()
+    session.start()
+    assert session.callbacks() == (due, later)
+    assert session.due_callbacks() == (due,)
+    heard: list[str] = []
+    session.subscribe(lambda e: heard.append(e.message))
+    session.poll()
+    session.poll()
+    assert heard.count("A callback is due: it is on the callbacks list.") == 1  # once each
+    r.clock[0] = NOW + timedelta(hours=2, minutes=1)
+    session.poll()
+    assert heard.count("A callback is due: it is on the callbacks list.") == 2
+
+
+# -- voicemail drop ----------------------------------------------------------------------------
+
+
+def test_a_voicemail_drop_frees_the_agent_at_once_and_is_disposed_without_typing() -> None:
+    r = rig()
+    call = r.desk.session.dial(NUMBERS["pat-1"])
+    assert call is not None
+    assert not r.desk.session.drop_voicemail(call.call_id, "/msg.wav")  # not answered yet
+    r.desk.confirm(call.call_id)
+    assert r.desk.session.drop_voicemail(call.call_id, "/msg.wav")
+    assert r.desk.engine.sent(p.DropMessage) == [p.DropMessage(call.call_id, "/msg.wav")]
+    assert r.desk.session.calls == () and r.desk.session.wrap_ups == ()
+    assert r.desk.session.state is AgentState.READY
+    [disposition] = [pl for kind, pl, _ in r.desk.outbox.items if kind == "disposition"]
+    assert disposition["code"] == SYS_VOICEMAIL.code
+    r.desk.end(call.call_id)  # the engine hangs up once the message has played
+    assert r.desk.session.state is AgentState.READY
+
+
+# -- a forbidden call is never placed ------------------------------------------------------------
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["paste", "preview", "callback", "redial", "opt_out", "advance"]),
+        st.sampled_from(sorted(NUMBERS)),
+        st.integers(min_value=0, max_value=20 * 60),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dnc=st.sets(st.sampled_from(sorted(NUMBERS))),
+    zones=st.lists(
+        st.sampled_from(
+            ["America/New_York", "America/Chicago", "Asia/Kolkata", "America/St_Johns"]
+        ),
+        min_size=3,
+        max_size=3,
+    ),
+    start_minutes=st.integers(min_value=0, max_value=24 * 60 - 1),
+    actions=ACTIONS,
+)
+def test_no_path_ever_places_a_call_the_rules_forbid(
+    dnc: set[str], zones: list[str], start_minutes: int, actions: list[tuple[str, str, int]]
+) -> None:
+    r = rig(dnc=dnc)
+    for pid, zone in zip(sorted(NUMBERS), zones, strict=True):
+        r.cache.patients[pid] = record(pid, dnc=pid in dnc, zone=zone)
+    r.clock[0] = NOW.replace(hour=0, minute=0) + timedelta(minutes=start_minutes)
+    session = r.campaign(batch_size=0)
+    session.start()
+    opted: set[str] = set()
+    for n, (action, pid, minutes) in enumerate(actions):
+        before = len(dials(r))
+        verdict = r.gate.for_patient(pid)
+        expected_red = pid in dnc or pid in opted or verdict.level is Level.RED
+        if action == "opt_out":
+            r.gate.opt_out(pid)
+            opted.add(pid)
+            continue
+        if action == "advance":
+            r.clock[0] += timedelta(minutes=minutes)
+            continue
+        if action in ("paste", "redial"):
+            call = r.desk.session.dial(NUMBERS[pid])
+        else:
+            r.source.queue = [lease(pid, n, callback_id="cb" if action == "callback" else None)]
+            session.stop()
+            session.start()
+            session.dial()
+            call = r.desk.session.calls[0] if r.desk.session.calls else None
+        placed = len(dials(r)) > before
+        assert not (placed and expected_red)
+        if placed:
+            assert call is not None
+            r.desk.end(call.call_id, "remote", 486)
+            work = r.desk.session.wrap_up_work(call.record_id)
+            assert work is not None and work.submit()
+        r.desk.session.go_ready()
+
+
+def test_a_store_that_cannot_look_the_number_up_refuses_the_call() -> None:
+    r = rig()
+
+    def broken(number: str) -> Sequence[str]:
+        raise DiskFullError("cache: unreadable")
+
+    gate = DialGate(lookup=broken, reads=r.cache, rules=shared_rules, now=lambda: NOW)
+    r.desk.session.gate = gate
+    assert r.desk.session.dial(NUMBERS["pat-1"]) is None
+    assert dials(r) == []
+
+
+def test_attempts_seen_twice_are_kept_once_with_their_latest_code() -> None:
+    r = rig()
+    r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
+    r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", record_id="rec-1"))
+    assert [a.code for a in r.gate.history.of("pat-1")] == ["SYS_BUSY"]
