@@ -17,6 +17,14 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         help="print the effective settings and where each came from (secrets masked), then exit",
     )
     parser.add_argument("--demo", action="store_true", help="run against the embedded demo server")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="check this workstation (settings, keyring, store, server, PBX, audio), then exit",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="with --self-check: print the results as JSON"
+    )
     if commands:
         subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
         from agent_app.store.cli import register_cache_commands
@@ -42,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     if not {"-h", "--help"} & set(argv):
         parser = build_parser(commands=False)
     args, qt_args = parser.parse_known_args(argv)
+    if args.self_check:
+        from agent_app import self_check
+
+        return self_check.main(as_json=args.json)
     if args.print_config:
         from agent_app.foundation.config import ConfigError, format_effective, load_settings
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__, purge
-from server.api import admin, agent, auth, outbound, sync
+from server.api import admin, agent, auth, outbound, sync, version
 from server.content import ContentError
 from server.identity import AuthError
 from server.runtime import Runtime
@@ -176,6 +176,7 @@ def create_app(
     app.include_router(agent.router)
     app.include_router(outbound.router)
     app.include_router(admin.router)
+    app.include_router(version.router)
 
     @app.exception_handler(AuthError)
     async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:

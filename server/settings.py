@@ -88,6 +88,9 @@ class ServerSettings(BaseModel):
     """Healthcare-exemption calls per patient in 24 hours, across campaigns."""
     exempt_calls_per_week: Annotated[int, Field(ge=0, le=100)] = 3
     """The same in 7 days."""
+    min_desk_version: str = Field("", pattern=r"^(\d+(\.\d+){0,3})?$")
+    """Oldest desk version this server serves (``1.4.0``); older desks are told to update
+    at sign-in (``GET /api/v1/version``). Empty: no minimum."""
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()

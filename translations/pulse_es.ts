@@ -795,6 +795,11 @@
         <translation>Demasiados intentos. Espere un minuto y vuelva a intentarlo.</translation>
     </message>
     <message>
+        <location filename="../agent_app/views/login_dialog.py" line="30"/>
+        <source>Update required: this server needs Pulse {minimum} or later (you have {current}).</source>
+        <translation>Se requiere una actualización: este servidor necesita Pulse {minimum} o posterior (usted tiene {current}).</translation>
+    </message>
+    <message>
         <source>Agent ID or password is not correct.</source>
         <translation>El ID de agente o la contraseña no son correctos.</translation>
     </message>

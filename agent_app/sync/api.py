@@ -213,6 +213,17 @@ class ServerApi:
     def logout(self, access_token: str) -> None:
         self._send("POST", "/api/v1/auth/logout", token=access_token)
 
+    def min_desk_version(self) -> str | None:
+        """The oldest desk version the server serves, or None (it names none, or predates
+        the version endpoint)."""
+        try:
+            response = self._send("GET", "/api/v1/version")
+        except RequestRejected:
+            return None  # an older server without the endpoint (404)
+        body = self._json(response, "version")
+        minimum = body.get("min_desk_version") if isinstance(body, dict) else None
+        return str(minimum) if minimum else None
+
     def measure_time(self) -> float:
         """Measure the server's clock offset; returns it (seconds, server minus local)."""
         sent = time.time()

@@ -24,6 +24,7 @@ from agent_app.sync.errors import (
 )
 from agent_app.sync.login import LoginError, LoginResult
 from agent_app.sync.offline_login import OfflineVerifier
+from agent_app.sync.version_policy import check_minimum
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class ServerAuthenticator:
 
     def __call__(self, agent_id: str, password: str) -> LoginResult:
         try:
+            # Asked before the password is sent: a desk older than the server serves stops
+            # here with "Update required" instead of failing later on an API it lacks.
+            check_minimum(self.api.min_desk_version())
             result = self.api.login(agent_id, password)
         except RateLimited:
             raise LoginError("Too many attempts. Wait a minute and try again.") from None

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from agent_app.sync.login import LoginError, LoginResult
+from agent_app.sync.version_policy import UpdateRequired
 from agent_app.views.background import BackgroundRunner
 from agent_app.views.forms import child, load_form
 
@@ -24,6 +25,11 @@ Authenticate = Callable[[str, str], LoginResult]
 def login_error_text(exc: LoginError) -> str:
     """The refusal in the desk's language (the sync layer's fixed messages are catalogued
     under "LoginError"; one with details in it is shown as given)."""
+    if isinstance(exc, UpdateRequired):
+        return QCoreApplication.translate(
+            "LoginError",
+            "Update required: this server needs Pulse {minimum} or later (you have {current}).",
+        ).format(minimum=exc.minimum, current=exc.current)
     return QCoreApplication.translate("LoginError", str(exc))
 
 
