@@ -63,6 +63,15 @@ class LoginIn(_In):
     device_name: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
+class PasswordChangeIn(LoginIn):
+    new_password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class PasswordChangeDetail(BaseModel):
+    detail: str
+    password_change_required: bool = True
+
+
 class RefreshIn(_In):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -613,6 +622,11 @@ class UserIn(_In):
     display_name: Name
     role: Role = "agent"
     password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class PasswordResetIn(_In):
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+    """A temporary password, to be replaced by the user at their next sign-in."""
 
 
 class AssignmentIn(_In):

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Query, Request
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server import content, extensions, importers
+from server import content, extensions, identity, importers
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
 from server.feeds import not_ready_reason_out
-from server.models import AdminAudit, AuthSession, Device, IntakeItem, PhoneExtension, utcnow
+from server.models import AdminAudit, Device, IntakeItem, PhoneExtension, User
 from server.runtime import Runtime
 from server.schemas import (
     AssignmentIn,
@@ -33,6 +33,7 @@ from server.schemas import (
     ListEntriesIn,
     NotReadyReasonOut,
     NotReadyReasonsIn,
+    PasswordResetIn,
     PatientIn,
     ScriptIn,
     TeamIn,
@@ -317,15 +318,47 @@ def revoke_device(device_id: str, who: AdminPrincipal, rt: RuntimeDep, wipe: boo
 @router.post("/users/{user_id}/revoke_tokens", response_model=IdOut)
 def revoke_tokens(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
     def run(session: Session) -> dict[str, str]:
-        session.execute(
-            update(AuthSession)
-            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        if session.get(User, user_id) is None:
+            raise content.ContentError("no such user", 404)
+        identity.end_sessions(session, user_id)
         content.audit(session, who.user_id, "user.revoke_tokens", "user", user_id)
         return {"id": user_id}
 
     return _write(rt, run)
+
+
+def _account(user_id: str, action: str, who: Any, rt: Runtime, password: str | None = None) -> Any:
+    return _id(
+        _write(
+            rt,
+            lambda s: content.account_action(
+                s, user_id, action, actor_id=who.user_id, password=password
+            ),
+        )
+    )
+
+
+@router.post("/users/{user_id}/disable", response_model=IdOut)
+def disable_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """The user can no longer sign in; their sessions and tokens end at once."""
+    return _account(user_id, "disable", who, rt)
+
+
+@router.post("/users/{user_id}/enable", response_model=IdOut)
+def enable_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    return _account(user_id, "enable", who, rt)
+
+
+@router.post("/users/{user_id}/reset_password", response_model=IdOut)
+def reset_password(user_id: str, body: PasswordResetIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """A temporary password; the user must choose a new one at their next sign-in."""
+    return _account(user_id, "reset_password", who, rt, body.password)
+
+
+@router.post("/users/{user_id}/unlock", response_model=IdOut)
+def unlock_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Clear the failed sign-ins and any lock of this user."""
+    return _account(user_id, "unlock", who, rt)
 
 
 @router.get("/dispositions", response_model=list[IntakeItemOut])

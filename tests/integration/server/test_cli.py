@@ -345,3 +345,51 @@ def test_create_content_from_json_files(database_url: str, tmp_path: Path) -> No
     )
     bad = cli("create", "campaign", str(campaign), *common)
     assert bad.returncode == 2 and "caller_id" in bad.stderr
+
+
+def test_account_commands_disable_enable_reset_and_unlock(
+    database_url: str, tmp_path: Path
+) -> None:
+    from server import identity
+    from server.models import SignInFailures, utcnow
+
+    where = ("--database-url", database_url, "--data-dir", str(tmp_path / "data"))
+    assert (
+        cli("create-user", "acct1", "--display-name", "A", *where, stdin="first-pw-1\n").returncode
+        == 0
+    )
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+
+    def user() -> User:
+        with sessions() as s:
+            found = s.scalar(select(User).where(User.username == "acct1"))
+            assert found is not None
+            return found
+
+    try:
+        assert cli("disable-user", "acct1", *where).returncode == 0
+        assert user().active is False
+        assert cli("enable-user", "acct1", *where).returncode == 0
+        assert user().active is True
+
+        reset = cli("reset-password", "acct1", *where, stdin="temp-pw-22\n")
+        assert reset.returncode == 0, reset.stderr
+        assert "temp-pw-22" not in reset.stdout + reset.stderr
+        assert user().must_change_password is True
+
+        with sessions() as s, s.begin():
+            s.add(SignInFailures(username="acct1", failures=0, lock_level=2, locked_until=utcnow()))
+        with sessions() as s:
+            assert s.get(SignInFailures, "acct1") is not None
+        assert cli("unlock-user", "acct1", *where).returncode == 0
+        with sessions() as s:
+            assert s.get(SignInFailures, "acct1") is None
+            assert identity.lock_state(s, "acct1") is None
+
+        missing = cli("disable-user", "nobody", *where)
+        assert missing.returncode == 1 and "no user" in missing.stderr
+        short = cli("reset-password", "acct1", *where, stdin="short\n")
+        assert short.returncode == 2
+    finally:
+        engine.dispose()
