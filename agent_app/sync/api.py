@@ -22,6 +22,7 @@ from agent_app.sync.errors import (
     AuthExpired,
     CursorGone,
     DeviceRevoked,
+    PasswordChangeRequired,
     RateLimited,
     RequestRejected,
     ServerUnreachable,
@@ -83,6 +84,15 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         return str(body["detail"])[:300]
     return response.reason_phrase or "no detail"
+
+
+def _says(response: httpx.Response, flag: str) -> bool:
+    """True when the JSON error body carries ``flag: true``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get(flag) is True
 
 
 def _text(value: Any) -> str:
@@ -175,6 +185,8 @@ class ServerApi:
             raise DeviceRevoked(f"{method} {path}: HTTP 423 ({_detail(response)})", wipe=wipe)
         if status == 401:
             raise AuthExpired(f"{method} {path}: HTTP 401")
+        if status == 403 and _says(response, "password_change_required"):
+            raise PasswordChangeRequired(f"{method} {path}: HTTP 403 (new password required)")
         if status == 410:
             raise CursorGone(f"{method} {path}: HTTP 410 ({_detail(response)})")
         if 400 <= status < 500:
@@ -200,6 +212,19 @@ class ServerApi:
             body["device_name"] = self.device_name
         response = self._send("POST", "/api/v1/auth/login", json=body)
         return parse_login(self._json(response, "login"))
+
+    def change_password(self, username: str, password: str, new_password: str) -> LoginResult:
+        """Sign in and replace the password in one step (required after an admin's reset)."""
+        body: dict[str, Any] = {
+            "username": username,
+            "password": password,
+            "new_password": new_password,
+            "device_id": self.device_id,
+        }
+        if self.device_name:
+            body["device_name"] = self.device_name
+        response = self._send("POST", "/api/v1/auth/change_password", json=body)
+        return parse_login(self._json(response, "change password"))
 
     def refresh(self, refresh_token: str) -> LoginResult:
         response = self._send("POST", "/api/v1/auth/refresh", json={"refresh_token": refresh_token})
