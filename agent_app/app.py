@@ -513,6 +513,11 @@ def _start_phone(
 
         panel.set_directory_source(lambda: directory_entries(store.directory(None)))
         window.set_patient_panel(PatientPanel(phone.session, store, window))
+        from agent_app.views.script_panel import ScriptPanel
+
+        window.set_script_panel(
+            ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
+        )
     if store is not None:
         try:
             phone.session.restore_wrap_ups(store.journal.drafts())

@@ -70,7 +70,9 @@ from agent_app.telephony import protocol as p
 from agent_app.views.desk_phone import DeskPhone
 from agent_app.views.main_window import MainWindow
 from agent_app.views.patient_panel import PatientPanel
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.idle_lock import IdleLock
+from server.seed import REMINDER_SCRIPT
 from testbed.audio_server import audio_server
 from testbed.json_lines import JsonLines
 from testbed.ports import free_port
@@ -102,6 +104,9 @@ def build_cache(count: int) -> None:
         store.cache.apply_snapshot(
             "campaigns", [campaign_item("camp-a")], cursor="c-1", first=True, last=True
         )
+        # The campaign's script, so that every call also starts its script run.
+        script = {"id": "script-1", "name": "Reminder", "version": 1, "variants": REMINDER_SCRIPT}
+        store.cache.apply_snapshot("scripts", [script], cursor="s-1", first=True, last=True)
         items = patient_items(count, wide=True, household_every=50)
         done = 0
         while done < count:
@@ -304,6 +309,9 @@ class Desk:
         self.window.attach_phone(self.phone, region="US")
         self.panel = PatientPanel(self.phone.session, store, self.window)
         self.window.set_patient_panel(self.panel)
+        self.window.set_script_panel(
+            ScriptPanel.for_store(self.phone.session, store, agent_name="Bench", parent=self.window)
+        )
         self.phone.engine_event.connect(self._on_engine_event)
         assert self.phone.engine is not None
         # Run on the client's reader thread as the event arrives from the engine process.

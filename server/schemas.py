@@ -248,6 +248,9 @@ class Step(_In):
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
     branches: list[Branch] = Field(default_factory=list, max_length=20)
     next: StepId | None = None
+    kind: Literal["say", "disclosure"] = "say"
+    """A ``disclosure`` (a recording notice, say) must be marked as read to the caller
+    before the agent moves on."""
 
 
 class Variant(_In):

@@ -123,14 +123,22 @@ def did(kind: str, key: str | int) -> str:
 
 
 def _step(
-    sid: str, text: str, nxt: str | None = None, branches: list[tuple[str, str]] | None = None
+    sid: str,
+    text: str,
+    nxt: str | None = None,
+    branches: list[tuple[str, str]] | None = None,
+    *,
+    kind: str = "say",
 ) -> dict[str, Any]:
-    return {
+    step: dict[str, Any] = {
         "id": sid,
         "text": text,
         "next": nxt,
         "branches": [{"answer": a, "next": n} for a, n in branches or []],
     }
+    if kind != "say":
+        step["kind"] = kind
+    return step
 
 
 REMINDER_SCRIPT = {
@@ -140,7 +148,13 @@ REMINDER_SCRIPT = {
                 "greet",
                 "Hello, may I speak with {{patient.given_name}}? This is {{agent.display_name}} "
                 "calling from the clinic.",
+                "notice",
+            ),
+            _step(
+                "notice",
+                "Before we go on: this call is recorded for quality and training purposes.",
                 "verify",
+                kind="disclosure",
             ),
             _step(
                 "verify",
@@ -150,7 +164,8 @@ REMINDER_SCRIPT = {
             ),
             _step(
                 "remind",
-                "You have an appointment on {{appointment.time}}. Will you be able to attend?",
+                "Thank you, {{patient.given_name}} {{patient.family_name}}. You have an "
+                "appointment on {{appointment.time}}. Will you be able to attend?",
                 None,
                 [("yes", "close"), ("no", "reschedule")],
             ),
@@ -165,7 +180,13 @@ REMINDER_SCRIPT = {
                 "greet",
                 "Hola, ¿puedo hablar con {{patient.given_name}}? Le habla "
                 "{{agent.display_name}} de la clínica.",
+                "notice",
+            ),
+            _step(
+                "notice",
+                "Antes de seguir: esta llamada se graba con fines de calidad y formación.",
                 "verify",
+                kind="disclosure",
             ),
             _step(
                 "verify",
@@ -175,7 +196,8 @@ REMINDER_SCRIPT = {
             ),
             _step(
                 "remind",
-                "Tiene una cita el {{appointment.time}}. ¿Podrá asistir?",
+                "Gracias, {{patient.given_name}} {{patient.family_name}}. Tiene una cita el "
+                "{{appointment.time}}. ¿Podrá asistir?",
                 None,
                 [("sí", "close"), ("no", "reschedule")],
             ),

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        self.agent_name = display_name
         self.setWindowTitle(
             self.tr("Pulse {version} — {name}").format(version=__version__, name=display_name)
         )
@@ -163,6 +164,10 @@ class MainWindow(QMainWindow):
     def set_patient_panel(self, widget: QWidget) -> None:
         """Put the patient card (search, picker, identity gate) into its panel and enable it."""
         self._host(self.panels["patientPanel"], widget)
+
+    def set_script_panel(self, widget: QWidget) -> None:
+        """Put the call script into its panel and enable it."""
+        self._host(self.panels["scriptPanel"], widget)
 
     def attach_phone(
         self, phone: DeskPhone, *, region: str = "US", tray: QSystemTrayIcon | None = None

@@ -41,6 +41,7 @@ class ShortcutsSheet(QDialog):
                 self.tr("During a call: send tones (when no text field has the focus)"),
             )
         )
+        rows.append((self.tr("1–9"), self.tr("In the call script: give the caller's answer")))
         rows.append((self.tr("Tab, Shift+Tab"), self.tr("Move between controls")))
         self.table.setColumnCount(2)
         self.table.setRowCount(len(rows))
