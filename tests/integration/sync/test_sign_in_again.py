@@ -51,9 +51,7 @@ def test_a_refused_refresh_mid_shift_keeps_the_queue_until_the_agent_signs_in_ag
     assert rig.service.tracker.status.connection is Connection.ONLINE
 
 
-def test_a_reset_password_is_replaced_at_the_next_sign_in(
-    rig: SyncRig, server: RealServer
-) -> None:
+def test_a_reset_password_is_replaced_at_the_next_sign_in(rig: SyncRig, server: RealServer) -> None:
     user_id = _agent_user_id(server, rig)
     reset = server.admin(
         "POST", f"/users/{user_id}/reset_password", json={"password": "temporary-0101"}
