@@ -56,7 +56,8 @@ class LockScreen(QWidget):
         else:
             title = self.tr("Pulse is locked")
             text = self.tr("Signed in as agent {agent}. Enter your password to continue.")
-        self.heading.setText(f"<h2>{title}</h2>{text.format(agent=self._agent_id)}")
+        body = text.format(agent=self._agent_id)
+        self.heading.setText("<h2>{}</h2>{}".format(title, body))  # noqa: UP032 (markup, not text)
 
     def show_incoming_call(self, ringing: bool) -> None:
         """A call rings (or stopped ringing) behind the lock."""
