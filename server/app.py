@@ -137,6 +137,8 @@ def create_app(
             body["wipe"] = exc.wipe
         if exc.change_password:
             body["password_change_required"] = True
+        if exc.enrolment_required:
+            body["enrolment_required"] = True
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(IntegrityError)

@@ -151,6 +151,7 @@ def _dispositions_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _account_args(sub: Any) -> None:
+    """Commands over accounts and workstations."""
     for command, what in (
         ("disable-user", "stop a user signing in; their sessions and tokens end at once"),
         ("enable-user", "let a disabled user sign in again"),
@@ -166,6 +167,13 @@ def _account_args(sub: Any) -> None:
                 metavar="VAR",
                 help="read the temporary password from this variable (else standard input)",
             )
+    codes = sub.add_parser("enrolment-code", help="one-time codes that enrol workstations")
+    codes_sub = codes.add_subparsers(dest="code_command", required=True)
+    create_code = codes_sub.add_parser("create", help="create a code (printed once)")
+    _common(create_code)
+    create_code.add_argument(
+        "--expires", default="1h", help="how long it is valid: 90s, 30m, 1h, 2d (default 1h)"
+    )
 
 
 def _seed_args(parser: argparse.ArgumentParser) -> None:
@@ -468,6 +476,38 @@ def _account(settings: ServerSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration_s(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if text[-1:] in units and text[:-1].isdigit():
+        return int(text[:-1]) * units[text[-1]]
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"not a duration: {text!r} (for example 90s, 30m, 1h, 2d)")
+
+
+def _enrolment_code(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import content, enrolment
+
+    try:
+        seconds = _duration_s(args.expires)
+    except ValueError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            code, expires = enrolment.create_code(session, settings, seconds)
+            content.audit(session, None, "enrolment_code.create", "enrolment_code", None)
+    except enrolment.EnrolmentError as exc:
+        print(f"pulse-server: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        rt.close()
+    print(json.dumps({"code": code, "expires_at": expires.isoformat()}))
+    return 0
+
+
 def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -620,6 +660,7 @@ _ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] 
     "create": _create_content,
     "dispositions": _dispositions,
     **dict.fromkeys(_ACCOUNT_ACTIONS, _account),
+    "enrolment-code": _enrolment_code,
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, String, bindparam, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import throttle
+from server import enrolment, throttle
 from server.models import (
     AuthSession,
     ChangeCounter,
@@ -29,6 +29,7 @@ from server.settings import ServerSettings
 
 BAD_CREDENTIALS = "bad username or password"
 LOCKED = "sign-in locked after too many failed attempts; wait a few minutes and try again"
+NO_PROOF = enrolment.Proof(None, None)
 MUST_CHANGE = "your password was reset; choose a new password to sign in"
 
 
@@ -37,13 +38,20 @@ class AuthError(Exception):
     must be chosen first) or 423 (locked, or the workstation was revoked)."""
 
     def __init__(
-        self, status: int, detail: str, *, wipe: bool = False, change_password: bool = False
+        self,
+        status: int,
+        detail: str,
+        *,
+        wipe: bool = False,
+        change_password: bool = False,
+        enrolment_required: bool = False,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.wipe = wipe
         self.change_password = change_password
+        self.enrolment_required = enrolment_required
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ def login(
     client_device_id: str,
     device_name: str | None,
     new_password: str | None = None,
+    proof: enrolment.Proof = NO_PROOF,
 ) -> Tokens:
     """Check credentials and the device, or raise :class:`AuthError`.
 
@@ -82,6 +91,16 @@ def login(
     same work (one password hash). The attempt is counted before the hash is checked, so
     parallel guesses cannot get past the limit. ``new_password`` replaces the password in the
     same step (required after an admin's reset)."""
+    with sessions() as session:
+        refused = enrolment.check_sign_in(
+            session, settings, device_id=client_device_id, username=username, proof=proof
+        )
+    if refused is not None:
+        raise AuthError(
+            refused.status,
+            refused.detail,
+            enrolment_required=refused.detail == enrolment.NOT_ENROLLED,
+        )
     with sessions() as session, session.begin():
         attempt = throttle.reserve_attempt(session, username, utcnow())
     with sessions() as session:
@@ -172,7 +191,12 @@ def _rotation(
     )
 
 
-def refresh(session: Session, settings: ServerSettings, refresh_token: str) -> Tokens | AuthError:
+def refresh(
+    session: Session,
+    settings: ServerSettings,
+    refresh_token: str,
+    proof: enrolment.Proof = NO_PROOF,
+) -> Tokens | AuthError:
     """Rotate a session's tokens. A refusal is returned (not raised) so that the caller still
     commits what it did: presenting a token the session has rotated past (outside the grace
     for the one just before) ends that whole session."""
@@ -197,7 +221,7 @@ def refresh(session: Session, settings: ServerSettings, refresh_token: str) -> T
     ).one_or_none()
     if row is not None:
         session.add(RetiredRefreshToken(digest=digest, session_id=row.id))
-        return _rotate(session, settings, row.id, row.created_at, now)
+        return _rotate(session, settings, row.id, row.created_at, now, refresh_token, proof)
     previous = session.scalar(
         select(AuthSession).where(AuthSession.previous_refresh_hash == digest).with_for_update()
     )
@@ -213,7 +237,9 @@ def refresh(session: Session, settings: ServerSettings, refresh_token: str) -> T
             previous.previous_refresh_hash = None
             previous.previous_refresh_until = None
             session.flush()
-            return _rotate(session, settings, previous.id, previous.created_at, now)
+            return _rotate(
+                session, settings, previous.id, previous.created_at, now, refresh_token, proof
+            )
     retired = session.scalar(
         select(RetiredRefreshToken.session_id).where(RetiredRefreshToken.digest == digest)
     )
@@ -231,8 +257,14 @@ def refresh(session: Session, settings: ServerSettings, refresh_token: str) -> T
     return AuthError(401, "refresh token is invalid, expired or revoked")
 
 
-def _rotate(
-    session: Session, settings: ServerSettings, session_id: str, created_at: datetime, now: datetime
+def _rotate(  # noqa: PLR0917 (one caller's parts)
+    session: Session,
+    settings: ServerSettings,
+    session_id: str,
+    created_at: datetime,
+    now: datetime,
+    refresh_token: str,
+    proof: enrolment.Proof,
 ) -> Tokens | AuthError:
     row = session.get(AuthSession, session_id)
     assert row is not None
@@ -245,6 +277,10 @@ def _rotate(
     if not user.active:
         session.rollback()
         return AuthError(401, "account disabled")
+    refused = enrolment.check_refresh(session, device.client_device_id, refresh_token, proof)
+    if refused is not None:
+        session.rollback()
+        return AuthError(refused.status, refused.detail)
     access, refresh_token, values = _rotation(settings, now, created_at)
     for name, value in values.items():
         setattr(row, name, value)

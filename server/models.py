@@ -125,6 +125,34 @@ class Device(Base):
     wipe: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class Workstation(Base):
+    """A workstation allowed to sign agents in: enrolled with a one-time code from IT, or
+    pending until an admin approves it. It proves itself with the Ed25519 key it made at
+    enrolment (the private half stays in its keyring), never by its id alone."""
+
+    __tablename__ = "workstations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    client_device_id: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    """Raw Ed25519 public key, base64 (44 characters)."""
+    name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    """``pending`` (waiting for an admin) or ``enrolled``."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class EnrolmentCode(Base):
+    """A one-time, short-lived code IT gives a workstation to enrol; only its digest is kept."""
+
+    __tablename__ = "enrolment_codes"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    workstation_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
 class AuthSession(Base):
     __tablename__ = "auth_sessions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server import content, extensions, identity, importers
+from server import content, enrolment, extensions, identity, importers
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
 from server.feeds import not_ready_reason_out
-from server.models import AdminAudit, Device, IntakeItem, PhoneExtension, User
+from server.models import AdminAudit, Device, IntakeItem, PhoneExtension, User, Workstation
 from server.runtime import Runtime
 from server.schemas import (
     AssignmentIn,
@@ -25,6 +25,8 @@ from server.schemas import (
     Detail,
     DeviceOut,
     DirectoryIn,
+    EnrolmentCodeIn,
+    EnrolmentCodeOut,
     ExtensionIn,
     ExtensionOut,
     IdOut,
@@ -38,6 +40,7 @@ from server.schemas import (
     ScriptIn,
     TeamIn,
     UserIn,
+    WorkstationOut,
 )
 
 router = APIRouter(
@@ -359,6 +362,67 @@ def reset_password(user_id: str, body: PasswordResetIn, who: AdminPrincipal, rt:
 def unlock_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
     """Clear the failed sign-ins and any lock of this user."""
     return _account(user_id, "unlock", who, rt)
+
+
+@router.post("/enrolment_codes", response_model=EnrolmentCodeOut, status_code=201)
+def create_enrolment_code(body: EnrolmentCodeIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """A one-time code for IT to enrol a workstation; shown once, kept as a digest."""
+
+    def run(session: Session) -> EnrolmentCodeOut:
+        try:
+            code, expires = enrolment.create_code(session, rt.settings, body.expires_in_s)
+        except enrolment.EnrolmentError as exc:
+            raise content.ContentError(exc.detail, exc.status) from None
+        content.audit(session, who.user_id, "enrolment_code.create", "enrolment_code", None)
+        return EnrolmentCodeOut(code=code, expires_at=iso(expires))
+
+    return _write(rt, run)
+
+
+@router.get("/workstations", response_model=list[WorkstationOut])
+def list_workstations(who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    with rt.sessions() as session:
+        rows = session.scalars(
+            select(Workstation).order_by(Workstation.created_at, Workstation.id).limit(5000)
+        )
+        return [
+            WorkstationOut(
+                id=w.id,
+                client_device_id=w.client_device_id,
+                name=w.name,
+                status=w.status,
+                created_at=iso(w.created_at),
+                enrolled_at=iso(w.enrolled_at) if w.enrolled_at else None,
+            )
+            for w in rows
+        ]
+
+
+def _workstation(workstation_id: str, action: str, who: Any, rt: Runtime) -> Any:
+    def run(session: Session) -> dict[str, str]:
+        try:
+            if action == "approve":
+                enrolment.approve(session, workstation_id)
+            else:
+                enrolment.remove(session, workstation_id)
+        except enrolment.EnrolmentError as exc:
+            raise content.ContentError(exc.detail, exc.status) from None
+        content.audit(session, who.user_id, "workstation." + action, "workstation", workstation_id)
+        return {"id": workstation_id}
+
+    return _write(rt, run)
+
+
+@router.post("/workstations/{workstation_id}/approve", response_model=IdOut)
+def approve_workstation(workstation_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Enrol a workstation that asked without a code."""
+    return _workstation(workstation_id, "approve", who, rt)
+
+
+@router.delete("/workstations/{workstation_id}", response_model=IdOut)
+def remove_workstation(workstation_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Forget an enrolment: the workstation must enrol again, with a new key."""
+    return _workstation(workstation_id, "remove", who, rt)
 
 
 @router.get("/dispositions", response_model=list[IntakeItemOut])

@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from server import identity, throttle
+from server import enrolment, identity, throttle
 from server.api.deps import CurrentPrincipal, RuntimeDep
 from server.runtime import Runtime
 from server.schemas import (
     AgentOut,
     Detail,
+    EnrolIn,
+    EnrolOut,
     HealthOut,
     LockedDetail,
     LoginIn,
@@ -87,6 +89,7 @@ def login(body: LoginIn, request: Request, rt: RuntimeDep) -> Any:
         password=body.password,
         client_device_id=body.device_id,
         device_name=body.device_name,
+        proof=enrolment.Proof(body.signed_at, body.device_signature),
     )
     return _token_out(tokens)
 
@@ -111,6 +114,7 @@ def change_password(body: PasswordChangeIn, request: Request, rt: RuntimeDep) ->
         client_device_id=body.device_id,
         device_name=body.device_name,
         new_password=body.new_password,
+        proof=enrolment.Proof(body.signed_at, body.device_signature),
     )
     return _token_out(tokens)
 
@@ -118,10 +122,47 @@ def change_password(body: PasswordChangeIn, request: Request, rt: RuntimeDep) ->
 @router.post("/auth/refresh", response_model=TokenOut, responses=AUTH_ERRORS)
 def refresh(body: RefreshIn, rt: RuntimeDep) -> Any:
     with rt.sessions() as session, session.begin():
-        outcome = identity.refresh(session, rt.settings, body.refresh_token)
+        outcome = identity.refresh(
+            session,
+            rt.settings,
+            body.refresh_token,
+            enrolment.Proof(body.signed_at, body.device_signature),
+        )
     if isinstance(outcome, identity.AuthError):
         raise outcome
     return _token_out(outcome)
+
+
+@router.post(
+    "/workstations/enrol",
+    response_model=EnrolOut,
+    responses={
+        401: {"model": Detail, "description": "not signed by the key it registers"},
+        403: {"model": Detail, "description": "the code is wrong, used or expired"},
+        409: {"model": Detail, "description": "already enrolled"},
+        429: {"model": Detail, "description": "too many attempts"},
+    },
+)
+def enrol(body: EnrolIn, request: Request, rt: RuntimeDep) -> Any:
+    """A workstation joins: with IT's one-time code at once, without one as a request an
+    admin approves. It registers the public half of the key it keeps in its keyring."""
+    refused = _throttled(rt, request, "enrol:" + body.device_id)
+    if refused is not None:
+        return refused
+    try:
+        with rt.sessions() as session, session.begin():
+            workstation = enrolment.enrol(
+                session,
+                device_id=body.device_id,
+                public_key=body.public_key,
+                name=body.name,
+                code=body.code,
+                proof=enrolment.Proof(body.signed_at, body.signature),
+            )
+            out = EnrolOut(workstation_id=workstation.id, status=workstation.status)
+    except enrolment.EnrolmentError as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+    return out
 
 
 @router.post("/auth/logout", status_code=204, responses=AUTH_ERRORS)

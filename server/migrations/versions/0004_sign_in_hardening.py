@@ -1,5 +1,5 @@
 """Sign-in hardening: lockout and rate windows shared in the database, forced password change,
-refresh-token reuse detection.
+refresh-token reuse detection, enrolled workstations and their one-time codes.
 
 The per-user failure columns move to ``sign_in_failures`` (keyed by the username as typed, so
 unknown names are counted too); a lock in progress at upgrade time is dropped.
@@ -22,6 +22,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "workstations",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("client_device_id", sa.String(length=64), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", server.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("enrolled_at", server.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("client_device_id"),
+    )
+    op.create_table(
+        "enrolment_codes",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("created_at", server.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", server.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", server.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("workstation_id", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint("digest"),
+    )
     op.create_table(
         "sign_in_failures",
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -91,3 +112,5 @@ def downgrade() -> None:
     op.drop_table("retired_refresh_tokens")
     op.drop_table("sign_in_windows")
     op.drop_table("sign_in_failures")
+    op.drop_table("enrolment_codes")
+    op.drop_table("workstations")

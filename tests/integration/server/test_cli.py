@@ -393,3 +393,24 @@ def test_account_commands_disable_enable_reset_and_unlock(
         assert short.returncode == 2
     finally:
         engine.dispose()
+
+
+def test_enrolment_code_create_prints_a_code_kept_only_as_a_digest(
+    database_url: str, tmp_path: Path
+) -> None:
+    from server import enrolment
+    from server.models import EnrolmentCode
+
+    where = ("--database-url", database_url, "--data-dir", str(tmp_path / "data"))
+    made = cli("enrolment-code", "create", "--expires", "1h", *where)
+    assert made.returncode == 0, made.stderr
+    code = json.loads(made.stdout)["code"]
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as s:
+            [row] = s.scalars(select(EnrolmentCode)).all()
+            assert row.digest == enrolment.code_digest(code)
+            assert 3500 < (row.expires_at - row.created_at).total_seconds() <= 3600
+    finally:
+        engine.dispose()
+    assert cli("enrolment-code", "create", "--expires", "soon", *where).returncode == 2
