@@ -61,7 +61,7 @@ def create_code(
     """A new code (shown once, kept as a digest) valid for ``expires_in_s`` seconds."""
     limit = settings.enrolment_code_max_hours * 3600
     if not 60 <= expires_in_s <= limit:
-        raise EnrolmentError(422, f"an enrolment code lasts from a minute to {limit:g} seconds")
+        raise EnrolmentError(400, f"an enrolment code lasts from a minute to {limit:g} seconds")
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
     code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
     now = utcnow()
@@ -88,7 +88,7 @@ def _public_key(encoded: str) -> Ed25519PublicKey:
         raw = base64.b64decode(encoded, validate=True)
         return Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError):
-        raise EnrolmentError(422, "the public key is not a base64 Ed25519 key") from None
+        raise EnrolmentError(400, "the public key is not a base64 Ed25519 key") from None
 
 
 def verify(public_key: str, message: bytes, proof: Proof, now: datetime | None = None) -> bool:

@@ -48,6 +48,7 @@ router = APIRouter(
     tags=["admin"],
     responses={
         **AUTH_ERRORS,
+        400: {"model": Detail, "description": "a value this server does not allow"},
         403: {"model": Detail, "description": "role not allowed"},
         404: {"model": Detail, "description": "no such record"},
         409: {"model": Detail, "description": "conflicts with existing data"},

@@ -137,6 +137,7 @@ def refresh(body: RefreshIn, rt: RuntimeDep) -> Any:
     "/workstations/enrol",
     response_model=EnrolOut,
     responses={
+        400: {"model": Detail, "description": "the public key is not an Ed25519 key"},
         401: {"model": Detail, "description": "not signed by the key it registers"},
         403: {"model": Detail, "description": "the code is wrong, used or expired"},
         409: {"model": Detail, "description": "already enrolled"},
