@@ -157,7 +157,7 @@ def _sign_in_and_run(
     )
     secrets = secrets or SecretStore()
     workstation = device_id()
-    api = make_api(settings, device_id=workstation)
+    api = make_api(settings, device_id=workstation, secrets=secrets)
     vault = TokenVault(secrets)
     verifier = make_verifier(settings, secrets)
     authenticate = ServerAuthenticator(

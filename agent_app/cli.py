@@ -25,6 +25,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         from agent_app.sync.headless import register_sync_command
 
         register_sync_command(subcommands)
+        from agent_app.sync.enrol_command import register_enrol_command
+
+        register_enrol_command(subcommands)
     return parser
 
 

@@ -21,11 +21,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pulse_contract.device_proof import (
+    PROOF_WINDOW_S,
+    enrol_message,
+    login_message,
+    refresh_message,
+)
 from server.models import EnrolmentCode, Workstation, utcnow
 from server.settings import ServerSettings
 
-PROOF_WINDOW_S = 300
-"""How far a signed request's time may be from the server's clock."""
 NOT_ENROLLED = "This workstation is not enrolled: ask IT for an enrolment code"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 
@@ -68,19 +72,6 @@ def create_code(
     expires = now + timedelta(seconds=expires_in_s)
     session.add(EnrolmentCode(digest=code_digest(code), created_at=now, expires_at=expires))
     return code, expires
-
-
-def login_message(device_id: str, username: str, signed_at: int) -> bytes:
-    return f"pulse-sign-in\n{device_id}\n{username}\n{signed_at}".encode()
-
-
-def refresh_message(refresh_token: str, signed_at: int) -> bytes:
-    digest = hashlib.sha256(refresh_token.encode()).hexdigest()
-    return f"pulse-refresh\n{digest}\n{signed_at}".encode()
-
-
-def enrol_message(device_id: str, public_key: str, signed_at: int) -> bytes:
-    return f"pulse-enrol\n{device_id}\n{public_key}\n{signed_at}".encode()
 
 
 def _public_key(encoded: str) -> Ed25519PublicKey:
@@ -201,3 +192,13 @@ def check_refresh(
     if not verify(workstation.public_key, message, proof):
         return EnrolmentError(403, "this workstation could not prove its key; tell IT")
     return None
+
+
+__all__ = [
+    "NOT_ENROLLED",
+    "EnrolmentError",
+    "Proof",
+    "enrol_message",
+    "login_message",
+    "refresh_message",
+]

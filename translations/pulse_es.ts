@@ -421,6 +421,10 @@
         <source>Your password was reset. Choose a new password to sign in.</source>
         <translation>Su contraseña fue restablecida. Elija una contraseña nueva para iniciar sesión.</translation>
     </message>
+    <message>
+        <source>This workstation is not enrolled: ask IT for an enrolment code.</source>
+        <translation>Esta estación de trabajo no está registrada: pida a TI un código de registro.</translation>
+    </message>
 </context>
 <context>
     <name>LoginForm</name>

@@ -17,6 +17,7 @@ from agent_app.sync.credentials import TokenVault
 from agent_app.sync.errors import (
     AuthExpired,
     DeviceRevoked,
+    NotEnrolled,
     PasswordChangeRequired,
     RateLimited,
     RequestRejected,
@@ -76,6 +77,10 @@ class ServerAuthenticator:
             return self._offline(agent_id, password)
         except AuthExpired:
             raise LoginError("Agent ID or password is not correct.") from None
+        except NotEnrolled:
+            raise LoginError(
+                "This workstation is not enrolled: ask IT for an enrolment code."
+            ) from None
         except PasswordChangeRequired:
             raise PasswordChangeNeeded(
                 "Your password was reset. Choose a new password to sign in."
