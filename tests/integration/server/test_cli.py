@@ -414,3 +414,62 @@ def test_enrolment_code_create_prints_a_code_kept_only_as_a_digest(
     finally:
         engine.dispose()
     assert cli("enrolment-code", "create", "--expires", "soon", *where).returncode == 2
+
+
+@pytest.mark.slow  # two worker processes start: a few seconds
+def test_sign_in_limits_hold_across_the_worker_processes_of_serve(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "PULSE_SERVER_WORKERS": "2",
+            "PULSE_SERVER_LOGIN_RATE_PER_MINUTE": "4",
+            "PULSE_SERVER_ARGON2_MEMORY_KIB": "1024",
+            "PULSE_SERVER_ARGON2_TIME_COST": "1",
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def healthy() -> bool:
+            assert proc.poll() is None
+            try:
+                return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, 60, 0.2, what="pulse-server serve with two workers")
+        codes = []
+        for i in range(10):
+            # A new connection each time, so the attempts are spread over the workers.
+            with httpx.Client(base_url=base, timeout=30) as c:
+                codes.append(
+                    c.post(
+                        "/api/v1/auth/login",
+                        json={
+                            "username": f"w{i}",
+                            "password": "whatever1",
+                            "device_id": "dev-0001",
+                        },
+                    ).status_code
+                )
+        assert codes.count(401) == 4 and codes.count(429) == 6, codes
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
