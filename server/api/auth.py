@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from server import enrolment, identity, throttle
+from server import content, enrolment, identity, throttle
 from server.api.deps import CurrentPrincipal, RuntimeDep
 from server.runtime import Runtime
 from server.schemas import (
@@ -160,6 +160,7 @@ def enrol(body: EnrolIn, request: Request, rt: RuntimeDep) -> Any:
                 code=body.code,
                 proof=enrolment.Proof(body.signed_at, body.signature),
             )
+            content.audit(session, None, "workstation.enrol", "workstation", workstation.id)
             out = EnrolOut(workstation_id=workstation.id, status=workstation.status)
     except enrolment.EnrolmentError as exc:
         raise HTTPException(exc.status, exc.detail) from None
