@@ -471,6 +471,7 @@ def _start_phone(
     """The agent's phone: engine, account, and the desk's session wired to the store."""
     from agent_app.store.errors import StoreError
     from agent_app.sync.clock import ServerClock
+    from agent_app.telephony.protocol import AudioDevices
     from agent_app.telephony.settings_bridge import engine_config
     from agent_app.views.desk_phone import DeskPhone
     from agent_app.views.transfer_dialog import directory_entries
@@ -482,7 +483,14 @@ def _start_phone(
         log.info("phone account from %s (%s)", choice.source, choice.spec.account_id)
     store = desktop.service.store if desktop is not None else None
     missing = _StoreUnavailable()
-    config = replace(engine_config(settings.sip), audio="devices", stats_interval_s=1.0)
+    audio = settings.audio
+    config = replace(
+        engine_config(settings.sip),
+        audio="devices",
+        # The engine need not read (and validate) the settings again for its devices.
+        audio_devices=AudioDevices(audio.microphone, audio.speaker, audio.ringer),
+        stats_interval_s=1.0,
+    )
     phone = DeskPhone.create(
         account=choice.spec,
         config=config,

@@ -292,6 +292,7 @@ class Desk:
             bind_address="127.0.0.1",
             local_port=port,
             audio="devices",
+            audio_devices=p.AudioDevices(),  # as the app sends them: the system's defaults
             stats_interval_s=1.0,
             media_timeout_s=20.0,
         )

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from agent_app.foundation import heap
 from agent_app.foundation.redaction import register_phi
 from agent_app.secrets.store import SecretStore
 from agent_app.store import desk
@@ -340,6 +341,7 @@ class AgentStore:
                     problems = integrity_problems(conn, "cache")
                 finally:
                     conn.close()
+                    heap.trim()  # the check read every page through a cache of its own
         except Exception as exc:
             problems = [f"check could not run ({type(exc).__name__})"]
         if problems:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agent_app.foundation import heap
 from agent_app.store import cache_schema
 from agent_app.store.cache_file import CACHE_HMAC, open_cache
 from agent_app.store.cache_lookup import attach_rows
@@ -115,6 +116,11 @@ class PatientCache:
         the live data and its cursor the feed's delta cursor.
         """
         result = self._writes.apply_snapshot(feed, items, cursor=cursor, first=first, last=last)
+        if last:
+            # The snapshot's pages would stay in the writer's page cache (up to 32 MiB) for
+            # the rest of the shift; the deltas that follow are small.
+            self.writer.release_memory()
+            heap.trim()
         if last and feed == "patients":
             # The reader's page cache was emptied by the new slice: load the phone index.
             self.warm_lookup_index()

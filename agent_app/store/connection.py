@@ -198,6 +198,14 @@ class Db:
         self.label = label
         self.lock = threading.RLock()
 
+    def release_memory(self) -> None:
+        """Give back the page cache's memory (pages not in use); the next reads decrypt again."""
+        with self.lock:
+            try:
+                self.conn.execute("PRAGMA shrink_memory")
+            except sqlcipher3.Error as exc:
+                raise classify(exc, self.label) from None
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlcipher3.Connection]:
         with self.lock:

@@ -154,6 +154,9 @@ class EngineServer(QObject):
             if self._started:
                 self._reply(p.CommandFailed(command.type, "the engine is already started"))
                 return
+            from agent_app.telephony.audio.engine_audio import set_devices
+
+            set_devices(command.config.audio_devices)
             try:
                 self._engine.start(command.config)
             except EngineError as exc:

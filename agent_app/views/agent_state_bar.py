@@ -19,6 +19,7 @@ from agent_app.views import shortcuts
 from agent_app.views.call_history import duration_text
 from agent_app.views.forms import child, load_form
 from agent_app.views.icons import StateIcon, icon
+from agent_app.views.styling import fit_text
 from agent_app.workflow.agent_session import SIGNED_IN, AgentSession
 from agent_app.workflow.agent_state import AgentState, AgentStatus, NotReadyReason
 from agent_app.workflow.desk_settings import DISPOSITION_PENDING
@@ -100,6 +101,7 @@ class AgentStateBar(QWidget):
         self._locked = False
         self._refused = False
         """Ready was refused for an owed disposition: the note says why until it is done."""
+        self._look: tuple[AgentState, bool] | None = None
         self._group = QActionGroup(self)
         self.reason_actions: dict[str, QAction] = {}
         self.set_reasons(session.reasons)
@@ -166,6 +168,7 @@ class AgentStateBar(QWidget):
 
     @Slot(object)
     def show_status(self, status: AgentStatus) -> None:
+        """The state, its timer and note (once a second, and when the state changes)."""
         self.label.setText(state_text(status))
         if not self.session.wrap_ups:
             self._refused = False
@@ -176,23 +179,30 @@ class AgentStateBar(QWidget):
         else:
             self.timer.setText(duration_text(status.elapsed_s))
             self.timer.setAccessibleName(self.tr("Time in this state"))
-        self.icon.setPixmap(icon(state_icon(status.state)).pixmap(22, 22))
-        self.chip.setProperty("state", status.state.value)
-        self.chip.setProperty("overdue", status.overdue)
-        self.chip.setAccessibleDescription(f"{self.label.text()} {self.timer.text()}")
+        look = (status.state, status.overdue)
         style = self.chip.style()
-        style.unpolish(self.chip)
-        style.polish(self.chip)
+        if look != self._look:
+            # Restyled only when the look changes: a restyle lays out the whole bar again.
+            self._look = look
+            self.icon.setPixmap(icon(state_icon(status.state)).pixmap(22, 22))
+            self.chip.setProperty("state", status.state.value)
+            self.chip.setProperty("overdue", status.overdue)
+            style.unpolish(self.chip)
+            style.polish(self.chip)
+            for part in (self.label, self.timer):
+                style.unpolish(part)
+                style.polish(part)
         for part in (self.label, self.timer):
-            # The state's style may change the font: size the text for it now, not on the
-            # next layout pass (which left "After-cal" cut for a second).
-            style.unpolish(part)
-            style.polish(part)
-            part.setMinimumWidth(part.fontMetrics().horizontalAdvance(part.text()) + 2)
+            # Sized for the text in the state's font now, not on the next layout pass (which
+            # left "After-cal" cut for a second); a fixed size that only grows keeps the
+            # timer's tick from laying out the window again.
+            fit_text(part)
+        self.chip.setAccessibleDescription(f"{self.label.text()} {self.timer.text()}")
         self.note.setText(self._note(status))
-        self.note.setProperty("refused", self._refused)
-        style.unpolish(self.note)
-        style.polish(self.note)
+        if self.note.property("refused") != self._refused:
+            self.note.setProperty("refused", self._refused)
+            style.unpolish(self.note)
+            style.polish(self.note)
         chosen = status.availability
         # Ready is offered while the agent is not Ready (F9 is harmless either way).
         self.ready_button.setEnabled(chosen is not None and not self._locked)

@@ -5,9 +5,11 @@ until the phone stops, because the engine's parent-death signal follows the thre
 started it), adds the agent's SIP account, hands every engine event to the
 :class:`~agent_app.workflow.agent_session.AgentSession` and to the
 :class:`~agent_app.workflow.line_status.LineMonitor` on the GUI thread, and re-emits what
-the views need as Qt signals. Once a second it runs the session's timers. Stopping it
-hangs up the calls (the engine's shutdown does) and ends them in the session; their
-after-call work stays.
+the views need as Qt signals. Once a second it runs the session's timers. The session's
+state changes reach the journal just after the window has shown them
+(:class:`~agent_app.views.deferred_outbox.DeferredOutbox`). Stopping it hangs up the calls
+(the engine's shutdown does), ends them in the session and writes what the journal still
+owes; their after-call work stays.
 
 With no account configured it never starts an engine and says "not configured".
 """
@@ -24,12 +26,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineUnavailable
 from agent_app.telephony.qt_client import QtEngineClient
+from agent_app.views.deferred_outbox import DeferredOutbox
 from agent_app.workflow.agent_session import AgentSession, Outbox
 from agent_app.workflow.agent_state import AgentStatus, NotReadyReason
 from agent_app.workflow.call_book import Lookup
 from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS, DeskSettings
 from agent_app.workflow.disposition import DeskCache, WrapUpJournal
-from agent_app.workflow.events import CallChanged, CallFinished, WorkflowEvent
+from agent_app.workflow.events import CallChanged, CallFinished, Problem, WorkflowEvent
 from agent_app.workflow.identity_gate import AuditSink
 from agent_app.workflow.line_status import LineMonitor, LineStatus
 
@@ -63,10 +66,13 @@ class DeskPhone(QObject):
         config: p.EngineConfig,
         account: p.AccountSpec | None,
         not_configured: str = "",
+        deferred: DeferredOutbox | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
+        self.deferred = deferred
+        """The session's outbox when it writes after the paint (flushed when the phone stops)."""
         self.engine = engine
         self.config = config
         self.account = account
@@ -117,9 +123,14 @@ class DeskPhone(QObject):
             from dataclasses import replace
 
             desk = replace(desk, account_id=account.account_id)
+        # State changes are journaled just after the window shows them (a ringing call's
+        # card must not wait for a journal transaction); ``at`` is still the change's time.
+        deferred = DeferredOutbox(
+            outbox, lambda message: phone.workflow_event.emit(Problem(message))
+        )
         session = AgentSession(
             send=_no_engine if engine is None else engine.send,
-            outbox=outbox,
+            outbox=deferred,
             audit=audit,
             lookup=lookup,
             reasons=reasons,
@@ -135,8 +146,10 @@ class DeskPhone(QObject):
             config=config,
             account=account,
             not_configured=not_configured,
+            deferred=deferred,
             parent=parent,
         )
+        deferred.setParent(phone)
         if engine is not None:
             engine.setParent(phone)
         return phone
@@ -221,6 +234,8 @@ class DeskPhone(QObject):
         if self.engine is not None:
             self.session.handle(p.EngineStopped())
             self.line.engine_down("the phone was stopped")
+        if self.deferred is not None:
+            self.deferred.flush()  # before the store closes
         self._unsubscribe()
 
     def _on_workflow_event(self, event: WorkflowEvent) -> None:

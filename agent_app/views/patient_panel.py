@@ -40,7 +40,7 @@ from agent_app.views.patient_search import PatientSearch, SearchQuery
 from agent_app.views.styling import PATIENT_PANEL_STYLE
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallPhase, CallSession, Direction
-from agent_app.workflow.events import WorkflowEvent
+from agent_app.workflow.events import AgentStateChanged, Problem, WorkflowEvent
 from agent_app.workflow.identity import Claim
 from agent_app.workflow.identity_gate import MatchKind
 from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS, RevealReason
@@ -80,6 +80,11 @@ class PatientPanel(QWidget):
         self._session, self._store = session, store
         form = load_form("patient_panel.ui", self)
         self.header = child(form, QFrame, "callHeader")
+        # Its room is kept while no call shows: the card below does not move down when a
+        # call rings, and the window is not laid out again for it.
+        policy = self.header.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.header.setSizePolicy(policy)
         self.call_state = child(form, QLabel, "callStateLabel")
         self.caller = child(form, QLabel, "callerLabel")
         self.caller_name = child(form, QLabel, "callerNameLabel")
@@ -178,7 +183,10 @@ class PatientPanel(QWidget):
     # -- following the session --------------------------------------------------------------
 
     def _on_event(self, event: WorkflowEvent) -> None:
-        self.refresh()
+        # The calls and their wrap-ups decide what shows here; the agent's state and the
+        # problems (the state bar's and the status bar's) do not.
+        if not isinstance(event, AgentStateChanged | Problem):
+            self.refresh()
 
     def refresh(self) -> None:
         call = self._focus()
@@ -249,11 +257,12 @@ class PatientPanel(QWidget):
         else:
             self.caller.setText(self.tr("Caller ID: {number}").format(number=number))
         name = plain_caller_text(call.display_name)
-        self.caller_name.setVisible(bool(name))
         self.caller_name.setText(
             self.tr("Name sent by the caller (unverified): {name}").format(name=name)
         )
-        self.header.updateGeometry()  # one line fewer or more: the header's height follows
+        if self.caller_name.isHidden() == bool(name):
+            self.caller_name.setVisible(bool(name))
+            self.header.updateGeometry()  # one line fewer or more: the header's height follows
 
     def _phase_text(self, call: CallSession) -> str:
         outbound = call.direction is Direction.OUTBOUND

@@ -40,7 +40,7 @@ from agent_app.views.transfer_dialog import (
 )
 from agent_app.workflow.call_session import CallPhase, CallSession, Direction, TransferState
 from agent_app.workflow.dial_string import DialProblem, InvalidDialString, dial_target
-from agent_app.workflow.events import CallFinished, WorkflowEvent
+from agent_app.workflow.events import CallAdded, CallChanged, CallFinished, WorkflowEvent
 from agent_app.workflow.line_status import LineStatus, PhoneState
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,8 @@ class SoftphonePanel(QWidget):
         self._tones: tuple[str, str] = ("", "")
         """The call the agent sent tones into, and the tones (shown on its card)."""
         self._line: LineStatus | None = None
+        self._shown: dict[str, object] = {}
+        """What some controls show now, to leave them alone when it stays the same."""
         self.transfer_dialog: TransferDialog | None = None
 
         form = load_form("softphone_panel.ui", self)
@@ -115,6 +117,8 @@ class SoftphonePanel(QWidget):
         self.call_state = child(form, QLabel, "callStateLabel")
         self.call_timer = child(form, QLabel, "callTimer")
         self.call_detail = child(form, QLabel, "callDetail")
+        self.answer_row = child(form, QWidget, "answerRowHost")
+        self._keep_room()
         self.waiting = child(form, QFrame, "waitingBanner")
         self.waiting_label = child(form, QLabel, "waitingLabel")
         self.consult_bar = child(form, QFrame, "consultBar")
@@ -157,6 +161,14 @@ class SoftphonePanel(QWidget):
         self.refresh()
 
     # -- wiring ----------------------------------------------------------------------------
+
+    def _keep_room(self) -> None:
+        """Room kept for what a ringing call adds: the controls below never move when a call
+        rings (under the agent's pointer), and the window is not laid out again for it."""
+        policy = self.answer_row.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.answer_row.setSizePolicy(policy)
+        self.call_detail.setMinimumHeight(self.call_detail.fontMetrics().lineSpacing())
 
     def _wire(self) -> None:
         icons: dict[str, IconName] = {
@@ -410,7 +422,10 @@ class SoftphonePanel(QWidget):
         if isinstance(event, CallFinished):
             self.history.add(event.call)
             self.history.show_missed(self.session.missed)
-        self.refresh()
+        # Only the calls are shown here (the agent's state is the state bar's): a ringing
+        # call's card paints sooner when this panel is not redone for the state change too.
+        if isinstance(event, CallAdded | CallChanged | CallFinished):
+            self.refresh()
 
     @Slot(object)
     def _on_line(self, line: LineStatus) -> None:
@@ -447,6 +462,19 @@ class SoftphonePanel(QWidget):
         if name in self.buttons:
             self.buttons[name].setEnabled(enabled)
 
+    def _toggle(
+        self, name: str, on: bool, when_on: tuple[str, IconName], when_off: tuple[str, IconName]
+    ) -> None:
+        """A two-way button's text and icon, set only when they change (a new icon makes the
+        whole panel lay out again)."""
+        button = self.buttons[name]
+        if self._shown.get(name) == on:
+            return
+        text, name_of_icon = when_on if on else when_off
+        self._shown[name] = on
+        button.setText(text)
+        button.setIcon(icon(name_of_icon))
+
     def refresh(self) -> None:
         s = self.session
         focus, offered, consultation = s.focus, s.offered_call, s.consultation
@@ -461,24 +489,20 @@ class SoftphonePanel(QWidget):
                 )
             )
         ringing = offered is not None
-        self.buttons["answer"].setVisible(ringing)
-        self.buttons["decline"].setVisible(ringing)
+        # One widget for both buttons: each widget shown lays the whole window out at once.
+        self.answer_row.setVisible(ringing)
         self._enable("answer", ringing and free)
         self._enable("decline", ringing and free)
         connected = focus is not None and focus.phase in (CallPhase.TALKING, CallPhase.HELD)
         talking = focus is not None and focus.phase is CallPhase.TALKING
         self._enable("hangup", focus is not None and not focus.hangup_requested and free)
         self._enable("hold", connected and free)
-        hold = self.buttons["hold"]
         held = focus is not None and focus.phase is CallPhase.HELD
-        hold.setText(self.tr("Resume") if held else self.tr("Hold"))
-        hold.setIcon(icon("resume" if held else "hold"))
+        self._toggle("hold", held, (self.tr("Resume"), "resume"), (self.tr("Hold"), "hold"))
         self._enable("mute", connected and free)
-        mute = self.buttons["mute"]
         muted = focus is not None and focus.muted
-        mute.setChecked(muted)
-        mute.setText(self.tr("Unmute") if muted else self.tr("Mute"))
-        mute.setIcon(icon("unmute" if muted else "mute"))
+        self.buttons["mute"].setChecked(muted)
+        self._toggle("mute", muted, (self.tr("Unmute"), "unmute"), (self.tr("Mute"), "mute"))
         can_pass = connected and focus is not None and focus.answered and free
         in_conference = bool(s.conference)
         self._enable("transfer", (can_pass and not in_conference) or consultation is not None)
@@ -512,19 +536,23 @@ class SoftphonePanel(QWidget):
 
     def _show_card(self, call: CallSession | None) -> None:
         ringing = call is not None and call.phase is CallPhase.RINGING
-        self.card.setProperty("ringing", ringing)
-        self.card.style().unpolish(self.card)
-        self.card.style().polish(self.card)
+        if self.card.property("ringing") != ringing:
+            self.card.setProperty("ringing", ringing)
+            self.card.style().unpolish(self.card)
+            self.card.style().polish(self.card)
         if call is None:
             self.call_icon.clear()
+            self._shown["call_icon"] = None
             self.caller.setText(self.tr("No call"))
             self.call_state.setText(self._idle_text())
             self.call_timer.setText("")
             self.call_detail.setText("")
-            self.call_detail.hide()
             self.card.setAccessibleDescription(self.tr("No call"))
             return
-        self.call_icon.setPixmap(icon(self._phase_icon(call)).pixmap(32, 32))
+        phase_icon = self._phase_icon(call)
+        if self._shown.get("call_icon") != phase_icon:
+            self._shown["call_icon"] = phase_icon
+            self.call_icon.setPixmap(icon(phase_icon).pixmap(32, 32))
         self._show_caller(call.number or self.tr("Unknown number"))
         members = len(self.session.conference)
         state = self._phase_text(call)
@@ -533,9 +561,9 @@ class SoftphonePanel(QWidget):
         self.call_state.setText(state)
         shown = call.talk_time() if call.answered else call.time_in_phase()
         self.call_timer.setText(duration_text(shown))
-        detail = self._detail(call)
-        self.call_detail.setText(detail)
-        self.call_detail.setVisible(bool(detail))
+        # Emptied, not hidden: a widget shown lays the whole window out at once, new text
+        # waits for the one layout pass before the paint.
+        self.call_detail.setText(self._detail(call))
         self.card.setAccessibleDescription(
             f"{self.caller.toolTip()}, {state}, {self.call_timer.text()}"
         )

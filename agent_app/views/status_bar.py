@@ -66,11 +66,15 @@ class Indicator(QLabel):
 
     def _paint(self) -> None:
         if self.compact:
-            self.setText(self._word)
-            self.setToolTip(f"{self._caption}: {self._word}. {self._detail}".rstrip(". ") + ".")
+            text = self._word
+            tip = f"{self._caption}: {self._word}. {self._detail}".rstrip(". ") + "."
         else:
-            self.setText(f"{self._caption}: {self._word}")
-            self.setToolTip(self._detail)
+            text, tip = f"{self._caption}: {self._word}", self._detail
+        # A new text may lay out the window again: only when it changes (the timers tick).
+        if text != self.text():
+            self.setText(text)
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
 
 _STATE_LEVELS = {

@@ -1,6 +1,7 @@
 """The desk's look: a light and a dark palette (``ui.theme``: light, dark, or the system's),
 one application-wide style sheet drawn from the palette in use, and levels (ok, warning,
-problem...) that labels switch between through a dynamic property instead of inline colours.
+problem...) that labels switch between through a dynamic property instead of inline colours;
+labels whose text changes often keep a fixed size (:func:`fit_text`).
 
 Colours were chosen for eight-hour shifts: no pure white or black grounds, body text at a
 contrast of at least 7:1 on its ground, and state colours (Ready, Not ready, On a call...)
@@ -17,7 +18,7 @@ from typing import Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -338,3 +339,20 @@ def _repolish(widget: QWidget) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+def fit_text(label: QLabel) -> None:
+    """Give ``label`` a fixed size that fits its text, growing but never shrinking.
+
+    A label whose size may change lays out its whole window again with each new text (a
+    timer: every second); a fixed one repaints only itself, and grows when a longer text
+    (another state, a translation) needs the room.
+    """
+    hint = label.sizeHint()
+    width = max(hint.width(), label.minimumWidth())
+    if (
+        label.minimumSize() != label.maximumSize()
+        or width > label.maximumWidth()
+        or hint.height() != label.maximumHeight()
+    ):
+        label.setFixedSize(width, hint.height())

@@ -17,6 +17,7 @@ from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 
 _event_sink: Callable[[p.Event], None] | None = None
+_devices: p.AudioDevices | None = None
 
 
 def set_event_sink(emit: Callable[[p.Event], None] | None) -> None:
@@ -25,12 +26,27 @@ def set_event_sink(emit: Callable[[p.Event], None] | None) -> None:
     _event_sink = emit
 
 
-def make_bridge() -> CallAudio:
+def set_devices(devices: p.AudioDevices | None) -> None:
+    """The devices the desk chose (``EngineConfig.audio_devices``); None: read the settings."""
+    global _devices  # noqa: PLW0603 - one engine per process, set before each start
+    _devices = devices
+
+
+def _chosen_devices() -> p.AudioDevices:
+    if _devices is not None:
+        return _devices
+    # Only when the desk sent none (pulse-phone): the settings' validation is heavy.
     from agent_app.foundation.config import load_settings
+
+    audio = load_settings().settings.audio
+    return p.AudioDevices(microphone=audio.microphone, speaker=audio.speaker, ringer=audio.ringer)
+
+
+def make_bridge() -> CallAudio:
     from agent_app.telephony.audio.bridge import QtCallAudio
     from agent_app.telephony.audio.routing import AudioEvent
 
-    audio = load_settings().settings.audio
+    audio = _chosen_devices()
 
     def forward(event: AudioEvent) -> None:
         sink = _event_sink

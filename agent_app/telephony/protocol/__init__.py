@@ -53,6 +53,7 @@ from agent_app.telephony.protocol.commands import (
 )
 from agent_app.telephony.protocol.config import (
     AccountSpec,
+    AudioDevices,
     EngineConfig,
     SrtpMode,
     Transport,
@@ -93,6 +94,7 @@ __all__ = [
     "Answer",
     "AttendedTransfer",
     "AudioDeviceChanged",
+    "AudioDevices",
     "BlindTransfer",
     "CallEnded",
     "CallReplaced",

@@ -10,6 +10,15 @@ SrtpMode = Literal["off", "optional", "mandatory"]
 
 
 @dataclass(frozen=True)
+class AudioDevices:
+    """The devices chosen for each role (device ids; empty: the system's default)."""
+
+    microphone: str = ""
+    speaker: str = ""
+    ringer: str = ""
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     """What the engine needs before any account exists (transports, media, security)."""
 
@@ -41,6 +50,10 @@ class EngineConfig:
     audio: str = "null"
     """Audio bridge: "null" (pjsua2's null device) or a name registered with
     :func:`agent_app.telephony.call_audio.register_audio_bridge`."""
+    audio_devices: AudioDevices | None = None
+    """The devices of the ``devices`` bridge, as the desk read them from its ``[audio]``
+    settings; None: the engine reads those settings itself (which costs the engine
+    process the settings' validation library, some 12 MiB)."""
 
 
 @dataclass(frozen=True)
