@@ -32,7 +32,32 @@ def register_enrol_command(subcommands: Any) -> None:
     parser.set_defaults(run=run_parsed)
 
 
+class _Exit(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def run_parsed(args: argparse.Namespace) -> int:
+    try:
+        print(_enrol(args))
+    except _Exit as exc:
+        print(f"pulse-agent enrol: {exc}", file=sys.stderr)
+        return exc.code
+    return EXIT_OK
+
+
+def _code(args: argparse.Namespace) -> str | None:
+    """IT's code, from the named variable or standard input; None with ``--request``."""
+    if args.request:
+        return None
+    code = os.environ.get(args.code_env, "") if args.code_env else sys.stdin.readline()
+    if not code.strip():
+        raise _Exit(EXIT_USAGE, "no enrolment code given")
+    return code.strip()
+
+
+def _enrol(args: argparse.Namespace) -> str:
     from agent_app.foundation.config import ConfigError
     from agent_app.foundation.device import device_id
     from agent_app.foundation.startup import prepare
@@ -42,41 +67,29 @@ def run_parsed(args: argparse.Namespace) -> int:
     from agent_app.sync.errors import RequestRejected, ServerUnreachable, SyncError
     from agent_app.sync.service import make_api
 
-    code: str | None = None
-    if not args.request:
-        code = os.environ.get(args.code_env, "") if args.code_env else sys.stdin.readline().strip()
-        if not code:
-            print("pulse-agent enrol: no enrolment code given", file=sys.stderr)
-            return EXIT_USAGE
+    code = _code(args)
     try:
         settings = prepare(stderr_logging=False).settings
         secrets = SecretStore()
         workstation = device_id()
-        key = DeviceKey.generate()
     except (ConfigError, SecretStoreError) as exc:
-        print(f"pulse-agent enrol: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise _Exit(EXIT_USAGE, str(exc)) from None
+    key = DeviceKey.generate()
     api = make_api(settings, device_id=workstation)
     try:
         status = api.enrol(key, code=code, name=args.name or platform.node())
     except ServerUnreachable as exc:
-        print(f"pulse-agent enrol: server unreachable ({exc})", file=sys.stderr)
-        return EXIT_OFFLINE
-    except RequestRejected as exc:
-        print(f"pulse-agent enrol: refused: {exc.reason}", file=sys.stderr)
-        return EXIT_REFUSED
+        raise _Exit(EXIT_OFFLINE, f"server unreachable ({exc})") from None
     except SyncError as exc:
-        print(f"pulse-agent enrol: refused ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_REFUSED
+        reason = exc.reason if isinstance(exc, RequestRejected) else type(exc).__name__
+        raise _Exit(EXIT_REFUSED, f"refused: {reason}") from None
     finally:
         api.close()
     try:
+        # Kept only now: a refused enrolment leaves an earlier, working key in place.
         key.save(secrets)
     except SecretStoreError as exc:
-        print(f"pulse-agent enrol: the key could not be kept: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise _Exit(EXIT_USAGE, f"the key could not be kept: {exc}") from None
     if status == "pending":
-        print(f"workstation {workstation} is waiting for an admin's approval")
-    else:
-        print(f"workstation {workstation} is enrolled")
-    return EXIT_OK
+        return f"workstation {workstation} is waiting for an admin's approval"
+    return f"workstation {workstation} is enrolled"
