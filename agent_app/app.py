@@ -24,6 +24,7 @@ from agent_app.foundation.config import (
     SyncSettings,
 )
 from agent_app.foundation.device import device_id
+from agent_app.foundation.redaction import forget_phi
 from agent_app.foundation.startup import prepare
 from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
 from agent_app.secrets.store import SecretStore
@@ -214,6 +215,8 @@ def _sign_in_and_run(
             window.deleteLater()
             if not signed_out:
                 return code
+            # The store is closed: the names it showed leave memory with it.
+            forget_phi()
             log.info("agent %s signed out", result.agent_id)
     finally:
         api.close()

@@ -5,10 +5,14 @@ query strings or PHI).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import __version__
+from server import __version__, purge
 from server.api import admin, agent, auth, sync
 from server.content import ContentError
 from server.identity import AuthError
@@ -27,9 +31,27 @@ from server.sip_secrets import SecretKeyError
 log = logging.getLogger("pulse.server.http")
 
 
+# Answers hold PHI and tokens: no cache may keep them, no browser may guess their type.
+_SECURITY_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+def _with_security_headers(headers: Any, *, tls: bool) -> list[tuple[bytes, bytes]]:
+    out = list(headers)
+    present = {name.lower() for name, _value in out}
+    for name, value in (*_SECURITY_HEADERS, *((_HSTS,) if tls else ())):
+        if name not in present:
+            out.append((name, value))
+    return out
+
+
 class RequestGuard:
-    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), and log one
-    line per request (method, route template, status, milliseconds; never bodies or queries)."""
+    """Pure ASGI: refuse bodies over ``max_bytes`` with 413 (announced or streamed), add the
+    security headers to every answer, and log one line per request (method, route template,
+    status, milliseconds; never bodies or queries)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -46,6 +68,9 @@ class RequestGuard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                message["headers"] = _with_security_headers(
+                    message.get("headers", []), tls=scope.get("scheme") == "https"
+                )
             await send(message)
 
         try:
@@ -111,6 +136,23 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the scheduled purge with the server; cancel it at shutdown."""
+    runtime: Runtime = app.state.runtime
+    task = None
+    if runtime.settings.purge_interval_minutes > 0:
+        task = asyncio.create_task(purge.run_forever(runtime.sessions, runtime.settings))
+    app.state.purge_task = task
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(
     settings: ServerSettings | None = None, *, runtime: Runtime | None = None
 ) -> FastAPI:
@@ -122,8 +164,13 @@ def create_app(
         title="Pulse central server",
         version=__version__,
         description="System of record for agents, campaigns, scripts, code trees and dispositions.",
+        lifespan=_lifespan,
+        docs_url="/docs" if runtime.settings.api_docs else None,
+        redoc_url="/redoc" if runtime.settings.api_docs else None,
+        openapi_url="/openapi.json" if runtime.settings.api_docs else None,
     )
     app.state.runtime = runtime
+    app.state.purge_task = None
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(agent.router)

@@ -1,5 +1,5 @@
 """``pulse-server``: serve, db upgrade, seed-demo, demo, create-user, assign-extension,
-remove-extension, create, import-patients, dispositions, openapi."""
+remove-extension, create, import-patients, dispositions, audit verify, purge, openapi."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         "workers",
         "tls_certfile",
         "tls_keyfile",
+        "insecure_http",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -53,6 +54,14 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int)
     parser.add_argument("--tls-certfile", dest="tls_certfile", type=Path)
     parser.add_argument("--tls-keyfile", dest="tls_keyfile", type=Path)
+    parser.add_argument(
+        "--insecure-http",
+        dest="insecure_http",
+        action="store_true",
+        default=None,
+        help="allow plain HTTP on an address other than loopback (PHI would cross the network "
+        "unencrypted; only behind a TLS-terminating proxy on a trusted network)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,9 +142,25 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
+    _maintenance_args(sub)
+
     api = sub.add_parser("openapi", help="write the OpenAPI document")
     api.add_argument("--output", type=Path, default=Path(__file__).parent / "openapi.json")
     return parser
+
+
+def _maintenance_args(sub: Any) -> None:
+    trail = sub.add_parser("audit", help="the audit trail")
+    trail_sub = trail.add_subparsers(dest="audit_command", required=True)
+    verify = trail_sub.add_parser(
+        "verify", help="check the audit hash chain; name the first broken row (exit 1)"
+    )
+    _common(verify)
+
+    purge = sub.add_parser(
+        "purge", help="delete expired sign-in sessions and tombstones past the retention"
+    )
+    _common(purge)
 
 
 def _dispositions_args(parser: argparse.ArgumentParser) -> None:
@@ -248,10 +273,68 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _serve(settings: ServerSettings) -> None:
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _transport_refusal(settings: ServerSettings) -> str | None:
+    """Why the server must not start as configured (HIPAA 164.312(e)), or None; warns when the
+    operator chose plain HTTP off loopback."""
+    if settings.tls_certfile or _is_loopback(settings.host):
+        return None
+    if not settings.insecure_http:
+        return (
+            f"refusing plain HTTP on {settings.host}: PHI and tokens would cross the network "
+            "unencrypted; give --tls-certfile/--tls-keyfile, listen on 127.0.0.1 behind a "
+            "TLS proxy, or pass --insecure-http"
+        )
+    log.warning(
+        "serving plain HTTP on %s (--insecure-http): traffic is unencrypted unless a "
+        "TLS-terminating proxy is in front",
+        settings.host,
+    )
+    return None
+
+
+# Settings that are secrets: handed to the workers in an owner-only file, never exported into
+# their environment (which other processes of the account can read).
+_SECRET_SETTINGS = ("database_url", "secret_key", "sip_secret_key")
+
+
+def _hand_settings_to_workers(settings: ServerSettings) -> None:
+    """Workers re-read the settings (uvicorn starts them afresh): what the command line chose
+    goes into the environment, the secrets into ``serve-settings.toml`` in the data directory."""
+    from server.private_files import replace_private
+
+    secret_lines = []
+    for name, value in settings.model_dump().items():
+        if name in _SECRET_SETTINGS:
+            os.environ.pop(f"PULSE_SERVER_{name.upper()}", None)
+            secret_lines.append(f"{name} = {json.dumps(value)}")
+            continue
+        text = ",".join(value) if isinstance(value, tuple) else str(value)
+        os.environ[f"PULSE_SERVER_{name.upper()}"] = text
+    handed = settings.resolved_data_dir() / "serve-settings.toml"
+    replace_private(handed, "\n".join(secret_lines) + "\n")
+    os.environ["PULSE_SERVER_CONFIG"] = str(handed)
+
+
+def _serve(settings: ServerSettings) -> int:
     import uvicorn
 
     from server.db import upgrade
+
+    refusal = _transport_refusal(settings)
+    if refusal is not None:
+        print(f"pulse-server: {refusal}", file=sys.stderr)
+        return 2
 
     upgrade(settings.resolved_database_url())
     settings.resolved_secret_key()  # created once, before workers race for it
@@ -266,19 +349,14 @@ def _serve(settings: ServerSettings) -> None:
     if settings.tls_certfile:
         kwargs["ssl_certfile"] = settings.tls_certfile
         kwargs["ssl_keyfile"] = settings.tls_keyfile or None
-    # Workers re-read the settings from the environment; pass what the command line chose.
-    import os
-
-    for name, value in settings.model_dump().items():
-        text = ",".join(value) if isinstance(value, tuple) else str(value)
-        os.environ[f"PULSE_SERVER_{name.upper()}"] = text
-    os.environ.pop("PULSE_SERVER_CONFIG", None)
+    _hand_settings_to_workers(settings)
     print(
         f"pulse-server listening on {'https' if settings.tls_certfile else 'http'}://"
         f"{settings.host}:{settings.port}",
         flush=True,
     )
     uvicorn.run("server.app:app_factory", factory=True, **kwargs)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,9 +381,9 @@ def main(argv: list[str] | None = None) -> int:
             _seed(settings, args)
         elif args.command == "demo":
             _seed(settings, args)
-            _serve(settings)
+            return _serve(settings)
         elif args.command == "serve":
-            _serve(settings)
+            return _serve(settings)
         elif args.command in _ADMIN_COMMANDS:
             return _ADMIN_COMMANDS[args.command](settings, args)
     except SettingsError as exc:
@@ -651,8 +729,53 @@ def _listed(out: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return listed
 
 
+def _audit_verify(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import audit
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            report = audit.verify_chain(session)
+        with rt.sessions() as session, session.begin():
+            # Checking the trail reads it: that read is itself on the record.
+            audit.audit(
+                session,
+                "audit.verify",
+                target_type="audit",
+                detail={"rows": report.rows, "ok": report.ok},
+            )
+    finally:
+        rt.close()
+    if report.ok:
+        print(f"audit chain intact: {report.rows} rows, head {report.head_hash}")
+        return 0
+    print(
+        f"audit chain broken at position {report.broken_position}"
+        + (f" (row id {report.broken_id})" if report.broken_id is not None else "")
+        + f": {report.reason}; the {report.rows} rows before it are intact",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _purge(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server.purge import purge
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    rt = _runtime(settings)
+    try:
+        done = purge(rt.sessions, settings)
+    finally:
+        rt.close()
+    print(json.dumps(done.as_dict()))
+    return 0
+
+
 # Commands that read or change the database and answer with an exit status of their own.
 _ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] = {
+    "audit": _audit_verify,
+    "purge": _purge,
     "create-user": _create_user,
     "assign-extension": _assign_extension,
     "remove-extension": _remove_extension,

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server import audit as audit_trail
 from server import identity, schemas
 from server.db import next_seq
 from server.models import (
-    AdminAudit,
     AgentGrant,
     Assignment,
     Campaign,
@@ -57,14 +57,14 @@ def audit(
     target_id: str | None,
     **detail: Any,
 ) -> None:
-    session.add(
-        AdminAudit(
-            actor_id=actor_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            detail=detail,
-        )
+    """An admin action's row in the audit trail (see :func:`server.audit.audit`)."""
+    audit_trail.audit(
+        session,
+        action,
+        actor=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
     )
 
 

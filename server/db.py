@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import ChangeCounter
+from server.private_files import ensure_private_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -35,7 +36,7 @@ def make_engine(
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -86,8 +87,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        ensure_private_file(Path(parsed.database))
     command.upgrade(alembic_config(url), revision)
 
 

@@ -405,22 +405,49 @@ class IntakeItem(Base):
 
 
 class AdminAudit(Base):
-    """Every change made through the admin API or CLI: who, what, which record (ids only)."""
+    """The audit trail: admin changes, sign-ins, reads of audit data, PHI sent to workstations
+    (ids only). Append-only (database triggers) and hash-chained in ``position`` order; rows are
+    written by :func:`server.audit.audit` only."""
 
     __tablename__ = "admin_audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[str | None] = mapped_column(String(36))
+    device_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PurgeMark(Base):
+    """The change seq at one time: rows have no timestamps of their own, so the purge finds the
+    seq below which tombstones are older than the retention from these marks."""
+
+    __tablename__ = "purge_marks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditChain(Base):
+    """The head of the audit hash chain (one row, id 1): last position and its hash. Writers
+    lock this row to append, so the chain has one order whatever the number of workers."""
+
+    __tablename__ = "audit_chain"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
 
 
 __all__ = [
     "AdminAudit",
     "AgentGrant",
     "Assignment",
+    "AuditChain",
     "AuthSession",
     "Base",
     "Campaign",
@@ -435,6 +462,7 @@ __all__ = [
     "PatientList",
     "PhoneDelivery",
     "PhoneExtension",
+    "PurgeMark",
     "Script",
     "ScriptVersion",
     "Team",

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from server.private_files import create_private
+
 ENV_PREFIX = "PULSE_SERVER_"
 APP_NAME = "PulseServer"
 
@@ -45,6 +47,10 @@ class ServerSettings(BaseModel):
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     tls_certfile: str = ""
     tls_keyfile: str = ""
+    insecure_http: bool = False
+    """Serve plain HTTP on an address other than loopback (refused otherwise; warned at start)."""
+    api_docs: bool = False
+    """Serve the interactive API docs (``/docs``, ``/redoc``) and ``/openapi.json``."""
     secret_key: str = ""
     """Signs sync cursors; empty means a random key kept in ``data_dir`` (``signing.key``)."""
     sip_secret_key: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
@@ -82,6 +88,14 @@ class ServerSettings(BaseModel):
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     cursor_max_age_days: Annotated[int, Field(ge=1, le=365)] = 30
     db_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    session_retention_days: Annotated[int, Field(ge=1, le=3650)] = 7
+    """Expired or revoked sign-in sessions are deleted this many days after they ended."""
+    tombstone_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """Removal markers (patients off a list, campaign grants taken back) are kept this long;
+    a workstation whose cursor is older re-downloads a snapshot."""
+    purge_interval_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
+    """How often each server process runs the purge; 0 turns the schedule off (``pulse-server
+    purge`` from a timer instead)."""
     argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 2
     argon2_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 19456
     """Cost of new password hashes (argon2id; OWASP baseline by default)."""
@@ -107,11 +121,7 @@ class ServerSettings(BaseModel):
             return self.secret_key.encode()
         path = self.resolved_data_dir() / "signing.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
-            tmp.chmod(0o600)
-            tmp.replace(path)
+            create_private(path, secrets.token_hex(32))
         return path.read_text().strip().encode()
 
 

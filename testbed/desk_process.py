@@ -72,7 +72,9 @@ class DeskProcess:
         agent: str = "",
         password: str = "",
         name: str = "desk",
+        command: list[str] | None = None,
     ) -> None:
+        """``command`` replaces ``python -m agent_app`` (the frozen bundle's program)."""
         self.probe = work / f"{name}-marks.jsonl"
         self.probe.unlink(missing_ok=True)
         self.log_path = work / f"{name}.log"
@@ -92,7 +94,7 @@ class DeskProcess:
         self._log_sizes = {f: f.stat().st_size for f in self._logs.glob("*.log*")}
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", module],
+            command or [sys.executable, "-m", module],
             cwd=ROOT,
             env=child_env,
             stdin=subprocess.DEVNULL,

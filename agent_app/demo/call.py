@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -30,10 +29,10 @@ from agent_app.demo.pbx import HOST, ping
 from agent_app.demo.ringer import cases_from_file
 from agent_app.demo.server import PHONE_FILE
 from agent_app.foundation import paths
+from agent_app.foundation.child_processes import child_environment
 
 # The demo caller signs in to the demo server as this workstation, apart from the desk's.
 _CALLER_DEVICE = "demo-caller-0000"
-_PASSWORD_ENV = "PULSE_DEMO_SIP_PASSWORD"  # noqa: S105 - the variable's name
 # With --answer, the desk hears its call ring this long before the patient picks up.
 _ANSWER_AFTER_S = 2.0
 
@@ -140,7 +139,7 @@ def phone_command(demo: RunningDemo, caller: str, args: argparse.Namespace) -> l
     if args.answer:
         return [
             "listen", *common,
-            "--registrar", demo.registrar, "--password-env", _PASSWORD_ENV,
+            "--registrar", demo.registrar, "--password-stdin",
             "--register", "--auto-answer", "--answer-after", str(_ANSWER_AFTER_S),
         ]  # fmt: skip
     return [
@@ -205,15 +204,19 @@ def run(args: argparse.Namespace) -> int:
             f"from {caller} ({about})"
         )
     print("demo-call: pulse-phone " + " ".join(arguments), flush=True)
-    env = {**os.environ, _PASSWORD_ENV: demo.password}
     process = subprocess.Popen(
         [sys.executable, "-m", "agent_app.telephony.phone_cli", *arguments],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env=env,
+        env=child_environment(),
         text=True,
         preexec_fn=processes.die_with_parent,  # noqa: PLW1509 - one prctl call
     )
-    assert process.stdout is not None
+    assert process.stdin is not None and process.stdout is not None
+    if args.answer:
+        # The SIP password through a pipe, never the child's environment.
+        process.stdin.write(demo.password + "\n")
+    process.stdin.close()
     # Stopped from outside, the phone hangs up (or unregisters) before this exits.
     signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:

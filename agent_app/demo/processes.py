@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from agent_app.foundation.child_processes import parent_death_preexec
+from agent_app.foundation.child_processes import child_environment, parent_death_preexec
 
 die_with_parent = parent_death_preexec()
 """``preexec_fn`` for the demo's children (None where the system has no such signal); the
@@ -19,6 +19,7 @@ def start(command: list[str], log_path: str) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            env=child_environment(),
             preexec_fn=die_with_parent,  # noqa: PLW1509 - a single prctl call
         )
 

@@ -8,6 +8,10 @@ parent (the engine polls it) is what remains.
 
 The kernel's "parent" is the *thread* that started the child: start such children from a
 thread that lives as long as they should (the main thread, or a thread kept for them).
+
+:func:`child_environment` is the environment such a child gets: the app's, less anything
+whose name says it holds a secret (a child's environment is readable by other processes of
+the same account). Secrets a child needs go through its standard input.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 _PR_SET_PDEATHSIG = 1
 
@@ -62,3 +67,15 @@ def parent_death_preexec(signum: int = signal.SIGTERM) -> Callable[[], None] | N
             os.kill(os.getpid(), int(signum))
 
     return set_parent_death_signal
+
+
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|_KEY$|_PW$|^PULSE_SERVER_DATABASE_URL$",
+    re.IGNORECASE,
+)
+
+
+def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (the app's environment) without variables that look like secrets."""
+    source = os.environ if base is None else base
+    return {name: value for name, value in source.items() if not _SECRET_NAME.search(name)}

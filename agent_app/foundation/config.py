@@ -6,20 +6,25 @@ Layers, lowest first: built-in defaults < the machine-wide file IT writes
 came from, so ``pulse-agent --print-config`` can say where each one was set, and a bad
 value stops start-up with the file, key, value and what is allowed.
 
+The security settings in :data:`LOCKABLE` are locked once the machine file sets them: the
+user's file and the environment cannot override them (their attempts are ignored and listed
+by ``--print-config``), so an agent cannot lengthen the idle lock or point the desk elsewhere.
+
 Secrets never live here: they go through :mod:`agent_app.secrets.store`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agent_app.foundation import paths
 
@@ -30,15 +35,40 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def plain_http_refusal(url: str) -> str | None:
+    """Why ``url`` may not be used (plain ``http://`` to another computer would carry PHI and
+    tokens unencrypted: HIPAA 164.312(e)), or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return None
+    host = parts.hostname or ""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return f"{url}: plain http:// is allowed only to this computer; use https://"
+
+
 class SyncSettings(_Section):
     server_url: str = Field("http://127.0.0.1:8600", pattern=r"^https?://[^\s/]+(/\S*)?$")
-    """Base URL of the central server."""
+    """Base URL of the central server; ``http://`` only to this computer (loopback)."""
     ca_bundle: str = ""
     """PEM file of CAs trusted for the server; empty means the system store."""
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     pull_interval_s: Annotated[float, Field(ge=5, le=3600)] = 30.0
     max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
     """After this long without reaching the server the patient cache locks."""
+
+    @field_validator("server_url")
+    @classmethod
+    def _encrypted_off_this_computer(cls, value: str) -> str:
+        refusal = plain_http_refusal(value)
+        if refusal is not None:
+            raise ValueError(refusal)
+        return value
 
 
 class SipSettings(_Section):
@@ -124,6 +154,24 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
+LOCKABLE = frozenset(
+    {
+        "security.lock_after_idle_s",
+        "security.offline_login_hours",
+        "sync.max_offline_hours",
+        "sync.server_url",
+        "sync.ca_bundle",
+        "sip.transport",
+        "sip.srtp",
+        "sip.tls_verify",
+        "sip.tls_ca_file",
+        "sip.tls_pin_sha256",
+    }
+)
+"""Settings that a value in the machine file locks (HIPAA 164.312(a), (e): idle lock, offline
+windows, where the desk connects and what it trusts, TLS and SRTP)."""
+
+
 class ConfigError(Exception):
     """A setting that stops start-up; the message names where and what."""
 
@@ -134,15 +182,20 @@ class Source:
 
     layer: str  # "defaults", "machine", "user", "environment"
     where: str  # file path or variable name
+    locked: bool = False
+    """Set by the machine file and not overridable (see :data:`LOCKABLE`)."""
 
     def __str__(self) -> str:
-        return self.layer if self.layer == DEFAULTS else f"{self.layer} ({self.where})"
+        text = self.layer if self.layer == DEFAULTS else f"{self.layer} ({self.where})"
+        return f"{text}, locked" if self.locked else text
 
 
 @dataclass(frozen=True)
 class LoadedSettings:
     settings: Settings
     sources: Mapping[str, Source]  # "section.key" -> source of the effective value
+    ignored: Mapping[str, tuple[Source, ...]] = field(default_factory=dict)
+    """Overrides of locked settings that were not applied: "section.key" -> their sources."""
 
     def source_of(self, dotted: str) -> Source:
         return self.sources.get(dotted, Source(DEFAULTS, DEFAULTS))
@@ -207,22 +260,36 @@ def load_settings(environ: Mapping[str, str] | None = None) -> LoadedSettings:
     environ = os.environ if environ is None else environ
     merged: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     sources: dict[str, Source] = {}
+    ignored: dict[str, tuple[Source, ...]] = {}
+
+    def put(dotted: str, value: Any, source: Source) -> None:
+        held = sources.get(dotted)
+        if held is not None and held.locked:
+            ignored[dotted] = (*ignored.get(dotted, ()), source)
+            return
+        if source.layer == "machine" and dotted in LOCKABLE:
+            source = Source(source.layer, source.where, locked=True)
+        section, key = dotted.split(".", 1)
+        merged[section][key] = value
+        sources[dotted] = source
 
     layers = (("machine", paths.machine_config_file()), ("user", paths.user_config_file()))
     for layer, path in layers:
         for section, body in _read_toml(path, layer).items():
             for key, value in body.items():
-                merged[section][key] = value
-                sources[f"{section}.{key}"] = Source(layer, str(path))
+                put(f"{section}.{key}", value, Source(layer, str(path)))
     for dotted, (section, key, raw) in _read_environment(environ).items():
-        merged[section][key] = _env_value(section, key, raw)
-        sources[dotted] = Source("environment", f"PULSE_{section.upper()}_{key.upper()}")
+        put(
+            dotted,
+            _env_value(section, key, raw),
+            Source("environment", f"PULSE_{section.upper()}_{key.upper()}"),
+        )
 
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, merged, sources)) from None
-    return LoadedSettings(settings, sources)
+    return LoadedSettings(settings, sources, ignored)
 
 
 def _describe(
@@ -266,6 +333,11 @@ def effective_items(loaded: LoadedSettings) -> Iterator[tuple[str, Any, Source]]
 def format_effective(loaded: LoadedSettings) -> str:
     rows = list(effective_items(loaded))
     width = max(len(dotted) for dotted, _, _ in rows)
-    return "\n".join(
-        f"{dotted:<{width}}  {value!r:<40}  # {source}" for dotted, value, source in rows
-    )
+    lines = []
+    for dotted, value, source in rows:
+        note = str(source)
+        refused = loaded.ignored.get(dotted, ())
+        if refused:
+            note += "; ignored: " + ", ".join(f"{s.layer} ({s.where})" for s in refused)
+        lines.append(f"{dotted:<{width}}  {value!r:<40}  # {note}")
+    return "\n".join(lines)

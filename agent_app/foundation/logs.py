@@ -2,14 +2,17 @@
 
 Also installs the crash writers: an uncaught Python exception (any thread) becomes a
 redacted crash file beside the logs, and a native abort (a pjsua2 assertion, say)
-leaves a faulthandler stack dump, which holds code locations only.
+leaves a faulthandler stack dump, which holds code locations only. Log and crash files are
+owner-only (0600) from creation.
 """
 
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 import time
@@ -48,6 +51,26 @@ class RedactingFormatter(logging.Formatter):
             record.msg, record.args, record.exc_info, record.exc_text, record.stack_info = saved
 
 
+_PRIVATE = 0o600
+
+
+def _open_private(path: Path | str, flags: int) -> int:
+    """A file descriptor of ``path``, owner-only from creation (logs may quote ids and times
+    of patient work; another account on the workstation has no business reading them)."""
+    descriptor = os.open(path, flags | os.O_CREAT, _PRIVATE)
+    if hasattr(os, "fchmod"):
+        os.fchmod(descriptor, _PRIVATE)  # a file an older version made with the umask's mode
+    return descriptor
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every file it opens, the first and each after rotation, is owner-only."""
+
+    def _open(self) -> io.TextIOWrapper:
+        descriptor = _open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND)
+        return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(
     directory: Path,
     *,
@@ -65,7 +88,7 @@ def setup_logging(
         if getattr(handler, "_pulse", False):
             root.removeHandler(handler)
             handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _PrivateRotatingFileHandler(
         path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
     )
     handlers: list[logging.Handler] = [file_handler]
@@ -89,7 +112,9 @@ def write_crash_file(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{threading.get_ident()}.txt"
     text = "".join(traceback.format_exception(exc_type, exc, tb))
-    path.write_text(redact(text), encoding="utf-8")
+    descriptor = _open_private(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(redact(text))
     return path
 
 
@@ -117,5 +142,6 @@ def install_crash_handlers(directory: Path) -> None:
     threading.excepthook = on_thread_exception
     if "file" not in _fault_state:
         # Kept open for the life of the process: faulthandler writes to it from a signal handler.
-        _fault_state["file"] = (directory / "native-crash.txt").open("a", encoding="utf-8")
+        descriptor = _open_private(directory / "native-crash.txt", os.O_WRONLY | os.O_APPEND)
+        _fault_state["file"] = os.fdopen(descriptor, "a", encoding="utf-8")
         faulthandler.enable(_fault_state["file"])

@@ -83,6 +83,18 @@ class Redactor:
                 while len(self._known) > _MAX_KNOWN:
                     self._known.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every registered value (at sign-out: the next agent's session starts with
+        none of the previous one's patients in memory)."""
+        with self._lock:
+            self._known.clear()
+            self._known_re = None
+            self._stale = False
+
+    def known_count(self) -> int:
+        with self._lock:
+            return len(self._known)
+
     def _known_pattern(self) -> re.Pattern[str] | None:
         with self._lock:
             if self._stale:
@@ -115,6 +127,10 @@ REDACTOR = Redactor()
 
 def register_phi(*values: str | None) -> None:
     REDACTOR.register(values)
+
+
+def forget_phi() -> None:
+    REDACTOR.clear()
 
 
 def redact(text: str) -> str:

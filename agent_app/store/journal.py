@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +77,9 @@ class Journal:
             db.close()
             raise
         self._db: Db | None = db
+        self.clock: Callable[[], str] = utc_now
+        """Time stamp of entries that bring none (audit events): the sync layer sets it to the
+        server-corrected clock, so the server's record says when by its own clock."""
 
     @property
     def db(self) -> Db:
@@ -142,7 +145,6 @@ class Journal:
                 raise InvalidItemError("an entry id is 1-64 letters, digits, '-' or '_'")
             body = _json(entry.kind, entry.payload)
             rows.append((entry.item_id or str(uuid.uuid4()), entry, body))
-        now = utc_now()
         with self.db.transaction() as conn:
             for item_id, entry, body in rows:
                 cur = conn.execute(
@@ -153,7 +155,7 @@ class Journal:
                         entry.kind,
                         self.agent_id,
                         entry.call_id,
-                        entry.created_at or now,
+                        entry.created_at or self.clock(),
                         body,
                     ),
                 )
@@ -307,7 +309,7 @@ class Journal:
                 )
             except (TypeError, ValueError):
                 raise InvalidItemError(f"{kind} payload is not plain JSON") from None
-            new_id, at = str(uuid.uuid4()), created_at or utc_now()
+            new_id, at = str(uuid.uuid4()), created_at or self.clock()
             cur = conn.execute(
                 "INSERT INTO outbox_items (id, kind, agent_id, call_id, created_at, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

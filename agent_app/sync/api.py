@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from agent_app.foundation.config import plain_http_refusal
 from agent_app.sync.clock import ServerClock, parse_iso
 from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.errors import (
@@ -135,6 +136,9 @@ class ServerApi:
         device_name: str | None = None,
         device_key: DeviceKey | None = None,
     ) -> None:
+        if transport is None and (refusal := plain_http_refusal(base_url)) is not None:
+            # A given transport never reaches the network (tests' mock servers).
+            raise ValueError(refusal)
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.device_name = device_name

@@ -107,6 +107,8 @@ class SyncService:
     ) -> None:
         self.api = api
         self.store = store
+        # Entries queued without a time (audit events) take the server-corrected one.
+        store.journal.clock = api.clock.now_iso
         self.agent_id = agent_key(agent_id)
         self.verifier = verifier
         self.session = AuthSession(api, vault, agent_id)

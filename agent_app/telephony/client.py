@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import secrets
 import socket
 import subprocess
@@ -26,11 +25,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import IO
 
+from agent_app.foundation.child_processes import child_environment
 from agent_app.telephony import protocol as p
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "PULSE_ENGINE_TOKEN"  # noqa: S105 - same name as engine_server.TOKEN_ENV (no Qt import here)
 PORT_LINE_PREFIX = "PULSE-ENGINE "
 
 
@@ -51,7 +50,7 @@ class EngineClient:
     ) -> None:
         self._on_event = on_event
         self._python = python
-        self._env = dict(os.environ if env is None else env)
+        self._env = child_environment(env)
         self._restart = restart
         self._max_restarts = max_restarts
         self._start_timeout = start_timeout
@@ -86,16 +85,18 @@ class EngineClient:
     def _spawn(self) -> None:
         assert self._config is not None
         token = secrets.token_hex(16)
-        env = dict(self._env)
-        env[TOKEN_ENV] = token
         proc = subprocess.Popen(
-            [self._python, "-m", "agent_app.telephony.engine_server"],
-            stdin=subprocess.DEVNULL,
+            [self._python, "-m", "agent_app.telephony.engine_server", "--token-stdin"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,
-            env=env,
+            env=self._env,
         )
         try:
+            # The socket's token goes through a pipe, never the child's environment.
+            assert proc.stdin is not None
+            proc.stdin.write(token.encode() + b"\n")
+            proc.stdin.close()
             port = self._read_port(proc)
             sock = socket.create_connection(("127.0.0.1", port), timeout=self._start_timeout)
             sock.settimeout(None)

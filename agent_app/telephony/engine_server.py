@@ -208,9 +208,14 @@ class EngineServer(QObject):
 
 
 def main(argv: list[str] | None = None) -> int:
-    token = os.environ.pop(TOKEN_ENV, "")
+    args = list(sys.argv[1:] if argv is None else argv[1:])
+    if "--token-stdin" in args:
+        # The app's way: the first line of standard input (not visible in /proc/*/environ).
+        token = sys.stdin.readline().strip()
+    else:
+        token = os.environ.pop(TOKEN_ENV, "")
     if not token:
-        print(f"engine: {TOKEN_ENV} is not set", file=sys.stderr)
+        print(f"engine: no token (--token-stdin, or {TOKEN_ENV})", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     die_with_parent(signal.SIGTERM)

@@ -78,6 +78,9 @@ class Session:
 
 
 def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        # Read before --commands-stdin's reader starts: the first line is the password.
+        return sys.stdin.readline().rstrip("\n")
     if args.password_env:
         value = os.environ.get(args.password_env)
         if value is None:
@@ -170,6 +173,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--outbound-proxy")
     a.add_argument("--password-env", help="name of the environment variable holding the password")
     a.add_argument("--password-keyring", help="keyring entry holding the password")
+    a.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (kept out of the "
+        "environment, which other processes of the account can read)",
+    )
     a.add_argument("--expiry", type=int, default=300)
     a.add_argument("--retry-first", type=int, default=2, help="first re-register retry after S s")
     a.add_argument("--retry", type=int, default=30, help="later re-register retries every S s")

@@ -136,7 +136,11 @@ class DeskPhone(QObject):
             reasons=reasons,
             settings=desk,
             server_now=server_now,
-            journal=journal,
+            # Dispositions are written at once, never deferred: the outbox itself when it
+            # is a journal (the deferral is for state changes only).
+            journal=journal
+            if journal is not None or not isinstance(outbox, WrapUpJournal)
+            else outbox,
             cache=cache,
             on_journaled=on_journaled,
         )

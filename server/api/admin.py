@@ -454,17 +454,23 @@ def list_dispositions(
 def admin_audit(
     who: AdminPrincipal, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Any:
-    with rt.sessions() as session:
-        rows = session.scalars(select(AdminAudit).order_by(AdminAudit.id.desc()).limit(limit))
-        return [
+    with rt.sessions() as session, session.begin():
+        rows = session.scalars(select(AdminAudit).order_by(AdminAudit.position.desc()).limit(limit))
+        out = [
             {
                 "id": r.id,
+                "position": r.position,
                 "at": iso(r.at),
                 "actor_id": r.actor_id,
+                "device_id": r.device_id,
                 "action": r.action,
                 "target_type": r.target_type,
                 "target_id": r.target_id,
                 "detail": json.loads(json.dumps(r.detail)),
+                "row_hash": r.row_hash,
             }
             for r in rows
         ]
+        # Reading the trail is itself on the record (HIPAA 164.312(b)).
+        content.audit(session, who.user_id, "audit.read", "audit", None, rows=len(out))
+        return out

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from server import feeds, intake
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import Bearer, CurrentPrincipal, RuntimeDep, bearer_token
+from server.audit import audit
 from server.cursors import CursorGone
 from server.identity import authenticate, authenticate_at_head
 from server.models import IntakeItem
@@ -51,6 +52,18 @@ def _page(
             except CursorGone as exc:
                 raise HTTPException(410, str(exc)) from None
         page = feeds.read_page(session, who.user_id, feed, decoded, limit, head=head)
+    if feed == "patients" and page.items:
+        # What PHI went to which workstation (HIPAA 164.312(b)): ids, device, time; recorded
+        # before the page leaves, so no patient is sent unaccounted for.
+        with rt.sessions() as session, session.begin():
+            audit(
+                session,
+                "phi.sent",
+                actor=who.user_id,
+                device=who.device_id,
+                target_type="patients",
+                detail={"patient_ids": [item["id"] for item in page.items]},
+            )
     return JSONResponse(
         {
             "items": page.items,

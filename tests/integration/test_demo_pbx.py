@@ -30,7 +30,9 @@ pytestmark = pytest.mark.integration
 CALLER = "+15555550123"  # synthetic, outside the demo world's numbers
 
 
-def _phone_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _phone_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agent_app.telephony.phone_cli", *args],
         capture_output=True,
@@ -38,6 +40,7 @@ def _phone_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
         timeout=60,
         check=False,
         env={**os.environ, **(env or {})},
+        input=stdin,
     )
 
 
@@ -79,12 +82,15 @@ def test_the_demo_pbx_registers_the_extension_with_the_demo_password_only(pbx: D
 
     registered = _phone_cli(*common, "--password-env", "DEMO_PW", env={"DEMO_PW": pbx.password})
     refused = _phone_cli(*common, "--password-env", "DEMO_PW", env={"DEMO_PW": "not-it"})
+    # The demo caller's way: the password on standard input, not in the environment.
+    piped = _phone_cli(*common, "--password-stdin", stdin=pbx.password + "\n")
 
-    assert registered.returncode == 0, registered.stdout + registered.stderr
-    assert any(
-        e["type"] == "registration_changed" and e["state"] == "registered"
-        for e in json_events(registered.stdout)
-    )
+    for answer in (registered, piped):
+        assert answer.returncode == 0, answer.stdout + answer.stderr
+        assert any(
+            e["type"] == "registration_changed" and e["state"] == "registered"
+            for e in json_events(answer.stdout)
+        )
     assert refused.returncode != 0, refused.stdout
 
 

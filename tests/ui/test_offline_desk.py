@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from agent_app import app
+from agent_app.foundation import redaction
 from agent_app.foundation.config import LoadedSettings, Settings, SipSettings, SyncSettings
 from agent_app.secrets.store import SecretStore
 from agent_app.store.errors import StoreClosedError
@@ -274,6 +275,8 @@ def test_sign_out_comes_back_to_sign_in_and_a_new_sign_in_works(
         attach(window, desktop, phone, settings)
         desks.append((window, phone, desktop))
         first = len(desks) == 1
+        # As when the desk shows a patient: the name joins the log redactor's registry.
+        redaction.register_phi("Zyxwvutgiven")
         done: list[bool] = []
 
         def ready(line: LineStatus) -> None:
@@ -286,8 +289,11 @@ def test_sign_out_comes_back_to_sign_in_and_a_new_sign_in_works(
 
     exec_dialog = LoginDialog.exec
 
+    known_at_sign_in: list[int] = []
+
     def sign_in(dialog: LoginDialog) -> int:
         sign_ins.append(dialog)
+        known_at_sign_in.append(redaction.REDACTOR.known_count())
         dialog.agent_id.setText(AGENT)
         dialog.password.setText(AGENT_PASSWORD)
         QTimer.singleShot(0, dialog.buttons.accepted.emit)
@@ -312,3 +318,5 @@ def test_sign_out_comes_back_to_sign_in_and_a_new_sign_in_works(
         with pytest.raises(StoreClosedError):
             desktop.service.store.journal.counts()
     assert desks[0][0].signing_out and not desks[1][0].signing_out
+    # Signing out forgot the first agent's patient names.
+    assert known_at_sign_in[1] == 0

@@ -57,3 +57,21 @@ def test_a_child_dies_when_its_parent_is_killed(how: str) -> None:
             parent.kill()
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+def test_child_environment_leaves_out_secrets() -> None:
+    from agent_app.foundation.child_processes import child_environment
+
+    given = {
+        "PATH": "/usr/bin",
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/bus",
+        "PULSE_SERVER": "unix:/run/pulse/native",
+        "PULSE_SERVER_SECRET_KEY": "x",
+        "PULSE_SERVER_DATABASE_URL": "postgresql://u:p@db/pulse",
+        "PULSE_DEMO_SIP_PASSWORD": "x",
+        "PULSE_ENGINE_TOKEN": "x",
+        "SOME_API_KEY": "x",
+        "PULSE_TEST_PW": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
+    assert set(child_environment(given)) == {"PATH", "DBUS_SESSION_BUS_ADDRESS", "PULSE_SERVER"}

@@ -8,6 +8,7 @@ import pytest
 
 from agent_app.foundation import paths
 from agent_app.foundation.config import ConfigError, format_effective, load_settings
+from agent_app.sync.api import ServerApi
 
 
 def _write(path: Path, text: str) -> Path:
@@ -24,10 +25,14 @@ def test_defaults_apply_without_any_file() -> None:
 
 
 def test_layers_override_in_order() -> None:
+    # local_port: a setting the machine file does not lock (see the lock tests below).
     machine = _write(
-        paths.machine_config_file(), '[sip]\nregistrar = "pbx.machine"\ntransport = "tcp"\n'
+        paths.machine_config_file(), '[sip]\nregistrar = "pbx.machine"\nlocal_port = 5070\n'
     )
-    user = _write(paths.user_config_file(), '[sip]\ntransport = "tls"\n[ui]\nlanguage = "es"\n')
+    user = _write(
+        paths.user_config_file(),
+        '[sip]\ntransport = "tls"\nlocal_port = 5080\n[ui]\nlanguage = "es"\n',
+    )
     loaded = load_settings(
         environ={"PULSE_UI_LANGUAGE": "fr", "PULSE_SIP_CODECS": "PCMU/8000, PCMA/8000"}
     )
@@ -36,6 +41,8 @@ def test_layers_override_in_order() -> None:
     assert loaded.source_of("sip.registrar").where == str(machine)
     assert s.sip.transport == "tls"
     assert loaded.source_of("sip.transport").where == str(user)
+    assert s.sip.local_port == 5080
+    assert loaded.source_of("sip.local_port").where == str(user)
     assert s.ui.language == "fr"
     assert loaded.source_of("ui.language").where == "PULSE_UI_LANGUAGE"
     assert s.sip.codecs == ("PCMU/8000", "PCMA/8000")
@@ -106,3 +113,71 @@ def test_the_desk_section_sets_how_calls_are_offered_and_refused() -> None:
     assert (desk.dial_region, desk.call_waiting, desk.auto_answer_delay_s) == ("GB", True, 1.0)
     with pytest.raises(ConfigError, match=r"desk\.not_ready_calls"):
         load_settings(environ={"PULSE_DESK_NOT_READY_CALLS": "voicemail"})
+
+
+def test_the_machine_file_locks_security_settings() -> None:
+    machine = _write(
+        paths.machine_config_file(),
+        "[security]\nlock_after_idle_s = 300\n"
+        '[sync]\nserver_url = "https://pulse.example.test"\nmax_offline_hours = 8\n'
+        '[sip]\ntransport = "tls"\nsrtp = "mandatory"\n',
+    )
+    _write(
+        paths.user_config_file(),
+        '[security]\nlock_after_idle_s = 3600\noffline_login_hours = 2\n[sip]\ntransport = "udp"\n',
+    )
+    loaded = load_settings(
+        environ={
+            "PULSE_SYNC_SERVER_URL": "http://elsewhere.example.test",
+            "PULSE_SIP_SRTP": "off",
+            "PULSE_SYNC_MAX_OFFLINE_HOURS": "700",
+        }
+    )
+    s = loaded.settings
+    assert s.security.lock_after_idle_s == 300
+    assert s.sync.server_url == "https://pulse.example.test"
+    assert s.sync.max_offline_hours == 8
+    assert (s.sip.transport, s.sip.srtp) == ("tls", "mandatory")
+    source = loaded.source_of("security.lock_after_idle_s")
+    assert source.locked and source.where == str(machine)
+    # A security setting the machine file leaves alone stays the agent's to choose.
+    assert s.security.offline_login_hours == 2
+    assert not loaded.source_of("security.offline_login_hours").locked
+
+    shown = {line.split()[0]: line for line in format_effective(loaded).splitlines()}
+    assert "locked" in shown["security.lock_after_idle_s"]
+    assert "ignored: user" in shown["security.lock_after_idle_s"]
+    assert "ignored: environment (PULSE_SYNC_SERVER_URL)" in shown["sync.server_url"]
+    assert "locked" not in shown["security.offline_login_hours"]
+
+
+def test_settings_that_are_not_security_ones_are_never_locked() -> None:
+    _write(paths.machine_config_file(), '[ui]\ntheme = "dark"\n')
+    loaded = load_settings(environ={"PULSE_UI_THEME": "light"})
+    assert loaded.settings.ui.theme == "light"
+    assert not loaded.ignored
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://pulse.example.test", "http://10.0.0.5:8600", "http://[2001:db8::1]:8600/"],
+)
+def test_plain_http_to_another_computer_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="https://"):
+        load_settings(environ={"PULSE_SYNC_SERVER_URL": url})
+    with pytest.raises(ValueError, match="https://"):
+        ServerApi(url, device_id="d")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8600",
+        "http://localhost:8600",
+        "http://[::1]:8600",
+        "https://pulse.example.test",
+    ],
+)
+def test_loopback_http_and_https_are_allowed(url: str) -> None:
+    assert load_settings(environ={"PULSE_SYNC_SERVER_URL": url}).settings.sync.server_url == url
+    ServerApi(url, device_id="d").close()

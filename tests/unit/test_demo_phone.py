@@ -57,15 +57,15 @@ def test_a_call_goes_from_the_caller_to_the_extension_at_the_pbx() -> None:
     assert "--registrar" not in command  # a caller from outside needs no account at the PBX
 
 
-def test_answering_registers_the_patient_number_with_the_demo_password_from_the_environment() -> (
-    None
-):
+def test_answering_registers_the_patient_number_with_the_demo_password_from_stdin() -> None:
     command = phone_command(DEMO, "+12025550103", _args("--answer"))
 
     assert command[0] == "listen"
     assert {"--register", "--auto-answer"} <= set(command)
     assert command[command.index("--registrar") + 1] == "127.0.0.1:5999"
-    assert command[command.index("--password-env") + 1] == "PULSE_DEMO_SIP_PASSWORD"
+    # The password goes through the child's standard input: not its arguments, not its
+    # environment (both readable by other processes of the account).
+    assert "--password-stdin" in command and "--password-env" not in command
     assert DEMO.password not in command
 
 

@@ -89,3 +89,37 @@ def test_a_name_seen_again_stays_known_while_newer_ones_push_old_ones_out() -> N
     r.register(["Zzlast1", "Zzlast2"])  # two more: the two oldest go
     text = r.redact("Quillon Marbury Zz00000 Zz00001 Zzlast2")
     assert text == "[redacted] Marbury Zz00000 [redacted] [redacted]"
+
+
+def test_clearing_forgets_every_registered_value() -> None:
+    redactor = Redactor()
+    redactor.register(["Quixotegiven", "Zyxwvutfamily"])
+    assert redactor.redact("saw Quixotegiven") == "saw [redacted]"
+    redactor.clear()
+    assert redactor.known_count() == 0
+    assert redactor.redact("saw Quixotegiven") == "saw Quixotegiven"
+
+
+@pytest.mark.allow_log_errors
+def test_log_and_crash_files_are_owner_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        directory = tmp_path / "logs"
+        log_path = setup_logging(directory, level="INFO", max_bytes=64 * 1024, backups=2)
+        log = logging.getLogger("pulse.test.modes")
+        for n in range(3000):  # enough to rotate at least once
+            log.info("line %d of filler text for rotation", n)
+        try:
+            raise ValueError("boom")
+        except ValueError as exc:
+            crash = write_crash_file(directory, type(exc), exc, exc.__traceback__)
+    finally:
+        os.umask(previous)
+    written = sorted(p for p in directory.iterdir() if p.is_file())
+    assert log_path in written and crash in written
+    assert log_path.with_name(log_path.name + ".1") in written
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

@@ -274,6 +274,7 @@ def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
     try:
         r = wait_until(health, 90, 0.2, what="the TLS server to answer")
         assert r.json() == {"status": "ok"}
+        assert r.headers["strict-transport-security"].startswith("max-age=")
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)
     finally:

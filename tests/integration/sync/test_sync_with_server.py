@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -204,3 +205,14 @@ def test_worker_thread_never_blocks_the_caller(rig: SyncRig, server: RealServer)
     assert rig.service.store.journal.counts().unsynced == 20
     assert rig.service.tracker.status.queued == 20
     print("enqueue max s", max(durations))
+
+
+def test_audit_events_carry_the_server_corrected_time(rig: SyncRig) -> None:
+    assert rig.service is not None and rig.store is not None
+    # This workstation's clock is two hours behind the server's.
+    now = time.time()
+    rig.api.clock.observe(datetime.fromtimestamp(now + 7200, UTC), now, now)
+    rig.store.record_view("pat-audit-time", reason="screen-pop")
+    [item] = [i for i in rig.store.journal.next_batch(50) if i.kind == "audit"]
+    stamped = datetime.fromisoformat(item.created_at.replace("Z", "+00:00")).timestamp()
+    assert abs(stamped - (time.time() + 7200)) < 60

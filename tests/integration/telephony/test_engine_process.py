@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,18 @@ def test_qt_adapter_delivers_events_on_the_gui_thread(qtbot) -> None:
     finally:
         adapter.stop()
     assert all(on_main for _, on_main in seen)
+
+
+def test_the_engine_environment_holds_no_token_and_no_secret(
+    start_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What an operator's shell may hold: none of it is the engine's business.
+    monkeypatch.setenv("PULSE_SERVER_SIP_SECRET_KEY", "ab" * 32)
+    monkeypatch.setenv("PULSE_TEST_PW", "synthetic-password")
+    eng = start_engine()
+    assert eng.client.pid is not None
+    environ = Path(f"/proc/{eng.client.pid}/environ").read_bytes().split(b"\0")
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ if b"=" in entry}
+    assert TOKEN_ENV not in names
+    assert not names & {"PULSE_SERVER_SIP_SECRET_KEY", "PULSE_TEST_PW"}
+    assert "PATH" in names  # the rest of the environment is passed on

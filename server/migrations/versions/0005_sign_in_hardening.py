@@ -4,8 +4,8 @@ refresh-token reuse detection, enrolled workstations and their one-time codes.
 The per-user failure columns move to ``sign_in_failures`` (keyed by the username as typed, so
 unknown names are counted too); a lock in progress at upgrade time is dropped.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 import server.models
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
