@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, String, bindparam, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import audit as audit_trail
 from server import enrolment, throttle
 from server.models import (
     AuthSession,
@@ -96,6 +97,9 @@ def login(
             session, settings, device_id=client_device_id, username=username, proof=proof
         )
     if refused is not None:
+        _audit_alone(
+            sessions, "auth.workstation_refused", target_type="device", target_id=client_device_id
+        )
         raise AuthError(
             refused.status,
             refused.detail,
@@ -110,12 +114,18 @@ def login(
         if attempt.failures is not None:
             with sessions() as session, session.begin():
                 throttle.lock(session, settings, username, attempt, utcnow())
+        _audit_alone(
+            sessions, "auth.sign_in_locked", target_type="username", target_id=username[:64]
+        )
         raise AuthError(423, LOCKED)
     good = user is not None and user.active and verify_password(user.password_hash, password)
     if not good or user is None:
         if attempt.reaches_limit(settings):
             with sessions() as session, session.begin():
                 throttle.lock(session, settings, username, attempt, utcnow())
+        _audit_alone(
+            sessions, "auth.sign_in_failed", target_type="username", target_id=username[:64]
+        )
         raise AuthError(401, BAD_CREDENTIALS)
     if user.must_change_password and new_password is None:
         with sessions() as session, session.begin():
@@ -131,6 +141,12 @@ def login(
         return _sign_in_device(
             session, settings, user=user, client_device_id=client_device_id, name=device_name
         )
+
+
+def _audit_alone(sessions: sessionmaker[Session], action: str, **fields: Any) -> None:
+    """An audit row in a transaction of its own: a refused sign-in has no other write to join."""
+    with sessions() as session, session.begin():
+        audit_trail.audit(session, action, **fields)
 
 
 def _sign_in_device(
@@ -152,6 +168,7 @@ def _sign_in_device(
     elif device.revoked_at is not None:
         raise AuthError(423, "this workstation was revoked", wipe=device.wipe)
     device.last_seen_at = now
+    audit_trail.audit(session, "auth.sign_in", actor=user.id, device=device.id)
     access, refresh_token = new_token(), new_token()
     session_end = now + timedelta(hours=settings.session_max_hours)
     row = AuthSession(
@@ -249,6 +266,7 @@ def refresh(
             .where(AuthSession.id == retired, AuthSession.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        audit_trail.audit(session, "auth.refresh_reused", target_type="session", target_id=retired)
         return AuthError(401, "refresh token was already used; sign in again")
     stale = session.scalar(select(AuthSession).where(AuthSession.refresh_hash == digest))
     device = session.get(Device, stale.device_id) if stale is not None else None
@@ -285,6 +303,7 @@ def _rotate(  # noqa: PLR0917 (one caller's parts)
     for name, value in values.items():
         setattr(row, name, value)
     device.last_seen_at = now
+    audit_trail.audit(session, "auth.refresh", actor=user.id, device=device.id)
     session.flush()
     return Tokens(access, refresh_token, settings.access_token_ttl_s, user)
 
@@ -293,6 +312,7 @@ def logout(session: Session, session_id: str) -> None:
     session.execute(
         update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=utcnow())
     )
+    audit_trail.audit(session, "auth.sign_out", target_type="session", target_id=session_id)
 
 
 # --- the admin's account controls ------------------------------------------------------------

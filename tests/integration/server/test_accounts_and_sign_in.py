@@ -262,3 +262,23 @@ def test_a_session_ends_at_its_absolute_lifetime(live: LiveServer, world: World)
             .values(created_at=utcnow() - timedelta(hours=16, seconds=1))
         )
     assert _refresh(live, tokens["refresh_token"]).status_code == 401
+
+
+def test_sign_in_refresh_reuse_and_sign_out_are_audited(live: LiveServer, world: World) -> None:
+    assert _login(live, "agenta", "wrong-password").status_code == 401
+    tokens = live.login("agenta", PASSWORD)
+    assert _refresh(live, tokens["refresh_token"]).status_code == 200
+    assert _refresh(live, tokens["refresh_token"]).status_code == 200  # the grace
+    assert _refresh(live, tokens["refresh_token"]).status_code == 401  # reuse
+    other = live.login("agentb", PASSWORD)
+    assert live.client(other["access_token"]).post("/api/v1/auth/logout").status_code == 204
+    admin = live.as_user("admin1", PASSWORD)
+    actions = [row["action"] for row in admin.get("/api/v1/admin/audit").json()]
+    for action in (
+        "auth.sign_in_failed",
+        "auth.sign_in",
+        "auth.refresh",
+        "auth.refresh_reused",
+        "auth.sign_out",
+    ):
+        assert action in actions, action
