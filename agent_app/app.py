@@ -158,7 +158,7 @@ def _sign_in_and_run(
     )
     secrets = secrets or SecretStore()
     workstation = device_id()
-    api = make_api(settings, device_id=workstation)
+    api = make_api(settings, device_id=workstation, secrets=secrets)
     vault = TokenVault(secrets)
     verifier = make_verifier(settings, secrets)
     authenticate = ServerAuthenticator(
@@ -171,7 +171,9 @@ def _sign_in_and_run(
     try:
         # Signing out comes back here: the sign-in window again, in the same process.
         while True:
-            dialog = LoginDialog(authenticate, sync.server_url)
+            dialog = LoginDialog(
+                authenticate, sync.server_url, change_password=authenticate.change_password
+            )
             if demo_server is not None:
                 dialog.offer_demo_account(demo_server.agent, demo_server.password)
             timing_probe.mark_first_frame(dialog, "login_shown")
@@ -668,6 +670,10 @@ def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
     desktop.relay.status_changed.connect(window.status.show_sync_status)
     window.status.show_sync_status(desktop.relay.last)
     if not result.offline:
+        # A session the server ends mid-shift asks for the password; the new tokens reach the
+        # keyring through the lock screen's sign-in and the next round sends the queue.
+        desktop.relay.status_changed.connect(window.follow_sync_status)
+        window.lock_screen.unlocked.connect(lambda _result: service.engine.nudge())
         service.tracker.reached_server()
     else:
         service.tracker.lost_server("signed in offline")

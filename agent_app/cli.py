@@ -36,6 +36,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         from agent_app.foundation.machine_config import register_machine_config_command
 
         register_machine_config_command(subcommands)
+        from agent_app.sync.enrol_command import register_enrol_command
+
+        register_enrol_command(subcommands)
     return parser
 
 

@@ -184,6 +184,10 @@ def create_app(
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 423:
             body["wipe"] = exc.wipe
+        if exc.change_password:
+            body["password_change_required"] = True
+        if exc.enrolment_required:
+            body["enrolment_required"] = True
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(IntegrityError)

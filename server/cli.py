@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(unext)
     unext.add_argument("user", help="the user's username (or id)")
 
+    _account_args(sub)
+
     make = sub.add_parser(
         "create", help="create a script, code tree or campaign from a JSON file (the API's body)"
     )
@@ -171,6 +173,32 @@ def _dispositions_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", help="only this agent's (username or id)")
     parser.add_argument("--limit", type=int, default=20, help="at most this many (newest first)")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
+
+
+def _account_args(sub: Any) -> None:
+    """Commands over accounts and workstations."""
+    for command, what in (
+        ("disable-user", "stop a user signing in; their sessions and tokens end at once"),
+        ("enable-user", "let a disabled user sign in again"),
+        ("reset-password", "set a temporary password the user must change at next sign-in"),
+        ("unlock-user", "clear a user's failed sign-ins and lock"),
+    ):
+        account = sub.add_parser(command, help=what)
+        _common(account)
+        account.add_argument("user", help="the user's username (or id)")
+        if command == "reset-password":
+            account.add_argument(
+                "--password-env",
+                metavar="VAR",
+                help="read the temporary password from this variable (else standard input)",
+            )
+    codes = sub.add_parser("enrolment-code", help="one-time codes that enrol workstations")
+    codes_sub = codes.add_subparsers(dest="code_command", required=True)
+    create_code = codes_sub.add_parser("create", help="create a code (printed once)")
+    _common(create_code)
+    create_code.add_argument(
+        "--expires", default="1h", help="how long it is valid: 90s, 30m, 1h, 2d (default 1h)"
+    )
 
 
 def _seed_args(parser: argparse.ArgumentParser) -> None:
@@ -485,6 +513,79 @@ def _remove_extension(settings: ServerSettings, args: argparse.Namespace) -> int
     return 0
 
 
+_ACCOUNT_ACTIONS = {
+    "disable-user": "disable",
+    "enable-user": "enable",
+    "reset-password": "reset_password",
+    "unlock-user": "unlock",
+}
+
+
+def _account(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from server import content, schemas
+
+    action = _ACCOUNT_ACTIONS[args.command]
+    password: str | None = None
+    if action == "reset_password":
+        # Never in argv: other users of the machine can read a process's arguments.
+        raw = (
+            os.environ.get(args.password_env, "")
+            if args.password_env
+            else sys.stdin.readline().rstrip("\n")
+        )
+        try:
+            password = schemas.PasswordResetIn(password=raw).password
+        except ValidationError:
+            print("pulse-server: the password needs at least 8 characters", file=sys.stderr)
+            return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            user_id = _user_id(session, args.user)
+            content.account_action(session, user_id, action, actor_id=None, password=password)
+    except content.ContentError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        rt.close()
+    print(json.dumps({"user_id": user_id, "done": action}))
+    return 0
+
+
+def _duration_s(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if text[-1:] in units and text[:-1].isdigit():
+        return int(text[:-1]) * units[text[-1]]
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"not a duration: {text!r} (for example 90s, 30m, 1h, 2d)")
+
+
+def _enrolment_code(settings: ServerSettings, args: argparse.Namespace) -> int:
+    from server import content, enrolment
+
+    try:
+        seconds = _duration_s(args.expires)
+    except ValueError as exc:
+        print(f"pulse-server: {exc}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session, session.begin():
+            code, expires = enrolment.create_code(session, settings, seconds)
+            content.audit(session, None, "enrolment_code.create", "enrolment_code", None)
+    except enrolment.EnrolmentError as exc:
+        print(f"pulse-server: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        rt.close()
+    print(json.dumps({"code": code, "expires_at": expires.isoformat()}))
+    return 0
+
+
 def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -681,6 +782,8 @@ _ADMIN_COMMANDS: dict[str, Callable[[ServerSettings, argparse.Namespace], int]] 
     "import-patients": _import,
     "create": _create_content,
     "dispositions": _dispositions,
+    **dict.fromkeys(_ACCOUNT_ACTIONS, _account),
+    "enrolment-code": _enrolment_code,
 }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server import audit as audit_trail
-from server import outbound, schemas
+from server import identity, outbound, schemas
 from server.db import next_seq
 from server.models import (
     AgentGrant,
@@ -88,11 +88,36 @@ def create_user(session: Session, data: schemas.UserIn, *, actor_id: str | None)
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, actor_id: str | None) -> None:
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    audit(session, actor_id, "user.password", "user", user.id)
+ACCOUNT_ACTIONS = ("disable", "enable", "reset_password", "unlock")
+
+
+def account_action(
+    session: Session,
+    user_id: str,
+    action: str,
+    *,
+    actor_id: str | None,
+    password: str | None = None,
+) -> User:
+    """An admin's control over an account: disable (its sessions end at once), enable, reset
+    the password (to be changed at the next sign-in), or unlock after failed sign-ins."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ContentError("no such user", 404)
+    if action == "disable":
+        identity.set_active(session, user, False)
+    elif action == "enable":
+        identity.set_active(session, user, True)
+    elif action == "reset_password":
+        if password is None:
+            raise ContentError("a temporary password is required", 422)
+        identity.reset_password(session, user, password)
+    elif action == "unlock":
+        identity.unlock(session, user.username)
+    else:
+        raise ValueError(action)
+    audit(session, actor_id, "user." + action, "user", user.id)
+    return user
 
 
 def create_team(session: Session, data: schemas.TeamIn, *, actor_id: str | None) -> Team:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -83,9 +84,32 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set by an admin's password reset: the next sign-in must choose a new password."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignInFailures(Base):
+    """Failed sign-ins in a row per username as typed, known or not: an unknown name is
+    counted and locked exactly like a real one, so the answers never tell them apart."""
+
+    __tablename__ = "sign_in_failures"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)
+    """Locks in a row: each one lasts twice the one before, up to the cap."""
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInWindow(Base):
+    """Sign-in attempts in the current one-minute window per client address or username,
+    shared by every server process through the database."""
+
+    __tablename__ = "sign_in_windows"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started: Mapped[float] = mapped_column(Float)
+    """Epoch seconds of the window's first attempt."""
+    hits: Mapped[int] = mapped_column(Integer)
 
 
 class Device(Base):
@@ -101,6 +125,34 @@ class Device(Base):
     wipe: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class Workstation(Base):
+    """A workstation allowed to sign agents in: enrolled with a one-time code from IT, or
+    pending until an admin approves it. It proves itself with the Ed25519 key it made at
+    enrolment (the private half stays in its keyring), never by its id alone."""
+
+    __tablename__ = "workstations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    client_device_id: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    """Raw Ed25519 public key, base64 (44 characters)."""
+    name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    """``pending`` (waiting for an admin) or ``enrolled``."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class EnrolmentCode(Base):
+    """A one-time, short-lived code IT gives a workstation to enrol; only its digest is kept."""
+
+    __tablename__ = "enrolment_codes"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    workstation_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
 class AuthSession(Base):
     __tablename__ = "auth_sessions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -112,6 +164,21 @@ class AuthSession(Base):
     refresh_expires_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    """The refresh token this session rotated from last: accepted once within the grace
+    period (a client killed before it kept the new one); reused later, it ends the session."""
+    previous_refresh_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RetiredRefreshToken(Base):
+    """Digests of refresh tokens a session has rotated past: presenting one again means a copy
+    is in other hands, and ends that session."""
+
+    __tablename__ = "retired_refresh_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Team(Base):

@@ -1,5 +1,5 @@
-"""What one server process holds: settings, engine, session factory, cursor codec, limiters,
-the SIP secret box."""
+"""What one server process holds: settings, engine, session factory, cursor codec, the SIP
+secret box (sign-in limits live in the database, shared by every process)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.cursors import CursorCodec
 from server.db import make_engine, session_factory
 from server.models import utcnow
-from server.security import RateLimiter, configure_hasher
+from server.security import configure_hasher
 from server.settings import ServerSettings
 from server.sip_secrets import SipSecretBox
 
@@ -27,8 +27,6 @@ class Runtime:
     """Autocommit engine of the hot path: sync pulls, and intake (one self-committing INSERT)."""
     read_sessions: sessionmaker[Session]
     cursors: CursorCodec
-    login_by_client: RateLimiter
-    login_by_user: RateLimiter
     sip_box: SipSecretBox
     """Encrypts agents' SIP passwords; its key is read (or made) on first use."""
     extra: dict[str, object] = field(default_factory=dict)
@@ -58,7 +56,5 @@ class Runtime:
             cursors=CursorCodec(
                 settings.resolved_secret_key(), settings.cursor_max_age_days * 86400.0
             ),
-            login_by_client=RateLimiter(settings.login_rate_per_minute),
-            login_by_user=RateLimiter(settings.login_rate_per_minute),
             sip_box=SipSecretBox(settings),
         )

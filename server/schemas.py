@@ -83,10 +83,60 @@ class LoginIn(_In):
         str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     ]
     device_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    signed_at: Annotated[int, Field(ge=0, le=2**40)] | None = None
+    """Epoch seconds of ``device_signature`` (an enrolled workstation's proof)."""
+    device_signature: Annotated[str, StringConstraints(max_length=200)] | None = None
+    """Base64 Ed25519 signature of the sign-in by the workstation's enrolled key."""
+
+
+class PasswordChangeIn(LoginIn):
+    new_password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class PasswordChangeDetail(BaseModel):
+    detail: str
+    password_change_required: bool = True
 
 
 class RefreshIn(_In):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    signed_at: Annotated[int, Field(ge=0, le=2**40)] | None = None
+    device_signature: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class EnrolIn(_In):
+    device_id: Annotated[
+        str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    ]
+    public_key: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """An enrolment code from IT; without one the request waits for an admin's approval."""
+    signed_at: Annotated[int, Field(ge=0, le=2**40)]
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class EnrolOut(BaseModel):
+    workstation_id: str
+    status: Literal["pending", "enrolled"]
+
+
+class EnrolmentCodeIn(_In):
+    expires_in_s: Annotated[int, Field(ge=60, le=7 * 86400)] = 3600
+
+
+class EnrolmentCodeOut(BaseModel):
+    code: str
+    expires_at: str
+
+
+class WorkstationOut(BaseModel):
+    id: str
+    client_device_id: str
+    name: str
+    status: str
+    created_at: str
+    enrolled_at: str | None
 
 
 class AgentOut(BaseModel):
@@ -764,6 +814,11 @@ class UserIn(_In):
     display_name: Name
     role: Role = "agent"
     password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class PasswordResetIn(_In):
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+    """A temporary password, to be replaced by the user at their next sign-in."""
 
 
 class AssignmentIn(_In):

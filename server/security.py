@@ -1,4 +1,4 @@
-"""Passwords (argon2id), opaque bearer tokens, and the in-process login rate limiter.
+"""Passwords (argon2id) and opaque bearer tokens.
 
 Tokens are random strings; only their SHA-256 is stored, so a leaked database cannot be replayed
 and any token can be revoked by marking its session row.
@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -47,29 +44,3 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class RateLimiter:
-    """Sliding one-minute window per key; thread-safe; per process (each worker counts apart)."""
-
-    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float:
-        """Record an attempt; return 0 when allowed, else the seconds until one is allowed."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.window_s:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                return max(0.001, self.window_s - (now - hits[0]))
-            hits.append(now)
-            if len(self._hits) > 100_000:
-                self._hits = {
-                    k: v for k, v in self._hits.items() if v and now - v[-1] < self.window_s
-                }
-            return 0.0

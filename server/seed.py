@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import content, intake, outbound
+from server import content, intake, outbound, throttle
 from server.db import next_seq
 from server.models import (
     Assignment,
@@ -434,7 +434,7 @@ def _user(
         return True
     if password is not None:
         user.password_hash = hash_password(password)
-        user.failed_logins, user.locked_until = 0, None
+        throttle.clear(session, username)
     return False
 
 

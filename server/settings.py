@@ -7,6 +7,7 @@ Without a database URL the server keeps a SQLite file in the platform data direc
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from server.private_files import create_private
 
@@ -58,11 +59,30 @@ class ServerSettings(BaseModel):
     process sharing one database needs the same key (see :mod:`server.sip_secrets`)."""
     access_token_ttl_s: Annotated[int, Field(ge=30, le=86400)] = 900
     refresh_token_ttl_s: Annotated[int, Field(ge=300, le=90 * 86400)] = 12 * 3600
+    session_max_hours: Annotated[float, Field(gt=0, le=90 * 24)] = 16
+    """Absolute lifetime of a sign-in: past it, refreshing is refused and the agent signs in
+    again, however active the session was."""
+    refresh_grace_s: Annotated[int, Field(ge=0, le=300)] = 30
+    """How long the refresh token a session just rotated from still works, once: it covers a
+    client that died between the server's rotation and keeping the new token."""
     lockout_failures: Annotated[int, Field(ge=1, le=100)] = 5
-    """Failed logins in a row that lock an account."""
+    """Failed logins in a row that lock an account (or an unknown username) for a while."""
+    lockout_first_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    """The first lock's length; each further lock in a row lasts twice as long."""
     lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    """The longest a lock lasts, however many came before."""
     login_rate_per_minute: Annotated[int, Field(ge=1, le=10000)] = 30
-    """Login attempts allowed per client address and per username in one minute."""
+    """Login attempts allowed per client address and per username in one minute, counted in
+    the database so that every server process shares the limit."""
+    require_enrolment: bool = False
+    """Refuse sign-in from workstations that are not enrolled (an enrolment code or an admin's
+    approval). Off, an unknown workstation still registers itself at sign-in, as before; an
+    enrolled one must prove its key either way."""
+    enrolment_code_max_hours: Annotated[float, Field(gt=0, le=7 * 24)] = 24
+    """The longest an enrolment code may be valid."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) of reverse proxies whose ``X-Forwarded-For`` names the
+    client; empty (the default) means the connection's peer is the client."""
     cors_origins: tuple[str, ...] = ()
     """Origins allowed by CORS; empty (the default) turns CORS off."""
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
@@ -91,6 +111,16 @@ class ServerSettings(BaseModel):
     min_desk_version: str = Field("", pattern=r"^(\d+(\.\d+){0,3})?$")
     """Oldest desk version this server serves (``1.4.0``); older desks are told to update
     at sign-in (``GET /api/v1/version``). Empty: no minimum."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an address or a network") from exc
+        return value
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()

@@ -764,6 +764,14 @@
         <source>Unlock failed unexpectedly; the log has the details for IT.</source>
         <translation>El desbloqueo falló de forma inesperada; el registro tiene los detalles para TI.</translation>
     </message>
+    <message>
+        <source>Sign in again</source>
+        <translation>Vuelva a iniciar sesión</translation>
+    </message>
+    <message>
+        <source>The server ended your session. Enter your password to continue as agent {agent}; your queued work is kept and sent once you are signed in.</source>
+        <translation>El servidor cerró su sesión. Ingrese su contraseña para continuar como agente {agent}; su trabajo pendiente se conserva y se envía en cuanto inicie sesión.</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>
@@ -787,6 +795,18 @@
         <source>Sign-in failed unexpectedly; the log has the details for IT.</source>
         <translation>El inicio de sesión falló de forma inesperada; el registro tiene los detalles para TI.</translation>
     </message>
+    <message>
+        <source>The new password needs at least 8 characters.</source>
+        <translation>La nueva contraseña necesita al menos 8 caracteres.</translation>
+    </message>
+    <message>
+        <source>The two new passwords are not the same.</source>
+        <translation>Las dos contraseñas nuevas no coinciden.</translation>
+    </message>
+    <message>
+        <source>Choose a password different from the one you were given.</source>
+        <translation>Elija una contraseña distinta de la que le dieron.</translation>
+    </message>
 </context>
 <context>
     <name>LoginError</name>
@@ -802,10 +822,6 @@
     <message>
         <source>Agent ID or password is not correct.</source>
         <translation>El ID de agente o la contraseña no son correctos.</translation>
-    </message>
-    <message>
-        <source>This account or workstation is locked. Ask your team lead to unlock it.</source>
-        <translation>Esta cuenta o estación de trabajo está bloqueada. Pida a su líder de equipo que la desbloquee.</translation>
     </message>
     <message>
         <source>This workstation was revoked by your administrator; its local data was erased. Tell IT.</source>
@@ -831,6 +847,18 @@
         <source>Offline: too many wrong passwords. Wait a minute and try again.</source>
         <translation>Sin conexión: demasiadas contraseñas incorrectas. Espere un minuto y vuelva a intentarlo.</translation>
     </message>
+    <message>
+        <source>This account or workstation is locked. Wait a few minutes, or ask your team lead to unlock it.</source>
+        <translation>Esta cuenta o estación de trabajo está bloqueada. Espere unos minutos o pida a su líder de equipo que la desbloquee.</translation>
+    </message>
+    <message>
+        <source>Your password was reset. Choose a new password to sign in.</source>
+        <translation>Su contraseña fue restablecida. Elija una contraseña nueva para iniciar sesión.</translation>
+    </message>
+    <message>
+        <source>This workstation is not enrolled: ask IT for an enrolment code.</source>
+        <translation>Esta estación de trabajo no está registrada: pida a TI un código de registro.</translation>
+    </message>
 </context>
 <context>
     <name>LoginForm</name>
@@ -849,6 +877,14 @@
     <message>
         <source>&amp;Password</source>
         <translation>&amp;Contraseña</translation>
+    </message>
+    <message>
+        <source>&amp;New password</source>
+        <translation>&amp;Nueva contraseña</translation>
+    </message>
+    <message>
+        <source>&amp;Confirm new password</source>
+        <translation>C&amp;onfirme la nueva contraseña</translation>
     </message>
 </context>
 <context>

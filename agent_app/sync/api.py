@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,15 +20,19 @@ import httpx
 
 from agent_app.foundation.config import plain_http_refusal
 from agent_app.sync.clock import ServerClock, parse_iso
+from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.errors import (
     AuthExpired,
     CursorGone,
     DeviceRevoked,
+    NotEnrolled,
+    PasswordChangeRequired,
     RateLimited,
     RequestRejected,
     ServerUnreachable,
 )
 from agent_app.sync.login import LoginResult
+from pulse_contract.device_proof import enrol_message, login_message, refresh_message
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,15 @@ def _detail(response: httpx.Response) -> str:
     return response.reason_phrase or "no detail"
 
 
+def _says(response: httpx.Response, flag: str) -> bool:
+    """True when the JSON error body carries ``flag: true``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get(flag) is True
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError("not text")
@@ -122,6 +135,7 @@ class ServerApi:
         clock: ServerClock | None = None,
         transport: httpx.BaseTransport | None = None,
         device_name: str | None = None,
+        device_key: DeviceKey | None = None,
     ) -> None:
         if transport is None and (refusal := plain_http_refusal(base_url)) is not None:
             # A given transport never reaches the network (tests' mock servers).
@@ -129,6 +143,8 @@ class ServerApi:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.device_name = device_name
+        self.device_key = device_key
+        """This workstation's enrolled key: sign-ins and refreshes carry its signature."""
         self.clock = clock or ServerClock()
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -180,6 +196,10 @@ class ServerApi:
             raise DeviceRevoked(f"{method} {path}: HTTP 423 ({_detail(response)})", wipe=wipe)
         if status == 401:
             raise AuthExpired(f"{method} {path}: HTTP 401")
+        if status == 403 and _says(response, "enrolment_required"):
+            raise NotEnrolled(f"{method} {path}: HTTP 403 (workstation not enrolled)")
+        if status == 403 and _says(response, "password_change_required"):
+            raise PasswordChangeRequired(f"{method} {path}: HTTP 403 (new password required)")
         if status == 410:
             raise CursorGone(f"{method} {path}: HTTP 410 ({_detail(response)})")
         if 400 <= status < 500:
@@ -203,12 +223,59 @@ class ServerApi:
         }
         if self.device_name:
             body["device_name"] = self.device_name
+        self._sign(body, lambda at: login_message(self.device_id, username, at))
         response = self._send("POST", "/api/v1/auth/login", json=body)
         return parse_login(self._json(response, "login"))
 
+    def change_password(self, username: str, password: str, new_password: str) -> LoginResult:
+        """Sign in and replace the password in one step (required after an admin's reset)."""
+        body: dict[str, Any] = {
+            "username": username,
+            "password": password,
+            "new_password": new_password,
+            "device_id": self.device_id,
+        }
+        if self.device_name:
+            body["device_name"] = self.device_name
+        self._sign(body, lambda at: login_message(self.device_id, username, at))
+        response = self._send("POST", "/api/v1/auth/change_password", json=body)
+        return parse_login(self._json(response, "change password"))
+
     def refresh(self, refresh_token: str) -> LoginResult:
-        response = self._send("POST", "/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+        body: dict[str, Any] = {"refresh_token": refresh_token}
+        self._sign(body, lambda at: refresh_message(refresh_token, at))
+        response = self._send("POST", "/api/v1/auth/refresh", json=body)
         return parse_login(self._json(response, "refresh"))
+
+    def _signed_at(self) -> int:
+        # The server's clock, as far as it is known: a skewed workstation still proves itself.
+        return int(time.time() + self.clock.offset_s)
+
+    def _sign(self, body: dict[str, Any], message: Callable[[int], bytes]) -> None:
+        if self.device_key is None:
+            return
+        signed_at = self._signed_at()
+        body["signed_at"] = signed_at
+        body["device_signature"] = self.device_key.sign(message(signed_at))
+
+    def enrol(self, key: DeviceKey, *, code: str | None, name: str) -> str:
+        """Register this workstation's key with IT's one-time code (or, without one, ask for an
+        admin's approval); returns ``enrolled`` or ``pending``."""
+        signed_at = self._signed_at()
+        body: dict[str, Any] = {
+            "device_id": self.device_id,
+            "public_key": key.public_key,
+            "name": name[:200],
+            "signed_at": signed_at,
+            "signature": key.sign(enrol_message(self.device_id, key.public_key, signed_at)),
+        }
+        if code:
+            body["code"] = code
+        response = self._send("POST", "/api/v1/workstations/enrol", json=body)
+        status = self._json(response, "enrol").get("status")
+        if status not in ("enrolled", "pending"):
+            raise ServerUnreachable("enrol: the answer is malformed")
+        return str(status)
 
     def logout(self, access_token: str) -> None:
         self._send("POST", "/api/v1/auth/logout", token=access_token)

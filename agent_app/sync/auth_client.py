@@ -17,12 +17,14 @@ from agent_app.sync.credentials import TokenVault
 from agent_app.sync.errors import (
     AuthExpired,
     DeviceRevoked,
+    NotEnrolled,
+    PasswordChangeRequired,
     RateLimited,
     RequestRejected,
     ServerUnreachable,
     SyncError,
 )
-from agent_app.sync.login import LoginError, LoginResult
+from agent_app.sync.login import LoginError, LoginResult, PasswordChangeNeeded
 from agent_app.sync.offline_login import OfflineVerifier
 from agent_app.sync.version_policy import check_minimum
 
@@ -46,18 +48,47 @@ class ServerAuthenticator:
         self._on_wipe = on_wipe
 
     def __call__(self, agent_id: str, password: str) -> LoginResult:
+        return self._online(agent_id, password, lambda: self.api.login(agent_id, password))
+
+    def change_password(self, agent_id: str, password: str, new_password: str) -> LoginResult:
+        """Sign in with the password an administrator set and replace it (online only)."""
+        return self._online(
+            agent_id,
+            new_password,
+            lambda: self.api.change_password(agent_id, password, new_password),
+            offline=False,
+        )
+
+    def _online(
+        self,
+        agent_id: str,
+        password: str,
+        request: Callable[[], LoginResult],
+        *,
+        offline: bool = True,
+    ) -> LoginResult:
         try:
             # Asked before the password is sent: a desk older than the server serves stops
             # here with "Update required" instead of failing later on an API it lacks.
             check_minimum(self.api.min_desk_version())
-            result = self.api.login(agent_id, password)
+            result = request()
         except RateLimited:
             raise LoginError("Too many attempts. Wait a minute and try again.") from None
         except ServerUnreachable as exc:
             log.warning("login: server unreachable (%s)", exc)
+            if not offline:
+                raise LoginError(f"Cannot reach the server at {self.api.base_url}.") from None
             return self._offline(agent_id, password)
         except AuthExpired:
             raise LoginError("Agent ID or password is not correct.") from None
+        except NotEnrolled:
+            raise LoginError(
+                "This workstation is not enrolled: ask IT for an enrolment code."
+            ) from None
+        except PasswordChangeRequired:
+            raise PasswordChangeNeeded(
+                "Your password was reset. Choose a new password to sign in."
+            ) from None
         except DeviceRevoked as exc:
             if exc.wipe:
                 self._wipe(agent_id)
@@ -66,7 +97,8 @@ class ServerAuthenticator:
                     "erased. Tell IT."
                 ) from None
             raise LoginError(
-                "This account or workstation is locked. Ask your team lead to unlock it."
+                "This account or workstation is locked. Wait a few minutes, or ask your "
+                "team lead to unlock it."
             ) from None
         except RequestRejected as exc:
             log.warning("login: refused with HTTP %d", exc.status)

@@ -29,6 +29,14 @@ class AuthExpired(SyncError):
     """401: the access token (or the refresh token) is no longer accepted."""
 
 
+class NotEnrolled(SyncError):
+    """403 at sign-in: this workstation is not enrolled (IT gives it an enrolment code)."""
+
+
+class PasswordChangeRequired(SyncError):
+    """403 at sign-in: the password was reset by an administrator and must be replaced."""
+
+
 class NotSignedIn(SyncError):
     """No tokens are stored for this agent on this workstation."""
 

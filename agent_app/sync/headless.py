@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     except (ConfigError, SecretStoreError) as exc:
         raise _Exit(EXIT_USAGE, str(exc)) from None
     vault = TokenVault(secrets)
-    api = make_api(settings, device_id=device_id())
+    api = make_api(settings, device_id=device_id(), secrets=secrets)
     try:
         agent = args.agent or args.login or vault.last_agent()
         if args.login:

@@ -9,6 +9,10 @@ class LoginError(Exception):
     """A sign-in that did not succeed; the message is written for the agent."""
 
 
+class PasswordChangeNeeded(LoginError):
+    """The password was right but an administrator reset it: a new one must be chosen."""
+
+
 @dataclass(frozen=True)
 class LoginResult:
     agent_id: str

@@ -5,6 +5,9 @@ parameters) with the agent's name, role and an expiry ``security.offline_login_h
 While the server is unreachable, the same agent can unlock with the same password until the
 expiry; an agent who never signed in on this workstation cannot. A clock turned back before
 the sign-in that made the verifier is refused, so the window cannot be stretched by hand.
+Wrong passwords are counted in the keyring too, so restarting Pulse does not reset the count.
+A verifier made with a lower cost still checks, and is remade at the current cost by the
+next online sign-in.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from agent_app.sync.credentials import agent_key
 from agent_app.sync.login import LoginError, LoginResult
 
 _VERIFIER = "sync.offline-verifier.{agent}"
-# scrypt cost: 2**14 x 8 x 1 = 16 MiB and ~50 ms a check; enough to make guessing slow.
-_N, _R, _P = 2**14, 8, 1
+_FAILURES = "sync.offline-failures.{agent}"
+# scrypt cost: 2**17 x 8 x 1 = 128 MiB and a few hundred ms a check (the cost recommended for
+# stored password verifiers); a stolen keyring entry is then slow to guess at.
+_N, _R, _P = 2**17, 8, 1
+_MAX_MEMORY = 256 * 1024 * 1024
 _CLOCK_TOLERANCE_S = 300.0
 _MAX_FAILURES = 5
 _LOCKOUT_S = 60.0
@@ -49,7 +55,7 @@ class _Verifier:
 
 def _hash(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAX_MEMORY, dklen=32
     )
 
 
@@ -58,7 +64,6 @@ class OfflineVerifier:
         self._secrets = secrets
         self.hours = hours
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}
 
     def remember(self, result: LoginResult, password: str, *, now: float | None = None) -> None:
         """Keep a verifier of this successful online sign-in (or none when disabled)."""
@@ -83,7 +88,28 @@ class OfflineVerifier:
         self._secrets.set(_VERIFIER.format(agent=key), json.dumps(body))
 
     def forget(self, agent_id: str) -> None:
-        self._secrets.delete(_VERIFIER.format(agent=agent_key(agent_id)))
+        key = agent_key(agent_id)
+        self._secrets.delete(_VERIFIER.format(agent=key))
+        self._secrets.delete(_FAILURES.format(agent=key))
+
+    def _failures(self, key: str) -> tuple[int, float]:
+        """(wrong passwords in a row, when the last lock ends), as kept in the keyring."""
+        raw = self._secrets.get(_FAILURES.format(agent=key))
+        if raw is None:
+            return 0, 0.0
+        try:
+            data = json.loads(raw)
+            return int(data["count"]), float(data["until"])
+        except (ValueError, KeyError, TypeError):
+            # An unreadable count must not become a fresh start for a guesser.
+            return _MAX_FAILURES, time.time() + _LOCKOUT_S
+
+    def _set_failures(self, key: str, count: int, until: float) -> None:
+        name = _FAILURES.format(agent=key)
+        if count == 0:
+            self._secrets.delete(name)
+        else:
+            self._secrets.set(name, json.dumps({"count": count, "until": until}))
 
     def _load(self, key: str) -> _Verifier | None:
         raw = self._secrets.get(_VERIFIER.format(agent=key))
@@ -115,7 +141,7 @@ class OfflineVerifier:
         key = agent_key(agent_id)
         now = time.time() if now is None else now
         with self._lock:
-            count, until = self._failures.get(key, (0, 0.0))
+            count, until = self._failures(key)
             if count >= _MAX_FAILURES and now < until:
                 raise OfflineLoginError(
                     "Offline: too many wrong passwords. Wait a minute and try again."
@@ -146,11 +172,11 @@ class OfflineVerifier:
         candidate = _hash(password, verifier.salt, verifier.n, verifier.r, verifier.p)
         if not hmac.compare_digest(candidate, verifier.digest):
             with self._lock:
-                count, _ = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (count + 1, now + _LOCKOUT_S)
+                count, _ = self._failures(key)
+                self._set_failures(key, count + 1, now + _LOCKOUT_S)
             raise OfflineLoginError("Offline: agent ID or password is not correct.")
         with self._lock:
-            self._failures.pop(key, None)
+            self._set_failures(key, 0, 0.0)
         return LoginResult(
             agent_id=key,
             display_name=verifier.display_name,

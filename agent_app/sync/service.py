@@ -20,6 +20,7 @@ from agent_app.secrets.store import SecretStore
 from agent_app.sync.api import ServerApi
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault, agent_key
+from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.engine import RoundReport, SyncEngine
 from agent_app.sync.offline_login import OfflineVerifier
 from agent_app.sync.phone_account import forget_sip_password
@@ -33,13 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def make_api(settings: Settings, *, device_id: str) -> ServerApi:
+def make_api(
+    settings: Settings, *, device_id: str, secrets: SecretStore | None = None
+) -> ServerApi:
+    """The server's client; with ``secrets``, it signs with this workstation's enrolled key
+    (when it has one)."""
     sync = settings.sync
     return ServerApi(
         sync.server_url,
         device_id=device_id,
         timeout_s=sync.timeout_s,
         verify=sync.ca_bundle or True,
+        device_key=DeviceKey.load(secrets) if secrets is not None else None,
     )
 
 

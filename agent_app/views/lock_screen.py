@@ -39,16 +39,25 @@ class LockScreen(QWidget):
         self.error = child(form, QLabel, "errorLabel")
         self.incoming = child(form, QLabel, "incomingLabel")
         self.incoming.hide()
-        child(form, QLabel, "lockedLabel").setText(
-            "<h2>{}</h2>{}".format(
-                self.tr("Pulse is locked"),
-                self.tr("Signed in as agent {agent}. Enter your password to continue.").format(
-                    agent=agent_id
-                ),
-            )
-        )
+        self.heading = child(form, QLabel, "lockedLabel")
+        self.show_sign_in_needed(False)
         self.button.clicked.connect(self._submit)
         self.password.returnPressed.connect(self._submit)
+
+    def show_sign_in_needed(self, needed: bool) -> None:
+        """Say why the screen is locked: inactivity, or the server ending the session (then
+        the queued work waits for the password; nothing is lost)."""
+        if needed:
+            title = self.tr("Sign in again")
+            text = self.tr(
+                "The server ended your session. Enter your password to continue as agent "
+                "{agent}; your queued work is kept and sent once you are signed in."
+            )
+        else:
+            title = self.tr("Pulse is locked")
+            text = self.tr("Signed in as agent {agent}. Enter your password to continue.")
+        body = text.format(agent=self._agent_id)
+        self.heading.setText("<h2>{}</h2>{}".format(title, body))  # noqa: UP032 (markup, not text)
 
     def show_incoming_call(self, ringing: bool) -> None:
         """A call rings (or stopped ringing) behind the lock."""

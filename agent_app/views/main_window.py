@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app import __version__
+from agent_app.sync.status import Connection, SyncStatus
 from agent_app.telephony import protocol as p
 from agent_app.views import shortcuts
 from agent_app.views.agent_state_bar import AgentStateBar
@@ -106,6 +107,10 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self._idle_watch)
         idle_lock.subscribe(self._show_locked)
         self.lock_screen.unlocked.connect(lambda _result: idle_lock.unlock())
+        self._signed_out = False
+        """The server's last word was that this session is over."""
+        self._prompt_pending = False
+        """A sign-in prompt is owed (held back while a call is on)."""
 
     # -- menus -----------------------------------------------------------------------------
 
@@ -266,6 +271,7 @@ class MainWindow(QMainWindow):
             return
         self.idle_lock.set_busy(phone.session.busy)
         self.lock_screen.show_incoming_call(phone.session.offered_call is not None)
+        self._prompt_sign_in_if_owed()
 
     @Slot(str)
     def show_problem(self, message: str) -> None:
@@ -279,7 +285,28 @@ class MainWindow(QMainWindow):
     def is_locked(self) -> bool:
         return self._stack.currentWidget() is self.lock_screen
 
+    def follow_sync_status(self, status: SyncStatus) -> None:
+        """The server refused to renew the session: ask for the password on the lock screen
+        (after the call in progress, if any); the journal keeps everything queued meanwhile."""
+        signed_out = status.connection is Connection.SIGNED_OUT
+        if signed_out and not self._signed_out:
+            log.info("the server asks for a new sign-in")
+            self._prompt_pending = True
+        self._signed_out = signed_out
+        self._prompt_sign_in_if_owed()
+
+    def _prompt_sign_in_if_owed(self) -> None:
+        if not self._prompt_pending or self.idle_lock.busy:
+            return
+        self._prompt_pending = False
+        self.lock_screen.show_sign_in_needed(True)
+        if self.idle_lock.locked:
+            return
+        self.idle_lock.lock()
+
     def _show_locked(self, locked: bool) -> None:
+        if not locked:
+            self.lock_screen.show_sign_in_needed(False)
         if locked:
             log.info("screen locked after inactivity")
             self.lock_screen.reset()

@@ -8,16 +8,23 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Query, Request
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server import content, extensions, importers, teams
+from server import content, enrolment, extensions, identity, importers, teams
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
 from server.feeds import not_ready_reason_out
 from server.identity import Principal
-from server.models import AdminAudit, AuthSession, Device, IntakeItem, PhoneExtension, utcnow
+from server.models import (
+    AdminAudit,
+    Device,
+    IntakeItem,
+    PhoneExtension,
+    User,
+    Workstation,
+)
 from server.runtime import Runtime
 from server.schemas import (
     AssignmentIn,
@@ -26,6 +33,8 @@ from server.schemas import (
     Detail,
     DeviceOut,
     DirectoryIn,
+    EnrolmentCodeIn,
+    EnrolmentCodeOut,
     ExtensionIn,
     ExtensionOut,
     IdOut,
@@ -34,10 +43,12 @@ from server.schemas import (
     ListEntriesIn,
     NotReadyReasonOut,
     NotReadyReasonsIn,
+    PasswordResetIn,
     PatientIn,
     ScriptIn,
     TeamIn,
     UserIn,
+    WorkstationOut,
 )
 
 router = APIRouter(
@@ -45,6 +56,7 @@ router = APIRouter(
     tags=["admin"],
     responses={
         **AUTH_ERRORS,
+        400: {"model": Detail, "description": "a value this server does not allow"},
         403: {"model": Detail, "description": "role not allowed"},
         404: {"model": Detail, "description": "no such record"},
         409: {"model": Detail, "description": "conflicts with existing data"},
@@ -355,15 +367,108 @@ def revoke_device(device_id: str, who: AdminPrincipal, rt: RuntimeDep, wipe: boo
 @router.post("/users/{user_id}/revoke_tokens", response_model=IdOut)
 def revoke_tokens(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
     def run(session: Session) -> dict[str, str]:
-        session.execute(
-            update(AuthSession)
-            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        if session.get(User, user_id) is None:
+            raise content.ContentError("no such user", 404)
+        identity.end_sessions(session, user_id)
         content.audit(session, who.user_id, "user.revoke_tokens", "user", user_id)
         return {"id": user_id}
 
     return _write(rt, run)
+
+
+def _account(user_id: str, action: str, who: Any, rt: Runtime, password: str | None = None) -> Any:
+    return _id(
+        _write(
+            rt,
+            lambda s: content.account_action(
+                s, user_id, action, actor_id=who.user_id, password=password
+            ),
+        )
+    )
+
+
+@router.post("/users/{user_id}/disable", response_model=IdOut)
+def disable_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """The user can no longer sign in; their sessions and tokens end at once."""
+    return _account(user_id, "disable", who, rt)
+
+
+@router.post("/users/{user_id}/enable", response_model=IdOut)
+def enable_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    return _account(user_id, "enable", who, rt)
+
+
+@router.post("/users/{user_id}/reset_password", response_model=IdOut)
+def reset_password(user_id: str, body: PasswordResetIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """A temporary password; the user must choose a new one at their next sign-in."""
+    return _account(user_id, "reset_password", who, rt, body.password)
+
+
+@router.post("/users/{user_id}/unlock", response_model=IdOut)
+def unlock_user(user_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Clear the failed sign-ins and any lock of this user."""
+    return _account(user_id, "unlock", who, rt)
+
+
+@router.post("/enrolment_codes", response_model=EnrolmentCodeOut, status_code=201)
+def create_enrolment_code(body: EnrolmentCodeIn, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """A one-time code for IT to enrol a workstation; shown once, kept as a digest."""
+
+    def run(session: Session) -> EnrolmentCodeOut:
+        try:
+            code, expires = enrolment.create_code(session, rt.settings, body.expires_in_s)
+        except enrolment.EnrolmentError as exc:
+            raise content.ContentError(exc.detail, exc.status) from None
+        content.audit(session, who.user_id, "enrolment_code.create", "enrolment_code", None)
+        return EnrolmentCodeOut(code=code, expires_at=iso(expires))
+
+    return _write(rt, run)
+
+
+@router.get("/workstations", response_model=list[WorkstationOut])
+def list_workstations(who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    with rt.sessions() as session:
+        rows = session.scalars(
+            select(Workstation).order_by(Workstation.created_at, Workstation.id).limit(5000)
+        )
+        return [
+            WorkstationOut(
+                id=w.id,
+                client_device_id=w.client_device_id,
+                name=w.name,
+                status=w.status,
+                created_at=iso(w.created_at),
+                enrolled_at=iso(w.enrolled_at) if w.enrolled_at else None,
+            )
+            for w in rows
+        ]
+
+
+def _workstation(workstation_id: str, action: str, who: Any, rt: Runtime) -> Any:
+    def run(session: Session) -> dict[str, str]:
+        try:
+            if action == "approve":
+                enrolment.approve(session, workstation_id)
+            else:
+                enrolment.remove(session, workstation_id)
+        except enrolment.EnrolmentError as exc:
+            raise content.ContentError(exc.detail, exc.status) from None
+        content.audit(session, who.user_id, "workstation." + action, "workstation", workstation_id)
+        return {"id": workstation_id}
+
+    return _write(rt, run)
+
+
+@router.post("/workstations/{workstation_id}/approve", response_model=IdOut)
+def approve_workstation(workstation_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Enrol a workstation that asked without a code."""
+    return _workstation(workstation_id, "approve", who, rt)
+
+
+@router.delete("/workstations/{workstation_id}", response_model=IdOut)
+def remove_workstation(workstation_id: str, who: AdminPrincipal, rt: RuntimeDep) -> Any:
+    """Forget an enrolment: the workstation must enrol again, with a new key."""
+    return _workstation(workstation_id, "remove", who, rt)
 
 
 @router.get("/dispositions", response_model=list[IntakeItemOut])

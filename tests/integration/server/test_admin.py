@@ -95,9 +95,10 @@ def test_admin_creates_users_and_actions_are_audited(live: LiveServer, world: Wo
     )
     assert live.login("newagent", "longenough1")["agent"]["role"] == "agent"
     audit = admin.get("/api/v1/admin/audit").json()
-    assert audit[0]["action"] == "user.create"
-    assert audit[0]["actor_id"] == world.admin
-    assert audit[0]["target_id"] == r.json()["id"]
+    # The newest rows: the new agent's sign-in, then the admin's creation of the account.
+    assert [row["action"] for row in audit[:2]] == ["auth.sign_in", "user.create"]
+    assert audit[1]["actor_id"] == world.admin
+    assert audit[1]["target_id"] == r.json()["id"]
 
 
 def test_content_validation_errors(live: LiveServer, world: World) -> None:

@@ -346,3 +346,131 @@ def test_create_content_from_json_files(database_url: str, tmp_path: Path) -> No
     )
     bad = cli("create", "campaign", str(campaign), *common)
     assert bad.returncode == 2 and "caller_id" in bad.stderr
+
+
+def test_account_commands_disable_enable_reset_and_unlock(
+    database_url: str, tmp_path: Path
+) -> None:
+    from server import identity
+    from server.models import SignInFailures, utcnow
+
+    where = ("--database-url", database_url, "--data-dir", str(tmp_path / "data"))
+    assert (
+        cli("create-user", "acct1", "--display-name", "A", *where, stdin="first-pw-1\n").returncode
+        == 0
+    )
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+
+    def user() -> User:
+        with sessions() as s:
+            found = s.scalar(select(User).where(User.username == "acct1"))
+            assert found is not None
+            return found
+
+    try:
+        assert cli("disable-user", "acct1", *where).returncode == 0
+        assert user().active is False
+        assert cli("enable-user", "acct1", *where).returncode == 0
+        assert user().active is True
+
+        reset = cli("reset-password", "acct1", *where, stdin="temp-pw-22\n")
+        assert reset.returncode == 0, reset.stderr
+        assert "temp-pw-22" not in reset.stdout + reset.stderr
+        assert user().must_change_password is True
+
+        with sessions() as s, s.begin():
+            s.add(SignInFailures(username="acct1", failures=0, lock_level=2, locked_until=utcnow()))
+        with sessions() as s:
+            assert s.get(SignInFailures, "acct1") is not None
+        assert cli("unlock-user", "acct1", *where).returncode == 0
+        with sessions() as s:
+            assert s.get(SignInFailures, "acct1") is None
+            assert identity.lock_state(s, "acct1") is None
+
+        missing = cli("disable-user", "nobody", *where)
+        assert missing.returncode == 1 and "no user" in missing.stderr
+        short = cli("reset-password", "acct1", *where, stdin="short\n")
+        assert short.returncode == 2
+    finally:
+        engine.dispose()
+
+
+def test_enrolment_code_create_prints_a_code_kept_only_as_a_digest(
+    database_url: str, tmp_path: Path
+) -> None:
+    from server import enrolment
+    from server.models import EnrolmentCode
+
+    where = ("--database-url", database_url, "--data-dir", str(tmp_path / "data"))
+    made = cli("enrolment-code", "create", "--expires", "1h", *where)
+    assert made.returncode == 0, made.stderr
+    code = json.loads(made.stdout)["code"]
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as s:
+            [row] = s.scalars(select(EnrolmentCode)).all()
+            assert row.digest == enrolment.code_digest(code)
+            assert 3500 < (row.expires_at - row.created_at).total_seconds() <= 3600
+    finally:
+        engine.dispose()
+    assert cli("enrolment-code", "create", "--expires", "soon", *where).returncode == 2
+
+
+@pytest.mark.slow  # two worker processes start: a few seconds
+def test_sign_in_limits_hold_across_the_worker_processes_of_serve(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "PULSE_SERVER_WORKERS": "2",
+            "PULSE_SERVER_LOGIN_RATE_PER_MINUTE": "4",
+            "PULSE_SERVER_ARGON2_MEMORY_KIB": "1024",
+            "PULSE_SERVER_ARGON2_TIME_COST": "1",
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def healthy() -> bool:
+            assert proc.poll() is None
+            try:
+                return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, 60, 0.2, what="pulse-server serve with two workers")
+        codes = []
+        for i in range(10):
+            # A new connection each time, so the attempts are spread over the workers.
+            with httpx.Client(base_url=base, timeout=30) as c:
+                codes.append(
+                    c.post(
+                        "/api/v1/auth/login",
+                        json={
+                            "username": f"w{i}",
+                            "password": "whatever1",
+                            "device_id": "dev-0001",
+                        },
+                    ).status_code
+                )
+        assert codes.count(401) == 4 and codes.count(429) == 6, codes
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)

@@ -1,4 +1,4 @@
-"""Server settings layers, password hashing, and the login rate limiter."""
+"""Server settings layers, password hashing, and the client address behind proxies."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from server.security import RateLimiter, hash_password, verify_password
-from server.settings import SettingsError, load_settings
+from server.security import hash_password, verify_password
+from server.settings import ServerSettings, SettingsError, load_settings
+from server.throttle import client_address
 
 
 def test_layers_file_then_environment(tmp_path: Path) -> None:
@@ -50,13 +51,19 @@ def test_password_hashes() -> None:
     assert not verify_password("garbage", "anything")
 
 
-def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(per_minute=2, window_s=0.2)
-    assert limiter.hit("a") == 0 and limiter.hit("a") == 0
-    wait = limiter.hit("a")
-    assert 0 < wait <= 0.2
-    assert limiter.hit("b") == 0
-    import time
+def test_the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() -> None:
+    plain = ServerSettings()
+    behind = ServerSettings(trusted_proxies=("10.0.0.0/8", "127.0.0.1"))
+    chain = "203.0.113.9, 198.51.100.7, 10.1.2.3"
+    # Not configured: a client cannot pick its own address with a header.
+    assert client_address("127.0.0.1", chain, plain) == "127.0.0.1"
+    # Configured: the nearest hop that is not one of our proxies.
+    assert client_address("127.0.0.1", chain, behind) == "198.51.100.7"
+    # A peer that is not a trusted proxy is the client, whatever it forwards.
+    assert client_address("192.0.2.1", chain, behind) == "192.0.2.1"
+    assert client_address("10.9.9.9", None, behind) == "10.9.9.9"
 
-    time.sleep(0.25)  # the 0.2 s window passes
-    assert limiter.hit("a") == 0
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    with pytest.raises(SettingsError, match="trusted_proxies"):
+        load_settings(None, {"PULSE_SERVER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.example"})
