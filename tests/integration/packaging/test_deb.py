@@ -219,6 +219,21 @@ def test_install_upgrade_and_remove_in_a_throwaway_root(
     assert root.run("pulse-agent", "--version").stdout.strip() == f"pulse-agent {version}"
     assert root.path("/opt/pulse/pulse-agent").is_file()
     assert "login_shown" in open_sign_in_window(root, tmp_path, secret_service_env)
+    # IT's first question on a fresh install: the installed self-check answers it, and with
+    # no keyring service and no server configured it fails, saying what to do.
+    checked = root.run(
+        "pulse-agent",
+        "--self-check",
+        "--json",
+        env={"HOME": "/root", "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["version"] == version and report["ok"] is False
+    by_name = {c["name"]: c for c in report["checks"]}
+    for name in ("keyring", "server"):
+        assert by_name[name]["status"] == "fail" and by_name[name]["action"], by_name[name]
 
     # An agent's data (the journal) and IT's edit of the machine settings.
     journal = "/root/.local/share/Pulse/agents/a-1/journal.db"
