@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from testbed.audio_server import AudioServer, audio_server
-from testbed.desk_process import DeskProcess, app_environment, write_config
+from testbed.desk_process import DeskProcess, app_environment, enrol_desk, write_config
 from testbed.ports import free_port
 from testbed.processes import PROC, cpu_seconds, parse_smaps_rollup
 from testbed.secret_service import secret_service
@@ -282,6 +282,7 @@ def run(patients: int, work: Path, keyring_env: dict[str, str]) -> None:
             write_config(
                 Path(env["PULSE_HOME"]), server_url=server.url, sip_port=port, auto_answer=True
             )
+            enrol_desk(env, server.enrolment_code())
             desk = DeskProcess(work, env, signs_in=True, agent=AGENT, password=AGENT_PASSWORD)
             try:
                 desk.wait_mark("agent_ready", 120)

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from testbed.audio_server import audio_server
-from testbed.desk_process import DeskProcess, app_environment, write_config
+from testbed.desk_process import DeskProcess, app_environment, enrol_desk, write_config
 from testbed.ports import free_port
 from testbed.secret_service import secret_service
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
@@ -92,6 +92,7 @@ def run(runs: int, work: Path, keyring_env: dict[str, str]) -> None:
             audio_env = {k: v for k, v in sound.env.items() if k.startswith("PULSE_")}
             env = app_environment(work, {**keyring_env, **audio_env})
             write_config(Path(env["PULSE_HOME"]), server_url=server.url, sip_port=free_port())
+            enrol_desk(env, server.enrolment_code())
             bare: list[float] = []
             qt: list[float] = []
             login: list[float] = []

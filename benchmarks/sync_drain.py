@@ -50,7 +50,7 @@ def _run(root: Path, count: int) -> int:
 
     server = RealServer(root / "server")
     server.start()
-    rig = SyncRig(server.url, SecretService.Keyring())
+    rig = SyncRig(server.url, SecretService.Keyring(), enrolment_code=server.enrolment_code())
     try:
         rig.sign_in(AGENT, AGENT_PASSWORD)
         service = rig.open_service(AGENT, backoff=Backoff(base_s=1.0, cap_s=60.0))

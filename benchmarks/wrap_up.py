@@ -86,7 +86,7 @@ def _run(root: Path, count: int) -> int:
 
     server = RealServer(root / "server")
     server.start()
-    rig = SyncRig(server.url, SecretService.Keyring())
+    rig = SyncRig(server.url, SecretService.Keyring(), enrolment_code=server.enrolment_code())
     control: _Control | None = None
     try:
         rig.sign_in(AGENT, AGENT_PASSWORD)

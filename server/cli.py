@@ -380,6 +380,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "seed-demo":
             _seed(settings, args)
         elif args.command == "demo":
+            # The demo's own desk and its demo caller sign in unenrolled: a synthetic world,
+            # never a real one, so enrolment is switched off explicitly and said so.
+            settings = settings.model_copy(update={"require_enrolment": False})
+            log.warning(
+                "demo: workstation enrolment is OFF (require_enrolment = false); "
+                "never serve real patients with the demo command"
+            )
             _seed(settings, args)
             return _serve(settings)
         elif args.command == "serve":

@@ -74,10 +74,11 @@ class ServerSettings(BaseModel):
     login_rate_per_minute: Annotated[int, Field(ge=1, le=10000)] = 30
     """Login attempts allowed per client address and per username in one minute, counted in
     the database so that every server process shares the limit."""
-    require_enrolment: bool = False
+    require_enrolment: bool = True
     """Refuse sign-in from workstations that are not enrolled (an enrolment code or an admin's
-    approval). Off, an unknown workstation still registers itself at sign-in, as before; an
-    enrolled one must prove its key either way."""
+    approval). Off (while a site enrols its workstations, and in ``pulse-server demo``), an
+    unknown workstation still registers itself at sign-in; an enrolled one must prove its key
+    either way."""
     enrolment_code_max_hours: Annotated[float, Field(gt=0, le=7 * 24)] = 24
     """The longest an enrolment code may be valid."""
     trusted_proxies: tuple[str, ...] = ()

@@ -169,6 +169,21 @@ class DeskProcess:
             raise RuntimeError(f"the app reported problems: {problems[:5]}; {self.tail()}")
 
 
+def enrol_desk(env: dict[str, str], code: str) -> None:
+    """Enrol the desk of ``env`` (its device id, its keyring) with IT's one-time ``code``, as
+    ``pulse-agent enrol`` does on a new workstation, before the desk signs in."""
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_app", "enrol", "--code-env", "PULSE_ENROLMENT_CODE"],
+        env={**env, "PULSE_ENROLMENT_CODE": code},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pulse-agent enrol failed: {done.stderr[-2000:]}")
+
+
 def app_environment(work: Path, extra: dict[str, str]) -> dict[str, str]:
     """``os.environ`` with ``PULSE_HOME`` in ``work`` and no ``PULSE_<SECTION>_*`` set by
     the caller's shell (the config file decides), plus ``extra``."""

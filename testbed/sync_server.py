@@ -20,6 +20,7 @@ import httpx
 
 from testbed.ports import free_port
 from testbed.timing import wait_until
+from testbed.workstation import SigningWorkstation
 
 AGENT = "demo"
 AGENT_PASSWORD = "agent-pass-0101"  # synthetic test world only
@@ -43,6 +44,7 @@ class RealServer:
         self.process: subprocess.Popen[bytes] | None = None
         self._env = {**os.environ, **(extra_env or {})}
         self._log = root / "server.log"
+        self._admin_ws: SigningWorkstation | None = None
         root.mkdir(parents=True, exist_ok=True)
         if template is not None:
             # A copy of an already seeded world: seeding costs seconds, a copy milliseconds.
@@ -50,6 +52,8 @@ class RealServer:
                 if (template.root / name).exists():
                     shutil.copy2(template.root / name, root / name)
             self.world = template.world
+            # The copied database has the template's admin workstation enrolled already.
+            self._admin_ws = template._admin_ws
             return
         seeded = subprocess.run(
             [
@@ -130,10 +134,55 @@ class RealServer:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def enrolment_code(self) -> str:
+        """A one-time enrolment code, made through the admin API."""
+        made = self.admin("POST", "/enrolment_codes", json={"expires_in_s": 600})
+        made.raise_for_status()
+        return str(made.json()["code"])
+
+    def _cli_enrolment_code(self, expires: str = "10m") -> str:
+        # The admin's own workstation needs a code before any admin can sign in: IT's command.
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "enrolment-code",
+                "create",
+                "--data-dir",
+                str(self.root),
+                "--database-url",
+                f"sqlite:///{self.db}",
+                "--expires",
+                expires,
+            ],
+            env=self._env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if made.returncode != 0:
+            raise RuntimeError(f"enrolment-code create failed: {made.stderr[-2000:]}")
+        return str(json.loads(made.stdout.strip().splitlines()[-1])["code"])
+
+    def _enrol_admin_desk(self, workstation: SigningWorkstation) -> None:
+        response = httpx.post(
+            f"{self.url}/api/v1/workstations/enrol",
+            json=workstation.enrol_body(self._cli_enrolment_code()),
+            timeout=30,
+        )
+        response.raise_for_status()
+
     def admin_token(self) -> str:
+        # The admin signs in from a workstation of their own, enrolled on first use.
+        if self._admin_ws is None:
+            workstation = SigningWorkstation(name="Admin desk")
+            self._enrol_admin_desk(workstation)
+            self._admin_ws = workstation
         response = httpx.post(
             f"{self.url}/api/v1/auth/login",
-            json={"username": ADMIN, "password": ADMIN_PASSWORD, "device_id": _ADMIN_DEVICE},
+            json=self._admin_ws.login_body(ADMIN, ADMIN_PASSWORD),
             timeout=30,
         )
         response.raise_for_status()
@@ -156,6 +205,3 @@ class RealServer:
             return [(r[0], r[1], json.loads(r[2])) for r in rows]
         finally:
             conn.close()
-
-
-_ADMIN_DEVICE = "00000000-0000-4000-8000-00000000a0a0"

@@ -11,6 +11,8 @@ from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault
+from agent_app.sync.device_key import DeviceKey
+from agent_app.sync.errors import RequestRejected
 from agent_app.sync.login import LoginResult
 from agent_app.sync.offline_login import OfflineVerifier
 from agent_app.sync.service import SyncService
@@ -44,6 +46,7 @@ class SyncRig:
         timeout_s: float = 10.0,
         offline_hours: float = 12.0,
         device_id: str = WORKSTATION,
+        enrolment_code: str | None = None,
     ) -> None:
         self.secrets = SecretStore(backend)  # type: ignore[arg-type]
         self.api = ServerApi(url, device_id=device_id, timeout_s=timeout_s)
@@ -52,6 +55,21 @@ class SyncRig:
         self.authenticator = ServerAuthenticator(self.api, vault=self.vault, verifier=self.verifier)
         self.store: AgentStore | None = None
         self.service: SyncService | None = None
+        if enrolment_code is not None:
+            self.enrol(enrolment_code)
+
+    def enrol(self, code: str) -> None:
+        """Enrol this rig's workstation with IT's one-time code, keeping its key in the rig's
+        keyring; a key already kept there is reused, and a workstation enrolled before with it
+        (another rig of the same desk) is left as it is."""
+        key = DeviceKey.load(self.secrets) or DeviceKey.generate()
+        try:
+            self.api.enrol(key, code=code, name="Test desk")
+        except RequestRejected as exc:
+            if exc.status != 409:
+                raise
+        key.save(self.secrets)
+        self.api.device_key = key
 
     def sign_in(self, agent: str, password: str) -> LoginResult:
         return self.authenticator(agent, password)

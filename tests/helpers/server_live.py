@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,10 +13,12 @@ from typing import Any
 import httpx
 import uvicorn
 
+from server import enrolment
 from server.app import create_app
 from server.runtime import Runtime
 from server.settings import ServerSettings
 from testbed.timing import wait_until
+from testbed.workstation import SigningWorkstation
 
 
 @dataclass
@@ -25,6 +26,9 @@ class LiveServer:
     base_url: str
     runtime: Runtime
     clients: list[httpx.Client] = field(default_factory=list)
+    workstations: dict[str, SigningWorkstation] = field(default_factory=dict)
+    _holders: dict[str, SigningWorkstation] = field(default_factory=dict)
+    """The workstation each refresh token was given to, which signs its refresh."""
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -32,15 +36,51 @@ class LiveServer:
         self.clients.append(c)
         return c
 
+    def workstation(self, device_id: str | None = None) -> SigningWorkstation:
+        """An enrolled workstation, enrolled on first use of its id with a one-time code, as
+        IT would; straight in the database, so that the sign-in throttle counts no enrolment."""
+        if device_id is not None and device_id in self.workstations:
+            return self.workstations[device_id]
+        ws = SigningWorkstation(device_id)
+        with self.runtime.sessions() as s, s.begin():
+            code, _ = enrolment.create_code(s, self.runtime.settings, 600)
+            body = ws.enrol_body(code)
+            enrolment.enrol(
+                s,
+                device_id=ws.device_id,
+                public_key=ws.public_key,
+                name=ws.name,
+                code=code,
+                proof=enrolment.Proof(body["signed_at"], body["signature"]),
+            )
+        self.workstations[ws.device_id] = ws
+        return ws
+
+    def login_response(
+        self, username: str, password: str, device_id: str | None = None, **extra: Any
+    ) -> httpx.Response:
+        """A sign-in from an enrolled workstation, signed by its key, whatever the answer."""
+        ws = self.workstation(device_id)
+        body = {**ws.login_body(username, password), **extra}
+        r = self.client().post("/api/v1/auth/login", json=body)
+        if r.status_code == 200:
+            self._holders[r.json()["refresh_token"]] = ws
+        return r
+
+    def refresh_response(self, refresh_token: str) -> httpx.Response:
+        """A refresh signed by the workstation the token was given to (unsigned when unknown)."""
+        ws = self._holders.get(refresh_token)
+        if ws is None:
+            body: dict[str, Any] = {"refresh_token": refresh_token}
+        else:
+            body = ws.refresh_body(refresh_token)
+        r = self.client().post("/api/v1/auth/refresh", json=body)
+        if r.status_code == 200 and ws is not None:
+            self._holders[r.json()["refresh_token"]] = ws
+        return r
+
     def login(self, username: str, password: str, device_id: str | None = None) -> dict[str, Any]:
-        r = self.client().post(
-            "/api/v1/auth/login",
-            json={
-                "username": username,
-                "password": password,
-                "device_id": device_id or str(uuid.uuid4()),
-            },
-        )
+        r = self.login_response(username, password, device_id)
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         return body

@@ -26,7 +26,7 @@ from agent_app.workflow.idle_lock import IdleLock
 from testbed.ports import free_port
 from testbed.store_population import number, synthetic_name
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from testbed.sync_setup import SyncRig
+from testbed.sync_setup import SyncRig, new_device_id
 from tests.ui.desk_rig import WAIT_MS, DeskRig, ManualClock
 
 AREA = 312
@@ -203,7 +203,14 @@ def open_desk(
     The phone's account is a direct-call one (no registrar) from the ``[sip]`` settings, on
     a free loopback port; ``domain`` is where numbers the agent dials go (a peer's address).
     """
-    sync = SyncRig(server.url, secret_backend)
+    # A workstation of its own: a desk opened again on the same server has a new key (the
+    # keyring is cleared between tests), and an enrolled id keeps the key it enrolled with.
+    sync = SyncRig(
+        server.url,
+        secret_backend,
+        device_id=new_device_id(),
+        enrolment_code=server.enrolment_code(),
+    )
     result = sign_in(qtbot, sync, server.url)
     port = free_port()
     settings = Settings(

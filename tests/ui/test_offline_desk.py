@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from agent_app import app
 from agent_app.foundation import redaction
 from agent_app.foundation.config import LoadedSettings, Settings, SipSettings, SyncSettings
+from agent_app.foundation.device import device_id
 from agent_app.secrets.store import SecretStore
 from agent_app.store.errors import StoreClosedError
 from agent_app.telephony import protocol as p
@@ -92,7 +93,9 @@ def open_desk(
 
     def make(*, max_offline_hours: float = 72.0) -> OfflineRig:
         proxy = FlakyProxy(server.url)
-        rig = SyncRig(proxy.url, secret_backend, timeout_s=2)
+        rig = SyncRig(
+            proxy.url, secret_backend, timeout_s=2, enrolment_code=server.enrolment_code()
+        )
         result = rig.sign_in(AGENT, AGENT_PASSWORD)
         window = MainWindow(
             result.agent_id,
@@ -266,6 +269,10 @@ def test_sign_out_comes_back_to_sign_in_and_a_new_sign_in_works(
     secret_backend: object,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The app signs in as this machine's workstation: enrolled first, its key in the keyring.
+    SyncRig(
+        server.url, secret_backend, device_id=device_id(), enrolment_code=server.enrolment_code()
+    ).close()
     sip = SipSettings(username="agent", domain="127.0.0.1", registrar="", local_port=free_port())
     settings = Settings(sip=sip, sync=SyncSettings(server_url=server.url))
     loaded = LoadedSettings(settings, {})

@@ -27,6 +27,7 @@ from agent_app.workflow.outbound import (
     Phase,
     ServerLeases,
 )
+from server import enrolment
 from server.db import upgrade
 from server.seed import seed_demo
 from server.settings import ServerSettings
@@ -89,6 +90,12 @@ class ClockedCentral:
 
     def agent(self) -> httpx.Client:
         return self.live.as_user(AGENT, AGENT_PASSWORD)
+
+    def enrolment_code(self) -> str:
+        """A one-time enrolment code for the desk, as ``RealServer`` makes one."""
+        with self.live.runtime.sessions() as s, s.begin():
+            code, _ = enrolment.create_code(s, self.live.runtime.settings, 600)
+        return code
 
 
 @dataclass

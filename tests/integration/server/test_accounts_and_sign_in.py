@@ -19,12 +19,11 @@ from tests.integration.server.conftest import PASSWORD, World, build_world, make
 
 
 def _login(live: LiveServer, username: str, password: str, **extra: Any) -> httpx.Response:
-    body = {"username": username, "password": password, "device_id": str(uuid.uuid4()), **extra}
-    return live.client().post("/api/v1/auth/login", json=body)
+    return live.login_response(username, password, **extra)
 
 
 def _refresh(live: LiveServer, token: str) -> httpx.Response:
-    return live.client().post("/api/v1/auth/refresh", json={"refresh_token": token})
+    return live.refresh_response(token)
 
 
 def test_revoking_the_tokens_of_an_unknown_user_is_404(live: LiveServer, world: World) -> None:
@@ -78,20 +77,16 @@ def test_a_reset_password_must_be_changed_at_the_next_sign_in(
     same = c.post(
         "/api/v1/auth/change_password",
         json={
-            "username": "agenta",
-            "password": "temporary-pass-1",
+            **live.workstation().login_body("agenta", "temporary-pass-1"),
             "new_password": "temporary-pass-1",
-            "device_id": str(uuid.uuid4()),
         },
     )
     assert same.status_code == 422
     changed = c.post(
         "/api/v1/auth/change_password",
         json={
-            "username": "agenta",
-            "password": "temporary-pass-1",
+            **live.workstation().login_body("agenta", "temporary-pass-1"),
             "new_password": "a-new-password-2",
-            "device_id": str(uuid.uuid4()),
         },
     )
     assert changed.status_code == 200, changed.text
@@ -151,11 +146,13 @@ def test_a_lock_is_short_grows_with_each_lock_and_an_admin_can_lift_it(
 def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(
     live: LiveServer, world: World
 ) -> None:
+    desk = live.workstation()
+
     def attempt(_: int) -> int:
         with httpx.Client(base_url=live.base_url, timeout=60) as c:
             r = c.post(
                 "/api/v1/auth/login",
-                json={"username": "agentb", "password": "wrong-pass", "device_id": "dev-00001"},
+                json=desk.login_body("agentb", "wrong-pass"),
             )
             return r.status_code
 
@@ -183,12 +180,13 @@ def test_the_rate_limit_is_shared_by_every_server_process(
 def test_the_rate_limit_holds_under_parallel_attempts(database_url: str, tmp_path: Path) -> None:
     settings = make_settings(database_url, tmp_path / "d", login_rate_per_minute=5)
     with live_server(settings) as live:
+        desk = live.workstation()
 
         def attempt(i: int) -> int:
             with httpx.Client(base_url=live.base_url, timeout=60) as c:
                 return c.post(
                     "/api/v1/auth/login",
-                    json={"username": f"u{i}", "password": "whatever1", "device_id": "dev-00001"},
+                    json=desk.login_body(f"u{i}", "whatever1"),
                 ).status_code
 
         with ThreadPoolExecutor(max_workers=10) as pool:
@@ -200,11 +198,12 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
     database_url: str, tmp_path: Path
 ) -> None:
     def spoofed_attempts(live: LiveServer) -> list[int]:
+        desk = live.workstation()
         return [
             live.client()
             .post(
                 "/api/v1/auth/login",
-                json={"username": f"x{i}", "password": "whatever1", "device_id": "dev-00001"},
+                json=desk.login_body(f"x{i}", "whatever1"),
                 headers={"X-Forwarded-For": f"198.51.100.{i}"},
             )
             .status_code

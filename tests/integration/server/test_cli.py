@@ -214,6 +214,8 @@ def test_demo_seeds_then_serves(database_url: str, tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=30)
     assert '"username": "demo"' in out
     assert "Given" not in err
+    # The demo's desk signs in unenrolled: the demo says that enrolment is off.
+    assert "workstation enrolment is OFF" in err
 
 
 def test_openapi_command_writes_the_document(tmp_path: Path) -> None:
@@ -470,7 +472,8 @@ def test_sign_in_limits_hold_across_the_worker_processes_of_serve(
                         },
                     ).status_code
                 )
-        assert codes.count(401) == 4 and codes.count(429) == 6, codes
+        # The unknown workstation is refused (403) until the shared limit answers 429.
+        assert codes.count(403) == 4 and codes.count(429) == 6, codes
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

@@ -28,28 +28,18 @@ def test_login_returns_tokens_and_agent(live: LiveServer, world: World) -> None:
 
 
 def test_bad_password_and_unknown_user_are_401(live: LiveServer, world: World) -> None:
-    c = live.client()
     for user in ("agenta", "nobody"):
-        r = c.post(
-            "/api/v1/auth/login",
-            json={"username": user, "password": "wrong-password", "device_id": "dev-00001"},
-        )
+        r = live.login_response(user, "wrong-password")
         assert r.status_code == 401
         assert r.json() == {"detail": "bad username or password"}
 
 
 def test_lockout_after_repeated_failures(live: LiveServer, world: World) -> None:
-    c = live.client()
-    device = str(uuid.uuid4())
+    device = live.workstation().device_id
     for _ in range(3):
-        r = c.post(
-            "/api/v1/auth/login",
-            json={"username": "agentb", "password": "nope-nope", "device_id": device},
-        )
+        r = live.login_response("agentb", "nope-nope", device)
         assert r.status_code == 401
-    r = c.post(
-        "/api/v1/auth/login", json={"username": "agentb", "password": PASSWORD, "device_id": device}
-    )
+    r = live.login_response("agentb", PASSWORD, device)
     assert r.status_code == 423
     assert "locked" in r.json()["detail"]
     # Another account is unaffected.
@@ -58,8 +48,7 @@ def test_lockout_after_repeated_failures(live: LiveServer, world: World) -> None
 
 def test_refresh_rotates_and_old_refresh_token_dies(live: LiveServer, world: World) -> None:
     first = live.login("agenta", PASSWORD)
-    c = live.client()
-    r = c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    r = live.refresh_response(first["refresh_token"])
     assert r.status_code == 200
     second = r.json()
     assert second["refresh_token"] != first["refresh_token"]
@@ -67,8 +56,8 @@ def test_refresh_rotates_and_old_refresh_token_dies(live: LiveServer, world: Wor
     assert live.client(first["access_token"]).get("/api/v1/me").status_code == 401
     assert live.client(second["access_token"]).get("/api/v1/me").status_code == 200
     # The old refresh token works once more within the grace, and never again.
-    assert c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).is_success
-    again = c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert live.refresh_response(first["refresh_token"]).is_success
+    again = live.refresh_response(first["refresh_token"])
     assert again.status_code == 401
 
 
@@ -77,7 +66,7 @@ def test_logout_revokes_the_session(live: LiveServer, world: World) -> None:
     c = live.client(tokens["access_token"])
     assert c.post("/api/v1/auth/logout").status_code == 204
     assert c.get("/api/v1/me").status_code == 401
-    r = live.client().post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    r = live.refresh_response(tokens["refresh_token"])
     assert r.status_code == 401
 
 
@@ -93,11 +82,8 @@ def test_revoked_device_gets_423_with_wipe_everywhere(live: LiveServer, world: W
     for r in (
         agent.get("/api/v1/sync/patients"),
         agent.post("/api/v1/intake", json={"items": []}),
-        live.client().post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}),
-        live.client().post(
-            "/api/v1/auth/login",
-            json={"username": "agenta", "password": PASSWORD, "device_id": device},
-        ),
+        live.refresh_response(tokens["refresh_token"]),
+        live.login_response("agenta", PASSWORD, device),
     ):
         assert r.status_code == 423, r.text
         assert r.json()["wipe"] is True
@@ -133,23 +119,12 @@ def test_time_and_health(live: LiveServer) -> None:
 def test_login_rate_limit_says_when_to_retry(database_url: str, tmp_path: Path) -> None:
     settings: ServerSettings = make_settings(database_url, tmp_path / "d", login_rate_per_minute=3)
     with live_server(settings) as live:
-        c = live.client()
+        device = live.workstation().device_id
         codes = [
-            c.post(
-                "/api/v1/auth/login",
-                json={
-                    "username": f"someone{i}",
-                    "password": "whatever1",
-                    "device_id": "dev-00001",
-                },
-            ).status_code
-            for i in range(4)
+            live.login_response(f"someone{i}", "whatever1", device).status_code for i in range(4)
         ]
         assert codes == [401, 401, 401, 429]
-        r = c.post(
-            "/api/v1/auth/login",
-            json={"username": "x", "password": "whatever1", "device_id": "dev-00001"},
-        )
+        r = live.login_response("x", "whatever1", device)
         assert r.status_code == 429
         assert 1 <= int(r.headers["retry-after"]) <= 61
 
@@ -174,3 +149,13 @@ def test_cors_is_off_by_default_and_opt_in(database_url: str, tmp_path: Path) ->
         assert r.headers["access-control-allow-origin"] == "https://console.example.org"
         other = live.client().get("/api/v1/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_an_unknown_workstation_is_refused_by_default(live: LiveServer, world: World) -> None:
+    assert live.runtime.settings.require_enrolment
+    r = live.client().post(
+        "/api/v1/auth/login",
+        json={"username": "agenta", "password": PASSWORD, "device_id": str(uuid.uuid4())},
+    )
+    assert r.status_code == 403
+    assert r.json()["enrolment_required"] is True

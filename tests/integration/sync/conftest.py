@@ -47,7 +47,7 @@ def clean_keyring(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def rig(server: RealServer, secret_backend: object) -> Iterator[SyncRig]:
     """The demo agent signed in online against ``server``, with an open store and a service."""
-    made = SyncRig(server.url, secret_backend)
+    made = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     made.sign_in(AGENT, AGENT_PASSWORD)
     made.open_service(AGENT)
     try:

@@ -69,7 +69,7 @@ class Zygote:
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend)
+    rig = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     rig.sign_in(AGENT, AGENT_PASSWORD)  # tokens in the keyring for the children
     rig.close()
 

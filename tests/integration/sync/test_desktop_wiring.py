@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_online_sign_in_starts_sync_and_paints_the_bar(
     qtbot: QtBot, server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend)
+    rig = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     result = rig.sign_in(AGENT, AGENT_PASSWORD)
     window = MainWindow(
         result.agent_id,
@@ -45,7 +45,7 @@ def test_online_sign_in_starts_sync_and_paints_the_bar(
 def test_offline_sign_in_says_offline(
     qtbot: QtBot, server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend)
+    rig = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     rig.sign_in(AGENT, AGENT_PASSWORD)
     server.stop()
     result = rig.sign_in(AGENT, AGENT_PASSWORD)

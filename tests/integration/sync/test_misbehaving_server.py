@@ -30,8 +30,8 @@ def proxy(server: RealServer) -> Iterator[FlakyProxy]:
 
 
 @pytest.fixture
-def flaky_rig(proxy: FlakyProxy, secret_backend: object) -> Iterator[SyncRig]:
-    made = SyncRig(proxy.url, secret_backend, timeout_s=3.0)
+def flaky_rig(server: RealServer, proxy: FlakyProxy, secret_backend: object) -> Iterator[SyncRig]:
+    made = SyncRig(proxy.url, secret_backend, timeout_s=3.0, enrolment_code=server.enrolment_code())
     made.sign_in(AGENT, AGENT_PASSWORD)
     made.open_service(AGENT)
     try:

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 def test_same_agent_unlocks_offline_after_an_online_sign_in(
     server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend, offline_hours=8)
+    rig = SyncRig(
+        server.url, secret_backend, offline_hours=8, enrolment_code=server.enrolment_code()
+    )
     try:
         online = rig.sign_in(AGENT, AGENT_PASSWORD)
         assert not online.offline and online.access_token
@@ -52,7 +54,7 @@ def test_same_agent_unlocks_offline_after_an_online_sign_in(
 def test_wrong_passwords_online_leave_no_verifier(
     server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend)
+    rig = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     try:
         with pytest.raises(LoginError, match="not correct"):
             rig.sign_in(AGENT, "wrong-password-0101")
@@ -67,7 +69,7 @@ def test_wrong_passwords_online_leave_no_verifier(
 def test_repeated_wrong_offline_passwords_pause_unlocking(
     server: RealServer, secret_backend: object
 ) -> None:
-    rig = SyncRig(server.url, secret_backend)
+    rig = SyncRig(server.url, secret_backend, enrolment_code=server.enrolment_code())
     try:
         rig.sign_in(AGENT, AGENT_PASSWORD)
         server.stop()

@@ -132,7 +132,12 @@ def test_each_workstation_receives_the_password(
 ) -> None:
     assert fetch(rig) == DEMO_ACCOUNT
     rig.secrets.delete(sip_password_entry(AGENT))  # the tests' workstations share one keyring
-    other = SyncRig(server.url, secret_backend, device_id=new_device_id())
+    other = SyncRig(
+        server.url,
+        secret_backend,
+        device_id=new_device_id(),
+        enrolment_code=server.enrolment_code(),
+    )
     try:
         other.sign_in(AGENT, AGENT_PASSWORD)
         kept = KeptAccount()

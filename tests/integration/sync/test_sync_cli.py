@@ -14,7 +14,7 @@ import pytest
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
-from testbed.sync_setup import disposition
+from testbed.sync_setup import SyncRig, disposition
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +23,14 @@ def _device() -> str:
     from agent_app.app import device_id
 
     return device_id()
+
+
+@pytest.fixture(autouse=True)
+def enrolled(server: RealServer, secret_backend: object) -> None:
+    """This machine's workstation enrolled, its key in the keyring the command reads."""
+    SyncRig(
+        server.url, secret_backend, device_id=_device(), enrolment_code=server.enrolment_code()
+    ).close()
 
 
 def sync_cli(
