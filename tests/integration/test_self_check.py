@@ -30,6 +30,7 @@ from agent_app.self_check import (
 )
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
+from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.version_policy import UpdateRequired
 from testbed.audio_server import audio_server
 from testbed.ports import free_port
@@ -263,10 +264,13 @@ def test_a_server_minimum_above_this_desk_says_update_required(
     finally:
         strict.stop()
 
-    # The usual server names no minimum, and the same sign-in goes through.
-    api = ServerApi(server.url, device_id="self-check-test", timeout_s=10)
+    # The usual server names no minimum, and the same sign-in goes through (from a workstation
+    # IT enrolled: the server refuses unknown ones).
+    key = DeviceKey.generate()
+    api = ServerApi(server.url, device_id="self-check-test", timeout_s=10, device_key=key)
     try:
         assert api.min_desk_version() is None
+        assert api.enrol(key, code=server.enrolment_code(), name="Self-check test") == "enrolled"
         assert ServerAuthenticator(api)(AGENT, AGENT_PASSWORD).agent_id == AGENT
     finally:
         api.close()
