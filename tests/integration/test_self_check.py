@@ -24,7 +24,6 @@ from agent_app.foundation.config import Settings
 from agent_app.self_check import (
     check_audio,
     check_desk_version,
-    check_keyring,
     check_registrar,
     check_server,
 )
@@ -77,6 +76,15 @@ def _run_self_check(env: dict[str, str], *args: str) -> subprocess.CompletedProc
     )
 
 
+_MAKE_STORE = """
+from agent_app.foundation.device import device_id
+from agent_app.secrets.store import SecretStore
+from agent_app.store.agent_store import AgentStore
+
+AgentStore.open(agent_id="agent-7", workstation_id=device_id(), secrets=SecretStore()).close()
+"""
+
+
 def _by_name(report: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {check["name"]: check for check in report["checks"]}
 
@@ -88,12 +96,18 @@ def test_a_working_workstation_passes(
     secret_service_env: dict[str, str],
     phone: Callable[..., Phone],
 ) -> None:
-    from agent_app.foundation.device import device_id
-    from agent_app.secrets.store import SecretStore
-    from agent_app.store.agent_store import AgentStore
-
     # An agent has signed in here before: their cache and journal exist, keys in the keyring.
-    AgentStore.open(agent_id="agent-7", workstation_id=device_id(), secrets=SecretStore()).close()
+    # Made by a child with the very environment the self-check gets (the keyring's bus and
+    # PULSE_HOME), whatever this test process's own environment holds.
+    made = subprocess.run(
+        [sys.executable, "-c", _MAKE_STORE],
+        env={**secret_service_env, "PULSE_HOME": str(pulse_home), "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
     registrar_port = free_port()
     phone("listen", "--port", str(registrar_port), "--auto-answer").ready()
     machine = pulse_home / "machine" / "pulse.toml"
@@ -315,26 +329,44 @@ def test_a_server_that_never_answers_times_out_and_credentials_in_its_url_stay_h
     assert "firewall" in checks[0].action
 
 
-def test_a_locked_keyring_fails_and_says_to_unlock_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import secretstorage
+_LOCK_AND_CHECK = """
+import contextlib, json
+import secretstorage
+from agent_app.secrets.store import SecretStore
+from agent_app.self_check import check_keyring
 
-    from agent_app.secrets.store import SecretStore
+unlocked, secrets = check_keyring()
+secrets.close()
+store = SecretStore()
+store.set("self-check-test", "kept-in-the-keyring")
+store.close()
+with contextlib.closing(secretstorage.dbus_init()) as bus:
+    secretstorage.get_default_collection(bus).lock()
+locked, secrets = check_keyring()
+print(json.dumps({
+    "unlocked": [unlocked.status, unlocked.finding],
+    "locked": [locked.status, locked.action, repr(locked)],
+    "store_returned": secrets is not None,
+}))
+"""
 
+
+def test_a_locked_keyring_fails_and_says_to_unlock_it(tmp_path: Path) -> None:
+    # In a child that sees only this keyring's bus: nothing of this process's keyring state.
     with controlled_secret_service(tmp_path / "own-keyring") as service:
-        for key, value in service.env.items():
-            monkeypatch.setenv(key, value)
-        unlocked, secrets = check_keyring()
-        assert unlocked.status == "pass" and unlocked.finding.endswith("secure and unlocked")
-        secrets.close()
-        store = SecretStore()
-        store.set("self-check-test", "kept-in-the-keyring")
-        store.close()
-        with contextlib.closing(secretstorage.dbus_init()) as bus:
-            secretstorage.get_default_collection(bus).lock()
-        locked, secrets = check_keyring()
-    assert secrets is None
-    assert locked.status == "fail"
-    assert "locked" in locked.action.lower() and "unlock" in locked.action
-    assert "kept-in-the-keyring" not in repr(locked)
+        done = subprocess.run(
+            [sys.executable, "-c", _LOCK_AND_CHECK],
+            env={**service.env, "PATH": os.environ["PATH"], "PULSE_HOME": str(tmp_path / "home")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["unlocked"][0] == "pass" and seen["unlocked"][1].endswith("secure and unlocked")
+    status, action, shown = seen["locked"]
+    assert seen["store_returned"] is False
+    assert status == "fail"
+    assert "locked" in action.lower() and "unlock" in action
+    assert "kept-in-the-keyring" not in shown
