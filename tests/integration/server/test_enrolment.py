@@ -3,9 +3,6 @@ workstation, and sign-in and refresh that must be signed by the workstation's en
 
 from __future__ import annotations
 
-import base64
-import time
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,62 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select, update
 
 from server import enrolment
 from server.models import EnrolmentCode, utcnow
+from testbed.workstation import SigningWorkstation
 from tests.helpers.server_live import LiveServer, live_server
 from tests.integration.server.conftest import PASSWORD, build_world, make_settings
 
 
-class Workstation:
-    """A workstation's id and key, signing as the desk does."""
-
-    def __init__(self) -> None:
-        self.device_id = str(uuid.uuid4())
-        self.key = Ed25519PrivateKey.generate()
-        raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.public_key = base64.b64encode(raw).decode()
-
-    def sign(self, message: bytes) -> str:
-        return base64.b64encode(self.key.sign(message)).decode()
-
-    def enrol_body(self, code: str | None) -> dict[str, Any]:
-        now = int(time.time())
-        body: dict[str, Any] = {
-            "device_id": self.device_id,
-            "public_key": self.public_key,
-            "name": "Desk 12",
-            "signed_at": now,
-            "signature": self.sign(enrolment.enrol_message(self.device_id, self.public_key, now)),
-        }
-        if code is not None:
-            body["code"] = code
-        return body
-
-    def login_body(self, username: str, password: str, *, signed: bool = True) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "username": username,
-            "password": password,
-            "device_id": self.device_id,
-        }
-        if signed:
-            now = int(time.time())
-            body["signed_at"] = now
-            body["device_signature"] = self.sign(
-                enrolment.login_message(self.device_id, username, now)
-            )
-        return body
-
-    def refresh_body(self, token: str, *, signed: bool = True) -> dict[str, Any]:
-        body: dict[str, Any] = {"refresh_token": token}
-        if signed:
-            now = int(time.time())
-            body["signed_at"] = now
-            body["device_signature"] = self.sign(enrolment.refresh_message(token, now))
-        return body
+def Workstation() -> SigningWorkstation:
+    return SigningWorkstation(name="Desk 12")
 
 
 @pytest.fixture
