@@ -204,6 +204,10 @@ class DialGate:
         """The instant the rules judge (aware, UTC)."""
         return self._now()
 
+    def judge_with(self, now: Callable[[], datetime]) -> None:
+        """Judge with ``now`` from here on (a rehearsal of the desk at a chosen hour)."""
+        self._now = now
+
     @property
     def opt_outs(self) -> frozenset[str]:
         return frozenset(self._opt_outs)

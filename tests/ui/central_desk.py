@@ -23,6 +23,7 @@ from agent_app.views.main_window import MainWindow
 from agent_app.views.patient_panel import PatientPanel
 from agent_app.views.sync_relay import DesktopSync
 from agent_app.workflow.idle_lock import IdleLock
+from testbed.calling_hours import calling_hours_clock
 from testbed.ports import free_port
 from testbed.store_population import number, synthetic_name
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
@@ -237,6 +238,9 @@ def open_desk(
         sync.api.close()
         raise
     assert window.softphone is not None
+    gate = phone.session.gate
+    assert gate is not None, "the app put the calling rules at the desk's door"
+    gate.judge_with(calling_hours_clock())  # the suite may run at night
     rig = DeskRig(
         qtbot, window, phone, window.softphone, desktop.service.store.journal, port, clock
     )
