@@ -2,7 +2,9 @@
 
 The world: ``--patients`` patients (1,000,000 at full size) on the dial queues of 20 preview
 campaigns, ``--agents`` agents (2,000) spread over them, each assigned one. Rows are loaded with
-COPY (the queue directly; no list entries, which the lease never reads). Patients live in time
+COPY: the lists and the dial queue beside them, the agents' grants and grant periods, one code
+tree (intake accepts the dispositions only for a patient of the agent's campaign, with a code
+of its tree, so that every call's disposition reaches the queue). Patients live in time
 zones where it is now well inside the calling window (US zones when it is daytime there, else
 zones of other countries with their own holidays), so the run measures leasing, whatever the hour.
 
@@ -16,7 +18,8 @@ server runs as ``pulse-server serve`` (2 workers) in its own process; this proce
 generator.
 
 Figures: ``lease_p50_ms`` / ``lease_p99_ms`` (target p99 <= 50 ms), ``control_p50_ms`` /
-``control_p99_ms``, ``intake_p99_ms``, ``leases``, ``empty_leases`` and ``leased_twice`` (patients
+``control_p99_ms``, ``intake_p99_ms``, ``leases``, ``empty_leases``, ``dispositions_refused``
+(items intake did not store: must be 0) and ``leased_twice`` (patients
 handed out twice while the run lasted: must be 0), checked again in the database
 (``attempts_twice``). ``python -m benchmarks.dialing`` (full size, about 5 minutes with the
 load) or ``--quick`` (200 agents, 20,000 patients, 30 s).
@@ -43,8 +46,8 @@ import psycopg
 from benchmarks.server_load import LoadClient, start_server, tree_cpu_s
 from pulse_contract import calling_rules as rules
 from server.db import make_engine, session_factory, upgrade
-from server.identity import _issue
-from server.models import LIST_DUE, Device, User
+from server.identity import _sign_in_device
+from server.models import LIST_DUE, User
 from server.settings import ServerSettings
 from testbed.ports import free_port
 from testbed.server_postgres import create_database, postgres_cluster
@@ -94,14 +97,24 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
     with psycopg.connect(conninfo, autocommit=False) as conn:
         seq = 1
         with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO code_trees (id, name, version, codes, seq, updated_at)"
+                " VALUES ('bench-codes', 'Bench', 1, %s, %s, now())",
+                (json.dumps({"codes": [{"code": "CONFIRMED", "label": "Confirmed"}]}), seq),
+            )
             for i, cid in enumerate(campaign_ids):
                 zone, country = zones[i % len(zones)]
                 cur.execute(
                     "INSERT INTO campaigns (id, name, kind, window_start, window_end, caller_id,"
-                    " max_attempts, default_region, wrap_up_s, healthcare_exempt, active, version,"
-                    " seq) VALUES (%s, %s, 'preview', '08:00', '21:00', '+12025550100', 6, %s, 0,"
-                    " %s, true, 1, %s)",
+                    " max_attempts, code_tree_id, default_region, wrap_up_s, healthcare_exempt,"
+                    " active, version, seq) VALUES (%s, %s, 'preview', '08:00', '21:00',"
+                    " '+12025550100', 6, 'bench-codes', %s, 0, %s, true, 1, %s)",
                     (cid, f"Bench {i}", country, i % 2 == 0, seq),
+                )
+                cur.execute(
+                    "INSERT INTO patient_lists (id, campaign_id, name, active)"
+                    " VALUES (%s, %s, 'default', true)",
+                    (f"{cid}-list", cid),
                 )
             with cur.copy(
                 "COPY patients (id, mrn, given_name, family_name, birth_date, phones, language,"
@@ -126,6 +139,14 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
                             seq,
                         )
                     )
+            # The list entries: intake accepts a disposition only for a patient on a list of
+            # one of the agent's campaigns.
+            with cur.copy(
+                "COPY list_entries (list_id, patient_id, campaign_id, active, seq) FROM STDIN"
+            ) as copy:
+                for n in range(patients):
+                    cid = campaign_ids[n % CAMPAIGNS]
+                    copy.write_row((f"{cid}-list", f"bench-patient-{n:07d}", cid, True, seq))
             with cur.copy(
                 "COPY dial_queue (campaign_id, patient_id, position, state, rank, due_at, attempts,"
                 " updated_at) FROM STDIN"
@@ -146,7 +167,7 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
                     )
             with cur.copy(
                 "COPY users (id, username, display_name, role, password_hash, active,"
-                " failed_logins, created_at) FROM STDIN"
+                " must_change_password, created_at) FROM STDIN"
             ) as copy:
                 for a in range(agents):
                     copy.write_row(
@@ -157,7 +178,7 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
                             "agent",
                             "x",
                             True,
-                            0,
+                            False,
                             datetime.now(UTC),
                         )
                     )
@@ -168,6 +189,12 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
                     copy.write_row(
                         (f"bench-agent-{a:04d}", "campaigns", campaign_ids[a % CAMPAIGNS], True, 1)
                     )
+            with cur.copy(
+                "COPY campaign_grant_periods (user_id, campaign_id, granted_at) FROM STDIN"
+            ) as copy:
+                since = datetime.now(UTC) - timedelta(days=1)
+                for a in range(agents):
+                    copy.write_row((f"bench-agent-{a:04d}", campaign_ids[a % CAMPAIGNS], since))
             cur.execute("ANALYZE")
         conn.commit()
     settings = ServerSettings(database_url=url, secret_key=SECRET, access_token_ttl_s=86400)
@@ -178,10 +205,9 @@ def load_world(url: str, patients: int, agents: int) -> list[tuple[str, str]]:
         for a in range(agents):
             user = s.get(User, f"bench-agent-{a:04d}")
             assert user is not None
-            device = Device(user_id=user.id, client_device_id=f"bench-{a}", name="bench")
-            s.add(device)
-            s.flush()
-            tokens = _issue(s, settings=settings, user=user, device=device, now=datetime.now(UTC))
+            tokens = _sign_in_device(
+                s, settings, user=user, client_device_id=f"bench-{a}", name="bench"
+            )
             out.append((tokens.access_token, campaign_ids[a % CAMPAIGNS]))
     engine.dispose()
     return out
@@ -213,6 +239,7 @@ class Run:
         self.leased: Counter[str] = Counter()
         self.empty = 0
         self.errors = 0
+        self.refused = 0
 
 
 async def work(
@@ -255,11 +282,13 @@ async def work(
                 await asyncio.sleep(rng.uniform(*call_s))
                 code = "CONFIRMED" if rng.random() < 0.7 else rules.NO_ANSWER
                 batch = disposition(patient_id, campaign_id, code)
-                status, _, ms = await client.send("POST", "/api/v1/intake", token, batch)
+                status, body, ms = await client.send("POST", "/api/v1/intake", token, batch)
                 if time.perf_counter() >= counted_from:
                     run.intake_ms.append(ms)
                 if status != 200:
                     run.errors += 1
+                elif json.loads(body)["results"][0]["status"] != 201:
+                    run.refused += 1  # the lease stays held until it expires
             except OSError:
                 run.errors += 1
                 await asyncio.sleep(1)
@@ -323,6 +352,7 @@ def main() -> int:
     FIGURES.emit("intake_p99_ms", percentile(run.intake_ms or [0.0], 0.99), "ms")
     FIGURES.emit("leases", sum(run.leased.values()), "count", empty_leases=run.empty)
     FIGURES.emit("errors", run.errors, "count")
+    FIGURES.emit("dispositions_refused", run.refused, "count", "== 0")
     twice = sum(1 for c in run.leased.values() if c > 1)
     FIGURES.emit("leased_twice", twice, "patients", "== 0")
     FIGURES.emit("attempts_twice", attempts_twice, "patients", "== 0")

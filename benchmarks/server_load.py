@@ -33,8 +33,8 @@ import httpx
 
 from server.cursors import Cursor, CursorCodec
 from server.db import current_seq, make_engine, session_factory, upgrade
-from server.identity import _issue
-from server.models import Device, Patient, User
+from server.identity import _sign_in_device
+from server.models import Patient, User
 from server.seed import did, seed_demo
 from server.settings import ServerSettings
 from testbed.ports import free_port
@@ -66,15 +66,8 @@ def prepare(url: str, agents: int, patients: int) -> tuple[list[tuple[str, str]]
         for n in range(agents):
             user = s.get(User, did("user", f"agent{n:04d}"))
             assert user is not None
-            device = Device(user_id=user.id, client_device_id=f"bench-{n}", name="bench")
-            s.add(device)
-            s.flush()
-            tokens = _issue(
-                s,
-                settings=settings,
-                user=user,
-                device=device,
-                now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+            tokens = _sign_in_device(
+                s, settings, user=user, client_device_id=f"bench-{n}", name="bench"
             )
             cursor = codec.encode(Cursor("d", head, ""), user_id=user.id, feed="patients")
             out.append((tokens.access_token, cursor))

@@ -447,6 +447,13 @@ class DialQueueEntry(Base):
         Index("ix_dial_queue_expiry", "state", "lease_expires_at"),
         Index("ix_dial_queue_patient", "patient_id"),
         Index("ix_dial_queue_lease", "lease_id", unique=True),
+        # An agent's leases (a desk's restart, a renewal): only leased rows have a holder.
+        Index(
+            "ix_dial_queue_holder",
+            "leased_by",
+            postgresql_where=text("leased_by IS NOT NULL"),
+            sqlite_where=text("leased_by IS NOT NULL"),
+        ),
     )
     campaign_id: Mapped[str] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True

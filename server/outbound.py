@@ -20,9 +20,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select, text, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from pulse_contract import calling_rules as rules
@@ -123,7 +135,8 @@ def code_rules(session: Session, tree_id: str | None) -> tuple[rules.RetryRules,
 
 @dataclass(frozen=True)
 class CampaignRules:
-    campaign: Campaign
+    campaign: Any
+    """The campaign's rule columns: a :class:`Campaign` or a row of :data:`_CAMPAIGN_COLUMNS`."""
     retry: rules.RetryRules
     opt_out: frozenset[str]
     caps: rules.ExemptionCaps
@@ -146,9 +159,7 @@ class CampaignRules:
         )
 
 
-def campaign_rules(
-    session: Session, campaign: Campaign, caps: rules.ExemptionCaps
-) -> CampaignRules:
+def campaign_rules(session: Session, campaign: Any, caps: rules.ExemptionCaps) -> CampaignRules:
     retry, opt_out = code_rules(session, campaign.code_tree_id)
     return CampaignRules(campaign, retry, opt_out, caps)
 
@@ -311,51 +322,166 @@ def expire_leases(session: Session, now: datetime, *, force: bool = False) -> in
     return len(keys)
 
 
-_PATIENT_COLUMNS = (
-    Patient.time_zone,
-    Patient.do_not_call,
-    Patient.consent_calls,
-    Patient.deleted,
+# -- the claim --------------------------------------------------------------------------------
+#
+# The statements are built once: a lease costs a few round trips (the campaign with the
+# agent's grant, the locked candidates with their patients and attempt histories, the update)
+# and no ORM unit of work.
+
+_Q = DialQueueEntry.__table__.c
+_P = Patient.__table__.c
+_A = CallAttempt.__table__.c
+
+
+class CampaignFacts(NamedTuple):
+    """The columns of a campaign the rules read."""
+
+    id: str
+    kind: str
+    window_start: str
+    window_end: str
+    max_attempts: int
+    default_region: str
+    healthcare_exempt: bool
+    code_tree_id: str | None
+
+
+_CAMPAIGN_COLUMNS = tuple(getattr(Campaign, name) for name in CampaignFacts._fields)
+_CAMPAIGN_AND_GRANT = select(
+    *_CAMPAIGN_COLUMNS,
+    select(AgentGrant.object_id)
+    .where(
+        AgentGrant.user_id == bindparam("uid"),
+        AgentGrant.feed == "campaigns",
+        AgentGrant.object_id == Campaign.id,
+        AgentGrant.active,
+    )
+    .exists()
+    .label("may"),
+).where(Campaign.id == bindparam("cid"), Campaign.active)
+
+_ATTEMPT_COLUMNS = (
+    _A.at.label("attempt_at"),
+    _A.campaign_id.label("attempt_campaign_id"),
+    _A.code.label("attempt_code"),
+    _A.exempt.label("attempt_exempt"),
+)
+_PATIENT_COLUMNS = (_P.time_zone, _P.do_not_call, _P.consent_calls, _P.deleted)
+_ENTRY_COLUMNS = (
+    _Q.campaign_id,
+    _Q.patient_id,
+    _Q.rank,
+    _Q.due_at,
+    _Q.position,
+    _Q.attempts,
+    _Q.callback_id,
+    _Q.callback_for,
 )
 
 
-def _candidates(
-    session: Session, campaign_id: str, user_id: str, now: datetime, want: int
-) -> list[tuple[DialQueueEntry, Any]]:
-    """Up to ``want`` due entries in lease order with their patient's fields, locked (skipping
-    those others hold): due callbacks and retries in one read (few rows are due at once), then
-    the list."""
-    found: list[tuple[DialQueueEntry, Any]] = []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for ranks in ((RANK_CALLBACK, RANK_RETRY), (RANK_LIST,)):
-        if len(found) >= want:
-            break
-        query = (
-            select(DialQueueEntry, *_PATIENT_COLUMNS)
-            .join(Patient, Patient.id == DialQueueEntry.patient_id)
-            .where(
-                DialQueueEntry.campaign_id == campaign_id,
-                DialQueueEntry.state == QUEUE_OPEN,
-                DialQueueEntry.due_at <= now,
-            )
-            .order_by(DialQueueEntry.rank, DialQueueEntry.due_at, DialQueueEntry.position)
-            .limit(want - len(found))
+def _front(*where: Any, locking: bool) -> Any:
+    query = (
+        select(*_ENTRY_COLUMNS)
+        .where(
+            _Q.campaign_id == bindparam("cid"),
+            _Q.state == QUEUE_OPEN,
+            _Q.due_at <= bindparam("now"),
+            *where,
         )
-        if len(ranks) == 1:
-            query = query.where(DialQueueEntry.rank == ranks[0])
-        else:
-            query = query.where(
-                DialQueueEntry.rank.in_(ranks),
-                or_(
-                    DialQueueEntry.rank != RANK_CALLBACK,
-                    DialQueueEntry.callback_for.is_(None),
-                    DialQueueEntry.callback_for == user_id,
-                ),
+        .order_by(_Q.rank, _Q.due_at, _Q.position)
+        .limit(bindparam("n"))
+    )
+    return query.with_for_update(skip_locked=True) if locking else query
+
+
+def _with_history(entries: Any) -> Select[Any]:
+    """Queue entries with their patient's fields and one row per call made to the patient (in
+    any campaign; none: one row of NULLs)."""
+    return (
+        select(entries, *_PATIENT_COLUMNS, *_ATTEMPT_COLUMNS)
+        .join(Patient, _P.id == entries.c.patient_id)
+        .outerjoin(CallAttempt, and_(_A.patient_id == entries.c.patient_id, _A.kind == "call"))
+    )
+
+
+def _candidates_statement(locking: bool) -> Select[Any]:
+    """Up to ``n`` due callbacks and retries (a callback kept for another agent excepted) and
+    up to ``n`` list entries, each read as one range of the queue's index, in one statement;
+    on PostgreSQL each entry is locked, skipping those another claim holds."""
+    due = _front(
+        _Q.rank.in_((RANK_CALLBACK, RANK_RETRY)),
+        or_(
+            _Q.rank != RANK_CALLBACK, _Q.callback_for.is_(None), _Q.callback_for == bindparam("uid")
+        ),
+        locking=locking,
+    ).cte("due")
+    listed = _front(_Q.rank == RANK_LIST, locking=locking).cte("listed")
+    return _with_history(union_all(select(due), select(listed)).subquery("front"))
+
+
+_CANDIDATES = {True: _candidates_statement(True), False: _candidates_statement(False)}
+
+
+def _key(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+_WHERE_KEY = (
+    _Q.campaign_id == _key("k_campaign", _Q.campaign_id),
+    _Q.patient_id == _key("k_patient", _Q.patient_id),
+)
+_SET_LEASED = (
+    update(DialQueueEntry)
+    .where(*_WHERE_KEY)
+    .values(
+        state=QUEUE_LEASED,
+        lease_id=_key("v_lease", _Q.lease_id),
+        leased_by=_key("v_by", _Q.leased_by),
+        lease_expires_at=_key("v_expires", _Q.lease_expires_at),
+        updated_at=_key("v_now", _Q.updated_at),
+    )
+)
+_SET_WAITING = (
+    update(DialQueueEntry)
+    .where(*_WHERE_KEY)
+    .values(
+        rank=_key("v_rank", _Q.rank),
+        due_at=_key("v_due", _Q.due_at),
+        updated_at=_key("v_now", _Q.updated_at),
+    )
+)
+_SET_CLOSED = (
+    update(DialQueueEntry)
+    .where(*_WHERE_KEY)
+    .values(
+        state=QUEUE_CLOSED,
+        closed_reason=_key("v_reason", _Q.closed_reason),
+        lease_id=None,
+        leased_by=None,
+        lease_expires_at=None,
+        updated_at=_key("v_now", _Q.updated_at),
+    )
+)
+
+
+def _grouped(rows: Iterable[Any]) -> list[tuple[Any, list[rules.Attempt]]]:
+    """One (entry, attempts) per queue entry of joined rows, in lease order."""
+    found: dict[tuple[str, str], tuple[Any, list[rules.Attempt]]] = {}
+    for row in rows:
+        key = (row.campaign_id, row.patient_id)
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = (row, [])
+        if row.attempt_at is not None:
+            entry[1].append(
+                rules.Attempt(
+                    at=row.attempt_at,
+                    campaign_id=row.attempt_campaign_id,
+                    code=row.attempt_code,
+                    exempt=row.attempt_exempt,
+                )
             )
-        if postgres:
-            query = query.with_for_update(of=DialQueueEntry, skip_locked=True)
-        found.extend((row[0], row) for row in session.execute(query))
-    return found
+    return sorted(found.values(), key=lambda e: (e[0].rank, e[0].due_at, e[0].position))
 
 
 def claim(
@@ -372,90 +498,87 @@ def claim(
     :func:`claim_guard` in one transaction. Returns the leases and, when none was found, the
     earliest instant a waiting patient falls due (None if unknown)."""
     now = now or utcnow()
-    granted = (
-        select(AgentGrant.object_id)
-        .where(
-            AgentGrant.user_id == user_id,
-            AgentGrant.feed == "campaigns",
-            AgentGrant.object_id == campaign_id,
-            AgentGrant.active,
-        )
-        .exists()
-    )
-    found = session.execute(
-        select(Campaign, granted).where(Campaign.id == campaign_id, Campaign.active)
-    ).first()
+    conn = session.connection()
+    found = conn.execute(_CAMPAIGN_AND_GRANT, {"cid": campaign_id, "uid": user_id}).first()
     if found is None:
         raise OutboundError("no such campaign", 404)
-    campaign, may = found
+    campaign = CampaignFacts(*found[: len(CampaignFacts._fields)])
     if campaign.kind not in DIALED_KINDS:
         raise OutboundError("an inbound campaign has no list to dial", 409)
-    if not may:
+    if not found.may:
         raise OutboundError("not assigned to this campaign", 403)
     expire_leases(session, now)
     crules = campaign_rules(session, campaign, caps)
+    candidates = _CANDIDATES[conn.dialect.name == "postgresql"]
     leases: list[Lease] = []
     for _round in range(_ROUNDS):
         need = batch - len(leases)
         if need <= 0:
             break
-        rows = _candidates(session, campaign_id, user_id, now, 2 * need)
+        params = {"cid": campaign_id, "uid": user_id, "now": now, "n": 2 * need}
+        rows = _grouped(conn.execute(candidates, params))
         if not rows and expire_leases(session, now, force=True) == 0:
             break
-        leases.extend(_lease_allowed(session, crules, rows, user_id, need, ttl, now))
+        # The first 2 * need in order are judged; any others stay as they are (their locks go
+        # with the transaction).
+        leases.extend(_lease_allowed(conn, crules, rows[: 2 * need], user_id, need, ttl, now))
     if leases:
-        session.flush()
         return leases, None
     return [], _next_due(session, campaign_id, now)
 
 
 def _lease_allowed(  # noqa: PLR0917 - private, called once
-    session: Session,
+    conn: Connection,
     crules: CampaignRules,
-    rows: list[tuple[DialQueueEntry, Any]],
+    rows: list[tuple[Any, list[rules.Attempt]]],
     user_id: str,
     need: int,
     ttl: timedelta,
     now: datetime,
 ) -> list[Lease]:
-    history = attempt_history(session, [row.patient_id for row, _ in rows])
     leases: list[Lease] = []
-    for row, patient in rows:
-        verdict = rules.evaluate(crules.context(patient, history[row.patient_id]), now)
+    leased: list[dict[str, Any]] = []
+    waiting: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    for row, history in rows:
+        key = {"k_campaign": row.campaign_id, "k_patient": row.patient_id, "v_now": now}
+        verdict = rules.evaluate(crules.context(row, history), now)
         if not verdict.allowed:
             if verdict.next_allowed_at is None:
-                _close(row, verdict.reason, now)
+                closed.append({**key, "v_reason": verdict.reason[:32]})
             else:
                 # Out of the front of the queue until the rules allow the call.
-                row.rank = RANK_CALLBACK if row.rank == RANK_CALLBACK else RANK_RETRY
-                row.due_at, row.updated_at = verdict.next_allowed_at, now
+                rank = RANK_CALLBACK if row.rank == RANK_CALLBACK else RANK_RETRY
+                waiting.append({**key, "v_rank": rank, "v_due": verdict.next_allowed_at})
             continue
         if len(leases) >= need:
             continue  # left as it is; the lock goes with the transaction
-        due = None if row.rank == RANK_LIST else row.due_at
-        row.state, row.lease_id, row.leased_by = QUEUE_LEASED, str(uuid.uuid4()), user_id
-        row.lease_expires_at, row.updated_at = now + ttl, now
-        leases.append(_lease_of(row, user_id, verdict, due))
+        lease_id, expires = str(uuid.uuid4()), now + ttl
+        leased.append({**key, "v_lease": lease_id, "v_by": user_id, "v_expires": expires})
+        leases.append(_lease_of(row, lease_id, expires, verdict))
+    for statement, params in (
+        (_SET_LEASED, leased),
+        (_SET_WAITING, waiting),
+        (_SET_CLOSED, closed),
+    ):
+        if params:
+            conn.execute(statement, params)
     return leases
 
 
-def _lease_of(
-    row: DialQueueEntry, user_id: str, verdict: rules.Verdict, due: datetime | None
-) -> Lease:
-    assert row.lease_id is not None and row.lease_expires_at is not None
-    callback_for = None
-    if row.rank == RANK_CALLBACK:
-        callback_for = "anyone" if row.callback_for is None else "me"
+def _lease_of(row: Any, lease_id: str, expires: datetime, verdict: rules.Verdict) -> Lease:
+    """The lease of a queue entry (a row or a :class:`DialQueueEntry`)."""
+    callback = row.rank == RANK_CALLBACK
     return Lease(
-        lease_id=row.lease_id,
+        lease_id=lease_id,
         campaign_id=row.campaign_id,
         patient_id=row.patient_id,
         source=SOURCES[row.rank],
-        due_at=due,
-        callback_id=row.callback_id if row.rank == RANK_CALLBACK else None,
-        callback_for=callback_for,
+        due_at=None if row.rank == RANK_LIST else row.due_at,
+        callback_id=row.callback_id if callback else None,
+        callback_for=("anyone" if row.callback_for is None else "me") if callback else None,
         attempts=row.attempts,
-        expires_at=row.lease_expires_at,
+        expires_at=expires,
         verdict=verdict,
     )
 
@@ -477,43 +600,55 @@ def _next_due(session: Session, campaign_id: str, now: datetime) -> datetime | N
     return found
 
 
+# Read by holder only (the expiry is checked on the rows): with the expiry in the statement the
+# planner, whose statistics lag behind fresh lease times, would walk every live lease instead.
+_HELD = select(*_ENTRY_COLUMNS, _Q.lease_id, _Q.lease_expires_at).where(
+    _Q.leased_by == bindparam("uid"), _Q.state == QUEUE_LEASED
+)
+
+
+def _held_with_history(lease_id: str | None) -> Select[Any]:
+    held = _HELD if lease_id is None else _HELD.where(_Q.lease_id == bindparam("lease_id"))
+    sub = held.subquery("held")
+    return (
+        _with_history(sub)
+        .add_columns(*(c.label(f"c_{c.key}") for c in _CAMPAIGN_COLUMNS))
+        .join(Campaign, Campaign.id == sub.c.campaign_id)
+    )
+
+
+_MY_LEASES = _held_with_history(None)
+_ONE_LEASE = _held_with_history("lease_id")
+
+
 def my_leases(
     session: Session, user_id: str, caps: rules.ExemptionCaps, now: datetime | None = None
 ) -> list[Lease]:
     """The agent's live leases (after a restart of the desk), with a fresh verdict each."""
-    now = now or utcnow()
-    rows = list(
-        session.scalars(
-            select(DialQueueEntry).where(
-                DialQueueEntry.leased_by == user_id,
-                DialQueueEntry.state == QUEUE_LEASED,
-                DialQueueEntry.lease_expires_at > now,
-            )
-        )
-    )
-    return _with_verdicts(session, rows, user_id, caps, now)
+    return _with_verdicts(session, _MY_LEASES, {}, user_id=user_id, caps=caps, now=now or utcnow())
 
 
 def _with_verdicts(
     session: Session,
-    rows: list[DialQueueEntry],
+    statement: Select[Any],
+    params: dict[str, Any],
+    *,
     user_id: str,
     caps: rules.ExemptionCaps,
     now: datetime,
 ) -> list[Lease]:
-    if not rows:
-        return []
-    history = attempt_history(session, [r.patient_id for r in rows])
+    """The agent's leases the statement reads (one round trip), each judged now."""
+    rows = session.connection().execute(statement, {**params, "uid": user_id})
     out = []
-    for row in rows:
-        campaign = session.get(Campaign, row.campaign_id)
-        patient = session.get(Patient, row.patient_id)
-        if campaign is None or patient is None:
-            continue
-        crules = campaign_rules(session, campaign, caps)
-        verdict = rules.evaluate(crules.context(patient, history[row.patient_id]), now)
-        due = None if row.rank == RANK_LIST else row.due_at
-        out.append(_lease_of(row, user_id, verdict, due))
+    crules: dict[str, CampaignRules] = {}
+    for row, history in _grouped(rows):
+        if row.lease_expires_at <= now:
+            continue  # expired: back on the list at the next sweep
+        if row.campaign_id not in crules:
+            facts = CampaignFacts(*(getattr(row, f"c_{name}") for name in CampaignFacts._fields))
+            crules[row.campaign_id] = campaign_rules(session, facts, caps)
+        verdict = rules.evaluate(crules[row.campaign_id].context(row, history), now)
+        out.append(_lease_of(row, row.lease_id, row.lease_expires_at, verdict))
     return out
 
 
@@ -578,7 +713,9 @@ def renew(
     now = now or utcnow()
     row = _held(session, lease_id, user_id, now)
     row.lease_expires_at, row.updated_at = now + ttl, now
-    return _with_verdicts(session, [row], user_id, caps, now)[0]
+    session.flush()
+    params = {"lease_id": lease_id}
+    return _with_verdicts(session, _ONE_LEASE, params, user_id=user_id, caps=caps, now=now)[0]
 
 
 # -- history and callbacks --------------------------------------------------------------------
@@ -643,21 +780,22 @@ def callbacks_for(session: Session, user_id: str, limit: int = 500) -> list[Dial
 # -- intake -----------------------------------------------------------------------------------
 
 
-def _outbound_call(item: IntakeItem, campaign: Campaign) -> bool:
+def _outbound_call(item: Any, campaign: CampaignFacts) -> bool:
     call = item.payload.get("call")
     if isinstance(call, dict):
         return call.get("direction") == "outbound"
     return campaign.kind in DIALED_KINDS
 
 
-def _attempt_time(item: IntakeItem) -> datetime:
+def _attempt_time(item: Any) -> datetime:
     call = item.payload.get("call")
     if isinstance(call, dict) and isinstance(call.get("started_at"), str):
         try:
             return datetime.fromisoformat(call["started_at"].replace("Z", "+00:00"))
         except ValueError:
             pass
-    return item.created_at
+    created: datetime = item.created_at
+    return created
 
 
 def _parse(value: Any) -> datetime | None:
@@ -680,33 +818,38 @@ def apply_intake(session: Session, user_id: str, item_ids: Sequence[str], now: d
     time. Dispositions are applied before callbacks, so a call's own callback survives it."""
     if not item_ids:
         return
-    items = list(
-        session.scalars(
-            select(IntakeItem).where(
-                IntakeItem.id.in_(list(item_ids)),
-                IntakeItem.kind.in_(("disposition", "callback")),
-                IntakeItem.campaign_id.is_not(None),
-            )
-        )
-    )
-    if not items:
-        return
-    seen = set(
-        session.scalars(
-            select(CallAttempt.intake_id).where(CallAttempt.intake_id.in_([i.id for i in items]))
-        )
-    )
-    items = [i for i in items if i.id not in seen]
-    items.sort(key=lambda i: (i.kind != "disposition", i.created_at))
-    for item in items:
-        campaign = session.get(Campaign, item.campaign_id) if item.campaign_id else None
-        if campaign is None or item.patient_id is None:
+    # One round trip: the items with their campaign, less dispositions already recorded.
+    rows = list(session.connection().execute(_NEW_ITEMS, {"ids": list(item_ids)}))
+    rows.sort(key=lambda i: (i.kind != "disposition", i.created_at))
+    for item in rows:
+        if item.patient_id is None:
             continue
+        campaign = CampaignFacts(*(getattr(item, f"c_{name}") for name in CampaignFacts._fields))
         if item.kind == "disposition":
             retry, opt_out = code_rules(session, campaign.code_tree_id)
             _apply_disposition(session, item, campaign, retry, opt_out, user_id, now)
         else:
             _apply_callback(session, item, campaign, user_id, now)
+
+
+_NEW_ITEMS = (
+    select(
+        IntakeItem.id,
+        IntakeItem.kind,
+        IntakeItem.patient_id,
+        IntakeItem.created_at,
+        IntakeItem.payload,
+        *(c.label(f"c_{c.key}") for c in _CAMPAIGN_COLUMNS),
+    )
+    .join(Campaign, Campaign.id == IntakeItem.campaign_id)
+    .where(
+        IntakeItem.id.in_(bindparam("ids", expanding=True)),
+        IntakeItem.kind.in_(("disposition", "callback")),
+        ~select(CallAttempt.id).where(CallAttempt.intake_id == IntakeItem.id).exists(),
+    )
+)
+"""Stored intake items (a row each: ``id``, ``kind``, ``patient_id``, ``created_at``,
+``payload`` and the campaign's ``c_*`` columns) not applied to the queue yet."""
 
 
 def _queue_row(session: Session, campaign_id: str, patient_id: str) -> DialQueueEntry | None:
@@ -720,8 +863,8 @@ def _queue_row(session: Session, campaign_id: str, patient_id: str) -> DialQueue
 
 def _apply_disposition(  # noqa: PLR0917 - private, called once
     session: Session,
-    item: IntakeItem,
-    campaign: Campaign,
+    item: Any,
+    campaign: CampaignFacts,
     retry: rules.RetryRules,
     opt_out: frozenset[str],
     user_id: str,
@@ -767,7 +910,7 @@ def _apply_disposition(  # noqa: PLR0917 - private, called once
 
 
 def _apply_callback(
-    session: Session, item: IntakeItem, campaign: Campaign, user_id: str, now: datetime
+    session: Session, item: Any, campaign: CampaignFacts, user_id: str, now: datetime
 ) -> None:
     assert item.patient_id is not None
     due = _parse(item.payload.get("callback_at"))
