@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import signal
 import subprocess
@@ -240,10 +241,26 @@ class Run:
         self.empty = 0
         self.errors = 0
         self.refused = 0
+        self.cpu_s = (0.0, 0.0, 0.0)
+        """(server, database, generator) CPU seconds while requests were counted."""
+
+
+def postmaster_pid(url: str) -> int:
+    """The database cluster's main process (its CPU is the run's database cost)."""
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
 
 
 async def work(
-    base: str, agents: list[tuple[str, str]], duration: float, call_s: tuple[float, float]
+    base: str,
+    agents: list[tuple[str, str]],
+    duration: float,
+    call_s: tuple[float, float],
+    server_pid: int,
+    database_pid: int,
 ) -> Run:
     run = Run()
     host, port = base.removeprefix("http://").rsplit(":", 1)
@@ -293,7 +310,20 @@ async def work(
                 run.errors += 1
                 await asyncio.sleep(1)
 
-    await asyncio.gather(*(agent(token, cid, rng.uniform(0, call_s[1])) for token, cid in agents))
+    async def meter() -> None:
+        # CPU seconds of the server, the database and this generator over the counted window.
+        def sample() -> tuple[float, float, float]:
+            return tree_cpu_s(server_pid), tree_cpu_s(database_pid), time.process_time()
+
+        await asyncio.sleep(max(0.0, counted_from - time.perf_counter()))
+        before = sample()
+        await asyncio.sleep(max(0.0, stop - time.perf_counter()))
+        after = sample()
+        run.cpu_s = (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+
+    await asyncio.gather(
+        meter(), *(agent(token, cid, rng.uniform(0, call_s[1])) for token, cid in agents)
+    )
     client.close()
     return run
 
@@ -319,11 +349,11 @@ def main() -> int:
         port = free_port()
         log = Path(tempfile.mkdtemp(prefix="pulse-dialing-")) / "server.log"
         server = start_server(url, port, args.workers, log)
+        load_1m = os.getloadavg()[0]
         try:
             base = f"http://127.0.0.1:{port}"
-            cpu_before = tree_cpu_s(server.pid)
-            run = asyncio.run(work(base, agents, duration, call_s))
-            cpu_s = tree_cpu_s(server.pid) - cpu_before
+            database = postmaster_pid(url)
+            run = asyncio.run(work(base, agents, duration, call_s, server.pid, database))
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -358,7 +388,16 @@ def main() -> int:
     FIGURES.emit("attempts_twice", attempts_twice, "patients", "== 0")
     FIGURES.emit("do_not_call_leased", dnc_leased, "patients", "== 0")
     requests = len(run.lease_ms) + len(run.control_ms) + len(run.intake_ms)
-    FIGURES.emit("server_cpu_ms_per_request", cpu_s * 1000 / max(1, requests), "ms")
+    for name, cpu_s in zip(("server", "database", "generator"), run.cpu_s, strict=True):
+        FIGURES.emit(f"{name}_cpu_ms_per_request", cpu_s * 1000 / max(1, requests), "ms")
+    FIGURES.emit(
+        "cpu_cores_used",
+        sum(run.cpu_s) / duration,
+        "cores",
+        requests=requests,
+        cores=os.cpu_count() or 0,
+        loadavg_1m_at_start=round(load_1m, 2),
+    )
     return 0
 
 
