@@ -57,6 +57,18 @@ PANELS = ("callPanel", "patientPanel", "queuePanel", "scriptPanel", "disposition
 PROBLEM_MS = 10_000
 
 
+def problem_text(problem: Problem) -> str:
+    """The problem in the agent's language: a calling rule's sentence is translated, then filled."""
+    if problem.template:
+        try:
+            text = QCoreApplication.translate("CallingRules", problem.template)
+            end = "." if problem.message.endswith(".") else ""  # the sentence's own full stop
+            return text.format(**dict(problem.params)) + end
+        except (KeyError, IndexError, ValueError):
+            return problem.message
+    return QCoreApplication.translate("Workflow", problem.message)
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -240,7 +252,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, CallAdded) and event.call.offered and self.ring_alert is not None:
             self.ring_alert.ring(event.call, locked=self.is_locked)
         elif isinstance(event, Problem):
-            self.show_problem(QCoreApplication.translate("Workflow", event.message))
+            self.show_problem(problem_text(event))
         self._follow_calls()
 
     @Slot(object)

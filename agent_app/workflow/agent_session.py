@@ -491,7 +491,10 @@ class AgentSession:
                     target.strip(), patient_id=patient_id, campaign_id=campaign_id
                 )
                 if not verdict.allowed:
-                    self._pending.append(Problem(verdict.reason))
+                    params = tuple((k, str(v)) for k, v in verdict.params.items())
+                    self._pending.append(
+                        Problem(verdict.reason, template=verdict.template, params=params)
+                    )
                     return None
             call = self._book.dial(account, target.strip(), about)
             if call is not None and patient_id is not None:

@@ -14,6 +14,7 @@ from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.dial_rules import Attempt, DialGate, Level, shared_rules
 from agent_app.workflow.disposition import SYS_VOICEMAIL
+from agent_app.workflow.events import Problem
 from agent_app.workflow.outbound import (
     Callback,
     Phase,
@@ -39,6 +40,12 @@ def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() ->
     assert r.desk.session.dial(NUMBERS["pat-1"]) is None
     assert r.problems() == ["Outside the patient's calling hours: 21:34 in America/Chicago."]
     assert r.gate.for_patient("pat-1").template.startswith("Outside the patient's calling hours")
+    # The problem carries the sentence and its values, so the window can translate it.
+    [problem] = [e for e in r.desk.events if isinstance(e, Problem)]
+    assert problem.template.startswith("Outside the patient's calling hours")
+    assert {"local_time": "21:34", "time_zone": "America/Chicago"}.items() <= dict(
+        problem.params
+    ).items()
     assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
 
 
