@@ -298,8 +298,11 @@ def context_of(
     after = dict(rules.DEFAULT_RETRY_AFTER)
     if isinstance(own, Mapping):
         after.update({str(c): timedelta(minutes=int(m)) for c, m in own.items()})
+    # The server judges holidays in the campaign's region (patients carry no country).
+    region = None if campaign is None else campaign.get("default_region")
     return rules.CallContext(
         time_zone=patient.time_zone,
+        country=region.upper() if isinstance(region, str) and region else "US",
         do_not_call=patient.do_not_call,
         consent=patient.consent_calls,
         campaign_id=None if campaign is None else str(campaign.get("id") or "") or None,

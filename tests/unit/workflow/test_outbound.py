@@ -49,6 +49,17 @@ def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() ->
     assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
 
 
+def test_holidays_are_those_of_the_campaigns_region_as_on_the_server() -> None:
+    r = rig()
+    r.cache.patients["pat-1"] = record("pat-1", zone="Europe/London")
+    r.clock[0] = datetime(2026, 12, 28, 12, 0, tzinfo=UTC)  # a bank holiday in England only
+    r.cache.campaigns["camp-out"] = {**r.cache.campaigns["camp-out"], "default_region": "GB"}
+    refused = r.gate.for_patient("pat-1", "camp-out")
+    assert refused.level is Level.RED and refused.template.startswith("Public holiday")
+    r.cache.campaigns["camp-out"] = {**r.cache.campaigns["camp-out"], "default_region": "US"}
+    assert r.gate.for_patient("pat-1", "camp-out").level is not Level.RED
+
+
 def test_a_preview_of_a_do_not_call_patient_is_red_and_never_dialled() -> None:
     r = rig(dnc={"pat-1"})
     r.source.queue = [lease("pat-1"), lease("pat-2")]
