@@ -106,7 +106,6 @@ class PatientPanel(QWidget):
         self._call: CallSession | None = None
         self._shown_patient: str | None = None
         self._records: dict[str, PatientRecord] = {}
-        self._viewed: set[tuple[str, str]] = set()
         self._searching: set[str] = set()  # record ids of calls on the search page
         self._picking: set[str] = set()  # record ids of calls back on the picker
         unsubscribe = session.subscribe(self._on_event)
@@ -332,9 +331,9 @@ class PatientPanel(QWidget):
         if record is None:
             self._show_message(self.tr("This patient is no longer in the local patient store."))
             return
-        if (call.record_id, patient_id) not in self._viewed:
+        if not self._session.record_viewed(call.record_id, patient_id):
             try:
-                self._store.record_view(patient_id, reason=f"call {call.record_id}")
+                self._session.view_record(call.record_id, patient_id)
             except StoreError as exc:
                 log.warning(
                     "card view of call %s not audited (%s): not shown",
@@ -348,7 +347,6 @@ class PatientPanel(QWidget):
                     )
                 )
                 return
-            self._viewed.add((call.record_id, patient_id))
         if patient_id != self._shown_patient:
             self._shown_patient = patient_id
             self.card.identity.reset()

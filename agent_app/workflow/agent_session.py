@@ -122,6 +122,8 @@ class AgentSession:
         self._campaign_for: dict[str, str | None] = {}
         """Record id → the patient its campaign was chosen for."""
         self._audit = audit
+        self._viewed: set[tuple[str, str]] = set()
+        """(record id, patient id) whose record view is in the audit log."""
         self._server_now = server_now or ServerClock().now_iso
         self._reasons = {r.code: r for r in reasons}
         self._not_ready: NotReadyReason | None = SIGNED_IN
@@ -550,6 +552,20 @@ class AgentSession:
             return self._book.intent(call_id, action)
 
     # -- intents: patient and identity ---------------------------------------------------------
+
+    def view_record(self, record_id: str, patient_id: str) -> None:
+        """Write the view of ``patient_id``'s record for the call ``record_id`` to the audit
+        log, once per call and patient. Every view that shows any of the record (the card,
+        the script's merge fields) shows it only once this is done; raises StoreError when
+        the event cannot be written (nothing of the record may then be shown)."""
+        if (record_id, patient_id) in self._viewed:
+            return
+        self._audit("view", patient_id=patient_id, reason=f"call {record_id}", result="ok")
+        self._viewed.add((record_id, patient_id))
+
+    def record_viewed(self, record_id: str, patient_id: str) -> bool:
+        """Whether the view of that record for that call is in the audit log."""
+        return (record_id, patient_id) in self._viewed
 
     def choose_patient(self, call_id: str, patient_id: str) -> bool:
         """Link a call to a patient (a pick among matches, or a search result).

@@ -125,10 +125,26 @@ class CallScripts:
             agent_name=self.agent_name,
             campaign_name=name if isinstance(name, str) else "",
             patient=patient,
-            linked_patient_id=call.patient_id,
+            linked_patient_id=call.patient_id if self._viewed(call, patient) else None,
             identity=call.identity,
             phone=str(getattr(phones[0], "number", "")) if phones else "",
         )
+
+    def _viewed(self, call: CallSession, patient: CardRecord | None) -> bool:
+        """Merge fields of a record are a view of it: audited first, as the card is, and
+        nothing of the record when that fails."""
+        if patient is None or call.patient_id != patient.id:
+            return False
+        try:
+            self._session.view_record(call.record_id, patient.id)
+        except StoreError as exc:
+            log.warning(
+                "script of call %s: record view not audited (%s)",
+                call.record_id,
+                type(exc).__name__,
+            )
+            return False
+        return True
 
     # -- following the calls ---------------------------------------------------------------
 

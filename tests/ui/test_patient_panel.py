@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
+from agent_app.store.errors import DiskFullError
 from agent_app.telephony import protocol as p
 from agent_app.views.patient_panel import PatientPanel
 from agent_app.workflow.agent_session import AgentSession
@@ -101,12 +102,12 @@ class Desk:
             assert self.panel.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
 
-def make_desk(store: AgentStore, qtbot: QtBot, **settings: Any) -> Desk:
+def make_desk(store: AgentStore, qtbot: QtBot, audit: Any = None, **settings: Any) -> Desk:
     engine = FakeEngine()
     session = AgentSession(
         send=engine,
         outbox=store.journal,
-        audit=store.journal.audit,
+        audit=audit or store.journal.audit,
         lookup=lambda number: [r.id for r in store.caller_lookup(number)],
         settings=DeskSettings(account_id=ACCOUNT, **settings),
         clock=ManualClock(),
@@ -508,3 +509,36 @@ def test_the_panel_fills_the_group_box_it_is_given_and_names_an_outbound_number(
     assert panel.call is call and panel.page == "card"
     assert panel.caller.text() == f"Number called: {patients[SINGLE]['phones'][1]['number']}"
     assert panel.call_state.text() == "Calling…"
+
+
+class FailingAudit:
+    """The journal's audit, or a full disk while ``fail`` is set."""
+
+    def __init__(self, store: AgentStore) -> None:
+        self.store, self.fail = store, False
+
+    def __call__(self, action: str, *, patient_id: str | None, reason: str, result: str) -> str:
+        if self.fail:
+            raise DiskFullError("journal: the disk is full; nothing was written")
+        return self.store.journal.audit(action, patient_id=patient_id, reason=reason, result=result)
+
+
+def test_the_card_comes_once_its_view_is_audited_and_is_audited_once(
+    store: AgentStore, patients: list[dict[str, Any]], qtbot: QtBot
+) -> None:
+    audit = FailingAudit(store)
+    desk = make_desk(store, qtbot, audit=audit)
+    patient = patients[SINGLE]
+    audit.fail = True
+    call = desk.ring("c1", patient["phones"][0]["number"])
+    assert desk.panel.page == "message"
+    assert "could not be written to the audit log" in desk.panel.message.text()
+    assert patient["given_name"] not in _shown_text(desk.panel)
+    assert not desk.session.record_viewed(call.record_id, patient["id"])
+    assert desk.audits() == []
+
+    audit.fail = False
+    desk.answer("c1")  # the next change of the call tries again
+    assert desk.panel.page == "card"
+    assert desk.panel.card.greeting.text() == patient["given_name"]
+    assert [a["action"] for a in desk.audits()] == ["view"]

@@ -204,6 +204,29 @@ def test_merge_values_follow_the_calls_identity_gate() -> None:
     assert after["patient.phone"] == record.phones[0].number
 
 
+def test_the_first_name_in_the_script_is_an_audited_view_of_the_record() -> None:
+    rig = Rig()
+    call = rig.call()
+    audit = rig.desk.audit
+    audit.fail = True  # the view cannot be written to the audit log
+    refused = rig.scripts.values(call)
+    assert "patient.given_name" not in refused, "a record shown without its view audited"
+    assert refused["agent.display_name"] == "Agent Seven"
+    audit.fail = False
+    assert rig.scripts.values(call)["patient.given_name"] == rig.patients["pat-1"].given_name
+    rig.scripts.values(call)
+    views = [e for e in audit.events if e["action"] == "view"]
+    assert views == [
+        {
+            "action": "view",
+            "patient_id": "pat-1",
+            "reason": f"call {call.record_id}",
+            "result": "ok",
+        }
+    ], "one view per call and patient, whichever panel shows the record first"
+    assert rig.desk.session.record_viewed(call.record_id, "pat-1")
+
+
 def test_a_missing_script_or_a_broken_one_says_why() -> None:
     rig = Rig(default_campaign_id="camp-a")
     del rig.cache.docs["scripts", "scr-1"]
