@@ -815,7 +815,6 @@
         <translation>Demasiados intentos. Espere un minuto y vuelva a intentarlo.</translation>
     </message>
     <message>
-        <location filename="../agent_app/views/login_dialog.py" line="30"/>
         <source>Update required: this server needs Pulse {minimum} or later (you have {current}).</source>
         <translation>Se requiere una actualización: este servidor necesita Pulse {minimum} o posterior (usted tiene {current}).</translation>
     </message>
@@ -1108,6 +1107,10 @@
     <message>
         <source>Disposition pending</source>
         <translation>Tipificación pendiente</translation>
+    </message>
+    <message>
+        <source>Desk locked</source>
+        <translation>Escritorio bloqueado</translation>
     </message>
 </context>
 <context>
@@ -2895,6 +2898,10 @@
     <message>
         <source>Finish the after-call work first.</source>
         <translation>Primero termine el trabajo posllamada.</translation>
+    </message>
+    <message>
+        <source>The desk is locked: no calls until the patient store opens again.</source>
+        <translation>El escritorio está bloqueado: no hay llamadas hasta que el almacén de pacientes se abra de nuevo.</translation>
     </message>
     <message>
         <source>The phone is not registered: no call can be made.</source>

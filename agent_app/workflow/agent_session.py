@@ -48,7 +48,7 @@ from agent_app.workflow import agent_state as st
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
 from agent_app.workflow.call_book import CallBook, Lookup
 from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession, Direction
-from agent_app.workflow.desk_settings import DISPOSITION_PENDING, DeskSettings
+from agent_app.workflow.desk_settings import DESK_LOCKED, DISPOSITION_PENDING, DeskSettings
 from agent_app.workflow.dial_rules import Attempt, DialGate, is_opt_out
 from agent_app.workflow.disposition import (
     VOICEMAIL_LEFT,
@@ -122,6 +122,7 @@ class AgentSession:
         self._campaign_for: dict[str, str | None] = {}
         """Record id → the patient its campaign was chosen for."""
         self._audit = audit
+        self._locked = False
         self._viewed: set[tuple[str, str]] = set()
         """(record id, patient id) whose record view is in the audit log."""
         self._server_now = server_now or ServerClock().now_iso
@@ -279,8 +280,29 @@ class AgentSession:
             if self._book.wrap_ups:
                 self._pending.append(Problem("Finish the after-call work first."))
                 return False
+            if self._locked:
+                self._pending.append(
+                    Problem("The desk is locked: no calls until the patient store opens again.")
+                )
+                return False
             changed, self._not_ready = self._not_ready is not None, None
             return changed
+
+    def lock_desk(self) -> None:
+        """The panels are covered (the patient cache is locked): Not ready "Desk locked", and
+        Ready refused until :meth:`unlock_desk`. A call in progress goes on."""
+        with self._operation():
+            self._locked = True
+            self._not_ready = self._reasons.get(DESK_LOCKED.code, DESK_LOCKED)
+
+    def unlock_desk(self) -> None:
+        """The panels are back; the agent stays Not ready until they choose Ready."""
+        with self._operation():
+            self._locked = False
+
+    @property
+    def desk_locked(self) -> bool:
+        return self._locked
 
     def set_not_ready(self, code: str) -> bool:
         """Not ready for one of :attr:`reasons`; shown once the calls and wrap-ups are done."""
