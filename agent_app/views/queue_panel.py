@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app.views import shortcuts
+from agent_app.views.calling_rules import BADGE_LEVEL, rule_text
 from agent_app.views.forms import child, load_form
 from agent_app.views.styling import QUEUE_PANEL_STYLE
 from agent_app.workflow.agent_session import AgentSession
@@ -34,24 +35,11 @@ from agent_app.workflow.dial_rules import Level, Verdict
 from agent_app.workflow.disposition import SYSTEM_TREE
 from agent_app.workflow.outbound import SKIP_REASONS, CampaignChanged, CampaignSession, Phase
 
-_BADGE = {Level.GREEN: "ok", Level.AMBER: "warning", Level.RED: "problem"}
 TICK_MS = 500
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("QueuePanel", text)
-
-
-def rule_text(verdict: Verdict) -> str:
-    """The verdict's reason in the agent's language (its sentence translated, then filled)."""
-    if verdict.template:
-        try:
-            return QCoreApplication.translate("CallingRules", verdict.template).format(
-                **verdict.params
-            )
-        except (KeyError, IndexError, ValueError):
-            return verdict.reason
-    return QCoreApplication.translate("Workflow", verdict.reason) if verdict.reason else ""
 
 
 def _local(moment: datetime, zone: str | None) -> str:
@@ -281,7 +269,7 @@ class QueuePanel(QWidget):
             Level.RED: self.tr("Do not call"),
         }[verdict.level]
         self.badge.setText(text)
-        self.badge.setProperty("level", _BADGE[verdict.level])
+        self.badge.setProperty("level", BADGE_LEVEL[verdict.level])
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.reason.setText(rule_text(verdict))

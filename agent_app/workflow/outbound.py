@@ -428,7 +428,7 @@ class CampaignSession:
         self.lease = lease
         gate = self.desk.gate
         if gate is not None:
-            gate.history.merge(lease.attempts)
+            gate.learned(lease.attempts)
         if self.progressive and self._desk_free():
             self._countdown_at = self.clock() + self.preview_s
             self._set(Phase.COUNTDOWN, message)

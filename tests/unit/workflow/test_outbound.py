@@ -318,3 +318,56 @@ def test_attempts_seen_twice_are_kept_once_with_their_latest_code() -> None:
     r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
     r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", record_id="rec-1"))
     assert [a.code for a in r.gate.history.of("pat-1")] == ["SYS_BUSY"]
+
+
+# -- the card's indicator ---------------------------------------------------------------------
+
+
+def test_the_cards_verdict_is_judged_under_the_leases_campaign_and_none_for_an_inbound_call() -> (
+    None
+):
+    r = rig()
+    placed = r.desk.session.dial(NUMBERS["pat-1"], patient_id="pat-1", campaign_id="camp-out")
+    assert placed is not None
+    r.desk.ring("in-1", NUMBERS["pat-2"])
+    inbound = r.desk.session.call("in-1")
+    assert inbound is not None and inbound.patient_id == "pat-2"
+    assert r.desk.session.compliance(placed) == r.gate.for_patient("pat-1", "camp-out")
+    # 20:30 in New York: past the campaign's window (20:00), inside the legal one (21:00).
+    r.clock[0] = datetime(2026, 3, 3, 1, 30, tzinfo=UTC)
+    campaign = r.desk.session.compliance(placed)
+    assert campaign is not None and campaign.level is Level.RED
+    assert "20:00" not in campaign.reason and "20:30" in campaign.reason
+    own = r.desk.session.compliance(inbound)
+    assert own is not None and own.level is Level.AMBER  # the legal window closes at 21:00
+    assert "21:00" in own.reason
+
+
+def test_the_card_has_no_verdict_without_a_patient_or_without_rules() -> None:
+    r = rig()
+    r.desk.ring("in-1", "+12025550999")  # nobody's number
+    unknown = r.desk.session.call("in-1")
+    assert unknown is not None and r.desk.session.compliance(unknown) is None
+    r.desk.ring("in-2", NUMBERS["pat-1"])
+    known = r.desk.session.call("in-2")
+    assert known is not None and r.desk.session.compliance(known) is not None
+    r.desk.session.gate = None
+    assert r.desk.session.compliance(known) is None
+
+
+def test_the_gate_tells_its_watchers_of_every_opt_out_and_attempt() -> None:
+    r = rig()
+    told: list[str] = []
+    stop = r.gate.subscribe(told.append)
+    r.gate.opt_out("pat-2")
+    r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
+    r.gate.learned([Attempt("pat-3", NOW, "SYS_BUSY"), Attempt("pat-3", NOW, "SYS_NO_ANSWER")])
+    assert told == ["pat-2", "pat-1", "pat-3"]
+    assert len(r.gate.history.of("pat-3")) == 2
+    # A lease's history from the server reaches the watchers too.
+    r.source.queue = [lease("pat-1", attempts=(Attempt("pat-1", NOW - timedelta(days=2)),))]
+    r.campaign().start()
+    assert told[-1] == "pat-1"
+    stop()
+    r.gate.opt_out("pat-1")
+    assert told[-1] == "pat-1" and len(told) == 4
