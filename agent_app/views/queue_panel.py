@@ -36,6 +36,7 @@ from agent_app.workflow.disposition import SYSTEM_TREE
 from agent_app.workflow.outbound import SKIP_REASONS, CampaignChanged, CampaignSession, Phase
 
 TICK_MS = 500
+_BEFORE_THE_CALL = (Phase.PREVIEW, Phase.COUNTDOWN)
 
 
 def _tr(text: str) -> str:
@@ -56,6 +57,9 @@ class QueuePanel(QWidget):
 
     working = Signal(bool)
     """A campaign is shown (the window gives the panel room) or none is."""
+    previewing = Signal(str, str)
+    """(campaign id, patient id) of the leased patient shown before the call (the script
+    panel shows their script); empty strings once there is none or the call is placed."""
 
     def __init__(
         self,
@@ -70,6 +74,7 @@ class QueuePanel(QWidget):
         self.session: CampaignSession | None = None
         self._message_for = message_for
         self._unsubscribe: Callable[[], None] | None = None
+        self._previewed: tuple[str, str] = ("", "")
         self.setStyleSheet(QUEUE_PANEL_STYLE)
         form = self._scrolling_form()
         self.pages = child(form, QStackedWidget, "pages")
@@ -144,6 +149,11 @@ class QueuePanel(QWidget):
         self.working.emit(session is not None)
         self.show_session()
 
+    @property
+    def previewed(self) -> tuple[str, str]:
+        """(campaign id, patient id) of the patient previewed now; empty strings: none."""
+        return self._previewed
+
     def set_message_source(self, message_for: Callable[[str], str | None]) -> None:
         """Where the campaign's voicemail message is found (campaign id -> WAV path)."""
         self._message_for = message_for
@@ -195,6 +205,17 @@ class QueuePanel(QWidget):
     # -- showing ---------------------------------------------------------------------------
 
     def show_session(self) -> None:
+        self._show_session()
+        session = self.session
+        lease = None if session is None else session.lease
+        shown = ("", "")
+        if lease is not None and session is not None and session.phase in _BEFORE_THE_CALL:
+            shown = (lease.campaign_id, lease.patient_id)
+        if shown != self._previewed:
+            self._previewed = shown
+            self.previewing.emit(*shown)
+
+    def _show_session(self) -> None:
         session = self.session
         if session is None:
             self.campaign_title.setText("")

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.dial_rules import DialGate, shared_rules
@@ -199,6 +200,8 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     rig.press("ready")
     rig.wait(lambda: session.state is AgentState.READY, "Ready")
     queue = window.queue
+    script = window.findChild(ScriptPanel)
+    assert script is not None
 
     def dial_next() -> str:
         rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the next patient previewed")
@@ -219,9 +222,13 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
 
     # 1. The patient answers; the agent talks, hangs up and records the outcome.
     rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the first patient previewed")
+    rig.wait(lambda: script.previewing, "the campaign's script shows before the call")
+    assert script.preview_note.isVisible() and script.step_text.text()
     rig.shot("outbound-01-preview")
     record = dial_next()
     call = session.calls[0]
+    rig.wait(lambda: script.call is call, "the call placed runs its own script")
+    assert not script.previewing
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
     rig.shot("outbound-02-on-call")
     rig.press("hangup")
