@@ -3,15 +3,19 @@ history, Call now / Skip, the progressive countdown) and the callbacks list with
 
 It only shows :class:`~agent_app.workflow.outbound.CampaignSession` and sends its intents;
 the voicemail drop key asks the desk to leave the campaign's message on the call in progress.
+:meth:`QueuePanel.run_request` is the session's runner for the server's lease requests: they
+run one after the other on the panel's own worker thread, and their answers come back on the
+window's thread, so that a slow server never freezes the desk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app.views import shortcuts
+from agent_app.views.background import BackgroundRunner
 from agent_app.views.calling_rules import BADGE_LEVEL, rule_text
 from agent_app.views.forms import child, load_form
 from agent_app.views.styling import QUEUE_PANEL_STYLE
@@ -75,6 +80,10 @@ class QueuePanel(QWidget):
         self._message_for = message_for
         self._unsubscribe: Callable[[], None] | None = None
         self._previewed: tuple[str, str] = ("", "")
+        # One thread: a release reaches the server before the next lease is asked for.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._requests = BackgroundRunner(self, pool=self._pool)
         self.setStyleSheet(QUEUE_PANEL_STYLE)
         form = self._scrolling_form()
         self.pages = child(form, QStackedWidget, "pages")
@@ -148,6 +157,11 @@ class QueuePanel(QWidget):
             self._timer.stop()
         self.working.emit(session is not None)
         self.show_session()
+
+    def run_request(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """A :class:`~agent_app.workflow.outbound.Runner`: ``job`` on the panel's worker
+        thread, ``done`` (with its result or its exception) back on the window's thread."""
+        self._requests.run(job, done, done)
 
     @property
     def previewed(self) -> tuple[str, str]:
@@ -238,8 +252,13 @@ class QueuePanel(QWidget):
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         elif lease is None:
-            self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
+            if session.asking:
+                self.idle_label.setText(self.tr("Asking the server for the next patient…"))
+            else:
+                self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
             self.next_button.setText(self.tr("&Next patient"))
+            # Left enabled while asking (the focus stays on it): the session sends no
+            # second request while one is on its way.
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         else:

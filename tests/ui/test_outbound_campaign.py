@@ -192,8 +192,15 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     campaign = store.cache.document("campaigns", campaign_id)
     assert campaign is not None and campaign["kind"] == "preview"
     routing = PeerRouting(ServerLeases(desk.sync.api, desk.desktop.service.session.call), routes)
+    # The lease requests run on the queue panel's worker, as the app has them.
     campaign_session = CampaignSession(
-        session, routing, campaign, state=store.journal, now=lambda: NOW, ring_timeout_s=4.0
+        session,
+        routing,
+        campaign,
+        state=store.journal,
+        now=lambda: NOW,
+        ring_timeout_s=4.0,
+        runner=window.queue.run_request,
     )
     window.queue.set_message_source(lambda _campaign: str(message))
     window.queue.set_session(campaign_session)

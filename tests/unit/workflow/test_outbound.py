@@ -3,8 +3,10 @@ door every call goes through, opt-outs, voicemail drop and the offline batch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,8 +17,12 @@ from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.dial_rules import Attempt, DialGate, Level, shared_rules
 from agent_app.workflow.disposition import SYS_VOICEMAIL
 from agent_app.workflow.outbound import (
+    FROM_BATCH,
+    SERVER_DOWN,
     Callback,
     Phase,
+    ServerLeases,
+    run_inline,
 )
 from tests.unit.workflow.outbound_fakes import NOW, NUMBERS, dials, lease, record, rig
 
@@ -371,3 +377,82 @@ def test_the_gate_tells_its_watchers_of_every_opt_out_and_attempt() -> None:
     stop()
     r.gate.opt_out("pat-1")
     assert told[-1] == "pat-1" and len(told) == 4
+
+
+# -- requests through a runner (a worker thread on the desk) ----------------------------------
+
+
+class Deferred:
+    """A runner that keeps each request until the test lets it run (a slow server)."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def __call__(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.waiting.append((job, done))
+
+    def answer(self) -> None:
+        while self.waiting:
+            job, done = self.waiting.pop(0)
+            run_inline(job, done)
+
+
+def test_while_the_next_patient_is_asked_for_no_second_request_is_made() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    runner = Deferred()
+    session = r.campaign(batch_size=0, runner=runner)
+    heard: list[tuple[Phase, bool]] = []
+    session.subscribe(lambda e: heard.append((e.phase, session.asking)))
+    session.start()
+    assert session.asking and session.lease is None and heard[-1] == (Phase.IDLE, True)
+    assert not session.next_patient()  # a second click
+    session.poll()
+    runner.answer()
+    assert not session.asking
+    assert session.lease is not None and session.lease.patient_id == "pat-1"
+    assert r.source.queue == [lease("pat-2")], "one lease asked for, not two"
+
+
+def test_a_lease_that_comes_after_a_stop_goes_back_to_the_list() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    runner = Deferred()
+    session = r.campaign(batch_size=0, runner=runner)
+    session.start()
+    session.stop()
+    runner.answer()
+    assert session.lease is None and session.phase is Phase.IDLE
+    assert r.source.released == [("pat-1", "stopped")]
+
+
+def test_a_server_that_answers_nonsense_reads_as_offline_and_the_batch_serves() -> None:
+    class Nonsense:
+        def __init__(self) -> None:
+            self.released: list[str] = []
+
+        def lease_next(self, campaign_id: str, *, token: str, batch: int = 1) -> dict[str, Any]:
+            return {"leases": "soon"}
+
+        def release_lease(self, lease_id: str, reason: str, *, token: str) -> None:
+            self.released.append(lease_id)
+
+        def callbacks(self, *, token: str) -> dict[str, Any]:
+            return {"callbacks": [{"due": "whenever"}, "x"]}
+
+    r = rig()
+    kept = lease("pat-3")
+    r.state.set_state("outbound.batch", json.dumps([kept.to_json()]))
+    api = Nonsense()
+    leases = ServerLeases(api, lambda operation: operation("token"))  # type: ignore[arg-type]
+    session = r.campaign(batch_size=0)
+    session.source = leases
+    heard: list[str] = []
+    session.subscribe(lambda e: heard.append(e.message))
+    session.start()
+    assert session.offline and session.lease == kept
+    assert heard[-1] == FROM_BATCH
+    assert session.callbacks() == ()  # callbacks that are not whole are left out
+    assert session.skip("other")
+    assert api.released == [kept.lease_id] and session.lease is None
+    assert heard[-1] == SERVER_DOWN
