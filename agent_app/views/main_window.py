@@ -171,11 +171,15 @@ class MainWindow(QMainWindow):
 
     def set_script_panel(self, widget: QWidget) -> None:
         """Put the call script into its panel and enable it; a patient the campaign's queue
-        previews shows their script there before the call."""
+        previews shows their script there before the call, and the wrap-up hears of each
+        step (a recording consent it waits for)."""
         self._host(self.panels["scriptPanel"], widget)
         if self.queue is not None and isinstance(widget, ScriptPanel):
             self.queue.previewing.connect(widget.show_preview)
             widget.show_preview(*self.queue.previewed)
+        if self.disposition is not None and isinstance(widget, ScriptPanel):
+            # An answer at the disclosure step may be what the wrap-up waits for.
+            widget.stepped.connect(self.disposition.recheck)
 
     def attach_phone(
         self, phone: DeskPhone, *, region: str = "US", tray: QSystemTrayIcon | None = None

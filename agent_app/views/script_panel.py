@@ -10,7 +10,7 @@ is shown as plain text, never as markup. The rules are the run's; this panel onl
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Slot
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,6 +61,9 @@ class ScriptPanel(QWidget):
 
     Given a parent without a layout (the main window's group box), the panel fills it.
     """
+
+    stepped = Signal()
+    """The agent took a step of the call's script (an answer may unblock its wrap-up)."""
 
     def __init__(
         self, session: AgentSession, scripts: CallScripts, parent: QWidget | None = None
@@ -258,6 +261,7 @@ class ScriptPanel(QWidget):
         had_focus = self._has_focus()
         self._pending.stop()
         self.refresh()
+        self.stepped.emit()
         if had_focus and self.page == "run":
             self._primary().setFocus(Qt.FocusReason.OtherFocusReason)
 
