@@ -571,9 +571,9 @@ def _start_outbound(
     campaign = first_outbound_campaign(store)
     if campaign is None:
         return
-    # The lease calls run when the agent asks for a patient, on the window's thread: a
-    # connection of their own with a short timeout keeps an unreachable server from
-    # freezing the desk for the sync's longer one (the batch then serves).
+    # The lease calls run on the queue panel's worker thread, on a connection of their own
+    # with a short timeout: an unreachable server hands the agent to the offline batch
+    # soon, rather than after the sync's longer one.
     api = desktop.service.api
     lease_api = ServerApi(
         api.base_url,
@@ -593,6 +593,7 @@ def _start_outbound(
             state=store.journal,
             # The campaign's own progressive countdown when it names one.
             preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
+            runner=window.queue.run_request,
         )
     )
 

@@ -44,6 +44,7 @@ from agent_app.views.lock_screen import LockScreen
 from agent_app.views.login_dialog import Authenticate
 from agent_app.views.queue_panel import QueuePanel
 from agent_app.views.ring_alert import RingAlert
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.views.shortcuts_sheet import ShortcutsSheet
 from agent_app.views.softphone_panel import KEYS, SoftphonePanel
 from agent_app.views.status_bar import PulseStatusBar
@@ -181,8 +182,16 @@ class MainWindow(QMainWindow):
         self._host(self.panels["patientPanel"], widget)
 
     def set_script_panel(self, widget: QWidget) -> None:
-        """Put the call script into its panel and enable it."""
+        """Put the call script into its panel and enable it; a patient the campaign's queue
+        previews shows their script there before the call, and the wrap-up hears of each
+        step (a recording consent it waits for)."""
         self._host(self.panels["scriptPanel"], widget)
+        if self.queue is not None and isinstance(widget, ScriptPanel):
+            self.queue.previewing.connect(widget.show_preview)
+            widget.show_preview(*self.queue.previewed)
+        if self.disposition is not None and isinstance(widget, ScriptPanel):
+            # An answer at the disclosure step may be what the wrap-up waits for.
+            widget.stepped.connect(self.disposition.recheck)
 
     def attach_phone(
         self, phone: DeskPhone, *, region: str = "US", tray: QSystemTrayIcon | None = None

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
 from agent_app.store.records import PatientRecord
+from agent_app.workflow.events import Listeners
 from pulse_contract import calling_rules as rules
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class DialGate:
         self.history = history or AttemptHistory()
         self._state = state
         self._opt_outs: set[str] = set()
+        self._listeners: Listeners[str] = Listeners()
         if state is not None:
             try:
                 raw = state.get_state(OPT_OUT_STATE)
@@ -212,6 +214,11 @@ class DialGate:
     def opt_outs(self) -> frozenset[str]:
         return frozenset(self._opt_outs)
 
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """``listener(patient_id)`` whenever the gate learns something that may change that
+        patient's verdict (an opt-out, an attempt); returns the function that unsubscribes."""
+        return self._listeners.subscribe(listener)
+
     # -- changes ---------------------------------------------------------------------------
 
     def opt_out(self, patient_id: str) -> None:
@@ -222,9 +229,18 @@ class DialGate:
                 self._state.set_state(OPT_OUT_STATE, json.dumps(sorted(self._opt_outs)))
             except StoreError as exc:
                 log.warning("opt-out not kept for a restart (%s)", type(exc).__name__)
+        self._listeners.emit(patient_id)
 
     def attempted(self, attempt: Attempt) -> None:
         self.history.add(attempt)
+        self._listeners.emit(attempt.patient_id)
+
+    def learned(self, attempts: Iterable[Attempt]) -> None:
+        """Attempts told by the server (a lease's history across campaigns)."""
+        known = list(attempts)
+        self.history.merge(known)
+        for patient_id in dict.fromkeys(a.patient_id for a in known):
+            self._listeners.emit(patient_id)
 
 
 def _rank(verdict: Verdict) -> int:

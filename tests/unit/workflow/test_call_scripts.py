@@ -287,3 +287,20 @@ def test_a_cache_that_cannot_be_read_shows_no_script_and_breaks_nothing() -> Non
     assert rig.scripts.run(call) is None
     assert rig.scripts.why_none(call) is NoScript.NO_CAMPAIGN, "no campaign could be read"
     assert rig.scripts.values(call)["agent.display_name"] == "Agent Seven"
+
+
+def test_a_leased_patients_script_is_previewed_in_their_language_and_never_saved() -> None:
+    rig = Rig()
+    run = rig.scripts.preview("camp-a", "pat-1")
+    assert isinstance(run, ScriptRun)
+    assert run.campaign_id == "camp-a" and run.language == "es" and not run.touched
+    values = rig.scripts.preview_values(run, "pat-1")
+    # Before the call only the first name: the rest waits for the identity check.
+    assert values == {
+        "agent.display_name": "Agent Seven",
+        "campaign.name": "Reminders",
+        "patient.given_name": rig.patients["pat-1"].given_name,
+    }
+    assert rig.scripts.preview("camp-b", "pat-1") is NoScript.NO_SCRIPT
+    assert rig.scripts.preview("camp-x", "pat-1") is NoScript.NOT_CACHED
+    assert rig.drafts.saved == {} and rig.desk.session.calls == ()
