@@ -1213,8 +1213,8 @@
         <translation>El horario de llamadas está por terminar</translation>
     </message>
     <message>
-        <source>Do not call</source>
-        <translation>No llamar</translation>
+        <source>Not callable now</source>
+        <translation>No se puede llamar ahora</translation>
     </message>
     <message>
         <source>home</source>
@@ -1879,8 +1879,8 @@
         <translation>Llame pronto</translation>
     </message>
     <message>
-        <source>Do not call</source>
-        <translation>No llamar</translation>
+        <source>Not callable now</source>
+        <translation>No se puede llamar ahora</translation>
     </message>
     <message>
         <source>Not disposed yet</source>

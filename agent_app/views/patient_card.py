@@ -94,7 +94,7 @@ class PatientCard(QWidget):
         text = {
             Level.GREEN: self.tr("May be called"),
             Level.AMBER: self.tr("Calling hours closing"),
-            Level.RED: self.tr("Do not call"),
+            Level.RED: self.tr("Not callable now"),
         }[verdict.level]
         reason = rule_text(verdict)
         self.compliance.setText(text)

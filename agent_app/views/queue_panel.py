@@ -327,7 +327,7 @@ class QueuePanel(QWidget):
         text = {
             Level.GREEN: self.tr("May call"),
             Level.AMBER: self.tr("Call soon"),
-            Level.RED: self.tr("Do not call"),
+            Level.RED: self.tr("Not callable now"),
         }[verdict.level]
         self.badge.setText(text)
         self.badge.setProperty("level", BADGE_LEVEL[verdict.level])

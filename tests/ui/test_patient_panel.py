@@ -579,7 +579,7 @@ def test_the_cards_calling_rules_indicator_turns_from_green_to_amber_to_red(
 
     desk.session.gate.judge_with(lambda: datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
     desk.panel._compliance_timer.timeout.emit()
-    assert card.compliance.text() == "Do not call"
+    assert card.compliance.text() == "Not callable now"
     assert card.compliance.property("level") == "problem"
     assert card.compliance_reason.text() == (
         "Outside the patient's calling hours: 22:00 in America/Chicago"
@@ -605,7 +605,7 @@ def test_the_cards_indicator_turns_red_as_soon_as_the_patient_opts_out(
     gate.opt_out(patients[SINGLE + 1]["id"])  # another patient: this card stays green
     assert card.compliance.property("level") == "ok"
     gate.opt_out(patients[SINGLE]["id"])  # no event of the desk's: the gate itself tells
-    assert card.compliance.text() == "Do not call"
+    assert card.compliance.text() == "Not callable now"
     assert card.compliance_reason.text() == "The patient asked not to be called (do-not-call)."
 
 
