@@ -217,6 +217,8 @@ def _runtime(settings: ServerSettings) -> Any:
 
 
 def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
+    from server import content
+    from server.outbound import caps_of
     from server.seed import DEMO_CASES, seed_demo
 
     rt = _runtime(settings)
@@ -228,6 +230,9 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         extra_agents=args.extra_agents,
         sip_box=rt.sip_box,
     )
+    with rt.sessions() as session, session.begin():
+        # The world's campaigns carry this server's exemption caps to the desks from the start.
+        content.announce_caps(session, caps_of(settings))
     rt.close()
     credentials_file: Path | None = getattr(args, "credentials_file", None)
     if credentials_file is not None:
@@ -597,6 +602,7 @@ def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from server import content, schemas
+    from server.outbound import caps_of
 
     try:
         document = json.loads(args.file.read_text(encoding="utf-8"))
@@ -621,7 +627,11 @@ def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
                 row = content.save_code_tree(session, tree, actor_id=None, tree_id=args.object_id)
             else:
                 row = content.save_campaign(
-                    session, campaign, actor_id=None, campaign_id=args.object_id
+                    session,
+                    campaign,
+                    actor_id=None,
+                    campaign_id=args.object_id,
+                    caps=caps_of(settings),
                 )
             out = {"id": row.id, "version": row.version}
     except content.ContentError as exc:
