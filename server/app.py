@@ -20,11 +20,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import __version__, content, purge
+from server import __version__, purge
 from server.api import admin, agent, auth, outbound, sync, version
 from server.content import ContentError
 from server.identity import AuthError
-from server.outbound import caps_of
 from server.runtime import Runtime
 from server.settings import ServerSettings
 from server.sip_secrets import SecretKeyError
@@ -137,20 +136,10 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-def announce_caps(runtime: Runtime) -> None:
-    """The settings' caps on every exempt campaign (a changed setting reaches the desks)."""
-    with runtime.sessions() as session, session.begin():
-        changed = content.announce_caps(session, caps_of(runtime.settings))
-    if changed:
-        log.info("exemption caps sent with %d campaign(s)", changed)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Put the centre's exemption caps on the campaigns the desks sync, and start the scheduled
-    purge with the server; cancel it at shutdown."""
+    """Start the scheduled purge with the server; cancel it at shutdown."""
     runtime: Runtime = app.state.runtime
-    announce_caps(runtime)
     task = None
     if runtime.settings.purge_interval_minutes > 0:
         task = asyncio.create_task(purge.run_forever(runtime.sessions, runtime.settings))

@@ -277,8 +277,8 @@ class Campaign(Base):
     exempt_calls_per_week: Mapped[int | None] = mapped_column(Integer, default=None)
     """The centre's caps as this campaign's document carries them to the desks (None: not sent
     yet, the desks use the rules' defaults); kept equal to the server's settings on every save
-    and at start (:func:`server.content.announce_caps`), so that a change of the settings
-    reaches every desk's cache as a new campaign version."""
+    and when ``pulse-server`` serves or seeds (:func:`server.content.announce_caps`), so that
+    a change of the settings reaches every desk's cache as a new campaign version."""
     voicemail_message: Mapped[str | None] = mapped_column(String(100), default=None)
     """The approved voicemail message, a WAV file name in the desks' ``messages`` folder."""
     preview_s: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))

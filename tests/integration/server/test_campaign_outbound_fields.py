@@ -25,7 +25,7 @@ from agent_app.workflow.dial_rules import (
 )
 from pulse_contract import calling_rules as rules
 from server import content, outbound, schemas
-from server.app import announce_caps
+from server.cli import announce_caps
 from server.db import make_engine, session_factory
 from server.feeds import campaign_out
 from server.models import Campaign, Patient
@@ -200,8 +200,8 @@ def test_a_change_of_the_caps_reaches_the_desks_at_start(capped: LiveServer) -> 
     first = agent.get("/api/v1/sync/campaigns").json()
     assert first["items"][0]["exemption_caps"] == {"per_day": 1, "per_week": 3}
 
-    announce_caps(capped.runtime)  # what the server does when it starts
-    announce_caps(capped.runtime)  # and again: nothing left to change
+    # What pulse-server serve does before its workers start; a second start changes nothing.
+    assert (announce_caps(capped.runtime), announce_caps(capped.runtime)) == (1, 0)
 
     delta = agent.get("/api/v1/sync/campaigns", params={"cursor": first["cursor"]}).json()
     assert [(i["id"], i["exemption_caps"]) for i in delta["items"]] == [
