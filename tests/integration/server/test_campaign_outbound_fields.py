@@ -6,6 +6,10 @@ the centre's caps, as the server does."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from agent_app.store.records import PatientRecord, Phone
 from agent_app.workflow.dial_rules import (
@@ -29,6 +34,8 @@ from server.cli import announce_caps
 from server.db import make_engine, session_factory
 from server.feeds import campaign_out
 from server.models import Campaign, Patient
+from testbed.ports import free_port
+from testbed.timing import wait_until
 from tests.helpers.server_live import LiveServer, live_server
 from tests.integration.server.conftest import PASSWORD, World, build_world, make_settings
 from tests.integration.server.test_cli import cli
@@ -308,3 +315,56 @@ def test_a_desk_refuses_the_third_exempt_call_of_the_day_offline_as_the_server_d
     # Nor does the server's dialer hand the patient out.
     leased = {lease["patient_id"] for lease in _next(agent_a, world.campaign_1, batch=10)["leases"]}
     assert leased and shared not in leased
+
+
+def test_serve_puts_its_caps_on_a_world_seeded_with_others(
+    database_url: str, tmp_path: Path
+) -> None:
+    common = ("--database-url", database_url, "--data-dir", str(tmp_path))
+    seeded = cli("seed-demo", *common, "--patients", "5")
+    assert seeded.returncode == 0, seeded.stderr
+    before = _versions(database_url)
+    port = free_port()
+    env = {**os.environ, "PULSE_SERVER_EXEMPT_CALLS_PER_WEEK": "5"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port), *common],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+
+        def healthy() -> bool:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                url = f"http://127.0.0.1:{port}/api/v1/health"
+                return httpx.get(url, timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, 90, 0.2, what="the server to answer")
+        engine = make_engine(database_url)
+        try:
+            with session_factory(engine)() as session:
+                documents = [campaign_out(c) for c in session.scalars(select(Campaign))]
+        finally:
+            engine.dispose()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert documents
+    assert all(d["exemption_caps"] == {"per_day": 1, "per_week": 5} for d in documents)
+    # A new version of each: every desk syncs the caps.
+    assert {str(d["id"]): d["version"] for d in documents} == {
+        id_: version + 1 for id_, version in before.items()
+    }
+
+
+def _versions(database_url: str) -> dict[str, int]:
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            return dict(session.execute(select(Campaign.id, Campaign.version)).tuples().all())
+    finally:
+        engine.dispose()
