@@ -549,7 +549,12 @@ def _start_outbound(
     from agent_app.sync.api import ServerApi
     from agent_app.workflow.dial_rules import DialGate, shared_rules
     from agent_app.workflow.disposition import CacheReads
-    from agent_app.workflow.outbound import CampaignSession, ServerLeases, voicemail_message
+    from agent_app.workflow.outbound import (
+        CampaignSession,
+        ServerLeases,
+        preview_seconds,
+        voicemail_message,
+    )
 
     if desktop is None:
         return
@@ -584,7 +589,6 @@ def _start_outbound(
     )
     window.destroyed.connect(lambda _obj=None: lease_api.close())
     leases = ServerLeases(lease_api, desktop.service.session.call)
-    preview = campaign.get("preview_s")
     window.queue.set_session(
         CampaignSession(
             phone.session,
@@ -592,7 +596,7 @@ def _start_outbound(
             campaign,
             state=store.journal,
             # The campaign's own progressive countdown when it names one.
-            preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
+            preview_s=preview_seconds(campaign),
             runner=window.queue.run_request,
         )
     )

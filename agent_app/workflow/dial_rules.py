@@ -6,9 +6,10 @@ through :meth:`AgentSession.dial <agent_app.workflow.agent_session.AgentSession.
 which asks :meth:`DialGate.check`), and what colour the patient card's compliance indicator
 shows (:meth:`DialGate.for_patient`). It finds the patients a number belongs to in the
 cache, reads their record (do-not-call, consent, time zone), the campaign (window,
-``max_attempts``) and the attempts the desk knows (the server's history of leased patients
-and this desk's own dispositions), and hands them to the rule book: a function of those facts
-and the instant. A number that matches no patient is not a patient call and passes.
+``max_attempts``, the centre's exemption caps) and the attempts the desk knows (the server's
+history of leased patients and this desk's own dispositions), and hands them to the rule book:
+a function of those facts and the instant. A number that matches no patient is not a patient
+call and passes.
 
 Opt-outs are sticky on this desk: :meth:`DialGate.opt_out` marks the patient do-not-call at
 once (kept in the journal's small state so that a restart keeps it, whatever the cache
@@ -298,6 +299,23 @@ def _exempt(campaign: Mapping[str, Any] | None) -> bool:
     return bool(campaign and campaign.get("healthcare_exempt"))
 
 
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def caps_of(campaign: Mapping[str, Any] | None) -> rules.ExemptionCaps:
+    """The centre's exemption caps an exempt campaign's document carries (``exemption_caps``);
+    the rules' defaults when it has none (a server from before them) or they are malformed."""
+    raw = None if campaign is None else campaign.get("exemption_caps")
+    if not isinstance(raw, Mapping):
+        return rules.ExemptionCaps()
+    day, week = _count(raw.get("per_day")), _count(raw.get("per_week"))
+    if day is None or week is None:
+        log.warning("campaign's exemption caps are malformed: the rules' defaults apply")
+        return rules.ExemptionCaps()
+    return rules.ExemptionCaps(per_day=day, per_week=week)
+
+
 def context_of(
     patient: PatientRecord,
     campaign: Mapping[str, Any] | None,
@@ -328,6 +346,7 @@ def context_of(
         exempt=_exempt(campaign),
         attempts=tuple(rules.Attempt(a.at, a.campaign_id, a.code, a.exempt) for a in attempts),
         retry=rules.RetryRules(after=after),
+        caps=caps_of(campaign),
     )
 
 

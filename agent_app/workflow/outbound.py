@@ -93,6 +93,20 @@ def voicemail_message(campaign: Mapping[str, Any] | None, folder: Path) -> str |
     return str(path) if path.is_file() else None
 
 
+DEFAULT_PREVIEW_S = 5.0
+MAX_PREVIEW_S = 120.0
+"""The longest preview the desk counts down (the server's bound too)."""
+
+
+def preview_seconds(campaign: Mapping[str, Any] | None) -> float:
+    """The campaign's progressive preview, ``preview_s`` seconds; the desk's default when it
+    names none (a server from before it) or one out of bounds."""
+    value = None if campaign is None else campaign.get("preview_s")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return DEFAULT_PREVIEW_S
+    return float(value) if 0 < value <= MAX_PREVIEW_S else DEFAULT_PREVIEW_S
+
+
 class LeaseUnavailable(Exception):
     """The server could not be asked (offline, timed out): work from the batch."""
 

@@ -55,6 +55,7 @@ BOTH_DATABASES = frozenset(
         # demo's SQLite must keep them right as well.
         "test_accounts_and_sign_in",  # atomic lockout counters
         "test_audit_trail",  # the hash chain's ordering under concurrent writers
+        "test_campaign_outbound_fields",  # caps rewritten once before the workers start
         "test_demo_world",  # the demo runs on SQLite
         "test_intake",
         "test_intake_disposition",
