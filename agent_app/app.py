@@ -549,7 +549,12 @@ def _start_outbound(
     from agent_app.sync.api import ServerApi
     from agent_app.workflow.dial_rules import DialGate, shared_rules
     from agent_app.workflow.disposition import CacheReads
-    from agent_app.workflow.outbound import CampaignSession, ServerLeases, voicemail_message
+    from agent_app.workflow.outbound import (
+        CampaignSession,
+        ServerLeases,
+        preview_seconds,
+        voicemail_message,
+    )
 
     if desktop is None:
         return
@@ -571,9 +576,9 @@ def _start_outbound(
     campaign = first_outbound_campaign(store)
     if campaign is None:
         return
-    # The lease calls run when the agent asks for a patient, on the window's thread: a
-    # connection of their own with a short timeout keeps an unreachable server from
-    # freezing the desk for the sync's longer one (the batch then serves).
+    # The lease calls run on the queue panel's worker thread, on a connection of their own
+    # with a short timeout: an unreachable server hands the agent to the offline batch
+    # soon, rather than after the sync's longer one.
     api = desktop.service.api
     lease_api = ServerApi(
         api.base_url,
@@ -584,7 +589,6 @@ def _start_outbound(
     )
     window.destroyed.connect(lambda _obj=None: lease_api.close())
     leases = ServerLeases(lease_api, desktop.service.session.call)
-    preview = campaign.get("preview_s")
     window.queue.set_session(
         CampaignSession(
             phone.session,
@@ -592,7 +596,8 @@ def _start_outbound(
             campaign,
             state=store.journal,
             # The campaign's own progressive countdown when it names one.
-            preview_s=float(preview) if isinstance(preview, int | float) else 5.0,
+            preview_s=preview_seconds(campaign),
+            runner=window.queue.run_request,
         )
     )
 

@@ -208,6 +208,19 @@ def _seed_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra-agents", type=int, default=0, help="agent0000.. in the demo team")
 
 
+def announce_caps(rt: Any) -> int:
+    """Put the settings' exemption caps on every exempt campaign that carries others (a new
+    version each, so that a change of the settings reaches every desk); returns how many."""
+    from server import content
+    from server.outbound import caps_of
+
+    with rt.sessions() as session, session.begin():
+        changed: int = content.announce_caps(session, caps_of(rt.settings))
+    if changed:
+        print(f"pulse-server: exemption caps sent with {changed} campaign(s)", file=sys.stderr)
+    return changed
+
+
 def _runtime(settings: ServerSettings) -> Any:
     from server.db import upgrade
     from server.runtime import Runtime
@@ -228,6 +241,7 @@ def _seed(settings: ServerSettings, args: argparse.Namespace) -> None:
         extra_agents=args.extra_agents,
         sip_box=rt.sip_box,
     )
+    announce_caps(rt)  # the world's campaigns carry this server's caps from the start
     rt.close()
     credentials_file: Path | None = getattr(args, "credentials_file", None)
     if credentials_file is not None:
@@ -338,6 +352,11 @@ def _serve(settings: ServerSettings) -> int:
 
     upgrade(settings.resolved_database_url())
     settings.resolved_secret_key()  # created once, before workers race for it
+    rt = _runtime(settings)
+    try:
+        announce_caps(rt)  # once, before the workers: the desks receive this server's caps
+    finally:
+        rt.close()
     kwargs: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -597,6 +616,7 @@ def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from server import content, schemas
+    from server.outbound import caps_of
 
     try:
         document = json.loads(args.file.read_text(encoding="utf-8"))
@@ -621,7 +641,11 @@ def _create_content(settings: ServerSettings, args: argparse.Namespace) -> int:
                 row = content.save_code_tree(session, tree, actor_id=None, tree_id=args.object_id)
             else:
                 row = content.save_campaign(
-                    session, campaign, actor_id=None, campaign_id=args.object_id
+                    session,
+                    campaign,
+                    actor_id=None,
+                    campaign_id=args.object_id,
+                    caps=caps_of(settings),
                 )
             out = {"id": row.id, "version": row.version}
     except content.ContentError as exc:

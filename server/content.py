@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from pulse_contract import calling_rules as rules
 from server import audit as audit_trail
 from server import identity, outbound, schemas
 from server.db import next_seq
@@ -322,9 +323,17 @@ def save_campaign(
     *,
     actor_id: str | None,
     campaign_id: str | None = None,
+    caps: rules.ExemptionCaps | None = None,
 ) -> Campaign:
-    if data.script_id is not None:
-        _require(session, Script, data.script_id)
+    """Create or update a campaign; ``caps`` are the centre's exemption caps its document
+    carries (the server's settings; omitted: the rules' defaults)."""
+    script = None if data.script_id is None else _require(session, Script, data.script_id)
+    if data.recording_consent and not asks_recording_consent(script):
+        raise ContentError(
+            "a campaign that needs recording consent needs a script whose every language asks"
+            " for it at a disclosure step with answers",
+            400,
+        )
     if data.code_tree_id is not None:
         _require(session, CodeTree, data.code_tree_id)
     clash = session.scalar(select(Campaign.id).where(Campaign.name == data.name))
@@ -343,7 +352,13 @@ def save_campaign(
         "default_region": data.default_region,
         "wrap_up_s": data.wrap_up_s,
         "healthcare_exempt": data.healthcare_exempt,
+        "voicemail_message": data.voicemail_message,
+        "preview_s": data.preview_s,
+        "recording_consent": data.recording_consent,
     }
+    caps = caps or rules.ExemptionCaps()
+    fields["exempt_calls_per_day"] = caps.per_day if data.healthcare_exempt else None
+    fields["exempt_calls_per_week"] = caps.per_week if data.healthcare_exempt else None
     if data.directory is not None or campaign_id is None:
         fields["directory"] = _directory(data.directory or [])
     if data.team_id is not None:
@@ -362,6 +377,57 @@ def save_campaign(
     audit(session, actor_id, "campaign.save", "campaign", campaign.id, version=campaign.version)
     refresh_grants(session)
     return campaign
+
+
+def asks_recording_consent(script: Script | None) -> bool:
+    """Every language of the script has a disclosure step with answers to record."""
+    if script is None or not script.variants:
+        return False
+    return all(
+        any(
+            step.get("kind") == "disclosure" and step.get("branches")
+            for step in variant.get("steps", [])
+        )
+        for variant in script.variants.values()
+    )
+
+
+def announce_caps(session: Session, caps: rules.ExemptionCaps) -> int:
+    """Put the centre's exemption caps on every exempt campaign that carries others (a new
+    version, so that every desk's cache receives them); run at server start, when the settings
+    may have changed. Returns how many campaigns changed."""
+    stale = list(
+        session.scalars(
+            select(Campaign).where(
+                Campaign.healthcare_exempt,
+                or_(
+                    Campaign.exempt_calls_per_day.is_(None),
+                    Campaign.exempt_calls_per_week.is_(None),
+                    Campaign.exempt_calls_per_day != caps.per_day,
+                    Campaign.exempt_calls_per_week != caps.per_week,
+                ),
+            )
+        )
+    )
+    if not stale:
+        return 0
+    seq = next_seq(session)
+    for campaign in stale:
+        campaign.exempt_calls_per_day, campaign.exempt_calls_per_week = caps.per_day, caps.per_week
+        campaign.version += 1
+        campaign.seq = seq
+    session.flush()
+    audit(
+        session,
+        None,
+        "campaign.caps",
+        "campaign",
+        None,
+        campaigns=len(stale),
+        per_day=caps.per_day,
+        per_week=caps.per_week,
+    )
+    return len(stale)
 
 
 def _directory(entries: Iterable[schemas.DirectoryEntry]) -> dict[str, Any]:

@@ -321,8 +321,21 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "directory": list((c.directory or {}).get("entries", [])),
         "wrap_up_s": c.wrap_up_s,
         "healthcare_exempt": c.healthcare_exempt,
+        "exemption_caps": _caps_out(c),
+        "voicemail_message": c.voicemail_message,
+        "preview_s": c.preview_s,
+        "recording_consent": c.recording_consent,
         "version": c.version,
     }
+
+
+def _caps_out(c: Campaign) -> dict[str, int] | None:
+    """The centre's exemption caps the desk judges this campaign's calls by (exempt only)."""
+    if not c.healthcare_exempt or c.exempt_calls_per_day is None:
+        return None
+    if c.exempt_calls_per_week is None:
+        return None
+    return {"per_day": c.exempt_calls_per_day, "per_week": c.exempt_calls_per_week}
 
 
 def script_out(s: Script) -> dict[str, Any]:

@@ -273,6 +273,21 @@ class Campaign(Base):
     )
     """Calls of this campaign are made under the healthcare exemption (FCC 20-186): they count
     against the centre's per-patient caps (:class:`pulse_contract.calling_rules.ExemptionCaps`)."""
+    exempt_calls_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    exempt_calls_per_week: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The centre's caps as this campaign's document carries them to the desks (None: not sent
+    yet, the desks use the rules' defaults); kept equal to the server's settings on every save
+    and when ``pulse-server`` serves or seeds (:func:`server.content.announce_caps`), so that
+    a change of the settings reaches every desk's cache as a new campaign version."""
+    voicemail_message: Mapped[str | None] = mapped_column(String(100), default=None)
+    """The approved voicemail message, a WAV file name in the desks' ``messages`` folder."""
+    preview_s: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
+    """Progressive dialing: seconds the card shows before the desk dials by itself."""
+    recording_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    """The call needs every party's consent to the recording: the script's disclosure step
+    asks for it."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     team_id: Mapped[str | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), default=None

@@ -264,6 +264,31 @@ class DirectoryIn(_In):
 
 MAX_WRAP_UP_S = 3600
 """The longest after-call work time a campaign may set (an hour)."""
+MIN_PREVIEW_S = 1
+MAX_PREVIEW_S = 120
+"""Bounds of a progressive campaign's preview: long enough to read the card, short enough to
+stay progressive."""
+DEFAULT_PREVIEW_S = 5
+
+MessageName = Annotated[
+    str,
+    StringConstraints(
+        min_length=5, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.[Ww][Aa][Vv]$"
+    ),
+]
+"""A WAV file name in the desks' ``messages`` folder: a plain name, never a path (no
+separators, no leading dot)."""
+_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10)}
+)
+"""Names Windows reserves for devices whatever the extension: never a message file there."""
+
+
+class ExemptionCapsOut(BaseModel):
+    """The centre's healthcare-exemption caps, per patient across campaigns."""
+
+    per_day: int
+    per_week: int
 
 
 class CampaignIn(_In):
@@ -281,9 +306,24 @@ class CampaignIn(_In):
     """After-call work time the desk counts down, in seconds; 0: no countdown."""
     healthcare_exempt: bool = False
     """Calls are made under the healthcare exemption and count against the centre's caps."""
+    voicemail_message: MessageName | None = None
+    """The approved message the desk plays on an answering machine (a WAV file name in the
+    desks' ``messages`` folder); None: no voicemail drop."""
+    preview_s: Annotated[int, Field(ge=MIN_PREVIEW_S, le=MAX_PREVIEW_S)] = DEFAULT_PREVIEW_S
+    """Progressive dialing: seconds the card shows before the desk dials."""
+    recording_consent: bool = False
+    """The call needs all-party consent to the recording: the campaign's script must ask for
+    it at a disclosure step with answers (the first is the patient's agreement)."""
     team_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     """The team that runs it; omitted: a supervisor's only team on creation, unchanged on an
     update."""
+
+    @field_validator("voicemail_message")
+    @classmethod
+    def _not_a_device(cls, value: str | None) -> str | None:
+        if value is not None and value.split(".", 1)[0].lower() in _DEVICE_NAMES:
+            raise ValueError(f"{value!r} is a reserved device name, not a file name")
+        return value
 
 
 class CampaignOut(BaseModel):
@@ -299,6 +339,11 @@ class CampaignOut(BaseModel):
     directory: list[DirectoryEntry]
     wrap_up_s: int
     healthcare_exempt: bool = False
+    exemption_caps: ExemptionCapsOut | None = None
+    """The centre's caps, on a campaign under the healthcare exemption (None otherwise)."""
+    voicemail_message: str | None = None
+    preview_s: int = DEFAULT_PREVIEW_S
+    recording_consent: bool = False
     version: int
 
 

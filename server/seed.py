@@ -4,8 +4,10 @@ Invented names, 555-01xx numbers, made-up MRNs: never real data. Every id is a U
 namespace, so running it twice changes nothing, and running it with more patients adds the missing
 ones. The demo agent is ``demo`` with a known password (printed; settable) and the phone extension
 1001 on a PBX at 127.0.0.1 (a synthetic password, stored encrypted like any other). The campaigns
-carry transfer directories and an after-call work time, and the usual not-ready reasons are on
-the list.
+carry transfer directories, an after-call work time, an approved voicemail message (the demo
+desk ships a synthetic placeholder of it) and a progressive preview time; the check-in campaign
+needs recording consent and its script asks for it. The usual not-ready reasons are on the
+list.
 
 The first demo patients are the demo's cases (:data:`DEMO_CASES`), the same in every demo world:
 a patient with a number of their own, a household number two patients share, a number nobody
@@ -280,7 +282,14 @@ CHECKIN_SCRIPT = {
                 "greet",
                 "Hello {{patient.given_name}}, this is {{agent.display_name}} from your care "
                 "team, calling for your regular check-in.",
-                "verify",
+                "consent",
+            ),
+            _step(
+                "consent",
+                "This call is recorded for your care record. Do you agree to the recording?",
+                None,
+                [("yes, I agree", "verify"), ("no, do not record", "verify")],
+                kind="disclosure",
             ),
             _step("verify", "To protect your privacy, please confirm your date of birth.", "how"),
             _step(
@@ -300,7 +309,14 @@ CHECKIN_SCRIPT = {
                 "greet",
                 "Hola {{patient.given_name}}, le llama {{agent.display_name}} de su equipo de "
                 "atención para su control de rutina.",
-                "verify",
+                "consent",
+            ),
+            _step(
+                "consent",
+                "Esta llamada se graba para su historial de atención. ¿Acepta la grabación?",
+                None,
+                [("sí, acepto", "verify"), ("no, no grabar", "verify")],
+                kind="disclosure",
             ),
             _step("verify", "Para proteger su privacidad, confirme su fecha de nacimiento.", "how"),
             _step(
@@ -477,6 +493,14 @@ _LATER_CAMPAIGNS = ("checkin", "screening")
 patients join their lists by :func:`_later_lists`."""
 """Each demo campaign's after-call work time, in seconds (neither is the server's default)."""
 _MIGRATED_WRAP_UP_S = 60
+DEMO_VOICEMAIL = "pulse-demo-voicemail.wav"
+"""The demo campaigns' approved voicemail message: the demo desk writes a synthetic
+placeholder of this name into its ``messages`` folder (a centre records its own)."""
+PREVIEW_S = {"reminders": 5, "followup": 8, "checkin": 5, "screening": 6}
+"""Each demo campaign's progressive preview, in seconds (the preview campaigns keep the
+default: their agent dials)."""
+RECORDING_CONSENT = frozenset({"checkin"})
+"""Demo campaigns whose calls need all-party consent to the recording (their script asks)."""
 
 
 @dataclass(frozen=True)
@@ -706,12 +730,19 @@ def _content(session: Session, seq: int) -> list[str]:
         ("checkin", "Chronic-disease check-in", CHECKIN_SCRIPT),
         ("screening", "Vaccination and screening", SCREENING_SCRIPT),
     ]
+    consent_scripts = {script for key, *_, script in CAMPAIGNS if key in RECORDING_CONSENT}
     for key, name, variants in scripts:
         sid = did("script", key)
-        if session.get(Script, sid) is None:
+        script = session.get(Script, sid)
+        if script is None:
             session.add(Script(id=sid, name=name, version=1, variants=variants, seq=seq))
             session.flush()
             session.add(ScriptVersion(script_id=sid, version=1, variants=variants))
+        elif key in consent_scripts and not content.asks_recording_consent(script):
+            # A world seeded before the consent step: the campaign's script gains it.
+            script.variants, script.version, script.seq = variants, script.version + 1, seq
+            session.flush()
+            session.add(ScriptVersion(script_id=sid, version=script.version, variants=variants))
     tree_id = did("code_tree", "outcomes")
     if session.get(CodeTree, tree_id) is None:
         session.add(
@@ -737,22 +768,41 @@ def _content(session: Session, seq: int) -> list[str]:
                     code_tree_id=tree_id,
                     directory=directory,
                     wrap_up_s=WRAP_UP_S[key],
-                    # Healthcare messages: the centre's per-patient caps apply.
+                    # Healthcare messages: the centre's per-patient caps apply (the server
+                    # puts its settings' caps on them when it starts).
                     healthcare_exempt=True,
+                    **_outbound_fields(key),
                     seq=seq,
                 )
             )
             session.flush()
             session.add(PatientList(id=did("list", key), campaign_id=cid, name="default"))
-        elif campaign.directory is None or campaign.wrap_up_s == _MIGRATED_WRAP_UP_S:
+            continue
+        changed = False
+        if campaign.directory is None or campaign.wrap_up_s == _MIGRATED_WRAP_UP_S:
             # A demo world seeded before campaigns had directories or their own wrap-up time
             # (the migration gave every campaign the server's default).
             campaign.directory = campaign.directory or directory
             campaign.wrap_up_s = WRAP_UP_S[key]
+            changed = True
+        if campaign.voicemail_message is None:
+            # Seeded before campaigns named a message, a preview time and a consent step.
+            for field, value in _outbound_fields(key).items():
+                setattr(campaign, field, value)
+            changed = True
+        if changed:
             campaign.version += 1
             campaign.seq = seq
     session.flush()
     return campaign_ids
+
+
+def _outbound_fields(key: str) -> dict[str, Any]:
+    return {
+        "voicemail_message": DEMO_VOICEMAIL,
+        "preview_s": PREVIEW_S[key],
+        "recording_consent": key in RECORDING_CONSENT,
+    }
 
 
 def _team(session: Session, campaign_ids: list[str]) -> str:

@@ -100,6 +100,10 @@ def secret_backend(secret_service_env: dict[str, str]) -> object:
     """The real Secret Service keyring backend (never a plaintext or fake one)."""
     from keyring.backends import SecretService
 
+    # Exported again: a test's monkeypatch that was active when the session fixture first
+    # exported them restores the older values at its teardown.
+    os.environ.update(secret_service_env)
+
     backend = SecretService.Keyring()
     assert backend.priority >= 1
     return backend

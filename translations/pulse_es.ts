@@ -562,6 +562,10 @@
         <translation>Problema con las notas</translation>
     </message>
     <message>
+        <source>Why the disposition cannot be submitted yet</source>
+        <translation>Por qué la tipificación aún no se puede enviar</translation>
+    </message>
+    <message>
         <source>Draft saved</source>
         <translation>Borrador guardado</translation>
     </message>
@@ -815,7 +819,6 @@
         <translation>Demasiados intentos. Espere un minuto y vuelva a intentarlo.</translation>
     </message>
     <message>
-        <location filename="../agent_app/views/login_dialog.py" line="30"/>
         <source>Update required: this server needs Pulse {minimum} or later (you have {current}).</source>
         <translation>Se requiere una actualización: este servidor necesita Pulse {minimum} o posterior (usted tiene {current}).</translation>
     </message>
@@ -1109,6 +1112,10 @@
         <source>Disposition pending</source>
         <translation>Tipificación pendiente</translation>
     </message>
+    <message>
+        <source>Desk locked</source>
+        <translation>Escritorio bloqueado</translation>
+    </message>
 </context>
 <context>
     <name>OfflineBanner</name>
@@ -1198,6 +1205,18 @@
         <translation>ninguno</translation>
     </message>
     <message>
+        <source>May be called</source>
+        <translation>Se puede llamar</translation>
+    </message>
+    <message>
+        <source>Calling hours closing</source>
+        <translation>El horario de llamadas está por terminar</translation>
+    </message>
+    <message>
+        <source>Not callable now</source>
+        <translation>No se puede llamar ahora</translation>
+    </message>
+    <message>
         <source>home</source>
         <translation>casa</translation>
     </message>
@@ -1243,6 +1262,14 @@
     <message>
         <source>Identity</source>
         <translation>Identidad</translation>
+    </message>
+    <message>
+        <source>Calling rules</source>
+        <translation>Reglas de llamada</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Motivo</translation>
     </message>
     <message>
         <source>The call has ended: this card is read-only until the wrap-up is done.</source>
@@ -1816,6 +1843,10 @@
         <translation>&amp;Comenzar a llamar</translation>
     </message>
     <message>
+        <source>Asking the server for the next patient…</source>
+        <translation>Pidiendo al servidor el siguiente paciente…</translation>
+    </message>
+    <message>
         <source>No patient to call in this campaign right now.</source>
         <translation>Por ahora no hay pacientes para llamar en esta campaña.</translation>
     </message>
@@ -1826,6 +1857,10 @@
     <message>
         <source>Patient record not on this desk</source>
         <translation>La ficha del paciente no está en este equipo</translation>
+    </message>
+    <message>
+        <source>The patient cannot be shown: the view could not be audited.</source>
+        <translation>No se puede mostrar al paciente: no se pudo registrar la consulta en la auditoría.</translation>
     </message>
     <message>
         <source>{local} local time ({zone}) · {number}</source>
@@ -1844,8 +1879,8 @@
         <translation>Llame pronto</translation>
     </message>
     <message>
-        <source>Do not call</source>
-        <translation>No llamar</translation>
+        <source>Not callable now</source>
+        <translation>No se puede llamar ahora</translation>
     </message>
     <message>
         <source>Not disposed yet</source>
@@ -2239,6 +2274,14 @@
     <message>
         <source>Script language</source>
         <translation>Idioma del guion</translation>
+    </message>
+    <message>
+        <source>Preview before the call: the script starts when the call is placed.</source>
+        <translation>Vista previa antes de la llamada: el guion empieza cuando se realiza la llamada.</translation>
+    </message>
+    <message>
+        <source>Script preview</source>
+        <translation>Vista previa del guion</translation>
     </message>
     <message>
         <source>Script progress</source>
@@ -2889,12 +2932,24 @@
         <translation>Hay una devolución de llamada pendiente: está en la lista de devoluciones.</translation>
     </message>
     <message>
+        <source>The server cannot be reached and no patient is kept on this desk: try again shortly.</source>
+        <translation>No se puede contactar con el servidor y no hay pacientes guardados en este escritorio: vuelva a intentarlo en breve.</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: this patient is one of those kept on this desk.</source>
+        <translation>No se puede contactar con el servidor: este paciente es uno de los guardados en este escritorio.</translation>
+    </message>
+    <message>
         <source>The audit log could not be written.</source>
         <translation>No se pudo escribir en la bitácora de auditoría.</translation>
     </message>
     <message>
         <source>Finish the after-call work first.</source>
         <translation>Primero termine el trabajo posllamada.</translation>
+    </message>
+    <message>
+        <source>The desk is locked: no calls until the patient store opens again.</source>
+        <translation>El escritorio está bloqueado: no hay llamadas hasta que el almacén de pacientes se abra de nuevo.</translation>
     </message>
     <message>
         <source>The phone is not registered: no call can be made.</source>
@@ -2919,6 +2974,10 @@
     <message>
         <source>Notes are limited to {count} characters.</source>
         <translation>Las notas tienen un límite de {count} caracteres.</translation>
+    </message>
+    <message>
+        <source>This campaign needs the patient&apos;s answer to the recording disclosure: record it in the script first.</source>
+        <translation>Esta campaña necesita la respuesta del paciente al aviso de grabación: regístrela primero en el guion.</translation>
     </message>
     <message>
         <source>Answer yes or no: {field}.</source>

@@ -28,7 +28,7 @@ SOURCES = ("agent_app/views", "agent_app/demo", "agent_app/app.py", "ui")
 # are shown to the agent through QCoreApplication.translate(context, message).
 _LITERAL_MESSAGES = (
     ("Workflow", "agent_app/workflow", {"Problem", "Wording", "_on_problem"}),
-    ("LoginError", "agent_app/sync", {"LoginError", "OfflineLoginError"}),
+    ("LoginError", "agent_app/sync", {"LoginError", "OfflineLoginError", "PasswordChangeNeeded"}),
 )
 
 
@@ -49,7 +49,11 @@ def texts() -> list[tuple[str, str]]:
         sys.path.insert(0, str(ROOT))
     from agent_app.views import agent_state_bar, disposition_panel, shortcuts
     from agent_app.workflow import dial_rules, outbound
-    from agent_app.workflow.desk_settings import DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING
+    from agent_app.workflow.desk_settings import (
+        DEFAULT_NOT_READY_REASONS,
+        DESK_LOCKED,
+        DISPOSITION_PENDING,
+    )
     from agent_app.workflow.disposition import SYSTEM_TREE
     from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS
     from pulse_contract import calling_rules
@@ -59,7 +63,7 @@ def texts() -> list[tuple[str, str]]:
     found += [("AgentState", word) for word in agent_state_bar._WORDS.values()]
     found += [
         ("NotReadyReason", reason.label)
-        for reason in (*DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING)
+        for reason in (*DEFAULT_NOT_READY_REASONS, DISPOSITION_PENDING, DESK_LOCKED)
     ]
     found += [("RevealReasons", reason.label) for reason in DEFAULT_REVEAL_REASONS]
     # The disposition panel's words for how a call ended, and the built-in codes' labels.

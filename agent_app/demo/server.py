@@ -25,6 +25,7 @@ import httpx
 from agent_app.demo import processes
 from agent_app.demo.pbx import DemoPbx, PbxUnavailable, start_demo_pbx
 from agent_app.demo.ringer import DemoCase, DemoRinger, read_cases
+from agent_app.demo.voicemail import install_demo_message
 from agent_app.foundation import paths
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _START_TIMEOUT_S = 60.0
 
+MESSAGES_FOLDER = "messages"
+"""Where in the data directory the desk finds campaigns' voicemail messages (``app.py``)."""
 PHONE_FILE = "phone.json"
 """In the demo's directory while its PBX runs: where ``tools/demo-call`` finds it."""
 
@@ -86,12 +89,18 @@ def _free_port() -> int:
 
 
 def start_demo_server(data_dir: Path | None = None) -> DemoServer:
-    """The demo server, ready and seeded, and the demo PBX beside it.
+    """The demo server, ready and seeded, and the demo PBX beside it; the demo campaigns'
+    voicemail message in the desk's ``messages`` folder.
 
     Raises :class:`DemoError` when the server cannot start. A PBX that cannot start does not
     stop the demo: ``pbx`` is None and ``pbx_problem`` says why, also on standard error.
     """
     directory = data_dir or paths.data_dir() / "demo-server"
+    try:
+        install_demo_message(paths.data_dir() / MESSAGES_FOLDER)
+    except OSError as exc:
+        # Without it the demo still runs: the voicemail key says there is no message.
+        log.warning("demo: voicemail message not written (%s)", type(exc).__name__)
     demo = _start_server(directory)
     _start_phone(demo, directory)
     return demo

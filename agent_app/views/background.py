@@ -27,8 +27,11 @@ Failed = Callable[[Exception], None]
 class BackgroundRunner(QObject):
     _finished = Signal(int, object, bool)  # ticket, result or exception, ok
 
-    def __init__(self, owner: QObject) -> None:
+    def __init__(self, owner: QObject, *, pool: QThreadPool | None = None) -> None:
+        """``pool``: where the work runs (the application's shared pool when None; a pool of
+        one thread keeps a series of requests in the order they were made)."""
         super().__init__(owner)
+        self._pool = pool
         self._tickets = itertools.count(1)
         self._pending: dict[int, tuple[Done, Failed]] = {}
         self._finished.connect(self._deliver)
@@ -48,7 +51,7 @@ class BackgroundRunner(QObject):
             except RuntimeError:  # the owning widget is gone; nobody is waiting
                 log.debug("background result %d dropped: owner deleted", ticket)
 
-        QThreadPool.globalInstance().start(task)
+        (self._pool or QThreadPool.globalInstance()).start(task)
 
     @Slot(int, object, bool)
     def _deliver(self, ticket: int, outcome: object, ok: bool) -> None:

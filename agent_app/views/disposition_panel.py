@@ -44,7 +44,13 @@ from agent_app.views.forms import child, load_form
 from agent_app.views.styling import set_level
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession, Direction
-from agent_app.workflow.disposition import CodeNode, FieldSpec, Wording, WrapUpWork
+from agent_app.workflow.disposition import (
+    CONSENT_PROBLEM,
+    CodeNode,
+    FieldSpec,
+    Wording,
+    WrapUpWork,
+)
 from agent_app.workflow.events import (
     CallChanged,
     CallFinished,
@@ -209,11 +215,12 @@ class DispositionPanel(QWidget):
         self.notes_problem = child(form, QLabel, "notesProblem")
         self.saved = child(form, QLabel, "savedLabel")
         self.submit_button = child(form, QPushButton, "submitButton")
+        self.consent_problem = child(form, QLabel, "consentProblem")
         layout = self.fields_host.layout()
         assert isinstance(layout, QFormLayout)
         self.fields_form = layout
         self.fields_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        for label in (self.code_problem, self.notes_problem):
+        for label in (self.code_problem, self.notes_problem, self.consent_problem):
             set_level(label, "problem")
 
         self.submit_action = shortcuts.bind(self, "submit_disposition")
@@ -325,7 +332,6 @@ class DispositionPanel(QWidget):
         self._show_hint(work)
         self._show_problems()
         self.pages.setCurrentWidget(self.work_page)
-        self.submit_action.setEnabled(True)
         if focus:
             self.filter_box.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -755,6 +761,23 @@ class DispositionPanel(QWidget):
             row.problem.setText(self._translated(text))
             row.problem.setVisible(bool(text))
             row.editor.setAccessibleDescription(row.problem.text())
+        self._show_submit(self._translated(problems.get(CONSENT_PROBLEM, "")))
+
+    def _show_submit(self, blocked_by: str) -> None:
+        """Submit is unavailable while the recording consent is owed (nothing in this panel
+        can give it: the script's disclosure step does), and says why, in words."""
+        self.consent_problem.setText(blocked_by)
+        self.consent_problem.setVisible(bool(blocked_by))
+        self.submit_button.setEnabled(not blocked_by)
+        self.submit_action.setEnabled(not blocked_by)
+        self.submit_button.setAccessibleDescription(blocked_by)
+        self.submit_button.setToolTip(blocked_by or shortcuts.tooltip("submit_disposition"))
+
+    @Slot()
+    def recheck(self) -> None:
+        """Check the shown wrap-up again (a script step was taken: the consent may be in)."""
+        if self._work is not None:
+            self._show_problems()
 
     @staticmethod
     def _translated(text: str) -> str:

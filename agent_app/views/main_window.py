@@ -44,6 +44,7 @@ from agent_app.views.lock_screen import LockScreen
 from agent_app.views.login_dialog import Authenticate
 from agent_app.views.queue_panel import QueuePanel
 from agent_app.views.ring_alert import RingAlert
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.views.shortcuts_sheet import ShortcutsSheet
 from agent_app.views.softphone_panel import KEYS, SoftphonePanel
 from agent_app.views.status_bar import PulseStatusBar
@@ -55,6 +56,18 @@ log = logging.getLogger(__name__)
 
 PANELS = ("callPanel", "patientPanel", "queuePanel", "scriptPanel", "dispositionPanel")
 PROBLEM_MS = 10_000
+
+
+def problem_text(problem: Problem) -> str:
+    """The problem in the agent's language: a calling rule's sentence is translated, then filled."""
+    if problem.template:
+        try:
+            text = QCoreApplication.translate("CallingRules", problem.template)
+            end = "." if problem.message.endswith(".") else ""  # the sentence's own full stop
+            return text.format(**dict(problem.params)) + end
+        except (KeyError, IndexError, ValueError):
+            return problem.message
+    return QCoreApplication.translate("Workflow", problem.message)
 
 
 class MainWindow(QMainWindow):
@@ -169,8 +182,16 @@ class MainWindow(QMainWindow):
         self._host(self.panels["patientPanel"], widget)
 
     def set_script_panel(self, widget: QWidget) -> None:
-        """Put the call script into its panel and enable it."""
+        """Put the call script into its panel and enable it; a patient the campaign's queue
+        previews shows their script there before the call, and the wrap-up hears of each
+        step (a recording consent it waits for)."""
         self._host(self.panels["scriptPanel"], widget)
+        if self.queue is not None and isinstance(widget, ScriptPanel):
+            self.queue.previewing.connect(widget.show_preview)
+            widget.show_preview(*self.queue.previewed)
+        if self.disposition is not None and isinstance(widget, ScriptPanel):
+            # An answer at the disclosure step may be what the wrap-up waits for.
+            widget.stepped.connect(self.disposition.recheck)
 
     def attach_phone(
         self, phone: DeskPhone, *, region: str = "US", tray: QSystemTrayIcon | None = None
@@ -240,7 +261,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, CallAdded) and event.call.offered and self.ring_alert is not None:
             self.ring_alert.ring(event.call, locked=self.is_locked)
         elif isinstance(event, Problem):
-            self.show_problem(QCoreApplication.translate("Workflow", event.message))
+            self.show_problem(problem_text(event))
         self._follow_calls()
 
     @Slot(object)

@@ -121,10 +121,14 @@ class OfflineDesk(QObject):
                 log.warning("desk covered: the cache is locked after the offline limit")
             self.page.show_cache_locked(self.max_offline_hours, self.desktop.relay.last.queued)
             self.window.show_page(self.page)
+            if phone is not None and not phone.session.desk_locked:
+                phone.session.lock_desk()  # no call offered that the agent could not see
         elif self.page.kind == "cache_locked":
             log.info("desk uncovered: the cache is unlocked")
             self.page.kind = ""
             self.window.show_page(None)
+            if phone is not None:
+                phone.session.unlock_desk()
 
     @Slot()
     def revoke(self) -> None:

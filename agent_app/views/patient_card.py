@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from agent_app.store.records import PatientRecord
 from agent_app.views import shortcuts
+from agent_app.views.calling_rules import BADGE_LEVEL, rule_text
 from agent_app.views.forms import child, load_form
 from agent_app.views.identity_form import IdentityForm
 from agent_app.views.styling import set_level, set_masked
+from agent_app.workflow.dial_rules import Level, Verdict
 from agent_app.workflow.identity_gate import IdentityStatus, Verification
 from agent_app.workflow.reveal_reasons import RevealReason
 
@@ -32,6 +34,9 @@ class PatientCard(QWidget):
         self.greeting = child(form, QLabel, "greetingName")
         self.badge = child(form, QLabel, "identityBadge")
         self.read_only_banner = child(form, QLabel, "readOnlyBanner")
+        self.compliance = child(form, QLabel, "complianceBadge")
+        self.compliance_reason = child(form, QLabel, "complianceReason")
+        self.show_compliance(None)
         self.fields = {name: child(form, QLabel, name) for name in _FIELDS}
         self.other_patient_button = child(form, QPushButton, "otherPatientButton")
         self.search_button = child(form, QPushButton, "searchButton")
@@ -77,6 +82,27 @@ class PatientCard(QWidget):
         self.search_button.setVisible(not read_only)
         self.identity.setVisible(not read_only and not visible)
         self.identity.show_status(status, max_attempts)
+
+    def show_compliance(self, verdict: Verdict | None) -> None:
+        """The calling rules' indicator: may this patient be called now (None: no rules to
+        show). Always words beside the colour, and the reason once it is not green."""
+        shown = verdict is not None
+        self.compliance.setVisible(shown)
+        self.compliance_reason.setVisible(shown and bool(verdict and verdict.reason))
+        if verdict is None:
+            return
+        text = {
+            Level.GREEN: self.tr("May be called"),
+            Level.AMBER: self.tr("Calling hours closing"),
+            Level.RED: self.tr("Not callable now"),
+        }[verdict.level]
+        reason = rule_text(verdict)
+        self.compliance.setText(text)
+        set_level(self.compliance, BADGE_LEVEL[verdict.level])
+        self.compliance_reason.setText(reason)
+        described = f"{text}. {reason}" if reason else text
+        self.compliance.setAccessibleDescription(described)
+        self.compliance.setToolTip(reason)
 
     def _set(self, name: str, text: str, masked: bool = False) -> None:
         label = self.fields[name]

@@ -17,9 +17,9 @@ shown (a card that cannot be audited is not shown).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -40,12 +40,17 @@ from agent_app.views.patient_search import PatientSearch, SearchQuery
 from agent_app.views.styling import PATIENT_PANEL_STYLE
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallPhase, CallSession, Direction
+from agent_app.workflow.dial_rules import DialGate
 from agent_app.workflow.events import AgentStateChanged, Problem, WorkflowEvent
 from agent_app.workflow.identity import Claim
 from agent_app.workflow.identity_gate import MatchKind
 from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS, RevealReason
 
 log = logging.getLogger(__name__)
+
+COMPLIANCE_EVERY_MS = 30_000
+"""How often the card's calling-rules indicator is judged again (amber, then red, as the
+patient's calling hours close)."""
 
 _SHOWN_CHARS = 80
 """A caller id is the caller's to choose: show no more of it than fits a line."""
@@ -106,12 +111,23 @@ class PatientPanel(QWidget):
         self._call: CallSession | None = None
         self._shown_patient: str | None = None
         self._records: dict[str, PatientRecord] = {}
-        self._viewed: set[tuple[str, str]] = set()
         self._searching: set[str] = set()  # record ids of calls on the search page
         self._picking: set[str] = set()  # record ids of calls back on the picker
         unsubscribe = session.subscribe(self._on_event)
+        self._gate: DialGate | None = None
+        self._gate_watch: list[Callable[[], None]] = []
+
+        def forget(*_: object, watch: list[Callable[[], None]] = self._gate_watch) -> None:
+            unsubscribe()
+            for stop in watch:
+                stop()
+
         # A plain function, not a bound method: it must not need this (dying) wrapper.
-        self.destroyed.connect(lambda *_: unsubscribe())
+        self.destroyed.connect(forget)
+        self._compliance_timer = QTimer(self)
+        self._compliance_timer.setInterval(COMPLIANCE_EVERY_MS)
+        self._compliance_timer.timeout.connect(self.show_compliance)
+        self._compliance_timer.start()
         if parent is not None and parent.layout() is None:
             # The main window's group box: the panel fills it.
             layout = QVBoxLayout(parent)
@@ -189,6 +205,7 @@ class PatientPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        self._watch_gate()
         call = self._focus()
         if call is not self._call:
             self._call, self._shown_patient = call, None
@@ -332,9 +349,9 @@ class PatientPanel(QWidget):
         if record is None:
             self._show_message(self.tr("This patient is no longer in the local patient store."))
             return
-        if (call.record_id, patient_id) not in self._viewed:
+        if not self._session.record_viewed(call.record_id, patient_id):
             try:
-                self._store.record_view(patient_id, reason=f"call {call.record_id}")
+                self._session.view_record(call.record_id, patient_id)
             except StoreError as exc:
                 log.warning(
                     "card view of call %s not audited (%s): not shown",
@@ -348,7 +365,6 @@ class PatientPanel(QWidget):
                     )
                 )
                 return
-            self._viewed.add((call.record_id, patient_id))
         if patient_id != self._shown_patient:
             self._shown_patient = patient_id
             self.card.identity.reset()
@@ -361,6 +377,34 @@ class PatientPanel(QWidget):
             can_pick_other=call.match.kind is MatchKind.SEVERAL,
         )
         self.pages.setCurrentWidget(self.card_page)
+        self.show_compliance()
+
+    # -- the calling rules' indicator ----------------------------------------------------------
+
+    def show_compliance(self) -> None:
+        """Judge the card's patient again (the call's campaign, or none for an inbound or
+        softphone call) and show the verdict."""
+        call = self._call
+        if self.page != "card" or call is None or call.patient_id != self._shown_patient:
+            return
+        self.card.show_compliance(self._session.compliance(call))
+
+    def _watch_gate(self) -> None:
+        """Follow the desk's calling rules (set once the outbound side starts): an opt-out or
+        an attempt it learns may change the verdict of the patient shown."""
+        gate = self._session.gate
+        if gate is self._gate:
+            return
+        for stop in self._gate_watch:
+            stop()
+        self._gate_watch.clear()
+        self._gate = gate
+        if gate is not None:
+            self._gate_watch.append(gate.subscribe(self._on_gate))
+
+    def _on_gate(self, patient_id: str) -> None:
+        if patient_id == self._shown_patient:
+            self.show_compliance()
 
     def _record(self, patient_id: str) -> PatientRecord | None:
         record = self._records.get(patient_id)

@@ -3,15 +3,20 @@ history, Call now / Skip, the progressive countdown) and the callbacks list with
 
 It only shows :class:`~agent_app.workflow.outbound.CampaignSession` and sends its intents;
 the voicemail drop key asks the desk to leave the campaign's message on the call in progress.
+:meth:`QueuePanel.run_request` is the session's runner for the server's lease requests: they
+run one after the other on the panel's own worker thread, and their answers come back on the
+window's thread, so that a slow server never freezes the desk.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -26,7 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.store.errors import StoreError
 from agent_app.views import shortcuts
+from agent_app.views.background import BackgroundRunner
+from agent_app.views.calling_rules import BADGE_LEVEL, rule_text
 from agent_app.views.forms import child, load_form
 from agent_app.views.styling import QUEUE_PANEL_STYLE
 from agent_app.workflow.agent_session import AgentSession
@@ -34,24 +42,14 @@ from agent_app.workflow.dial_rules import Level, Verdict
 from agent_app.workflow.disposition import SYSTEM_TREE
 from agent_app.workflow.outbound import SKIP_REASONS, CampaignChanged, CampaignSession, Phase
 
-_BADGE = {Level.GREEN: "ok", Level.AMBER: "warning", Level.RED: "problem"}
+log = logging.getLogger(__name__)
+
 TICK_MS = 500
+_BEFORE_THE_CALL = (Phase.PREVIEW, Phase.COUNTDOWN)
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("QueuePanel", text)
-
-
-def rule_text(verdict: Verdict) -> str:
-    """The verdict's reason in the agent's language (its sentence translated, then filled)."""
-    if verdict.template:
-        try:
-            return QCoreApplication.translate("CallingRules", verdict.template).format(
-                **verdict.params
-            )
-        except (KeyError, IndexError, ValueError):
-            return verdict.reason
-    return QCoreApplication.translate("Workflow", verdict.reason) if verdict.reason else ""
 
 
 def _local(moment: datetime, zone: str | None) -> str:
@@ -68,6 +66,9 @@ class QueuePanel(QWidget):
 
     working = Signal(bool)
     """A campaign is shown (the window gives the panel room) or none is."""
+    previewing = Signal(str, str)
+    """(campaign id, patient id) of the leased patient shown before the call (the script
+    panel shows their script); empty strings once there is none or the call is placed."""
 
     def __init__(
         self,
@@ -82,6 +83,11 @@ class QueuePanel(QWidget):
         self.session: CampaignSession | None = None
         self._message_for = message_for
         self._unsubscribe: Callable[[], None] | None = None
+        self._previewed: tuple[str, str] = ("", "")
+        # One thread: a release reaches the server before the next lease is asked for.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._requests = BackgroundRunner(self, pool=self._pool)
         self.setStyleSheet(QUEUE_PANEL_STYLE)
         form = self._scrolling_form()
         self.pages = child(form, QStackedWidget, "pages")
@@ -156,6 +162,16 @@ class QueuePanel(QWidget):
         self.working.emit(session is not None)
         self.show_session()
 
+    def run_request(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """A :class:`~agent_app.workflow.outbound.Runner`: ``job`` on the panel's worker
+        thread, ``done`` (with its result or its exception) back on the window's thread."""
+        self._requests.run(job, done, done)
+
+    @property
+    def previewed(self) -> tuple[str, str]:
+        """(campaign id, patient id) of the patient previewed now; empty strings: none."""
+        return self._previewed
+
     def set_message_source(self, message_for: Callable[[str], str | None]) -> None:
         """Where the campaign's voicemail message is found (campaign id -> WAV path)."""
         self._message_for = message_for
@@ -207,6 +223,17 @@ class QueuePanel(QWidget):
     # -- showing ---------------------------------------------------------------------------
 
     def show_session(self) -> None:
+        self._show_session()
+        session = self.session
+        lease = None if session is None else session.lease
+        shown = ("", "")
+        if lease is not None and session is not None and session.phase in _BEFORE_THE_CALL:
+            shown = (lease.campaign_id, lease.patient_id)
+        if shown != self._previewed:
+            self._previewed = shown
+            self.previewing.emit(*shown)
+
+    def _show_session(self) -> None:
         session = self.session
         if session is None:
             self.campaign_title.setText("")
@@ -229,8 +256,13 @@ class QueuePanel(QWidget):
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         elif lease is None:
-            self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
+            if session.asking:
+                self.idle_label.setText(self.tr("Asking the server for the next patient…"))
+            else:
+                self.idle_label.setText(self.tr("No patient to call in this campaign right now."))
             self.next_button.setText(self.tr("&Next patient"))
+            # Left enabled while asking (the focus stays on it): the session sends no
+            # second request while one is on its way.
             self.next_button.setVisible(True)
             self.pages.setCurrentWidget(self.idle_page)
         else:
@@ -250,11 +282,28 @@ class QueuePanel(QWidget):
         self._show_countdown()
         self._show_callbacks()
 
+    def _viewed(self, patient_id: str, reason: str) -> bool:
+        """A record's name is shown once its view is in the audit log (once per lease or
+        callback); False when that cannot be written."""
+        try:
+            self.desk.view_record("", patient_id, reason=reason)
+        except StoreError as exc:
+            log.warning("%s: record view not audited (%s)", reason, type(exc).__name__)
+            return False
+        return True
+
     def _show_patient(self, patient_id: str) -> None:
         record = self.desk.patient_record(patient_id)
         session = self.session
         if record is None:
             self.patient_name.setText(self.tr("Patient record not on this desk"))
+            self.patient_details.setText("")
+            return
+        lease = session.lease if session is not None else None
+        if not self._viewed(patient_id, f"lease {lease.lease_id}" if lease else "preview"):
+            self.patient_name.setText(
+                self.tr("The patient cannot be shown: the view could not be audited.")
+            )
             self.patient_details.setText("")
             return
         self.patient_name.setText(f"{record.given_name} {record.family_name}")
@@ -278,10 +327,10 @@ class QueuePanel(QWidget):
         text = {
             Level.GREEN: self.tr("May call"),
             Level.AMBER: self.tr("Call soon"),
-            Level.RED: self.tr("Do not call"),
+            Level.RED: self.tr("Not callable now"),
         }[verdict.level]
         self.badge.setText(text)
-        self.badge.setProperty("level", _BADGE[verdict.level])
+        self.badge.setProperty("level", BADGE_LEVEL[verdict.level])
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.reason.setText(rule_text(verdict))
@@ -325,6 +374,7 @@ class QueuePanel(QWidget):
             name = (
                 self.tr("Patient")
                 if record is None
+                or not self._viewed(callback.patient_id, f"callback {callback.callback_id}")
                 else f"{record.given_name} {record.family_name}"
             )
             when = _local(callback.due_at, None if record is None else record.time_zone)

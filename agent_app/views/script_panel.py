@@ -10,7 +10,7 @@ is shown as plain text, never as markup. The rules are the run's; this panel onl
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, QTimer
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -43,7 +43,7 @@ ANSWER_KEYS = "123456789"
 SCRIPT_PANEL_STYLE = """
 #idleLabel, #messageLabel { font-size: 11pt; padding: 16px; }
 #scriptTitle { font-weight: 600; font-size: 11pt; }
-#languageNote { border-radius: 4px; padding: 5px 8px; }
+#languageNote, #previewNote { border-radius: 4px; padding: 5px 8px; }
 QProgressBar { border: none; border-radius: 4px; }
 QProgressBar::chunk { border-radius: 4px; }
 #stepFrame { border-radius: 8px; }
@@ -61,6 +61,9 @@ class ScriptPanel(QWidget):
 
     Given a parent without a layout (the main window's group box), the panel fills it.
     """
+
+    stepped = Signal()
+    """The agent took a step of the call's script (an answer may unblock its wrap-up)."""
 
     def __init__(
         self, session: AgentSession, scripts: CallScripts, parent: QWidget | None = None
@@ -94,6 +97,9 @@ class ScriptPanel(QWidget):
         self._connect()
 
         self._call: CallSession | None = None
+        self._preview: tuple[str, str] | None = None
+        """(campaign id, patient id) of the leased patient previewed before the call."""
+        self._preview_run: tuple[tuple[str, str], ScriptRun | NoScript] | None = None
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
@@ -117,6 +123,7 @@ class ScriptPanel(QWidget):
         self.version = child(form, QLabel, "versionLabel")
         self.language_box = child(form, QComboBox, "languageBox")
         self.language_note = child(form, QLabel, "languageNote")
+        self.preview_note = child(form, QLabel, "previewNote")
         self.progress_bar = child(form, QProgressBar, "progressBar")
         self.progress_label = child(form, QLabel, "progressLabel")
         self.step_frame = child(form, QFrame, "stepFrame")
@@ -195,6 +202,20 @@ class ScriptPanel(QWidget):
         return None if self._call is None else self._scripts.run(self._call)
 
     @property
+    def previewing(self) -> bool:
+        """The script of a leased patient shows, before any call (read-only)."""
+        return self._call is None and self.page == "run" and self._preview is not None
+
+    @Slot(str, str)
+    def show_preview(self, campaign_id: str, patient_id: str) -> None:
+        """Show this campaign's script for this patient while no call is in front of the
+        agent (a preview or a progressive countdown); empty ids: nothing to preview."""
+        wanted = (campaign_id, patient_id) if campaign_id and patient_id else None
+        if wanted != self._preview:
+            self._preview = wanted
+            self.refresh()
+
+    @property
     def page(self) -> str:
         """Which page shows: idle, message or run."""
         current = self.pages.currentWidget()
@@ -240,6 +261,7 @@ class ScriptPanel(QWidget):
         had_focus = self._has_focus()
         self._pending.stop()
         self.refresh()
+        self.stepped.emit()
         if had_focus and self.page == "run":
             self._primary().setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -280,6 +302,9 @@ class ScriptPanel(QWidget):
     def refresh(self) -> None:
         self._call = call = self._followed()
         if call is None:
+            if self._preview is not None:
+                self._show_preview(*self._preview)
+                return
             self._shown_step = None
             self.pages.setCurrentWidget(self.idle_page)
             return
@@ -340,7 +365,25 @@ class ScriptPanel(QWidget):
 
     # -- showing a run ------------------------------------------------------------------------
 
-    def _show_run(self, call: CallSession, run: ScriptRun) -> None:
+    def _show_preview(self, campaign_id: str, patient_id: str) -> None:
+        key = (campaign_id, patient_id)
+        if self._preview_run is None or self._preview_run[0] != key:
+            self._preview_run = (key, self._scripts.preview(campaign_id, patient_id))
+        run = self._preview_run[1]
+        if isinstance(run, NoScript):
+            self._shown_step = None
+            self.message.setText(self._why(run))
+            self.pages.setCurrentWidget(self.message_page)
+            return
+        self._show_run(None, run, self._scripts.preview_values(run, patient_id))
+        self.pages.setCurrentWidget(self.run_page)
+
+    def _show_run(
+        self, call: CallSession | None, run: ScriptRun, values: dict[str, str] | None = None
+    ) -> None:
+        """``call`` None: a preview before the call, shown and never changed."""
+        preview = call is None
+        self.preview_note.setVisible(preview)
         step = run.current
         self.title.setText(run.name)
         self.version.setText(self.tr("version {version}").format(version=run.version))
@@ -350,13 +393,13 @@ class ScriptPanel(QWidget):
         self.step_frame.style().unpolish(self.step_frame)
         self.step_frame.style().polish(self.step_frame)
         self.disclosure_badge.setVisible(step.disclosure)
-        segments = run.text(self._scripts.values(call))
+        segments = run.text(values if call is None else self._scripts.values(call))
         self.step_text.setText(plain_text(segments, self._label))
         self.read_check.setVisible(step.disclosure)
         read = run.is_read(step.id)
         self.read_check.setChecked(read)
         self.read_check.setEnabled(
-            step.disclosure and not run.frozen and (not read or run.can_unmark())
+            not preview and step.disclosure and not run.frozen and (not read or run.can_unmark())
         )
         key = (
             id(run),
@@ -369,16 +412,16 @@ class ScriptPanel(QWidget):
         )
         if key != self._shown_step:
             self._shown_step = key
-            self._show_answers(run)
+            self._show_answers(run, usable=not preview)
             self.scroll_area.verticalScrollBar().setValue(0)  # a new step is read from its top
-        self.back_button.setEnabled(run.can_back())
-        self.forward_button.setEnabled(run.can_forward())
+        self.back_button.setEnabled(not preview and run.can_back())
+        self.forward_button.setEnabled(not preview and run.can_forward())
         at_end = step.ends and run.position == len(run.path) - 1
         if at_end:
             self.forward_button.setText(self.tr("Done") if run.complete else self.tr("Finish"))
         else:
             self.forward_button.setText(self.tr("Next"))
-        self.save_problem.setVisible(call.record_id in self._scripts.unsaved)
+        self.save_problem.setVisible(call is not None and call.record_id in self._scripts.unsaved)
 
     def _show_languages(self, run: ScriptRun) -> None:
         box = self.language_box
@@ -391,7 +434,7 @@ class ScriptPanel(QWidget):
                 box.addItem(language_name(language), language)
             box.blockSignals(False)
         box.setCurrentIndex(wanted.index(run.language))
-        box.setEnabled(len(wanted) > 1 and not run.frozen)
+        box.setEnabled(len(wanted) > 1 and not run.frozen and self._call is not None)
         note = ""
         level = "warning"
         shown = language_name(run.language)
@@ -432,7 +475,7 @@ class ScriptPanel(QWidget):
         self.progress_label.setText(text)
         self.progress_bar.setAccessibleDescription(text)
 
-    def _show_answers(self, run: ScriptRun) -> None:
+    def _show_answers(self, run: ScriptRun, *, usable: bool = True) -> None:
         layout = self.answers_box.layout()
         assert layout is not None
         for button in self.answer_buttons:
@@ -442,7 +485,7 @@ class ScriptPanel(QWidget):
         self.answer_buttons = []
         step = run.current
         chosen = run.chosen
-        usable = not run.frozen and not run.needs_reading
+        usable = usable and not run.frozen and not run.needs_reading
         for index, branch in enumerate(step.branches):
             number = index + 1
             button = QPushButton(self.answers_box)

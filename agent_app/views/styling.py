@@ -383,7 +383,7 @@ PATIENT_PANEL_STYLE = """
 #callStateLabel { font-weight: 600; }
 #idleLabel, #messageLabel { font-size: 11pt; padding: 24px; }
 #greetingName { font-size: 20pt; font-weight: 600; }
-#identityBadge { border-radius: 11px; padding: 3px 12px; font-weight: 600; }
+#identityBadge, #complianceBadge { border-radius: 11px; padding: 3px 12px; font-weight: 600; }
 #readOnlyBanner { border-radius: 4px; padding: 6px 8px; }
 #verifyBox, #revealBox { border-radius: 6px; }
 #verifyTitle, #revealTitle, #pickerTitle, #searchTitle { font-weight: 600; }

@@ -48,8 +48,8 @@ from agent_app.workflow import agent_state as st
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy, NotReadyReason
 from agent_app.workflow.call_book import CallBook, Lookup
 from agent_app.workflow.call_session import CONNECTED, CallPhase, CallSession, Direction
-from agent_app.workflow.desk_settings import DISPOSITION_PENDING, DeskSettings
-from agent_app.workflow.dial_rules import Attempt, DialGate, is_opt_out
+from agent_app.workflow.desk_settings import DESK_LOCKED, DISPOSITION_PENDING, DeskSettings
+from agent_app.workflow.dial_rules import Attempt, DialGate, Verdict, is_opt_out
 from agent_app.workflow.disposition import (
     VOICEMAIL_LEFT,
     CacheReads,
@@ -121,7 +121,12 @@ class AgentSession:
         self._works: dict[str, WrapUpWork] = {}
         self._campaign_for: dict[str, str | None] = {}
         """Record id → the patient its campaign was chosen for."""
+        self._dialled_under: dict[str, tuple[str | None, str]] = {}
+        """Record id → (patient, campaign) a campaign call (a lease's) was placed for."""
         self._audit = audit
+        self._locked = False
+        self._viewed: set[tuple[str, str]] = set()
+        """(record id, patient id) whose record view is in the audit log."""
         self._server_now = server_now or ServerClock().now_iso
         self._reasons = {r.code: r for r in reasons}
         self._not_ready: NotReadyReason | None = SIGNED_IN
@@ -240,6 +245,17 @@ class AgentSession:
         """A patient's record from the cache (None when absent or unreadable)."""
         return self._reads.patient(patient_id)
 
+    def compliance(self, call: CallSession) -> Verdict | None:
+        """The calling rules' verdict now for the call's patient (the card's indicator), under
+        the campaign the call was placed for (a lease's), else under none (an inbound or a
+        softphone call); None when there is no patient or no rules."""
+        if self.gate is None or call.patient_id is None:
+            return None
+        patient, campaign = self._dialled_under.get(call.record_id, (None, None))
+        if patient != call.patient_id:  # another patient was chosen: not the lease's
+            campaign = None
+        return self.gate.for_patient(call.patient_id, campaign)
+
     @property
     def incoming_policy(self) -> IncomingPolicy:
         """What a new call meets now (the engine glue may read it; :meth:`handle` applies it)."""
@@ -277,8 +293,29 @@ class AgentSession:
             if self._book.wrap_ups:
                 self._pending.append(Problem("Finish the after-call work first."))
                 return False
+            if self._locked:
+                self._pending.append(
+                    Problem("The desk is locked: no calls until the patient store opens again.")
+                )
+                return False
             changed, self._not_ready = self._not_ready is not None, None
             return changed
+
+    def lock_desk(self) -> None:
+        """The panels are covered (the patient cache is locked): Not ready "Desk locked", and
+        Ready refused until :meth:`unlock_desk`. A call in progress goes on."""
+        with self._operation():
+            self._locked = True
+            self._not_ready = self._reasons.get(DESK_LOCKED.code, DESK_LOCKED)
+
+    def unlock_desk(self) -> None:
+        """The panels are back; the agent stays Not ready until they choose Ready."""
+        with self._operation():
+            self._locked = False
+
+    @property
+    def desk_locked(self) -> bool:
+        return self._locked
 
     def set_not_ready(self, code: str) -> bool:
         """Not ready for one of :attr:`reasons`; shown once the calls and wrap-ups are done."""
@@ -491,7 +528,10 @@ class AgentSession:
                     target.strip(), patient_id=patient_id, campaign_id=campaign_id
                 )
                 if not verdict.allowed:
-                    self._pending.append(Problem(verdict.reason))
+                    params = tuple((k, str(v)) for k, v in verdict.params.items())
+                    self._pending.append(
+                        Problem(verdict.reason, template=verdict.template, params=params)
+                    )
                     return None
             call = self._book.dial(account, target.strip(), about)
             if call is not None and patient_id is not None:
@@ -499,6 +539,7 @@ class AgentSession:
             if call is not None and campaign_id is not None:
                 call.campaign_id = campaign_id
                 self._campaign_for[call.record_id] = call.patient_id  # the lease's campaign
+                self._dialled_under[call.record_id] = (call.patient_id, campaign_id)
             if call is not None and self.gate is not None and call.patient_id:
                 self.gate.attempted(self._attempt(self.gate, call, None))
             return call
@@ -547,6 +588,24 @@ class AgentSession:
             return self._book.intent(call_id, action)
 
     # -- intents: patient and identity ---------------------------------------------------------
+
+    def view_record(self, record_id: str, patient_id: str, *, reason: str = "") -> None:
+        """Write the view of ``patient_id``'s record for the call ``record_id`` to the audit
+        log, once per call and patient. Every view that shows any of the record (the card,
+        the script's merge fields, a lease's preview, the callback list) shows it only once
+        this is done; raises StoreError when the event cannot be written (nothing of the
+        record may then be shown). ``reason`` names what else than a call the view is for
+        (``lease <id>``, ``callback <id>``); it is also the key of "once"."""
+        key = reason or record_id
+        if (key, patient_id) in self._viewed:
+            return
+        why = reason or f"call {record_id}"
+        self._audit("view", patient_id=patient_id, reason=why, result="ok")
+        self._viewed.add((key, patient_id))
+
+    def record_viewed(self, record_id: str, patient_id: str) -> bool:
+        """Whether the view of that record for that call is in the audit log."""
+        return (record_id, patient_id) in self._viewed
 
     def choose_patient(self, call_id: str, patient_id: str) -> bool:
         """Link a call to a patient (a pick among matches, or a search result).
@@ -665,6 +724,7 @@ class AgentSession:
         if len(self._campaign_for) > len(calls):
             keep = {c.record_id for c in calls}
             self._campaign_for = {k: v for k, v in self._campaign_for.items() if k in keep}
+            self._dialled_under = {k: v for k, v in self._dialled_under.items() if k in keep}
         for record_id, item in list(book.wrap_ups.items()):
             if record_id not in self._works:
                 self._new_work(item.call, None)

@@ -125,10 +125,26 @@ class CallScripts:
             agent_name=self.agent_name,
             campaign_name=name if isinstance(name, str) else "",
             patient=patient,
-            linked_patient_id=call.patient_id,
+            linked_patient_id=call.patient_id if self._viewed(call, patient) else None,
             identity=call.identity,
             phone=str(getattr(phones[0], "number", "")) if phones else "",
         )
+
+    def _viewed(self, call: CallSession, patient: CardRecord | None) -> bool:
+        """Merge fields of a record are a view of it: audited first, as the card is, and
+        nothing of the record when that fails."""
+        if patient is None or call.patient_id != patient.id:
+            return False
+        try:
+            self._session.view_record(call.record_id, patient.id)
+        except StoreError as exc:
+            log.warning(
+                "script of call %s: record view not audited (%s)",
+                call.record_id,
+                type(exc).__name__,
+            )
+            return False
+        return True
 
     # -- following the calls ---------------------------------------------------------------
 
@@ -186,31 +202,66 @@ class CallScripts:
         return started
 
     def _start(self, call: CallSession, campaign_id: str, language: str | None) -> ScriptRun | None:
+        built = self._build(campaign_id, language, f"call {call.record_id}")
+        if isinstance(built, NoScript):
+            self._why[call.record_id] = built
+            return None
+        return built
+
+    def _build(self, campaign_id: str, language: str | None, about: str) -> ScriptRun | NoScript:
+        """A fresh run of the campaign's script as the cache has it (``about``: for the log)."""
         campaign = self._document("campaigns", campaign_id)
         if campaign is None:
-            self._why[call.record_id] = NoScript.NOT_CACHED
-            return None
+            return NoScript.NOT_CACHED
         script_id = campaign.get("script_id")
         if not isinstance(script_id, str) or not script_id:
-            self._why[call.record_id] = NoScript.NO_SCRIPT
-            return None
+            return NoScript.NO_SCRIPT
         raw = self._document("scripts", script_id)
         if raw is None:
-            self._why[call.record_id] = NoScript.NOT_CACHED
-            return None
+            return NoScript.NOT_CACHED
         try:
             document = ScriptDocument.from_document(raw)
         except ScriptError as exc:
-            log.warning("script %s of call %s cannot be shown: %s", script_id, call.record_id, exc)
-            self._why[call.record_id] = NoScript.UNREADABLE
-            return None
+            log.warning("script %s of %s cannot be shown: %s", script_id, about, exc)
+            return NoScript.UNREADABLE
         default = campaign.get("default_language")
-        log.info("call %s: script %s version %s", call.record_id, document.id, document.version)
+        log.info("%s: script %s version %s", about, document.id, document.version)
         return ScriptRun(
             document,
             preferred=language,
             default_language=default if isinstance(default, str) else None,
             campaign_id=campaign_id,
+        )
+
+    # -- before the call: a leased patient's preview ------------------------------------------
+
+    def preview(self, campaign_id: str, patient_id: str) -> ScriptRun | NoScript:
+        """The script a call to this patient under this campaign would start with, in the
+        patient's language: shown while the agent previews a lease, before dialing. It is
+        no call's run and is never saved; the call gets its own run once placed."""
+        try:
+            patient = self._patient(patient_id)
+        except StoreError as exc:
+            log.warning("previewed patient not read (%s)", type(exc).__name__)
+            patient = None
+        language = patient.language if patient is not None and patient.language else None
+        return self._build(campaign_id, language, "preview")
+
+    def preview_values(self, run: ScriptRun, patient_id: str) -> dict[str, str]:
+        """The merge values before the call: the agent's, the campaign's and the patient's
+        first name (the rest waits for the identity check on the call)."""
+        try:
+            patient = self._patient(patient_id)
+        except StoreError:
+            patient = None
+        campaign = None if run.campaign_id is None else self._document("campaigns", run.campaign_id)
+        name = campaign.get("name") if campaign else None
+        return merge_values(
+            agent_name=self.agent_name,
+            campaign_name=name if isinstance(name, str) else "",
+            patient=patient,
+            linked_patient_id=patient_id,
+            identity=None,
         )
 
     @staticmethod

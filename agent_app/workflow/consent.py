@@ -35,6 +35,14 @@ def required(campaign: Mapping[str, Any] | None) -> bool:
     return bool(campaign and campaign.get("recording_consent"))
 
 
+def asks(run: ScriptRun | None) -> bool:
+    """The run's script has a disclosure step that takes the patient's answer (a script
+    without one cannot record consent: nothing on the desk can wait for it)."""
+    if run is None:
+        return False
+    return any(step.disclosure and step.branches for step in run.variant.steps.values())
+
+
 def recording_consent(run: ScriptRun | None) -> Consent | None:
     """The patient's latest answer at a disclosure step of the run's path (None: not asked,
     or a disclosure without answers, which is a notice rather than a question)."""

@@ -11,6 +11,10 @@ DISPOSITION_PENDING = NotReadyReason("disposition_pending", "Disposition pending
 still to dispose of (never to Ready); the desk uses it even when the server's reasons
 do not list it."""
 
+DESK_LOCKED = NotReadyReason("desk_locked", "Desk locked")
+"""Where the desk puts the agent while its panels are covered (the patient cache locked after
+the offline limit): no call is offered that the agent could not work."""
+
 DEFAULT_NOT_READY_REASONS: tuple[NotReadyReason, ...] = (
     NotReadyReason("break", "Break", limit_s=15 * 60),
     NotReadyReason("lunch", "Lunch", limit_s=60 * 60),

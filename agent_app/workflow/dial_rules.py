@@ -6,9 +6,10 @@ through :meth:`AgentSession.dial <agent_app.workflow.agent_session.AgentSession.
 which asks :meth:`DialGate.check`), and what colour the patient card's compliance indicator
 shows (:meth:`DialGate.for_patient`). It finds the patients a number belongs to in the
 cache, reads their record (do-not-call, consent, time zone), the campaign (window,
-``max_attempts``) and the attempts the desk knows (the server's history of leased patients
-and this desk's own dispositions), and hands them to the rule book: a function of those facts
-and the instant. A number that matches no patient is not a patient call and passes.
+``max_attempts``, the centre's exemption caps) and the attempts the desk knows (the server's
+history of leased patients and this desk's own dispositions), and hands them to the rule book:
+a function of those facts and the instant. A number that matches no patient is not a patient
+call and passes.
 
 Opt-outs are sticky on this desk: :meth:`DialGate.opt_out` marks the patient do-not-call at
 once (kept in the journal's small state so that a restart keeps it, whatever the cache
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 from agent_app.store.errors import StoreError
 from agent_app.store.records import PatientRecord
+from agent_app.workflow.events import Listeners
 from pulse_contract import calling_rules as rules
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,7 @@ class DialGate:
         self.history = history or AttemptHistory()
         self._state = state
         self._opt_outs: set[str] = set()
+        self._listeners: Listeners[str] = Listeners()
         if state is not None:
             try:
                 raw = state.get_state(OPT_OUT_STATE)
@@ -212,6 +215,11 @@ class DialGate:
     def opt_outs(self) -> frozenset[str]:
         return frozenset(self._opt_outs)
 
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """``listener(patient_id)`` whenever the gate learns something that may change that
+        patient's verdict (an opt-out, an attempt); returns the function that unsubscribes."""
+        return self._listeners.subscribe(listener)
+
     # -- changes ---------------------------------------------------------------------------
 
     def opt_out(self, patient_id: str) -> None:
@@ -222,9 +230,18 @@ class DialGate:
                 self._state.set_state(OPT_OUT_STATE, json.dumps(sorted(self._opt_outs)))
             except StoreError as exc:
                 log.warning("opt-out not kept for a restart (%s)", type(exc).__name__)
+        self._listeners.emit(patient_id)
 
     def attempted(self, attempt: Attempt) -> None:
         self.history.add(attempt)
+        self._listeners.emit(attempt.patient_id)
+
+    def learned(self, attempts: Iterable[Attempt]) -> None:
+        """Attempts told by the server (a lease's history across campaigns)."""
+        known = list(attempts)
+        self.history.merge(known)
+        for patient_id in dict.fromkeys(a.patient_id for a in known):
+            self._listeners.emit(patient_id)
 
 
 def _rank(verdict: Verdict) -> int:
@@ -282,6 +299,23 @@ def _exempt(campaign: Mapping[str, Any] | None) -> bool:
     return bool(campaign and campaign.get("healthcare_exempt"))
 
 
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def caps_of(campaign: Mapping[str, Any] | None) -> rules.ExemptionCaps:
+    """The centre's exemption caps an exempt campaign's document carries (``exemption_caps``);
+    the rules' defaults when it has none (a server from before them) or they are malformed."""
+    raw = None if campaign is None else campaign.get("exemption_caps")
+    if not isinstance(raw, Mapping):
+        return rules.ExemptionCaps()
+    day, week = _count(raw.get("per_day")), _count(raw.get("per_week"))
+    if day is None or week is None:
+        log.warning("campaign's exemption caps are malformed: the rules' defaults apply")
+        return rules.ExemptionCaps()
+    return rules.ExemptionCaps(per_day=day, per_week=week)
+
+
 def context_of(
     patient: PatientRecord,
     campaign: Mapping[str, Any] | None,
@@ -298,8 +332,11 @@ def context_of(
     after = dict(rules.DEFAULT_RETRY_AFTER)
     if isinstance(own, Mapping):
         after.update({str(c): timedelta(minutes=int(m)) for c, m in own.items()})
+    # The server judges holidays in the campaign's region (patients carry no country).
+    region = None if campaign is None else campaign.get("default_region")
     return rules.CallContext(
         time_zone=patient.time_zone,
+        country=region.upper() if isinstance(region, str) and region else "US",
         do_not_call=patient.do_not_call,
         consent=patient.consent_calls,
         campaign_id=None if campaign is None else str(campaign.get("id") or "") or None,
@@ -309,6 +346,7 @@ def context_of(
         exempt=_exempt(campaign),
         attempts=tuple(rules.Attempt(a.at, a.campaign_id, a.code, a.exempt) for a in attempts),
         retry=rules.RetryRules(after=after),
+        caps=caps_of(campaign),
     )
 
 

@@ -41,8 +41,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agent_app.store.errors import StoreError
 from agent_app.store.journal import NewEntry
 from agent_app.store.records import PatientRecord
+from agent_app.workflow import consent
 from agent_app.workflow.call_session import CallSession, TransferState
 from agent_app.workflow.identity_gate import Verification
+from agent_app.workflow.script_run import ScriptRun
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ class Wording(str):
         made.source, made.values = source, values
         return made
 
+
+CONSENT_PROBLEM = "consent"
+"""The key of :meth:`WrapUpWork.problems` for a recording consent not yet answered."""
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _CALLBACK_IDS = uuid.UUID("6f1d3c52-0f7e-4a55-9a8e-3b2f1c7d9e40")
@@ -232,6 +237,10 @@ _SYNONYMS: dict[Failure, tuple[str, ...]] = {
 }
 
 
+_VOICEMAIL_NAMES = ("VOICEMAIL", "VOICEMAIL_LEFT", "ANSWERING_MACHINE")
+"""A campaign's names for "an answering machine took the call" (the patient not reached)."""
+
+
 def failure_of(call: CallSession) -> Failure | None:
     """Why the call was not answered (None for an answered call), from its SIP code."""
     if call.answered:
@@ -244,6 +253,16 @@ def failure_of(call: CallSession) -> Failure | None:
     if code < 400 or code == 487:  # no final refusal: cancelled, lost, restarted
         return Failure.DROPPED
     return Failure.REJECTED
+
+
+def not_reached(code: str | None) -> bool:
+    """A code that says the patient was not reached (busy, no answer, rejected, dropped,
+    voicemail), built in or one of the names a campaign's tree gives them."""
+    if not code:
+        return False
+    if code == SYS_VOICEMAIL.code or code in {n.code for n in SYSTEM_CODES.values()}:
+        return True
+    return code in _VOICEMAIL_NAMES or any(code in names for names in _SYNONYMS.values())
 
 
 def system_code(failure: Failure, tree: CodeTree | None) -> CodeNode:
@@ -580,7 +599,25 @@ class WrapUpWork:
             found["notes"] = Wording(
                 "Notes are limited to {count} characters.", count=f"{MAX_NOTES:,}"
             )
+        if self.consent_missing:
+            found[CONSENT_PROBLEM] = Wording(
+                "This campaign needs the patient's answer to the recording disclosure: "
+                "record it in the script first."
+            )
         return found
+
+    @property
+    def consent_missing(self) -> bool:
+        """The call was answered under a campaign that needs recording consent, the script
+        asks for it, and the disclosure has no answer yet: no submit until it has one (a
+        code that says the patient was not reached needs none)."""
+        call = self.call
+        if not call.answered or not_reached(self.code):
+            return False
+        if not consent.required(self._reads.document("campaigns", call.campaign_id)):
+            return False
+        run = call.script if isinstance(call.script, ScriptRun) else None
+        return consent.asks(run) and consent.recording_consent(run) is None
 
     def _field_problem(self, spec: FieldSpec) -> str | None:
         value = self.fields.get(spec.name)

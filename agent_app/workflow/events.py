@@ -88,6 +88,10 @@ class Problem:
 
     message: str
     call_id: str = ""
+    template: str = ""
+    """The calling rules' sentence ``message`` was filled from, for the agent's language."""
+    params: tuple[tuple[str, str], ...] = ()
+    """The values ``template`` takes."""
 
 
 WorkflowEvent = (

@@ -19,7 +19,13 @@ Offline: while the server answers, the session keeps a small pre-leased batch
 patient comes from that batch (expired leases are dropped: the server gave those patients
 back to the list).
 
-The session is plain Python and not thread-safe: the desk drives it from the GUI thread.
+The server's requests (the next patient, the offline batch, a release, the callbacks) go
+through a :data:`Runner`: inline by default; the desk's view hands it a worker thread, whose
+answers come back on the GUI thread, so that a slow server never freezes the window. While
+the next patient is being asked for (:attr:`asking`) a second request is not sent.
+
+The session is plain Python and not thread-safe: the desk drives it from the GUI thread (a
+runner's jobs only call the :class:`LeaseSource`, and its ``done`` runs on that thread).
 """
 
 from __future__ import annotations
@@ -71,7 +77,9 @@ NOTHING_TO_CALL = "No patient to call in this campaign right now."
 LEASE_EXPIRED = "The lease ran out; the patient went back to the list."
 NO_NUMBER = "The patient has no number to call."
 CALLBACK_DUE = "A callback is due: it is on the callbacks list."
-MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER, CALLBACK_DUE)
+SERVER_DOWN = "The server cannot be reached and no patient is kept on this desk: try again shortly."
+FROM_BATCH = "The server cannot be reached: this patient is one of those kept on this desk."
+MESSAGES = (NOTHING_TO_CALL, LEASE_EXPIRED, NO_NUMBER, CALLBACK_DUE, SERVER_DOWN, FROM_BATCH)
 """What the session tells the agent (source text: views translate, context "Workflow")."""
 
 
@@ -83,6 +91,20 @@ def voicemail_message(campaign: Mapping[str, Any] | None, folder: Path) -> str |
         return None  # a path is never taken from the server: only a name in the folder
     path = folder / name
     return str(path) if path.is_file() else None
+
+
+DEFAULT_PREVIEW_S = 5.0
+MAX_PREVIEW_S = 120.0
+"""The longest preview the desk counts down (the server's bound too)."""
+
+
+def preview_seconds(campaign: Mapping[str, Any] | None) -> float:
+    """The campaign's progressive preview, ``preview_s`` seconds; the desk's default when it
+    names none (a server from before it) or one out of bounds."""
+    value = None if campaign is None else campaign.get("preview_s")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return DEFAULT_PREVIEW_S
+    return float(value) if 0 < value <= MAX_PREVIEW_S else DEFAULT_PREVIEW_S
 
 
 class LeaseUnavailable(Exception):
@@ -186,6 +208,43 @@ class StateStore(Protocol):
     def set_state(self, key: str, value: str) -> None: ...
 
 
+class Runner(Protocol):
+    """Runs ``job`` (a server request) and calls ``done`` with its result, or with the
+    exception it raised, on the session's own thread (now, or later from a worker)."""
+
+    def __call__(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None: ...
+
+
+def run_inline(job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    """The runner that makes each request at once, on the caller's thread."""
+    try:
+        outcome = job()
+    except Exception as exc:  # handed to ``done``, which decides
+        outcome = exc
+    done(outcome)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What one request for the next patient brought: the lease, and fresh batch leases."""
+
+    lease: Lease | None
+    fresh: tuple[Lease, ...] = ()
+
+
+def _ask(source: LeaseSource, campaign_id: str, top_up: int) -> _Asked:
+    """The next patient, then (when one came and the batch runs low) ``top_up`` more kept
+    for offline; runs on the runner's thread, so it touches nothing but ``source``."""
+    lease = source.next_lease(campaign_id)
+    if lease is None or top_up <= 0:
+        return _Asked(lease)
+    try:
+        fresh = tuple(source.batch(campaign_id, top_up))
+    except LeaseUnavailable:
+        fresh = ()
+    return _Asked(lease, fresh)
+
+
 class Phase(StrEnum):
     IDLE = "idle"
     """No lease: not started, stopped, or the list is done for now."""
@@ -222,6 +281,8 @@ class CampaignSession:
     state: StateStore | None = None
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    runner: Runner = run_inline
+    """How the server's requests are made (see the module docstring)."""
 
     phase: Phase = field(default=Phase.IDLE, init=False)
     lease: Lease | None = field(default=None, init=False)
@@ -239,6 +300,10 @@ class CampaignSession:
     _callbacks: tuple[Callback, ...] = field(default=(), init=False)
     _callbacks_read: float | None = field(default=None, init=False)
     _alerted: set[str] = field(default_factory=set, init=False)
+    _asking: bool = field(default=False, init=False)
+    _asking_callbacks: bool = field(default=False, init=False)
+    _turn: int = field(default=0, init=False)
+    """Counts starts and stops: an answer asked for before a stop is not shown after it."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -253,6 +318,11 @@ class CampaignSession:
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def asking(self) -> bool:
+        """The next patient is being asked for (the server has not answered yet)."""
+        return self._asking
 
     def subscribe(self, listener: Callable[[CampaignChanged], None]) -> Callable[[], None]:
         return self._listeners.subscribe(listener)
@@ -294,6 +364,7 @@ class CampaignSession:
         if self._running:
             return
         self._running = True
+        self._turn += 1
         self._unsubscribe = self.desk.subscribe(self._on_desk)
         self.refresh_callbacks()
         self._next()
@@ -303,6 +374,7 @@ class CampaignSession:
         if not self._running:
             return
         self._running = False
+        self._turn += 1
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -353,8 +425,9 @@ class CampaignSession:
         return True
 
     def next_patient(self) -> bool:
-        """Ask for a patient now (after the list was done for a while)."""
-        if not self._running or self.lease is not None:
+        """Ask for a patient now (after the list was done for a while); True once one is
+        shown (with a worker runner: later, when the server answers)."""
+        if not self._running or self.lease is not None or self._asking:
             return False
         self._next()
         return self.lease is not None
@@ -379,16 +452,25 @@ class CampaignSession:
                 self.dial()
         elif self.phase is Phase.PREVIEW and self.progressive and self._desk_free():
             self._arm()
-        elif self.phase is Phase.IDLE and self.progressive and self._desk_free():
+        elif (
+            self.phase is Phase.IDLE and self.progressive and self._desk_free() and not self._asking
+        ):
             self._next()
 
     def refresh_callbacks(self) -> None:
         self._callbacks_read = self.clock()
-        try:
-            found = self.source.callbacks()
-        except LeaseUnavailable:
+        if self._asking_callbacks:
             return
-        self._callbacks = tuple(sorted(found, key=lambda c: c.due_at))
+        self._asking_callbacks = True
+        self.runner(self.source.callbacks, self._callbacks_came)
+
+    def _callbacks_came(self, outcome: Any) -> None:
+        self._asking_callbacks = False
+        if isinstance(outcome, Exception):
+            if not isinstance(outcome, LeaseUnavailable):
+                log.warning("callbacks not read (%s)", type(outcome).__name__)
+            return
+        self._callbacks = tuple(sorted(outcome, key=lambda c: c.due_at))
         self._emit(CampaignChanged(self.phase))
 
     # -- inside ----------------------------------------------------------------------------
@@ -421,44 +503,67 @@ class CampaignSession:
         self.lease = None
         self._record_id = self._call_id = None
         self._countdown_at = None
-        lease = self._lease()
+        if self._asking:
+            return  # the answer on its way serves
+        self._asking = True
+        source, campaign_id, top_up = self.source, self.campaign_id, self._top_up_size()
+        turn = self._turn
+        self.runner(
+            lambda: _ask(source, campaign_id, top_up),
+            lambda outcome: self._answered(outcome, message, turn),
+        )
+        if self._asking:  # a worker asks: the views say so meanwhile
+            self._set(Phase.IDLE)
+
+    def _answered(self, outcome: Any, message: str, turn: int) -> None:
+        """The server's answer to "next patient" (or why there is none), on our thread."""
+        self._asking = False
+        lease: Lease | None = None
+        if isinstance(outcome, _Asked):
+            self.offline = False
+            self._keep_batch(outcome.fresh)
+            lease = outcome.lease
+        else:
+            if not isinstance(outcome, LeaseUnavailable):
+                log.warning("next patient not asked for (%s)", type(outcome).__name__)
+            self.offline = True
+        if turn != self._turn or not self._running:
+            if lease is not None:  # stopped meanwhile: the patient goes back to the list
+                self._give_back(lease, "stopped")
+            self._set(self.phase)
+            return
+        if lease is None:  # the list is done (or offline): the patients kept are still ours
+            lease = self._from_batch()
+            if self.offline and not message:
+                message = FROM_BATCH if lease is not None else SERVER_DOWN
         if lease is None:
             self._set(Phase.IDLE, message or NOTHING_TO_CALL)
             return
         self.lease = lease
         gate = self.desk.gate
         if gate is not None:
-            gate.history.merge(lease.attempts)
+            gate.learned(lease.attempts)
         if self.progressive and self._desk_free():
             self._countdown_at = self.clock() + self.preview_s
             self._set(Phase.COUNTDOWN, message)
         else:
             self._set(Phase.PREVIEW, message)
 
-    def _lease(self) -> Lease | None:
-        try:
-            lease = self.source.next_lease(self.campaign_id)
-        except LeaseUnavailable:
-            self.offline = True
-            return self._from_batch()
-        self.offline = False
-        if lease is None:  # the list is done: the patients kept for offline are still ours
-            return self._from_batch()
-        self._top_up()
-        return lease
-
-    def _top_up(self) -> None:
-        """Keep the offline batch filled while the server answers."""
+    def _top_up_size(self) -> int:
+        """How many leases to ask for to keep the offline batch filled (0: enough kept)."""
         if self.state is None or self.batch_size <= 0:
-            return
+            return 0
         now = self.now()
         kept = [b for b in self._batch() if b.expires_at > now]
         if len(kept) >= self.batch_size // 2 + 1:
+            return 0
+        return self.batch_size - len(kept)
+
+    def _keep_batch(self, fresh: Sequence[Lease]) -> None:
+        if not fresh:
             return
-        try:
-            fresh = self.source.batch(self.campaign_id, self.batch_size - len(kept))
-        except LeaseUnavailable:
-            return
+        now = self.now()
+        kept = [b for b in self._batch() if b.expires_at > now]
         self._save_batch([*kept, *fresh])
 
     def _from_batch(self) -> Lease | None:
@@ -489,13 +594,20 @@ class CampaignSession:
 
     def _release(self, reason: str) -> None:
         lease, self.lease = self.lease, None
-        if lease is None:
-            return
-        try:
-            self.source.release(lease, reason)
-        except LeaseUnavailable:
-            # Offline: the lease expires on the server by itself.
-            log.info("lease %s not released (offline); it expires", lease.lease_id)
+        if lease is not None:
+            self._give_back(lease, reason)
+
+    def _give_back(self, lease: Lease, reason: str) -> None:
+        source = self.source
+
+        def released(outcome: Any) -> None:
+            if isinstance(outcome, Exception):
+                # Offline (or the server failed): the lease expires on the server by itself.
+                log.info(
+                    "lease %s not released (%s); it expires", lease.lease_id, type(outcome).__name__
+                )
+
+        self.runner(lambda: source.release(lease, reason), released)
 
     def _first_phone(self, patient_id: str) -> str:
         record = self.desk.patient_record(patient_id)
@@ -566,8 +678,12 @@ class ServerLeases:
 
     def _leases(self, campaign_id: str, batch: int) -> list[Lease]:
         body = self._ask(lambda t: self._api.lease_next(campaign_id, token=t, batch=batch))
+        items = body.get("leases") if isinstance(body, Mapping) else None
+        if not isinstance(items, list):
+            # An answer that is no list of leases: as good as no answer (offline batch).
+            raise LeaseUnavailable("the server's answer is not a list of leases")
         leases = []
-        for raw in body["leases"]:
+        for raw in items:
             try:
                 lease = Lease.from_json({**raw, "attempts": []})
             except (KeyError, ValueError, TypeError):
@@ -582,8 +698,9 @@ class ServerLeases:
         except (LeaseUnavailable, RequestRejected):
             return ()  # the lease still comes; the desk's own history still counts
         found = []
-        for raw in body["attempts"]:
-            if raw.get("kind") != "call":
+        items = body.get("attempts") if isinstance(body, Mapping) else None
+        for raw in items if isinstance(items, list) else ():
+            if not isinstance(raw, Mapping) or raw.get("kind") != "call":
                 continue  # a skip is no call
             try:
                 at = parse_time(str(raw["at"]))
@@ -626,7 +743,10 @@ class ServerLeases:
         except RequestRejected:
             return []
         found = []
-        for raw in body["callbacks"]:
+        items = body.get("callbacks") if isinstance(body, Mapping) else None
+        for raw in items if isinstance(items, list) else ():
+            if not isinstance(raw, Mapping):
+                continue
             try:
                 found.append(
                     Callback(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server import content, enrolment, extensions, identity, importers, teams
+from server import content, enrolment, extensions, identity, importers, outbound, teams
 from server.api.auth import AUTH_ERRORS, iso
 from server.api.deps import AdminPrincipal, RuntimeDep, StaffPrincipal
 from server.api.sync import intake_out
@@ -169,7 +169,12 @@ def publish_code_tree(tree_id: str, body: CodeTreeIn, who: StaffPrincipal, rt: R
 @router.post("/campaigns", response_model=IdOut, status_code=201)
 def create_campaign(body: CampaignIn, who: StaffPrincipal, rt: RuntimeDep) -> Any:
     def run(session: Session) -> Any:
-        return content.save_campaign(session, _team_named(session, who, body), actor_id=who.user_id)
+        return content.save_campaign(
+            session,
+            _team_named(session, who, body),
+            actor_id=who.user_id,
+            caps=outbound.caps_of(rt.settings),
+        )
 
     return _id(_write(rt, run))
 
@@ -197,7 +202,13 @@ def update_campaign(campaign_id: str, body: CampaignIn, who: StaffPrincipal, rt:
         _own_campaign(session, who, campaign_id)
         if body.team_id is not None:
             teams.scope_of(session, who).team(body.team_id)
-        return content.save_campaign(session, body, actor_id=who.user_id, campaign_id=campaign_id)
+        return content.save_campaign(
+            session,
+            body,
+            actor_id=who.user_id,
+            campaign_id=campaign_id,
+            caps=outbound.caps_of(rt.settings),
+        )
 
     return _id(_write(rt, run))
 

@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from agent_app.demo import start_demo_server
+from agent_app.foundation import paths
+from agent_app.workflow.outbound import voicemail_message
 from server.seed import DEMO_CASES, DEMO_PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -59,6 +61,10 @@ def test_demo_server_starts_seeded_and_accepts_the_demo_account(tmp_path: Path) 
             timeout=30,
         ).json()["items"]
         assert sorted(c["wrap_up_s"] for c in campaigns) == [30, 45, 75, 90]
+        # The desk finds every demo campaign's voicemail message where it reads messages.
+        messages = paths.data_dir() / "messages"
+        assert all(voicemail_message(c, messages) for c in campaigns)
+        assert all(c["exemption_caps"] == {"per_day": 1, "per_week": 3} for c in campaigns)
     finally:
         demo.stop()
     assert demo.process.poll() is not None

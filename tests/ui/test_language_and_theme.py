@@ -17,8 +17,9 @@ from agent_app.sync.login import LoginError, LoginResult
 from agent_app.views import icons, styling
 from agent_app.views.language import Language
 from agent_app.views.login_dialog import LoginDialog
-from agent_app.views.main_window import MainWindow
+from agent_app.views.main_window import MainWindow, problem_text
 from agent_app.views.status_bar import Level, PulseStatusBar
+from agent_app.workflow.events import Problem
 from agent_app.workflow.idle_lock import IdleLock
 
 
@@ -169,3 +170,20 @@ def test_neutral_icons_turn_pale_on_the_dark_palette(dark: styling.Theme) -> Non
     assert _contrast(dark.glyph, dark.surface) >= 7
     styling.apply_theme(QApplication.instance(), "light")  # type: ignore[arg-type]
     assert lightness("hold") < 0.4
+
+
+def test_a_calling_rule_refusal_reaches_the_status_bar_in_spanish(
+    qtbot: QtBot, spanish: Language
+) -> None:
+    window = MainWindow("agent7", "Agent Seven", idle_lock=IdleLock(300), authenticate=_refuse)
+    qtbot.addWidget(window)
+    template = "Outside the patient's calling hours: {local_time} in {time_zone}"
+    params = (("local_time", "21:34"), ("time_zone", "America/Chicago"))
+    english = template.format(**dict(params)) + "."
+    assert problem_text(Problem(english, template=template, params=params)) == (
+        "Fuera del horario de llamadas del paciente: 21:34 en America/Chicago."
+    )
+    # A problem with no sentence of the rules is translated whole.
+    assert problem_text(Problem("The audit log could not be written.")) != (
+        "The audit log could not be written."
+    )

@@ -28,6 +28,7 @@ from agent_app.views.login_dialog import LoginDialog
 from agent_app.views.main_window import MainWindow
 from agent_app.views.offline_desk import OfflineDesk
 from agent_app.views.sync_relay import DesktopSync
+from agent_app.workflow.desk_settings import DESK_LOCKED
 from agent_app.workflow.idle_lock import IdleLock
 from agent_app.workflow.line_status import LineStatus
 from server.seed import did
@@ -234,12 +235,16 @@ def test_the_offline_limit_covers_the_desk_and_lifts_when_the_server_answers(
     qtbot.waitUntil(lambda: stack.currentWidget() is page, timeout=WAIT_MS)
     assert page.kind == "cache_locked"
     assert "locked" in page.title.text() and "network" in page.todo.text()
+    session = desk.phone.session
+    assert session.desk_locked and session.availability == DESK_LOCKED  # no call offered now
+    assert not session.go_ready()
     _shot(desk.window, "offline-limit")
 
     desk.proxy.mode = "pass"
     qtbot.mouseClick(page.try_now, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: stack.currentWidget() is desk.window.work_area, timeout=WAIT_MS)
     assert desk.desktop.service.store.cache.lock_reason() is None
+    assert not session.desk_locked and session.go_ready()
 
 
 def test_a_revoke_locks_the_open_desk_and_wipes_the_store(

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.dial_rules import DialGate, shared_rules
@@ -191,14 +192,23 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     campaign = store.cache.document("campaigns", campaign_id)
     assert campaign is not None and campaign["kind"] == "preview"
     routing = PeerRouting(ServerLeases(desk.sync.api, desk.desktop.service.session.call), routes)
+    # The lease requests run on the queue panel's worker, as the app has them.
     campaign_session = CampaignSession(
-        session, routing, campaign, state=store.journal, now=lambda: NOW, ring_timeout_s=4.0
+        session,
+        routing,
+        campaign,
+        state=store.journal,
+        now=lambda: NOW,
+        ring_timeout_s=4.0,
+        runner=window.queue.run_request,
     )
     window.queue.set_message_source(lambda _campaign: str(message))
     window.queue.set_session(campaign_session)
     rig.press("ready")
     rig.wait(lambda: session.state is AgentState.READY, "Ready")
     queue = window.queue
+    script = window.findChild(ScriptPanel)
+    assert script is not None
 
     def dial_next() -> str:
         rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the next patient previewed")
@@ -219,9 +229,13 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
 
     # 1. The patient answers; the agent talks, hangs up and records the outcome.
     rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the first patient previewed")
+    rig.wait(lambda: script.previewing, "the campaign's script shows before the call")
+    assert script.preview_note.isVisible() and script.step_text.text()
     rig.shot("outbound-01-preview")
     record = dial_next()
     call = session.calls[0]
+    rig.wait(lambda: script.call is call, "the call placed runs its own script")
+    assert not script.previewing
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
     rig.shot("outbound-02-on-call")
     rig.press("hangup")

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,15 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
+from agent_app.store.errors import DiskFullError
 from agent_app.telephony import protocol as p
 from agent_app.views.patient_panel import PatientPanel
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.agent_state import IncomingPolicy
 from agent_app.workflow.call_session import CallSession
 from agent_app.workflow.desk_settings import DeskSettings
+from agent_app.workflow.dial_rules import DialGate, shared_rules
+from agent_app.workflow.disposition import CacheReads
 from agent_app.workflow.identity_gate import Verification
 from testbed.store_population import campaign_item, patient_items
 from tests.unit.workflow.fakes import FakeEngine, ManualClock, ServerTime
@@ -101,12 +105,12 @@ class Desk:
             assert self.panel.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
 
-def make_desk(store: AgentStore, qtbot: QtBot, **settings: Any) -> Desk:
+def make_desk(store: AgentStore, qtbot: QtBot, audit: Any = None, **settings: Any) -> Desk:
     engine = FakeEngine()
     session = AgentSession(
         send=engine,
         outbox=store.journal,
-        audit=store.journal.audit,
+        audit=audit or store.journal.audit,
         lookup=lambda number: [r.id for r in store.caller_lookup(number)],
         settings=DeskSettings(account_id=ACCOUNT, **settings),
         clock=ManualClock(),
@@ -508,3 +512,106 @@ def test_the_panel_fills_the_group_box_it_is_given_and_names_an_outbound_number(
     assert panel.call is call and panel.page == "card"
     assert panel.caller.text() == f"Number called: {patients[SINGLE]['phones'][1]['number']}"
     assert panel.call_state.text() == "Calling…"
+
+
+class FailingAudit:
+    """The journal's audit, or a full disk while ``fail`` is set."""
+
+    def __init__(self, store: AgentStore) -> None:
+        self.store, self.fail = store, False
+
+    def __call__(self, action: str, *, patient_id: str | None, reason: str, result: str) -> str:
+        if self.fail:
+            raise DiskFullError("journal: the disk is full; nothing was written")
+        return self.store.journal.audit(action, patient_id=patient_id, reason=reason, result=result)
+
+
+def test_the_card_comes_once_its_view_is_audited_and_is_audited_once(
+    store: AgentStore, patients: list[dict[str, Any]], qtbot: QtBot
+) -> None:
+    audit = FailingAudit(store)
+    desk = make_desk(store, qtbot, audit=audit)
+    patient = patients[SINGLE]
+    audit.fail = True
+    call = desk.ring("c1", patient["phones"][0]["number"])
+    assert desk.panel.page == "message"
+    assert "could not be written to the audit log" in desk.panel.message.text()
+    assert patient["given_name"] not in _shown_text(desk.panel)
+    assert not desk.session.record_viewed(call.record_id, patient["id"])
+    assert desk.audits() == []
+
+    audit.fail = False
+    desk.answer("c1")  # the next change of the call tries again
+    assert desk.panel.page == "card"
+    assert desk.panel.card.greeting.text() == patient["given_name"]
+    assert [a["action"] for a in desk.audits()] == ["view"]
+
+
+def test_the_cards_calling_rules_indicator_turns_from_green_to_amber_to_red(
+    desk: Desk, patients: list[dict[str, Any]]
+) -> None:
+    """The patients live in Chicago: noon there is green, 20:45 amber (the hours end at 21:00),
+    22:00 red; the indicator follows the clock on its timer, in words as well as colour."""
+    moment = [datetime(2026, 3, 2, 18, 0, tzinfo=UTC)]  # 12:00 in Chicago, a Monday
+    store = desk.store
+    desk.session.gate = DialGate(
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        reads=CacheReads(lambda: store.cache),
+        rules=shared_rules,
+        now=lambda: moment[0],
+    )
+    desk.ring("c1", patients[SINGLE]["phones"][0]["number"])
+    card = desk.panel.card
+    assert desk.panel.page == "card"
+    assert card.compliance.isVisible()
+    assert card.compliance.text() == "May be called"
+    assert card.compliance.property("level") == "ok"
+    assert not card.compliance_reason.isVisible()
+    assert card.compliance.accessibleName() == "Calling rules"
+    assert card.compliance.accessibleDescription() == "May be called"
+    desk.shoot("card-compliance-green")
+
+    desk.session.gate.judge_with(lambda: datetime(2026, 3, 3, 2, 45, tzinfo=UTC))
+    desk.panel._compliance_timer.timeout.emit()  # the timer's tick, without waiting 30 s
+    assert card.compliance.text() == "Calling hours closing"
+    assert card.compliance.property("level") == "warning"
+    assert "21:00" in card.compliance_reason.text() and card.compliance_reason.isVisible()
+
+    desk.session.gate.judge_with(lambda: datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
+    desk.panel._compliance_timer.timeout.emit()
+    assert card.compliance.text() == "Not callable now"
+    assert card.compliance.property("level") == "problem"
+    assert card.compliance_reason.text() == (
+        "Outside the patient's calling hours: 22:00 in America/Chicago"
+    )
+    assert card.compliance_reason.text() in card.compliance.accessibleDescription()
+    desk.shoot("card-compliance-red")
+
+
+def test_the_cards_indicator_turns_red_as_soon_as_the_patient_opts_out(
+    desk: Desk, patients: list[dict[str, Any]]
+) -> None:
+    store = desk.store
+    gate = DialGate(
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        reads=CacheReads(lambda: store.cache),
+        rules=shared_rules,
+        now=lambda: datetime(2026, 3, 2, 18, 0, tzinfo=UTC),
+    )
+    desk.session.gate = gate
+    desk.ring("c1", patients[SINGLE]["phones"][0]["number"])
+    card = desk.panel.card
+    assert card.compliance.property("level") == "ok"
+    gate.opt_out(patients[SINGLE + 1]["id"])  # another patient: this card stays green
+    assert card.compliance.property("level") == "ok"
+    gate.opt_out(patients[SINGLE]["id"])  # no event of the desk's: the gate itself tells
+    assert card.compliance.text() == "Not callable now"
+    assert card.compliance_reason.text() == "The patient asked not to be called (do-not-call)."
+
+
+def test_a_card_without_calling_rules_shows_no_indicator(
+    desk: Desk, patients: list[dict[str, Any]]
+) -> None:
+    desk.ring("c1", patients[SINGLE]["phones"][0]["number"])
+    assert desk.panel.page == "card"
+    assert not desk.panel.card.compliance.isVisible()

@@ -14,9 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.telephony import protocol as p
 from agent_app.views.queue_panel import QueuePanel
+from agent_app.views.script_panel import ScriptPanel
+from agent_app.workflow.call_scripts import CallScripts
 from agent_app.workflow.call_session import CallPhase
-from agent_app.workflow.dial_rules import DialGate, shared_rules
+from agent_app.workflow.dial_rules import Attempt, DialGate, shared_rules
 from agent_app.workflow.outbound import Callback, Phase
+from server.seed import REMINDER_SCRIPT
 from testbed.ports import free_port
 from tests.helpers.telephony_peers import Phone
 from tests.ui.desk_rig import DeskRig
@@ -183,3 +186,78 @@ def test_a_pasted_number_of_a_do_not_call_patient_is_never_dialled(
     assert desk.session.calls == ()
     assert desk.panel.number.text() != ""  # left for the agent to see, not dialled
     assert "do-not-call" in desk.window.status.currentMessage()
+
+
+def test_a_previewed_patient_shows_their_script_and_attempt_history_before_the_call(
+    qtbot: QtBot,
+) -> None:
+    """The queue panel tells the script panel whom it previews (as the window wires them):
+    the campaign's first step shows read-only, in the patient's words, before the dial; the
+    call placed then gets its own run, and the attempts the server knows are on the card."""
+    r = rig()
+    r.source.queue = [
+        lease(
+            "pat-1",
+            attempts=(
+                Attempt("pat-1", NOW - timedelta(days=2), "SYS_BUSY", "camp-out"),
+                Attempt("pat-1", NOW - timedelta(days=1), "SYS_NO_ANSWER", "camp-out"),
+            ),
+        )
+    ]
+    session = r.campaign(batch_size=0)
+    session.campaign["script_id"] = "scr-1"  # type: ignore[index]
+    script_doc = {"id": "scr-1", "name": "Reminder", "version": 1, "variants": REMINDER_SCRIPT}
+    scripts = CallScripts(
+        r.desk.session,
+        documents=lambda feed, i: script_doc if feed == "scripts" else r.cache.document(feed, i),
+        patient=r.cache.get,
+        agent_name="Sam",
+    )
+    script = ScriptPanel(r.desk.session, scripts)
+    qtbot.addWidget(script)
+    script.show()
+    view = panel(qtbot, r)
+    view.previewing.connect(script.show_preview)
+    assert script.page == "idle"
+
+    view.set_session(session, start=True)
+    assert session.phase is Phase.PREVIEW
+    assert script.previewing and script.page == "run"
+    assert script.step_text.text() == (
+        "Hello, may I speak with Test? This is Sam calling from the clinic."
+    )
+    assert script.preview_note.isVisible()
+    assert not script.forward_button.isEnabled() and not script.back_button.isEnabled()
+    assert view.attempts.count() == 2
+    shown = [view.attempts.item(i).text() for i in range(view.attempts.count())]
+    assert shown[0].endswith("No answer") and shown[1].endswith("Busy")  # newest first
+    shot(view, "queue-preview-history")
+
+    assert view.dial()
+    qtbot.waitUntil(lambda: script.call is not None, timeout=5000)
+    assert not script.previewing and not script.preview_note.isVisible()
+    assert script.run is not None and script.forward_button.isEnabled()
+    assert view.previewed == ("", "")
+
+
+def test_a_previewed_or_listed_patient_is_shown_only_once_the_view_is_audited(
+    qtbot: QtBot,
+) -> None:
+    r = rig()
+    r.source.due = [Callback("cb-1", "pat-3", "camp-out", NOW + timedelta(hours=3))]
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    audit = r.desk.audit
+    audit.fail = True  # the audit log cannot be written
+    view = panel(qtbot, r)
+    view.set_session(r.campaign(batch_size=0), start=True)
+    record = r.cache.patients["pat-1"]
+    assert record.family_name not in view.patient_name.text()
+    assert "could not be audited" in view.patient_name.text()
+    assert record.family_name not in view.callbacks.item(0).text()
+
+    audit.fail = False
+    view.show_session()
+    view.show_session()  # shown again: audited once
+    assert view.patient_name.text() == f"{record.given_name} {record.family_name}"
+    reasons = [(e["patient_id"], e["reason"]) for e in audit.events if e["action"] == "view"]
+    assert sorted(reasons) == [("pat-1", "lease lease-pat-1-1"), ("pat-3", "callback cb-1")]

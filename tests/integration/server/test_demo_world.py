@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import wave
 from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
 
+from agent_app.demo.voicemail import DEMO_MESSAGE, install_demo_message
+from agent_app.workflow import consent
+from agent_app.workflow.outbound import voicemail_message
+from server import content
 from server.db import make_engine, session_factory
-from server.models import Campaign, DialQueueEntry, IntakeItem, ListEntry, Patient
-from server.seed import DEMO_CASES, did
+from server.feeds import campaign_out
+from server.models import Campaign, DialQueueEntry, IntakeItem, ListEntry, Patient, Script
+from server.seed import CHECKIN_SCRIPT, DEMO_CASES, DEMO_VOICEMAIL, did
 from tests.helpers.server_live import LiveServer
 from tests.integration.server.conftest import PASSWORD, World
 from tests.integration.server.test_cli import cli
@@ -131,6 +137,95 @@ def test_a_world_seeded_before_the_cases_gets_them(database_url: str, tmp_path: 
             assert session.scalar(select(IntakeItem.kind)) == "callback"
     finally:
         engine.dispose()
+
+
+def _documents(database_url: str) -> dict[str, dict[str, object]]:
+    """The demo campaigns as the campaigns feed sends them, by name."""
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            return {c.name: campaign_out(c) for c in session.scalars(select(Campaign))}
+    finally:
+        engine.dispose()
+
+
+def test_the_demo_desk_finds_its_campaigns_voicemail_message(
+    database_url: str, tmp_path: Path
+) -> None:
+    _seed(database_url, tmp_path / "server", 10)
+    documents = _documents(database_url)
+    messages = tmp_path / "desk" / "messages"
+    assert all(voicemail_message(d, messages) is None for d in documents.values())
+
+    written = install_demo_message(messages)
+
+    assert DEMO_MESSAGE == DEMO_VOICEMAIL  # the desk writes the name the server gives
+    for name, document in documents.items():
+        assert voicemail_message(document, messages) == str(written), name
+    with wave.open(str(written)) as played:
+        assert (played.getnchannels(), played.getsampwidth()) == (1, 2)
+        assert played.getframerate() in (8000, 16000)
+        assert 2.0 <= played.getnframes() / played.getframerate() <= 6.0
+    before = written.read_bytes()
+    written.unlink()
+    assert install_demo_message(messages).read_bytes() == before  # the same on every run
+
+
+def test_the_demo_campaigns_carry_preview_consent_and_caps(
+    database_url: str, tmp_path: Path
+) -> None:
+    _seed(database_url, tmp_path, 10)
+    documents = _documents(database_url)
+
+    assert {name: d["preview_s"] for name, d in documents.items()} == {
+        "Appointment reminders": 5,
+        "Post-discharge follow-up": 8,
+        "Chronic-disease check-in": 5,
+        "Vaccination and screening": 6,
+    }
+    assert [name for name, d in documents.items() if consent.required(d)] == [
+        "Chronic-disease check-in"
+    ]
+    # seed-demo puts the server's caps (its defaults here) on the exempt demo campaigns.
+    assert all(d["exemption_caps"] == {"per_day": 1, "per_week": 3} for d in documents.values())
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            script = session.get(Script, did("script", "checkin"))
+            assert content.asks_recording_consent(script)
+    finally:
+        engine.dispose()
+
+
+def test_a_world_seeded_before_the_outbound_fields_gets_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    _seed(database_url, tmp_path, 10)
+    engine = make_engine(database_url)
+    old_checkin = {
+        lang: {"steps": [s for s in v["steps"] if s["id"] != "consent"]}
+        for lang, v in CHECKIN_SCRIPT.items()
+    }
+    try:
+        with session_factory(engine)() as session, session.begin():
+            # As an older seed left them: no message, the migration's preview, no consent step.
+            for campaign in session.scalars(select(Campaign)):
+                campaign.voicemail_message, campaign.preview_s = None, 5
+                campaign.recording_consent = False
+            script = session.get(Script, did("script", "checkin"))
+            assert script is not None
+            script.variants = old_checkin
+        _seed(database_url, tmp_path, 10)
+        with session_factory(engine)() as session:
+            script = session.get(Script, did("script", "checkin"))
+            assert script is not None and script.version == 2
+            assert content.asks_recording_consent(script)
+            kept = {c.name: c for c in session.scalars(select(Campaign))}
+    finally:
+        engine.dispose()
+    assert {c.voicemail_message for c in kept.values()} == {DEMO_VOICEMAIL}
+    assert kept["Chronic-disease check-in"].recording_consent
+    assert kept["Post-discharge follow-up"].preview_s == 8
 
 
 def test_dispositions_lists_what_the_agents_sent_without_phi(

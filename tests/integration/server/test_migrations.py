@@ -117,3 +117,53 @@ def test_the_intake_scope_migration_keeps_grants_as_periods(database_url: str) -
     assert by_campaign[kept] == (None, None)
     assert by_campaign[dropped][0] is None and by_campaign[dropped][1] is not None
     test_migrated_schema_matches_the_models(database_url)
+
+
+def test_the_campaign_outbound_fields_migration_runs_down_and_up(database_url: str) -> None:
+    """Down to 0007 and up again: a campaign keeps its row; its message, preview, consent flag
+    and caps went with the columns, and the defaults take their place."""
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            campaign_id = content.save_campaign(
+                session,
+                schemas.CampaignIn(
+                    name="Dropping",
+                    kind="progressive",
+                    caller_id="+12025550181",
+                    voicemail_message="drop.wav",
+                    preview_s=20,
+                    healthcare_exempt=True,
+                ),
+                actor_id=None,
+            ).id
+    finally:
+        engine.dispose()
+    config = alembic_config(database_url)
+    added = {
+        "voicemail_message",
+        "preview_s",
+        "recording_consent",
+        "exempt_calls_per_day",
+        "exempt_calls_per_week",
+    }
+
+    command.downgrade(config, "0007")
+    assert not added & _columns(database_url, "campaigns")
+    command.upgrade(config, "head")
+
+    assert added <= _columns(database_url, "campaigns")
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            kept = conn.execute(
+                text(
+                    "SELECT name, voicemail_message, preview_s, recording_consent,"
+                    " exempt_calls_per_day FROM campaigns WHERE id = :id"
+                ),
+                {"id": campaign_id},
+            ).one()
+    finally:
+        engine.dispose()
+    assert (kept[0], kept[1], kept[2], bool(kept[3]), kept[4]) == ("Dropping", None, 5, False, None)
+    test_migrated_schema_matches_the_models(database_url)

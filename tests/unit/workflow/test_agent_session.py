@@ -8,6 +8,7 @@ from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_session import SIGNED_IN
 from agent_app.workflow.agent_state import AgentState, IncomingPolicy
 from agent_app.workflow.call_session import CallPhase
+from agent_app.workflow.desk_settings import DESK_LOCKED
 from agent_app.workflow.events import (
     AgentStateChanged,
     CallAdded,
@@ -35,6 +36,21 @@ def test_a_shift_starts_offline_then_not_ready_until_the_agent_chooses_ready() -
     assert (kind, call_id) == ("agent_state", None)
     assert payload["previous"] == "not_ready" and payload["previous_reason"] == "signed_in"
     assert payload["at"].endswith("Z")
+
+
+def test_a_locked_desk_is_not_ready_and_refuses_ready_until_it_opens() -> None:
+    desk = make_desk()
+    session = desk.session
+    assert session.state is AgentState.READY
+    session.lock_desk()
+    assert (session.state, session.reason) == (AgentState.NOT_READY, DESK_LOCKED)
+    assert not session.go_ready()
+    problems = [e.message for e in desk.events if isinstance(e, Problem)]
+    assert problems == ["The desk is locked: no calls until the patient store opens again."]
+    session.unlock_desk()
+    assert session.state is AgentState.NOT_READY, "the agent chooses when to take calls"
+    assert session.go_ready()
+    assert desk.outbox.states()[-2:] == ["not_ready", "ready"]
 
 
 def test_a_whole_inbound_call_from_ring_to_ready() -> None:

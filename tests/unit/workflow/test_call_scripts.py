@@ -204,6 +204,29 @@ def test_merge_values_follow_the_calls_identity_gate() -> None:
     assert after["patient.phone"] == record.phones[0].number
 
 
+def test_the_first_name_in_the_script_is_an_audited_view_of_the_record() -> None:
+    rig = Rig()
+    call = rig.call()
+    audit = rig.desk.audit
+    audit.fail = True  # the view cannot be written to the audit log
+    refused = rig.scripts.values(call)
+    assert "patient.given_name" not in refused, "a record shown without its view audited"
+    assert refused["agent.display_name"] == "Agent Seven"
+    audit.fail = False
+    assert rig.scripts.values(call)["patient.given_name"] == rig.patients["pat-1"].given_name
+    rig.scripts.values(call)
+    views = [e for e in audit.events if e["action"] == "view"]
+    assert views == [
+        {
+            "action": "view",
+            "patient_id": "pat-1",
+            "reason": f"call {call.record_id}",
+            "result": "ok",
+        }
+    ], "one view per call and patient, whichever panel shows the record first"
+    assert rig.desk.session.record_viewed(call.record_id, "pat-1")
+
+
 def test_a_missing_script_or_a_broken_one_says_why() -> None:
     rig = Rig(default_campaign_id="camp-a")
     del rig.cache.docs["scripts", "scr-1"]
@@ -264,3 +287,20 @@ def test_a_cache_that_cannot_be_read_shows_no_script_and_breaks_nothing() -> Non
     assert rig.scripts.run(call) is None
     assert rig.scripts.why_none(call) is NoScript.NO_CAMPAIGN, "no campaign could be read"
     assert rig.scripts.values(call)["agent.display_name"] == "Agent Seven"
+
+
+def test_a_leased_patients_script_is_previewed_in_their_language_and_never_saved() -> None:
+    rig = Rig()
+    run = rig.scripts.preview("camp-a", "pat-1")
+    assert isinstance(run, ScriptRun)
+    assert run.campaign_id == "camp-a" and run.language == "es" and not run.touched
+    values = rig.scripts.preview_values(run, "pat-1")
+    # Before the call only the first name: the rest waits for the identity check.
+    assert values == {
+        "agent.display_name": "Agent Seven",
+        "campaign.name": "Reminders",
+        "patient.given_name": rig.patients["pat-1"].given_name,
+    }
+    assert rig.scripts.preview("camp-b", "pat-1") is NoScript.NO_SCRIPT
+    assert rig.scripts.preview("camp-x", "pat-1") is NoScript.NOT_CACHED
+    assert rig.drafts.saved == {} and rig.desk.session.calls == ()

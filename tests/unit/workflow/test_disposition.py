@@ -14,6 +14,7 @@ from agent_app.store.records import PatientRecord
 from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.disposition import (
+    CONSENT_PROBLEM,
     SYS_HANDLED,
     CodeTree,
     Failure,
@@ -22,9 +23,11 @@ from agent_app.workflow.disposition import (
     system_code,
 )
 from agent_app.workflow.events import Problem, WrapUpAdded, WrapUpDone
+from agent_app.workflow.script_run import ScriptDocument, ScriptRun
 from server.schemas import PAYLOADS
 from server.seed import OUTCOMES
 from tests.unit.workflow.fakes import BREAK, Desk, FakeOutbox, make_desk, patient
+from tests.unit.workflow.test_consent import SCRIPT as CONSENT_SCRIPT
 
 TREE_DOC = {"id": "tree-1", "name": "Outcomes", "version": 3, **copy.deepcopy(OUTCOMES)}
 CAMPAIGN = {
@@ -492,3 +495,60 @@ def test_a_callback_for_anyone_on_the_campaign_is_sent_so_and_kept_in_the_draft(
     assert work.submit()
     [callback] = [payload for kind, payload, _ in d.outbox.items if kind == "callback"]
     assert (callback["for"], callback["campaign_id"]) == ("anyone", "camp-a")
+
+
+# -- recording consent -----------------------------------------------------------------------
+
+
+def consent_desk() -> tuple[Desk, WrapUpWork, ScriptRun]:
+    """An answered call under a campaign that needs recording consent, with its script."""
+    d, shared, _ = desk()
+    shared.documents["campaigns", "camp-a"] = {**CAMPAIGN, "recording_consent": True}
+    d.connect("c1")
+    [call] = d.session.calls
+    run = ScriptRun(ScriptDocument.from_document(CONSENT_SCRIPT))
+    call.script = run
+    d.end("c1")
+    work = d.session.wrap_up_work(call.record_id)
+    assert work is not None
+    return d, work, run
+
+
+def test_an_answered_call_needing_consent_is_not_submitted_before_the_disclosure_answer() -> None:
+    d, work, run = consent_desk()
+    assert work.set_code("CONFIRMED")
+    assert work.consent_missing
+    assert set(work.problems()) == {CONSENT_PROBLEM}
+    assert not work.submit()
+    assert dispositions(d.outbox) == []
+    assert run.forward() and run.mark_read() and run.answer(1)  # the patient refuses
+    assert not work.consent_missing and work.problems() == {}
+    assert work.submit()
+    [record] = dispositions(d.outbox)
+    assert {"step": "consent", "answer": "refuses"} in record["script"]["answers"]
+
+
+@pytest.mark.parametrize("code", ["VOICEMAIL", "NO_ANSWER", "SYS_VOICEMAIL", "SYS_BUSY"])
+def test_a_patient_not_reached_needs_no_consent_answer(code: str) -> None:
+    _d, work, _run = consent_desk()
+    assert work.set_code(code)
+    assert not work.consent_missing and CONSENT_PROBLEM not in work.problems()
+
+
+def test_consent_is_asked_only_of_answered_calls_of_a_campaign_that_needs_it() -> None:
+    d, shared, _ = desk()
+    d.connect("c1")
+    [call] = d.session.calls
+    call.script = ScriptRun(ScriptDocument.from_document(CONSENT_SCRIPT))
+    d.end("c1")
+    work = d.session.wrap_up_work(call.record_id)
+    assert work is not None and work.set_code("CONFIRMED")
+    assert not work.consent_missing  # the campaign does not ask for it
+    shared.documents["campaigns", "camp-a"] = {**CAMPAIGN, "recording_consent": True}
+    assert work.consent_missing
+    call.script = None  # no script on the desk to ask with: nothing to wait for
+    assert not work.consent_missing
+    d.ring("c2")
+    d.end("c2", "remote", 487)  # never answered
+    unanswered = d.session.wrap_up_work(d.session.wrap_ups[-1].record_id)
+    assert unanswered is not None and not unanswered.consent_missing

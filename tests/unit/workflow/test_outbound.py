@@ -3,8 +3,10 @@ door every call goes through, opt-outs, voicemail drop and the offline batch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,9 +16,14 @@ from agent_app.telephony import protocol as p
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.dial_rules import Attempt, DialGate, Level, shared_rules
 from agent_app.workflow.disposition import SYS_VOICEMAIL
+from agent_app.workflow.events import Problem
 from agent_app.workflow.outbound import (
+    FROM_BATCH,
+    SERVER_DOWN,
     Callback,
     Phase,
+    ServerLeases,
+    run_inline,
 )
 from tests.unit.workflow.outbound_fakes import NOW, NUMBERS, dials, lease, record, rig
 
@@ -39,7 +46,24 @@ def test_a_number_outside_the_patients_hours_is_refused_in_their_local_time() ->
     assert r.desk.session.dial(NUMBERS["pat-1"]) is None
     assert r.problems() == ["Outside the patient's calling hours: 21:34 in America/Chicago."]
     assert r.gate.for_patient("pat-1").template.startswith("Outside the patient's calling hours")
+    # The problem carries the sentence and its values, so the window can translate it.
+    [problem] = [e for e in r.desk.events if isinstance(e, Problem)]
+    assert problem.template.startswith("Outside the patient's calling hours")
+    assert {"local_time": "21:34", "time_zone": "America/Chicago"}.items() <= dict(
+        problem.params
+    ).items()
     assert r.desk.session.dial("+12025550999") is not None  # no patient's: not a patient call
+
+
+def test_holidays_are_those_of_the_campaigns_region_as_on_the_server() -> None:
+    r = rig()
+    r.cache.patients["pat-1"] = record("pat-1", zone="Europe/London")
+    r.clock[0] = datetime(2026, 12, 28, 12, 0, tzinfo=UTC)  # a bank holiday in England only
+    r.cache.campaigns["camp-out"] = {**r.cache.campaigns["camp-out"], "default_region": "GB"}
+    refused = r.gate.for_patient("pat-1", "camp-out")
+    assert refused.level is Level.RED and refused.template.startswith("Public holiday")
+    r.cache.campaigns["camp-out"] = {**r.cache.campaigns["camp-out"], "default_region": "US"}
+    assert r.gate.for_patient("pat-1", "camp-out").level is not Level.RED
 
 
 def test_a_preview_of_a_do_not_call_patient_is_red_and_never_dialled() -> None:
@@ -318,3 +342,135 @@ def test_attempts_seen_twice_are_kept_once_with_their_latest_code() -> None:
     r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
     r.gate.attempted(Attempt("pat-1", NOW, "SYS_BUSY", "camp-out", record_id="rec-1"))
     assert [a.code for a in r.gate.history.of("pat-1")] == ["SYS_BUSY"]
+
+
+# -- the card's indicator ---------------------------------------------------------------------
+
+
+def test_the_cards_verdict_is_judged_under_the_leases_campaign_and_none_for_an_inbound_call() -> (
+    None
+):
+    r = rig()
+    placed = r.desk.session.dial(NUMBERS["pat-1"], patient_id="pat-1", campaign_id="camp-out")
+    assert placed is not None
+    r.desk.ring("in-1", NUMBERS["pat-2"])
+    inbound = r.desk.session.call("in-1")
+    assert inbound is not None and inbound.patient_id == "pat-2"
+    assert r.desk.session.compliance(placed) == r.gate.for_patient("pat-1", "camp-out")
+    # 20:30 in New York: past the campaign's window (20:00), inside the legal one (21:00).
+    r.clock[0] = datetime(2026, 3, 3, 1, 30, tzinfo=UTC)
+    campaign = r.desk.session.compliance(placed)
+    assert campaign is not None and campaign.level is Level.RED
+    assert "20:00" not in campaign.reason and "20:30" in campaign.reason
+    own = r.desk.session.compliance(inbound)
+    assert own is not None and own.level is Level.AMBER  # the legal window closes at 21:00
+    assert "21:00" in own.reason
+
+
+def test_the_card_has_no_verdict_without_a_patient_or_without_rules() -> None:
+    r = rig()
+    r.desk.ring("in-1", "+12025550999")  # nobody's number
+    unknown = r.desk.session.call("in-1")
+    assert unknown is not None and r.desk.session.compliance(unknown) is None
+    r.desk.ring("in-2", NUMBERS["pat-1"])
+    known = r.desk.session.call("in-2")
+    assert known is not None and r.desk.session.compliance(known) is not None
+    r.desk.session.gate = None
+    assert r.desk.session.compliance(known) is None
+
+
+def test_the_gate_tells_its_watchers_of_every_opt_out_and_attempt() -> None:
+    r = rig()
+    told: list[str] = []
+    stop = r.gate.subscribe(told.append)
+    r.gate.opt_out("pat-2")
+    r.gate.attempted(Attempt("pat-1", NOW, None, "camp-out", record_id="rec-1"))
+    r.gate.learned([Attempt("pat-3", NOW, "SYS_BUSY"), Attempt("pat-3", NOW, "SYS_NO_ANSWER")])
+    assert told == ["pat-2", "pat-1", "pat-3"]
+    assert len(r.gate.history.of("pat-3")) == 2
+    # A lease's history from the server reaches the watchers too.
+    r.source.queue = [lease("pat-1", attempts=(Attempt("pat-1", NOW - timedelta(days=2)),))]
+    r.campaign().start()
+    assert told[-1] == "pat-1"
+    stop()
+    r.gate.opt_out("pat-1")
+    assert told[-1] == "pat-1" and len(told) == 4
+
+
+# -- requests through a runner (a worker thread on the desk) ----------------------------------
+
+
+class Deferred:
+    """A runner that keeps each request until the test lets it run (a slow server)."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def __call__(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.waiting.append((job, done))
+
+    def answer(self) -> None:
+        while self.waiting:
+            job, done = self.waiting.pop(0)
+            run_inline(job, done)
+
+
+def test_while_the_next_patient_is_asked_for_no_second_request_is_made() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1"), lease("pat-2")]
+    runner = Deferred()
+    session = r.campaign(batch_size=0, runner=runner)
+    heard: list[tuple[Phase, bool]] = []
+    session.subscribe(lambda e: heard.append((e.phase, session.asking)))
+    session.start()
+    assert session.asking and session.lease is None and heard[-1] == (Phase.IDLE, True)
+    assert not session.next_patient()  # a second click
+    session.poll()
+    runner.answer()
+    assert not session.asking
+    assert session.lease is not None and session.lease.patient_id == "pat-1"
+    assert r.source.queue == [lease("pat-2")], "one lease asked for, not two"
+
+
+def test_a_lease_that_comes_after_a_stop_goes_back_to_the_list() -> None:
+    r = rig()
+    r.source.queue = [lease("pat-1")]
+    runner = Deferred()
+    session = r.campaign(batch_size=0, runner=runner)
+    session.start()
+    session.stop()
+    runner.answer()
+    assert session.lease is None and session.phase is Phase.IDLE
+    assert r.source.released == [("pat-1", "stopped")]
+
+
+def test_a_server_that_answers_nonsense_reads_as_offline_and_the_batch_serves() -> None:
+    class Nonsense:
+        def __init__(self) -> None:
+            self.released: list[str] = []
+
+        def lease_next(self, campaign_id: str, *, token: str, batch: int = 1) -> dict[str, Any]:
+            return {"leases": "soon"}
+
+        def release_lease(self, lease_id: str, reason: str, *, token: str) -> None:
+            self.released.append(lease_id)
+
+        def callbacks(self, *, token: str) -> dict[str, Any]:
+            return {"callbacks": [{"due": "whenever"}, "x"]}
+
+    r = rig()
+    kept = lease("pat-3")
+    r.state.set_state("outbound.batch", json.dumps([kept.to_json()]))
+    api = Nonsense()
+    leases = ServerLeases(api, lambda operation: operation("token"))  # type: ignore[arg-type]
+    session = r.campaign(batch_size=0)
+    session.source = leases
+    heard: list[str] = []
+    session.subscribe(lambda e: heard.append(e.message))
+    session.start()
+    assert session.offline and session.lease == kept
+    assert heard[-1] == FROM_BATCH
+    assert session.callbacks() == ()  # callbacks that are not whole are left out
+    assert session.skip("other")
+    assert api.released == [kept.lease_id] and session.lease is None
+    assert heard[-1] == SERVER_DOWN
