@@ -29,8 +29,6 @@ from functools import lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 # -- defaults -------------------------------------------------------------------------------
 
 LEGAL_START: Final = time(8, 0)
@@ -223,6 +221,11 @@ def known_zone(name: str) -> bool:
 
 @lru_cache(maxsize=256)
 def _calendar(country: str, subdivision: str | None) -> Any:
+    # Imported with the first calendar (whose build already costs the first verdict tens of
+    # ms), not with the rules: the library's calendars hold ~10 MiB, which a desk that has
+    # judged no dial yet (idle, or answering calls) does not need.
+    import holidays
+
     try:
         return holidays.country_holidays(country, subdiv=subdivision)
     except NotImplementedError:

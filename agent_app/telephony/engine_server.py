@@ -221,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent(signal.SIGTERM)
     qt_compat.apply()
     app = QCoreApplication(argv if argv is not None else sys.argv)
+    # No Qt plugins: the one this process would load is Qt Multimedia's FFmpeg media
+    # backend (with FFmpeg, Qt Quick and QML: ~14 MiB), which audio devices, sinks and
+    # sources do without; nothing else here (no GUI, no TLS) looks for a plugin.
+    QCoreApplication.setLibraryPaths([])
     server = EngineServer(token)
 
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtCore import QCoreApplication, QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -20,7 +20,7 @@ def load_form(name: str, host: QWidget) -> QWidget:
     if not device.open(QIODevice.OpenModeFlag.ReadOnly):
         raise OSError(f"cannot open Qt form {path}")
     try:
-        form = QUiLoader().load(device, host)
+        form = _loader().load(device, host)
     finally:
         device.close()
     if form is None:
@@ -29,6 +29,23 @@ def load_form(name: str, host: QWidget) -> QWidget:
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(form)
     return form
+
+
+def _loader() -> QUiLoader:
+    """A loader of Qt's own widgets only, with no Qt Designer plugin loaded.
+
+    A ``QUiLoader`` loads every Designer plugin it finds under the library paths when it is
+    built (PySide6's and the Qt Quick widget's: Qt Designer, Qt Quick and QML, ~15 MiB);
+    the forms use none of their widgets, so the paths are empty while it is built.
+    """
+    paths = QCoreApplication.libraryPaths()
+    QCoreApplication.setLibraryPaths([])
+    try:
+        loader = QUiLoader()
+    finally:
+        QCoreApplication.setLibraryPaths(paths)
+    loader.clearPluginPaths()
+    return loader
 
 
 def child(form: QWidget, kind: type[W], name: str) -> W:

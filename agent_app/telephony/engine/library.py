@@ -8,7 +8,6 @@ import gc
 import hashlib
 import logging
 import socket
-import ssl
 import time
 from typing import Any
 
@@ -164,6 +163,9 @@ class EndpointLibrary(MediaWiring):
         if info.isEmpty() or not info.established:
             return
         raw = str(info.remoteCertInfo.raw)
+        # Here only, with a pin to check: the ssl module costs the engine ~1.3 MiB.
+        import ssl
+
         try:
             der = ssl.PEM_cert_to_DER_cert(raw)
         except ValueError:

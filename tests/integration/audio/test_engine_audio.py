@@ -72,6 +72,12 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
             interval=LISTEN_POLL_S,
             what="the peer on the headset through the engine",
         )
+        # The audio above went through Qt Multimedia without its FFmpeg media backend,
+        # which the engine process does not load (it costs it ~14 MiB).
+        assert client.pid is not None
+        mapped = Path(f"/proc/{client.pid}/maps").read_text()
+        assert "libffmpegmediaplugin" not in mapped
+        assert "libavcodec" not in mapped
 
         stop_playing(player)
         server.remove("headset_speaker")

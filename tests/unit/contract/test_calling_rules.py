@@ -3,6 +3,8 @@ half-hour offsets included), holidays, attempt histories and dispositions."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -296,3 +298,16 @@ def test_a_window_start_in_a_skipped_hour_opens_when_the_clocks_jump() -> None:
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         evaluate(CallContext(time_zone="America/Chicago"), datetime(2026, 3, 4, 16, 0))
+
+
+def test_the_holiday_library_is_imported_with_the_first_calendar_only() -> None:
+    # In a process of its own: this module imports the library for its own checks.
+    probe = (
+        "import sys; from datetime import date; from pulse_contract import calling_rules as r; "
+        "print('holidays' in sys.modules); print(r.holiday_name(date(2026, 12, 25), 'US')); "
+        "print('holidays' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split("\n")[:3] == ["False", "Christmas Day", "True"]
