@@ -70,6 +70,7 @@ class SyncEngine:
         self._before_pull = before_pull
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._pull_now = False
         self._thread: threading.Thread | None = None
         self._round_lock = threading.Lock()
         self._clock_checked = -CLOCK_RECHECK_S
@@ -145,8 +146,11 @@ class SyncEngine:
 
     # -- the worker thread ---------------------------------------------------------
 
-    def nudge(self) -> None:
-        """Run a round soon (new work queued, or the network came back)."""
+    def nudge(self, *, pull: bool = False) -> None:
+        """Run a round soon (new work queued, or the network came back); ``pull``: with a
+        pull of the server's changes even before the pull interval (the agent's "Try now")."""
+        if pull:
+            self._pull_now = True
         self._wake.set()
 
     def start(self) -> None:
@@ -174,7 +178,8 @@ class SyncEngine:
     def _run(self) -> None:
         next_pull = 0.0
         while not self._stop.is_set():
-            pull = time.monotonic() >= next_pull
+            pull = self._pull_now or time.monotonic() >= next_pull
+            self._pull_now = False
             try:
                 self.sync_once(pull=pull)
             except (ServerUnreachable, CursorGone, RequestRejected) as exc:

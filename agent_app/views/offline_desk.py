@@ -152,7 +152,7 @@ class OfflineDesk(QObject):
 
     @Slot()
     def try_now(self) -> None:
-        self.desktop.service.engine.nudge()
+        self.desktop.service.engine.nudge(pull=True)
 
     # -- the dialogs -------------------------------------------------------------------------
 
