@@ -16,15 +16,19 @@ import json
 import signal
 import subprocess
 import sys
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from agent_app.demo import processes
+from agent_app.demo.patient_phones import (
+    DemoCaller,
+    PatientFeedError,
+    choose_caller,
+    fetch_patients,
+    listen_arguments,
+)
 from agent_app.demo.pbx import HOST, ping
 from agent_app.demo.ringer import cases_from_file
 from agent_app.demo.server import PHONE_FILE
@@ -32,7 +36,7 @@ from agent_app.foundation import paths
 from agent_app.foundation.child_processes import child_environment
 
 # The demo caller signs in to the demo server as this workstation, apart from the desk's.
-_CALLER_DEVICE = "demo-caller-0000"
+_CALLER_DEVICE = ("demo-caller-0000", "demo caller")
 # With --answer, the desk hears its call ring this long before the patient picks up.
 _ANSWER_AFTER_S = 2.0
 
@@ -52,12 +56,6 @@ class RunningDemo:
     @property
     def port(self) -> int:
         return int(self.registrar.rsplit(":", 1)[1])
-
-
-@dataclass(frozen=True)
-class DemoCaller:
-    number: str
-    mrn: str
 
 
 def default_directories() -> list[Path]:
@@ -95,55 +93,27 @@ def pick_caller(demo: RunningDemo) -> DemoCaller:
         sign_in = json.loads((demo.directory / "demo-agent.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DemoCallError(f"the demo's sign-in file is unreadable ({exc})") from None
-    with httpx.Client(base_url=demo.server_url, timeout=30.0) as client:
-        login = client.post(
-            "/api/v1/auth/login",
-            json={
-                "username": sign_in["username"],
-                "password": sign_in["password"],
-                "device_id": _CALLER_DEVICE,
-                "device_name": "demo caller",
-            },
+    try:
+        patients = fetch_patients(
+            demo.server_url, sign_in["username"], sign_in["password"], _CALLER_DEVICE
         )
-        if login.status_code != 200:
-            raise DemoCallError(f"the demo server refused the sign-in ({login.status_code})")
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        try:
-            feed = client.get("/api/v1/sync/patients", params={"limit": 500}, headers=headers)
-            feed.raise_for_status()
-        finally:
-            client.post("/api/v1/auth/logout", headers=headers)
-    caller = choose_caller(feed.json()["items"])
+    except PatientFeedError as exc:
+        raise DemoCallError(str(exc)) from None
+    caller = choose_caller(patients)
     if caller is None:
         raise DemoCallError("the demo world has no patient with a number of their own")
     return caller
 
 
-def choose_caller(patients: Sequence[dict[str, Any]]) -> DemoCaller | None:
-    """The first patient (by MRN) whose first number belongs to nobody else."""
-    owners = Counter(
-        number
-        for patient in patients
-        for number in {phone["number"] for phone in patient.get("phones", [])}
-    )
-    for patient in sorted(patients, key=lambda p: str(p.get("mrn", ""))):
-        phones = patient.get("phones") or []
-        if phones and owners[phones[0]["number"]] == 1:
-            return DemoCaller(str(phones[0]["number"]), str(patient["mrn"]))
-    return None
-
-
 def phone_command(demo: RunningDemo, caller: str, args: argparse.Namespace) -> list[str]:
     """The ``pulse-phone`` arguments (after the program) for the chosen mode."""
-    common = ["--username", caller, "--domain", HOST]
     if args.answer:
         return [
-            "listen", *common,
-            "--registrar", demo.registrar, "--password-stdin",
-            "--register", "--auto-answer", "--answer-after", str(_ANSWER_AFTER_S),
+            *listen_arguments(demo.registrar, caller),
+            "--auto-answer", "--answer-after", str(_ANSWER_AFTER_S),
         ]  # fmt: skip
     return [
-        "call", *common,
+        "call", "--username", caller, "--domain", HOST,
         "--timeout", str(args.ring), "--duration", str(args.talk),
         f"sip:{demo.extension}@{demo.registrar}",
     ]  # fmt: skip

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from agent_app.demo import processes
+from agent_app.demo.patient_phones import PatientFeedError, PatientPhones, start_patient_phones
 from agent_app.demo.pbx import DemoPbx, PbxUnavailable, start_demo_pbx
 from agent_app.demo.ringer import DemoCase, DemoRinger, read_cases
 from agent_app.demo.voicemail import install_demo_message
@@ -62,6 +63,8 @@ class DemoServer:
     """The kinds of call the demo caller places, as the demo server seeded them."""
     ringer: DemoRinger | None = None
     """The demo caller (with the PBX only)."""
+    patient_phones: PatientPhones | None = None
+    """The phones of the first patients the desk dials (with the PBX only)."""
 
     def prepare_phone(self, base: SipSettings, secrets: SecretStore) -> SipSettings:
         """The ``[sip]`` settings of the demo session, with the demo's SIP password put in
@@ -74,6 +77,8 @@ class DemoServer:
     def stop(self) -> None:
         if self.ringer is not None:
             self.ringer.stop()
+        if self.patient_phones is not None:
+            self.patient_phones.stop()
         if self.phone_file is not None:
             self.phone_file.unlink(missing_ok=True)
         if self.pbx is not None:
@@ -89,8 +94,9 @@ def _free_port() -> int:
 
 
 def start_demo_server(data_dir: Path | None = None) -> DemoServer:
-    """The demo server, ready and seeded, and the demo PBX beside it; the demo campaigns'
-    voicemail message in the desk's ``messages`` folder.
+    """The demo server, ready and seeded, and the demo PBX beside it with the first dialled
+    patients' phones (:mod:`agent_app.demo.patient_phones`); the demo campaigns' voicemail
+    message in the desk's ``messages`` folder.
 
     Raises :class:`DemoError` when the server cannot start. A PBX that cannot start does not
     stop the demo: ``pbx`` is None and ``pbx_problem`` says why, also on standard error.
@@ -190,6 +196,28 @@ def _start_phone(demo: DemoServer, directory: Path) -> None:
         f"{pbx.extension}. A demo patient rings it a few seconds after sign-in "
         "(Demo > Call me again for the next); tools/demo-call rings it from a terminal, and "
         "tools/demo-dispositions lists the dispositions the desk sent.",
+        file=sys.stderr,
+    )
+    _start_patient_phones(demo, pbx, directory)
+
+
+def _start_patient_phones(demo: DemoServer, pbx: DemoPbx, directory: Path) -> None:
+    try:
+        demo.patient_phones = start_patient_phones(
+            server_url=demo.url,
+            agent=demo.agent,
+            agent_password=demo.password,
+            registrar=pbx.registrar,
+            sip_password=pbx.password,
+            directory=directory,
+        )
+    except (PatientFeedError, OSError) as exc:
+        # The desk still reaches the PBX; only the dialled patients do not answer.
+        log.warning("demo: no patient phones (%s)", type(exc).__name__)
+        return
+    print(
+        "pulse-agent: the demo patients first on the campaigns' dial queues have phones "
+        f"(by MRN): {demo.patient_phones.describe()}.",
         file=sys.stderr,
     )
 

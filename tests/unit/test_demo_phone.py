@@ -9,7 +9,18 @@ from pathlib import Path
 import pytest
 
 from agent_app.demo import pbx as pbx_module
-from agent_app.demo.call import DemoCaller, RunningDemo, build_parser, choose_caller, phone_command
+from agent_app.demo.call import RunningDemo, build_parser, phone_command
+from agent_app.demo.patient_phones import (
+    ANSWERS,
+    BUSY,
+    RINGS_OUT,
+    VOICEMAIL,
+    DemoCaller,
+    behaviour_arguments,
+    behaviour_of,
+    choose_caller,
+    choose_callers,
+)
 from agent_app.demo.pbx import find_kamailio
 
 DEMO = RunningDemo(
@@ -41,6 +52,40 @@ def test_no_caller_when_every_number_is_shared() -> None:
     shared = "+12025550100"
 
     assert choose_caller([_patient("DEMO1", shared), _patient("DEMO2", shared)]) is None
+
+
+def test_the_dialled_phones_are_the_first_listed_patients_a_household_number_once() -> None:
+    household = "+12025550100"
+    listed = ["campaign-1"]
+    patients = [
+        {**_patient("DEMO0000003", "+12025550103"), "campaign_ids": listed},
+        {**_patient("DEMO0000001", household), "campaign_ids": listed},
+        {**_patient("DEMO0000002", household), "campaign_ids": listed},
+        {**_patient("DEMO0000000", "+12025550109"), "campaign_ids": []},
+    ]
+
+    chosen = choose_callers(patients, 8, dialled=True)
+
+    assert [caller.mrn for caller in chosen] == ["DEMO0000001", "DEMO0000003"]
+    assert [caller.number for caller in chosen] == [household, "+12025550103"]
+
+
+def test_the_phones_behave_in_turn_and_as_asked(tmp_path: Path) -> None:
+    voice, greeting = tmp_path / "voice.wav", tmp_path / "greeting.wav"
+
+    assert [behaviour_of(i) for i in range(6)] == [
+        ANSWERS, BUSY, RINGS_OUT, VOICEMAIL, ANSWERS, BUSY,
+    ]  # fmt: skip
+    answers = behaviour_arguments(ANSWERS, voice, greeting)
+    voicemail = behaviour_arguments(VOICEMAIL, voice, greeting)
+    assert "--auto-answer" in answers and str(voice) in answers
+    assert behaviour_arguments(BUSY, voice, greeting) == ["--decline", "486"]
+    assert behaviour_arguments(RINGS_OUT, voice, greeting) == []
+    assert "--auto-answer" in voicemail and str(greeting) in voicemail
+    assert "--record" not in voicemail
+    assert float(voicemail[voicemail.index("--answer-after") + 1]) > float(
+        answers[answers.index("--answer-after") + 1]
+    )
 
 
 def _args(*argv: str) -> argparse.Namespace:
