@@ -296,11 +296,22 @@ class Desk:
             stats_interval_s=1.0,
             media_timeout_s=20.0,
         )
+        journal_audit = store.journal.audit
+
+        def timed_audit(action: str, *, patient_id: str | None, reason: str, result: str) -> str:
+            # The card-view audit write the session makes before any panel shows the record.
+            started = time.monotonic()
+            try:
+                return journal_audit(action, patient_id=patient_id, reason=reason, result=result)
+            finally:
+                if action == "view":
+                    self.stamps.audit_s += time.monotonic() - started
+
         self.phone = DeskPhone.create(
             account=account,
             config=config,
             outbox=store.journal,
-            audit=store.journal.audit,
+            audit=timed_audit,
             lookup=self._lookup,
             reasons=not_ready_reasons(store),
             settings=desk_settings(AgentDeskSettings(), account.account_id),
@@ -317,18 +328,6 @@ class Desk:
         assert self.phone.engine is not None
         # Run on the client's reader thread as the event arrives from the engine process.
         self.phone.engine.engine_event.connect(self._on_arrival, Qt.ConnectionType.DirectConnection)
-        # The card-view audit write, timed where the panel calls it (an instance attribute
-        # in front of the store's method; the store itself is unchanged).
-        record_view = store.record_view
-
-        def timed_record_view(patient_id: str, *, reason: str) -> None:
-            started = time.monotonic()
-            try:
-                record_view(patient_id, reason=reason)
-            finally:
-                self.stamps.audit_s += time.monotonic() - started
-
-        store.record_view = timed_record_view  # type: ignore[method-assign]
         self.watch = PaintWatch(self.panel.card.greeting, self._card_shows_call)
 
     def _lookup(self, number: str) -> list[str]:
