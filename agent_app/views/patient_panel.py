@@ -349,22 +349,14 @@ class PatientPanel(QWidget):
         if record is None:
             self._show_message(self.tr("This patient is no longer in the local patient store."))
             return
-        if not self._session.record_viewed(call.record_id, patient_id):
-            try:
-                self._session.view_record(call.record_id, patient_id)
-            except StoreError as exc:
-                log.warning(
-                    "card view of call %s not audited (%s): not shown",
-                    call.record_id,
-                    type(exc).__name__,
+        if not self._session.view_record(call.record_id, patient_id):
+            self._show_message(
+                self.tr(
+                    "The patient card cannot be shown: its view could not be written to "
+                    "the audit log."
                 )
-                self._show_message(
-                    self.tr(
-                        "The patient card cannot be shown: its view could not be written to "
-                        "the audit log."
-                    )
-                )
-                return
+            )
+            return
         if patient_id != self._shown_patient:
             self._shown_patient = patient_id
             self.card.identity.reset()

@@ -10,7 +10,6 @@ window's thread, so that a slow server never freezes the desk.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.store.errors import StoreError
 from agent_app.views import shortcuts
 from agent_app.views.background import BackgroundRunner
 from agent_app.views.calling_rules import BADGE_LEVEL, rule_text
@@ -41,8 +39,6 @@ from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.dial_rules import Level, Verdict
 from agent_app.workflow.disposition import SYSTEM_TREE
 from agent_app.workflow.outbound import SKIP_REASONS, CampaignChanged, CampaignSession, Phase
-
-log = logging.getLogger(__name__)
 
 TICK_MS = 500
 _BEFORE_THE_CALL = (Phase.PREVIEW, Phase.COUNTDOWN)
@@ -282,16 +278,6 @@ class QueuePanel(QWidget):
         self._show_countdown()
         self._show_callbacks()
 
-    def _viewed(self, patient_id: str, reason: str) -> bool:
-        """A record's name is shown once its view is in the audit log (once per lease or
-        callback); False when that cannot be written."""
-        try:
-            self.desk.view_record("", patient_id, reason=reason)
-        except StoreError as exc:
-            log.warning("%s: record view not audited (%s)", reason, type(exc).__name__)
-            return False
-        return True
-
     def _show_patient(self, patient_id: str) -> None:
         record = self.desk.patient_record(patient_id)
         session = self.session
@@ -300,7 +286,8 @@ class QueuePanel(QWidget):
             self.patient_details.setText("")
             return
         lease = session.lease if session is not None else None
-        if not self._viewed(patient_id, f"lease {lease.lease_id}" if lease else "preview"):
+        why = f"lease {lease.lease_id}" if lease else "preview"
+        if not self.desk.view_record("", patient_id, reason=why):
             self.patient_name.setText(
                 self.tr("The patient cannot be shown: the view could not be audited.")
             )
@@ -374,7 +361,9 @@ class QueuePanel(QWidget):
             name = (
                 self.tr("Patient")
                 if record is None
-                or not self._viewed(callback.patient_id, f"callback {callback.callback_id}")
+                or not self.desk.view_record(
+                    "", callback.patient_id, reason=f"callback {callback.callback_id}"
+                )
                 else f"{record.given_name} {record.family_name}"
             )
             when = _local(callback.due_at, None if record is None else record.time_zone)

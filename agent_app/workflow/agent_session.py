@@ -589,19 +589,24 @@ class AgentSession:
 
     # -- intents: patient and identity ---------------------------------------------------------
 
-    def view_record(self, record_id: str, patient_id: str, *, reason: str = "") -> None:
+    def view_record(self, record_id: str, patient_id: str, *, reason: str = "") -> bool:
         """Write the view of ``patient_id``'s record for the call ``record_id`` to the audit
         log, once per call and patient. Every view that shows any of the record (the card,
-        the script's merge fields, a lease's preview, the callback list) shows it only once
-        this is done; raises StoreError when the event cannot be written (nothing of the
-        record may then be shown). ``reason`` names what else than a call the view is for
+        the script's merge fields, a lease's preview, the callback list) shows it only when
+        this says True; False when the event cannot be written (nothing of the record may
+        then be shown). ``reason`` names what else than a call the view is for
         (``lease <id>``, ``callback <id>``); it is also the key of "once"."""
         key = reason or record_id
         if (key, patient_id) in self._viewed:
-            return
+            return True
         why = reason or f"call {record_id}"
-        self._audit("view", patient_id=patient_id, reason=why, result="ok")
+        try:
+            self._audit("view", patient_id=patient_id, reason=why, result="ok")
+        except StoreError as exc:
+            log.warning("record view for %s not audited (%s): not shown", why, type(exc).__name__)
+            return False
         self._viewed.add((key, patient_id))
+        return True
 
     def record_viewed(self, record_id: str, patient_id: str) -> bool:
         """Whether the view of that record for that call is in the audit log."""

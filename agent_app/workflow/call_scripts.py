@@ -135,16 +135,7 @@ class CallScripts:
         nothing of the record when that fails."""
         if patient is None or call.patient_id != patient.id:
             return False
-        try:
-            self._session.view_record(call.record_id, patient.id)
-        except StoreError as exc:
-            log.warning(
-                "script of call %s: record view not audited (%s)",
-                call.record_id,
-                type(exc).__name__,
-            )
-            return False
-        return True
+        return self._session.view_record(call.record_id, patient.id)
 
     # -- following the calls ---------------------------------------------------------------
 
