@@ -54,6 +54,21 @@ def _token_out(tokens: identity.Tokens) -> TokenOut:
     )
 
 
+def _sign_in(rt: Runtime, body: LoginIn, *, new_password: str | None = None) -> TokenOut:
+    """Sign in with the body's credentials and workstation proof (and set a new password)."""
+    tokens = identity.login(
+        rt.sessions,
+        rt.settings,
+        username=body.username,
+        password=body.password,
+        client_device_id=body.device_id,
+        device_name=body.device_name,
+        new_password=new_password,
+        proof=enrolment.Proof(body.signed_at, body.device_signature),
+    )
+    return _token_out(tokens)
+
+
 def _throttled(rt: Runtime, request: Request, username: str) -> JSONResponse | None:
     """Count the attempt per client address and per username (shared by all workers)."""
     peer = request.client.host if request.client else "unknown"
@@ -82,16 +97,7 @@ def login(body: LoginIn, request: Request, rt: RuntimeDep) -> Any:
     refused = _throttled(rt, request, body.username)
     if refused is not None:
         return refused
-    tokens = identity.login(
-        rt.sessions,
-        rt.settings,
-        username=body.username,
-        password=body.password,
-        client_device_id=body.device_id,
-        device_name=body.device_name,
-        proof=enrolment.Proof(body.signed_at, body.device_signature),
-    )
-    return _token_out(tokens)
+    return _sign_in(rt, body)
 
 
 @router.post(
@@ -106,17 +112,7 @@ def change_password(body: PasswordChangeIn, request: Request, rt: RuntimeDep) ->
         return refused
     if body.new_password == body.password:
         raise HTTPException(422, "the new password must differ from the old one")
-    tokens = identity.login(
-        rt.sessions,
-        rt.settings,
-        username=body.username,
-        password=body.password,
-        client_device_id=body.device_id,
-        device_name=body.device_name,
-        new_password=body.new_password,
-        proof=enrolment.Proof(body.signed_at, body.device_signature),
-    )
-    return _token_out(tokens)
+    return _sign_in(rt, body, new_password=body.new_password)
 
 
 @router.post("/auth/refresh", response_model=TokenOut, responses=AUTH_ERRORS)
