@@ -12,10 +12,10 @@ import pytest
 
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from testbed.audio_call import HarnessProcess, wav_tail
-from testbed.audio_server import LISTEN_POLL_S, AudioServer, stop_playing, tone, tone_share
+from testbed.audio_call import HarnessProcess
+from testbed.audio_server import AudioServer, stop_playing, tone
 from testbed.ports import free_port
-from testbed.timing import wait_until
+from tests.helpers.engine_headset_call import call_heard_both_ways
 from tests.helpers.telephony_peers import EventLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -50,28 +50,7 @@ def test_engine_call_uses_the_headset_and_reports_unplug(
             p.EngineConfig(bind_address="127.0.0.1", local_port=free_port(), audio="devices")
         )
         events.wait_type(p.EngineReady)
-        client.send(
-            p.AddAccount(
-                account=p.AccountSpec(
-                    account_id="agent", username="agent", domain="127.0.0.1", register=False
-                )
-            )
-        )
-        client.send(
-            p.Dial(call_id="c1", account_id="agent", target=f"sip:peer@127.0.0.1:{peer_port}")
-        )
-        events.wait_type(p.CallStateChanged, call_id="c1", state="confirmed", timeout=20)
-
-        wait_until(
-            lambda: record.exists() and tone_share(wav_tail(record, 1.0), 16000, 700) > 0.9,
-            interval=LISTEN_POLL_S,
-            what="the headset microphone at the peer through the engine",
-        )
-        wait_until(
-            lambda: tone_share(headset_out.samples()[-48000:], 48000, 1000) > 0.9,
-            interval=LISTEN_POLL_S,
-            what="the peer on the headset through the engine",
-        )
+        call_heard_both_ways(client, events, peer_port, record, headset_out, "the engine")
         # The audio above went through Qt Multimedia without its FFmpeg media backend,
         # which the engine process does not load (it costs it ~14 MiB).
         assert client.pid is not None

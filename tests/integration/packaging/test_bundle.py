@@ -18,17 +18,16 @@ import pytest
 import agent_app
 from agent_app.telephony import protocol as p
 from agent_app.telephony.client import EngineClient
-from testbed.audio_call import HarnessProcess, wav_tail
+from testbed.audio_call import HarnessProcess
 from testbed.audio_server import (
-    LISTEN_POLL_S,
     AudioServer,
     audio_server,
     stop_playing,
     tone,
-    tone_share,
 )
 from testbed.ports import free_port
 from testbed.timing import wait_until
+from tests.helpers.engine_headset_call import call_heard_both_ways
 from tests.helpers.telephony_peers import EventLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -180,27 +179,7 @@ def test_the_frozen_engine_carries_a_call_through_the_headset(
         )
         ready = events.wait_type(p.EngineReady)
         assert ready.pjsip_version.startswith("2.15")
-        client.send(
-            p.AddAccount(
-                account=p.AccountSpec(
-                    account_id="agent", username="agent", domain="127.0.0.1", register=False
-                )
-            )
-        )
-        client.send(
-            p.Dial(call_id="c1", account_id="agent", target=f"sip:peer@127.0.0.1:{peer_port}")
-        )
-        events.wait_type(p.CallStateChanged, call_id="c1", state="confirmed", timeout=20)
-        wait_until(
-            lambda: record.exists() and tone_share(wav_tail(record, 1.0), 16000, 700) > 0.9,
-            interval=LISTEN_POLL_S,
-            what="the headset microphone at the peer through the frozen engine",
-        )
-        wait_until(
-            lambda: tone_share(heard.samples()[-48000:], 48000, 1000) > 0.9,
-            interval=LISTEN_POLL_S,
-            what="the peer on the headset through the frozen engine",
-        )
+        call_heard_both_ways(client, events, peer_port, record, heard, "the frozen engine")
         client.send(p.Hangup(call_id="c1"))
         events.wait_type(p.CallEnded, call_id="c1")
     finally:
