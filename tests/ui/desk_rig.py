@@ -12,16 +12,20 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from agent_app.store.agent_store import AgentStore
 from agent_app.store.journal import Journal
 from agent_app.telephony import protocol as p
 from agent_app.views import shortcuts
 from agent_app.views.desk_phone import DeskPhone
 from agent_app.views.main_window import MainWindow
+from agent_app.views.patient_panel import PatientPanel
+from agent_app.views.script_panel import ScriptPanel
 from agent_app.views.softphone_panel import SoftphonePanel
 from agent_app.workflow.agent_session import AgentSession
 from agent_app.workflow.call_session import CallSession
 from agent_app.workflow.desk_settings import DeskSettings
 from agent_app.workflow.idle_lock import IdleLock
+from testbed.ports import free_port
 from tests.helpers.telephony_peers import EventLog
 
 SHOTS_ENV = "PULSE_TEST_SCREENSHOTS"
@@ -143,6 +147,40 @@ def make_desk(
     panel = window.attach_phone(phone)
     phone.start()
     rig = DeskRig(qtbot, window, phone, panel, journal, port, clock)
+    rig.activate()
+    rig.wait(lambda: phone.session.registered, "the phone takes calls")
+    return rig
+
+
+def store_desk(qtbot: QtBot, store: AgentStore, *, wrap_up: bool = False) -> DeskRig:
+    """The window as the app composes it over ``store``: the phone (a direct-call account on a
+    free loopback port), the patient card and the script; ``wrap_up``: the session keeps
+    its after-call work in the store's journal too (the disposition panel's)."""
+    port = free_port()
+    phone = DeskPhone.create(
+        account=p.AccountSpec("agent", "agent", "127.0.0.1", register=False),
+        config=p.EngineConfig(bind_address="127.0.0.1", local_port=port, stats_interval_s=0.5),
+        outbox=store.journal,
+        audit=store.journal.audit,
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        journal=store.journal if wrap_up else None,
+        cache=(lambda: store.cache) if wrap_up else None,
+    )
+    clock = ManualClock()
+    window = MainWindow(
+        "agent7",
+        "Agent Seven",
+        idle_lock=IdleLock(300, clock),
+        authenticate=None,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(window)
+    panel = window.attach_phone(phone)
+    window.set_patient_panel(PatientPanel(phone.session, store, window))
+    window.set_script_panel(
+        ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
+    )
+    phone.start()
+    rig = DeskRig(qtbot, window, phone, panel, store.journal, port, clock)
     rig.activate()
     rig.wait(lambda: phone.session.registered, "the phone takes calls")
     return rig

@@ -32,22 +32,16 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from agent_app.telephony import protocol as p
 from agent_app.views import styling
-from agent_app.views.desk_phone import DeskPhone
 from agent_app.views.language import Language
-from agent_app.views.main_window import MainWindow
-from agent_app.views.patient_panel import PatientPanel
 from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
-from agent_app.workflow.idle_lock import IdleLock
 from server.schemas import ScriptOut
 from server.seed import OUTCOMES, REMINDER_SCRIPT
-from testbed.ports import free_port
 from testbed.store_population import campaign_item, patient_items
 from tests.helpers.telephony_peers import Phone
-from tests.ui.desk_rig import CALLER, DeskRig, ManualClock
+from tests.ui.desk_rig import CALLER, DeskRig, store_desk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -174,34 +168,8 @@ def full_desk(qtbot: QtBot, store: AgentStore) -> Iterator[Callable[[], DeskRig]
     made: list[DeskRig] = []
 
     def make() -> DeskRig:
-        port = free_port()
-        phone = DeskPhone.create(
-            account=p.AccountSpec("agent", "agent", "127.0.0.1", register=False),
-            config=p.EngineConfig(bind_address="127.0.0.1", local_port=port, stats_interval_s=0.5),
-            outbox=store.journal,
-            audit=store.journal.audit,
-            lookup=lambda number: [r.id for r in store.caller_lookup(number)],
-            journal=store.journal,
-            cache=lambda: store.cache,
-        )
-        clock = ManualClock()
-        window = MainWindow(
-            "agent7",
-            "Agent Seven",
-            idle_lock=IdleLock(300, clock),
-            authenticate=None,  # type: ignore[arg-type]
-        )
-        qtbot.addWidget(window)
-        panel = window.attach_phone(phone)
-        window.set_patient_panel(PatientPanel(phone.session, store, window))
-        window.set_script_panel(
-            ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
-        )
-        phone.start()
-        rig = DeskRig(qtbot, window, phone, panel, store.journal, port, clock)
+        rig = store_desk(qtbot, store, wrap_up=True)
         made.append(rig)
-        rig.activate()
-        rig.wait(lambda: phone.session.registered, "the phone takes calls")
         return rig
 
     yield make

@@ -17,23 +17,18 @@ from pytestqt.qtbot import QtBot
 
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
-from agent_app.telephony import protocol as p
-from agent_app.views.desk_phone import DeskPhone
-from agent_app.views.main_window import MainWindow
 from agent_app.views.patient_panel import PatientPanel
 from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
 from agent_app.workflow.identity_gate import Verification
-from agent_app.workflow.idle_lock import IdleLock
 from agent_app.workflow.script_run import ScriptRun
 from server.schemas import ScriptOut
 from server.seed import REMINDER_SCRIPT
-from testbed.ports import free_port
 from testbed.store_population import campaign_item, patient_items
 from tests.helpers.telephony_peers import Phone
 from tests.ui.central_desk import NoMouse
-from tests.ui.desk_rig import DeskRig, ManualClock
+from tests.ui.desk_rig import DeskRig, store_desk
 
 pytestmark = pytest.mark.integration
 
@@ -82,35 +77,11 @@ def store(secret_backend: object, tmp_path: Path) -> Iterator[AgentStore]:
 @pytest.fixture
 def desk(qtbot: QtBot, store: AgentStore) -> Iterator[DeskRig]:
     """The window as the app composes it: phone, patient card and script over the store."""
-    port = free_port()
-    phone = DeskPhone.create(
-        account=p.AccountSpec("agent", "agent", "127.0.0.1", register=False),
-        config=p.EngineConfig(bind_address="127.0.0.1", local_port=port, stats_interval_s=0.5),
-        outbox=store.journal,
-        audit=store.journal.audit,
-        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
-    )
-    clock = ManualClock()
-    window = MainWindow(
-        "agent7",
-        "Agent Seven",
-        idle_lock=IdleLock(300, clock),
-        authenticate=None,  # type: ignore[arg-type]
-    )
-    qtbot.addWidget(window)
-    panel = window.attach_phone(phone)
-    window.set_patient_panel(PatientPanel(phone.session, store, window))
-    window.set_script_panel(
-        ScriptPanel.for_store(phone.session, store, agent_name=window.agent_name, parent=window)
-    )
-    phone.start()
-    rig = DeskRig(qtbot, window, phone, panel, store.journal, port, clock)
-    rig.activate()
-    rig.wait(lambda: phone.session.registered, "the phone takes calls")
+    rig = store_desk(qtbot, store)
     try:
         yield rig
     finally:
-        phone.stop()
+        rig.phone.stop()
 
 
 def script_of(rig: DeskRig) -> ScriptPanel:
