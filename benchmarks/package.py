@@ -21,19 +21,17 @@ sign-in window has painted its first frame (``PULSE_TIMING_PROBE`` marks, see
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import desk_runs
 from testbed import bundle
 from testbed.desk_process import DeskProcess, app_environment, write_config
 from testbed.ports import free_port
 from testbed.processes import PROC, parse_smaps_rollup
-from testbed.secret_service import secret_service
 from testbed.timing import Figures
 
 FIGURES = Figures("package", digits=1)
@@ -87,14 +85,7 @@ def run(runs: int, work: Path, keyring_env: dict[str, str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.package")
-    parser.add_argument("--quick", action="store_true", help="3 runs of each instead of 10")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
-        work = Path(tmp)
-        with secret_service(work / "keyring") as keyring_env:
-            run(3 if args.quick else 10, work, keyring_env)
-    return 0
+    return desk_runs.main("python -m benchmarks.package", run, argv)
 
 
 if __name__ == "__main__":

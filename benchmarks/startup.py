@@ -25,19 +25,17 @@ Controls, run between the runs: the interpreter's bare start (``python -c pass``
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import desk_runs
 from testbed.audio_server import audio_server
 from testbed.desk_process import DeskProcess, app_environment, enrol_desk, write_config
 from testbed.ports import free_port
-from testbed.secret_service import secret_service
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
 from testbed.timing import Figures
 
@@ -118,14 +116,7 @@ def run(runs: int, work: Path, keyring_env: dict[str, str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.startup")
-    parser.add_argument("--quick", action="store_true", help="3 runs of each instead of 10")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
-        work = Path(tmp)
-        with secret_service(work / "keyring") as keyring_env:
-            run(3 if args.quick else 10, work, keyring_env)
-    return 0
+    return desk_runs.main("python -m benchmarks.startup", run, argv)
 
 
 if __name__ == "__main__":
