@@ -238,28 +238,23 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
     assert "port" in run.stderr
 
 
+def _serve(port: int, database_url: str, data_dir: Path, *extra: str) -> list[str]:
+    """The ``pulse-server serve`` command line on ``port`` over ``database_url``."""
+    return [
+        sys.executable, "-m", "server", "serve", "--port", str(port),
+        "--database-url", database_url, "--data-dir", str(data_dir), *extra,
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_over_tls(database_url: str, tmp_path: Path) -> None:
     pki = make_pki(tmp_path / "pki")
     cert, key, ca = pki.server_cert, pki.server_key, pki.ca_cert
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-            "--data-dir",
-            str(tmp_path),
-            "--tls-certfile",
-            str(cert),
-            "--tls-keyfile",
-            str(key),
-        ],
+        _serve(
+            port, database_url, tmp_path, "--tls-certfile", str(cert), "--tls-keyfile", str(key)
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -425,18 +420,7 @@ def test_sign_in_limits_hold_across_the_worker_processes_of_serve(
 ) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-            "--data-dir",
-            str(tmp_path),
-        ],
+        _serve(port, database_url, tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={
