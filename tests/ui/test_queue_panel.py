@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from agent_app.telephony import protocol as p
@@ -29,7 +29,7 @@ SHOTS_ENV = "PULSE_TEST_SCREENSHOTS"
 """Set to a directory (``make screenshots`` does) to keep a picture of each state."""
 
 
-def shot(view: QueuePanel, name: str) -> None:
+def shot(view: QWidget, name: str) -> None:
     folder = os.environ.get(SHOTS_ENV)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -232,6 +232,8 @@ def test_a_previewed_patient_shows_their_script_and_attempt_history_before_the_c
     shown = [view.attempts.item(i).text() for i in range(view.attempts.count())]
     assert shown[0].endswith("No answer") and shown[1].endswith("Busy")  # newest first
     shot(view, "queue-preview-history")
+    script.resize(560, 420)
+    shot(script, "script-07-preview-before-the-call")
 
     assert view.dial()
     qtbot.waitUntil(lambda: script.call is not None, timeout=5000)

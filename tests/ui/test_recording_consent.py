@@ -5,9 +5,12 @@ panel says why its Submit is unavailable; the answer given in the script panel f
 from __future__ import annotations
 
 import copy
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from agent_app.views.disposition_panel import DispositionPanel
@@ -18,6 +21,19 @@ from tests.unit.workflow.fakes import make_desk, patient
 from tests.unit.workflow.test_consent import SCRIPT
 
 CALLER = "+12025550143"
+SHOTS_ENV = "PULSE_TEST_SCREENSHOTS"
+"""Set to a directory (``make screenshots`` does) to keep a picture of each state."""
+
+
+def shot(view: QWidget, name: str) -> None:
+    folder = os.environ.get(SHOTS_ENV)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        view.resize(460, 720)
+        QApplication.processEvents()  # let the layouts settle, as the event loop would
+        view.grab().save(str(Path(folder) / f"{name}.png"))
+
+
 REASON = (
     "This campaign needs the patient's answer to the recording disclosure: record it in the "
     "script first."
@@ -78,6 +94,7 @@ def test_submit_waits_for_the_disclosure_answer_and_says_why(qtbot: QtBot) -> No
     assert wrap_up.submit_button.accessibleDescription() == REASON
     assert not wrap_up.submit()
     assert [i for i in d.outbox.items if i[0] == "disposition"] == []
+    shot(wrap_up, "wrap-up-08-consent-missing")
 
     script.forward()  # to the disclosure
     qtbot.mouseClick(script.read_check, Qt.MouseButton.LeftButton)  # read to the patient
