@@ -71,7 +71,8 @@ def _stop_source_caching() -> bool:
     feature = sys.modules.get("PySide6.support.feature")
     if feature is None or not hasattr(feature, "_mod_uses_pyside"):
         return False  # a release without the hook's source scan
-    feature._mod_uses_pyside = _mentions_pyside
+    # A module PySide6 builds at run time: no stub names its attribute.
+    setattr(feature, "_mod_uses_pyside", _mentions_pyside)  # noqa: B010
     linecache.clearcache()  # what the hook read before this point
     return True
 
