@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from agent_app import __version__
 from agent_app.foundation import paths
@@ -46,3 +49,18 @@ def test_bad_config_stops_start_up_with_a_clear_message(pulse_home: Path) -> Non
     assert run.returncode == 2
     assert "PULSE_SECURITY_LOCK_AFTER_IDLE_S" in run.stderr
     assert "security.lock_after_idle_s = '5'" in run.stderr
+
+
+def test_the_desk_does_without_httpx_command_line() -> None:
+    """The sync client's httpx works while its command line (rich, click, pygments, which
+    the development tools install) stays unloaded."""
+    if importlib.util.find_spec("rich") is None:
+        pytest.skip("rich is not installed: httpx has no command line to load")
+    probe = (
+        "import sys; import agent_app.cli; import agent_app.sync.api; import httpx; "
+        "print(callable(httpx.Client), sorted({'rich', 'click', 'pygments'} & set(sys.modules)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.split() == ["True", "[]"]
