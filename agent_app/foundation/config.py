@@ -21,18 +21,13 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-
 from agent_app.foundation import paths
+from agent_app.foundation.settings_fields import Section, SettingsError, setting
 
 DEFAULTS = "defaults"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def plain_http_refusal(url: str) -> str | None:
@@ -52,32 +47,30 @@ def plain_http_refusal(url: str) -> str | None:
     return f"{url}: plain http:// is allowed only to this computer; use https://"
 
 
-class SyncSettings(_Section):
-    server_url: str = Field("http://127.0.0.1:8600", pattern=r"^https?://[^\s/]+(/\S*)?$")
+@dataclass(frozen=True, kw_only=True)
+class SyncSettings(Section):
+    server_url: str = setting(
+        "http://127.0.0.1:8600",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        check=plain_http_refusal,
+    )
     """Base URL of the central server; ``http://`` only to this computer (loopback)."""
     ca_bundle: str = ""
     """PEM file of CAs trusted for the server; empty means the system store."""
-    timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
-    pull_interval_s: Annotated[float, Field(ge=5, le=3600)] = 30.0
-    max_offline_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+    timeout_s: float = setting(10.0, gt=0, le=120)
+    pull_interval_s: float = setting(30.0, ge=5, le=3600)
+    max_offline_hours: float = setting(72.0, gt=0, le=24 * 30)
     """After this long without reaching the server the patient cache locks."""
 
-    @field_validator("server_url")
-    @classmethod
-    def _encrypted_off_this_computer(cls, value: str) -> str:
-        refusal = plain_http_refusal(value)
-        if refusal is not None:
-            raise ValueError(refusal)
-        return value
 
-
-class SipSettings(_Section):
+@dataclass(frozen=True, kw_only=True)
+class SipSettings(Section):
     registrar: str = "127.0.0.1"
     """Host[:port] of the PBX registrar."""
     fallback_registrar: str = ""
     outbound_proxy: str = ""
     transport: Literal["udp", "tcp", "tls"] = "udp"
-    local_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    local_port: int = setting(0, ge=0, le=65535)
     """Local SIP port; 0 lets the system choose."""
     username: str = ""
     domain: str = ""
@@ -85,60 +78,66 @@ class SipSettings(_Section):
     codecs: tuple[str, ...] = ("G722/16000", "PCMA/8000", "PCMU/8000")
     tls_ca_file: str = ""
     tls_verify: bool = True
-    tls_pin_sha256: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
+    tls_pin_sha256: str = setting("", pattern=r"^([0-9a-fA-F]{64})?$")
     stun_server: str = ""
     ice: bool = False
-    register_expiry_s: Annotated[int, Field(ge=60, le=86400)] = 300
+    register_expiry_s: int = setting(300, ge=60, le=86400)
 
 
-class AudioSettings(_Section):
+@dataclass(frozen=True, kw_only=True)
+class AudioSettings(Section):
     microphone: str = ""
     """Device id of the microphone; empty means the system default."""
     speaker: str = ""
     ringer: str = ""
 
 
-class SecuritySettings(_Section):
-    lock_after_idle_s: Annotated[int, Field(ge=30, le=3600)] = 300
+@dataclass(frozen=True, kw_only=True)
+class SecuritySettings(Section):
+    lock_after_idle_s: int = setting(300, ge=30, le=3600)
     """Automatic lock (HIPAA 164.312(a)(2)(iii)) after this much inactivity."""
-    offline_login_hours: Annotated[float, Field(ge=0, le=24 * 14)] = 12.0
+    offline_login_hours: float = setting(12.0, ge=0, le=24 * 14)
     """How long the last successful online login allows an offline unlock."""
 
 
-class LogSettings(_Section):
+@dataclass(frozen=True, kw_only=True)
+class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     dir: str = ""
     """Directory of the rotating log files; empty means the platform log directory."""
-    max_bytes: Annotated[int, Field(ge=64 * 1024, le=1024 * 1024 * 1024)] = 5 * 1024 * 1024
-    backups: Annotated[int, Field(ge=1, le=100)] = 5
+    max_bytes: int = setting(5 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
+    backups: int = setting(5, ge=1, le=100)
 
 
-class AgentDeskSettings(_Section):
+@dataclass(frozen=True, kw_only=True)
+class AgentDeskSettings(Section):
     """The ``[desk]`` section: how the agent's phone offers and refuses calls."""
 
     not_ready_calls: Literal["busy_here", "ring_and_decline"] = "busy_here"
     """A call that comes while Not ready: refused at once with 486 Busy Here, or shown
     ringing for ``ring_and_decline_s`` (the agent may still take it) and then refused."""
-    ring_and_decline_s: Annotated[float, Field(ge=1, le=120)] = 10.0
+    ring_and_decline_s: float = setting(10.0, ge=1, le=120)
     call_waiting: bool = True
     """A second call rings during a call (else the caller gets 486 Busy Here)."""
     auto_answer: bool = False
     """This workstation answers a call by itself after a short ring (headset desks)."""
-    auto_answer_delay_s: Annotated[float, Field(ge=0.5, le=10)] = 1.0
-    dial_region: str = Field("US", pattern=r"^[A-Z]{2}$")
+    auto_answer_delay_s: float = setting(1.0, ge=0.5, le=10)
+    dial_region: str = setting("US", pattern=r"^[A-Z]{2}$")
     """Region in which a national number typed or pasted without its country code is read
     (until the campaign names its own)."""
 
 
-class UiSettings(_Section):
-    language: str = Field("", pattern=r"^([a-z]{2}(_[A-Z]{2})?)?$")
+@dataclass(frozen=True, kw_only=True)
+class UiSettings(Section):
+    language: str = setting("", pattern=r"^([a-z]{2}(_[A-Z]{2})?)?$")
     """Language of the desk (``es``, ``pt_BR``); empty means the system's. A language
     without a catalogue shows English."""
     theme: Literal["system", "light", "dark"] = "system"
     """Light or dark colours; ``system`` follows the desktop's setting."""
 
 
-class Settings(_Section):
+@dataclass(frozen=True, kw_only=True)
+class Settings(Section):
     sync: SyncSettings = SyncSettings()
     sip: SipSettings = SipSettings()
     audio: AudioSettings = AudioSettings()
@@ -148,9 +147,8 @@ class Settings(_Section):
     ui: UiSettings = UiSettings()
 
 
-SECTIONS: dict[str, type[_Section]] = {
-    name: field.annotation  # type: ignore[misc]
-    for name, field in Settings.model_fields.items()
+SECTIONS: dict[str, type[Section]] = {
+    name: info.annotation for name, info in Settings.model_fields.items()
 }
 
 
@@ -287,30 +285,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> LoadedSettings:
 
     try:
         settings = Settings.model_validate(merged)
-    except ValidationError as exc:
+    except SettingsError as exc:
         raise ConfigError(_describe(exc, merged, sources)) from None
     return LoadedSettings(settings, sources, ignored)
 
 
 def _describe(
-    exc: ValidationError, merged: dict[str, dict[str, Any]], sources: Mapping[str, Source]
+    exc: SettingsError, merged: dict[str, dict[str, Any]], sources: Mapping[str, Source]
 ) -> str:
     lines = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
+    for error in exc.errors:
+        loc = error.loc
         dotted = ".".join(loc[:2])
         value = merged.get(loc[0], {}).get(loc[1]) if len(loc) >= 2 else None
         source = sources.get(dotted, Source(DEFAULTS, DEFAULTS))
-        allowed = error["msg"]
-        if error["type"] == "literal_error":
-            allowed = "allowed: " + str(error.get("ctx", {}).get("expected", ""))
-        lines.append(f"{source.where}: {dotted} = {value!r} is not valid ({allowed})")
+        lines.append(f"{source.where}: {dotted} = {value!r} is not valid ({error.reason})")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
 
 def _mask(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return "********" if value.get_secret_value() else ""
     if isinstance(value, str) and "@" in value and "://" in value:
         parts = urlsplit(value)
         if parts.password:
