@@ -61,7 +61,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
 from agent_app.app import desk_settings, not_ready_reasons
-from agent_app.foundation import qt_compat
+from agent_app.foundation import heap, qt_compat
 from agent_app.foundation.config import AgentDeskSettings
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
@@ -353,6 +353,7 @@ class Desk:
 
     def start(self) -> None:
         self.phone.start()
+        heap.settle()  # as the app does before it shows the desk
         self.window.resize(1280, 800)
         self.window.show()
         spin_until(lambda: self.phone.session.registered, "the desk's phone to take calls")
