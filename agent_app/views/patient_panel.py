@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -113,7 +113,8 @@ class PatientPanel(QWidget):
         self._records: dict[str, PatientRecord] = {}
         self._searching: set[str] = set()  # record ids of calls on the search page
         self._picking: set[str] = set()  # record ids of calls back on the picker
-        unsubscribe = session.subscribe(self._on_event)
+        # First: the card is the screen-pop, brought up to date before the rest of the desk.
+        unsubscribe = session.subscribe(self._on_event, first=True)
         self._gate: DialGate | None = None
         self._gate_watch: list[Callable[[], None]] = []
 
@@ -357,7 +358,8 @@ class PatientPanel(QWidget):
                 )
             )
             return
-        if patient_id != self._shown_patient:
+        fresh = patient_id != self._shown_patient
+        if fresh:
             self._shown_patient = patient_id
             self.card.identity.reset()
         self.card.show_patient(
@@ -370,6 +372,15 @@ class PatientPanel(QWidget):
         )
         self.pages.setCurrentWidget(self.card_page)
         self.show_compliance()
+        if fresh and call.phase is CallPhase.RINGING:
+            self._paint_now()
+
+    def _paint_now(self) -> None:
+        """Put a ringing caller's card on screen now, laid out, before the rest of the desk
+        (the softphone, the state and status bars) catches up with the ring: those paint a
+        frame later, the card the agent greets from does not wait for them."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.card_page.repaint()
 
     # -- the calling rules' indicator ----------------------------------------------------------
 

@@ -147,9 +147,12 @@ class AgentSession:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def subscribe(self, listener: Callable[[WorkflowEvent], None]) -> Callable[[], None]:
-        """``listener(event)`` after every change; returns the function that unsubscribes."""
-        return self._listeners.subscribe(listener)
+    def subscribe(
+        self, listener: Callable[[WorkflowEvent], None], *, first: bool = False
+    ) -> Callable[[], None]:
+        """``listener(event)`` after every change (before the other listeners with ``first``);
+        returns the function that unsubscribes."""
+        return self._listeners.subscribe(listener, first=first)
 
     @property
     def state(self) -> AgentState:

@@ -105,9 +105,15 @@ class Listeners(Generic[E]):
     def __init__(self) -> None:
         self._listeners: list[Callable[[E], None]] = []
 
-    def subscribe(self, listener: Callable[[E], None]) -> Callable[[], None]:
-        """Add ``listener``; call the returned function to remove it again."""
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Callable[[E], None], *, first: bool = False
+    ) -> Callable[[], None]:
+        """Add ``listener`` (before the others with ``first``); call the returned function to
+        remove it again."""
+        if first:
+            self._listeners.insert(0, listener)
+        else:
+            self._listeners.append(listener)
 
         def unsubscribe() -> None:
             if listener in self._listeners:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QGroupBox, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -615,3 +615,58 @@ def test_a_card_without_calling_rules_shows_no_indicator(
     desk.ring("c1", patients[SINGLE]["phones"][0]["number"])
     assert desk.panel.page == "card"
     assert not desk.panel.card.compliance.isVisible()
+
+
+class _PaintWatch(QObject):
+    """What a label showed, and whether it fitted, each time it painted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints: list[tuple[str, bool]] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QLabel):
+            fits = watched.width() >= watched.sizeHint().width()
+            self.paints.append((watched.text(), fits))
+        return False
+
+
+def test_a_ringing_callers_card_is_laid_out_and_painted_before_the_rest_of_the_desk(
+    store: AgentStore, patients: list[dict[str, Any]], qtbot: QtBot
+) -> None:
+    engine = FakeEngine()
+    session = AgentSession(
+        send=engine,
+        outbox=store.journal,
+        audit=store.journal.audit,
+        lookup=lambda number: [r.id for r in store.caller_lookup(number)],
+        settings=DeskSettings(account_id=ACCOUNT),
+        clock=ManualClock(),
+        server_now=ServerTime(),
+    )
+    session.handle(p.RegistrationChanged(ACCOUNT, "registered", 200))
+    session.go_ready()
+    # The rest of the desk (the softphone, the bars) listens from before the panel exists.
+    seen_by_the_rest: list[list[tuple[str, bool]]] = []
+    session.subscribe(lambda event: seen_by_the_rest.append(list(watch.paints)))
+    panel = PatientPanel(session, store)
+    qtbot.addWidget(panel)
+    panel.resize(560, 820)
+    with qtbot.waitExposed(panel):
+        panel.show()
+    watch = _PaintWatch()
+    panel.card.greeting.installEventFilter(watch)
+    patient = patients[SINGLE]
+
+    session.handle(p.IncomingCall("c1", ACCOUNT, patient["phones"][0]["number"], "", "sip:x@pbx"))
+
+    # Painted, with the caller's name at a width that fits it, before handle() returned and
+    # before the rest of the desk heard of the ring.
+    assert (patient["given_name"], True) in watch.paints
+    assert seen_by_the_rest
+    assert (patient["given_name"], True) in seen_by_the_rest[0]
+    # A ring without a card to show (an unknown number) paints nothing early.
+    session.handle(p.CallEnded("c1", 487, "Request Terminated", "remote"))
+    watch.paints.clear()
+    session.handle(p.IncomingCall("c2", ACCOUNT, UNKNOWN_NUMBER, "", "sip:y@pbx"))
+    assert watch.paints == []
