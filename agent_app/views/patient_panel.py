@@ -43,7 +43,7 @@ from agent_app.workflow.call_session import CallPhase, CallSession, Direction
 from agent_app.workflow.dial_rules import DialGate
 from agent_app.workflow.events import AgentStateChanged, Problem, WorkflowEvent
 from agent_app.workflow.identity import Claim
-from agent_app.workflow.identity_gate import MatchKind
+from agent_app.workflow.identity_gate import MatchKind, Verification
 from agent_app.workflow.reveal_reasons import DEFAULT_REVEAL_REASONS, RevealReason
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class PatientPanel(QWidget):
 
         self._call: CallSession | None = None
         self._shown_patient: str | None = None
+        self._shown_verified = False
         self._records: dict[str, PatientRecord] = {}
         self._searching: set[str] = set()  # record ids of calls on the search page
         self._picking: set[str] = set()  # record ids of calls back on the picker
@@ -370,6 +371,12 @@ class PatientPanel(QWidget):
             read_only=not call.live,
             can_pick_other=call.match.kind is MatchKind.SEVERAL,
         )
+        verified = call.identity.state is Verification.VERIFIED
+        if fresh or verified != self._shown_verified:
+            # A new caller's card, or one just revealed, is read from its name down: the
+            # identity form the agent typed into (at the bottom) has gone.
+            self._shown_verified = verified
+            self.card_page.verticalScrollBar().setValue(0)
         self.pages.setCurrentWidget(self.card_page)
         self.show_compliance()
         if fresh and call.phase is CallPhase.RINGING:

@@ -670,3 +670,43 @@ def test_a_ringing_callers_card_is_laid_out_and_painted_before_the_rest_of_the_d
     watch.paints.clear()
     session.handle(p.IncomingCall("c2", ACCOUNT, UNKNOWN_NUMBER, "", "sip:y@pbx"))
     assert watch.paints == []
+
+
+def test_a_card_too_tall_for_its_panel_is_read_from_the_top_when_revealed_and_for_each_caller(
+    store: AgentStore, patients: list[dict[str, Any]], qtbot: QtBot
+) -> None:
+    """In the desk the panel is a few hundred pixels tall: the identity form at the bottom
+    scrolls the card down while the agent types, and the revealed card (or the next caller's)
+    must show from the caller's name, not the last rows."""
+    # A ring during the wrap-up is offered (the next caller's card replaces this one).
+    desk = make_desk(store, qtbot, not_ready_policy=IncomingPolicy.RING_AND_DECLINE)
+    desk.panel.resize(560, 300)
+    scroll = desk.panel.card_page.verticalScrollBar()
+    patient = patients[SINGLE]
+    desk.ring("c1", patient["phones"][0]["number"])
+    desk.answer("c1")
+    desk.press(
+        desk.panel,
+        Qt.Key.Key_V,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    identity = desk.panel.card.identity
+    desk.panel.card_page.ensureWidgetVisible(identity.birth_date)  # where the agent types
+    assert scroll.value() > 0
+    desk.type_into(identity.family_name, patient["family_name"])
+    desk.type_into(identity.birth_date, "1/23/1941")
+    desk.press(identity.birth_date, Qt.Key.Key_Return)
+    QApplication.processEvents()
+
+    assert desk.panel.card.fields["fullName"].text().endswith(patient["family_name"])
+    assert scroll.value() == 0
+    assert not desk.panel.card.greeting.visibleRegion().isEmpty()
+    desk.shoot("card-verified-short-panel")
+
+    scroll.setValue(scroll.maximum())
+    desk.end("c1")
+    other = patients[SINGLE + 1]
+    desk.ring("c2", other["phones"][0]["number"])
+    QApplication.processEvents()
+    assert desk.panel.card.greeting.text() == other["given_name"]
+    assert scroll.value() == 0
