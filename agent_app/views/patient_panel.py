@@ -110,7 +110,7 @@ class PatientPanel(QWidget):
 
         self._call: CallSession | None = None
         self._shown_patient: str | None = None
-        self._shown_verified = False
+        self._shown_look: tuple[bool, bool] = (False, False)  # (verified, read-only)
         self._records: dict[str, PatientRecord] = {}
         self._searching: set[str] = set()  # record ids of calls on the search page
         self._picking: set[str] = set()  # record ids of calls back on the picker
@@ -371,11 +371,12 @@ class PatientPanel(QWidget):
             read_only=not call.live,
             can_pick_other=call.match.kind is MatchKind.SEVERAL,
         )
-        verified = call.identity.state is Verification.VERIFIED
-        if fresh or verified != self._shown_verified:
-            # A new caller's card, or one just revealed, is read from its name down: the
-            # identity form the agent typed into (at the bottom) has gone.
-            self._shown_verified = verified
+        look = (call.identity.state is Verification.VERIFIED, not call.live)
+        if fresh or look != self._shown_look:
+            # A new caller's card, one just revealed (the identity form the agent typed into,
+            # at the bottom, has gone) or one turned read-only (a note above its rows) is
+            # read from the caller's name down.
+            self._shown_look = look
             self.card_page.verticalScrollBar().setValue(0)
         self.pages.setCurrentWidget(self.card_page)
         self.show_compliance()
