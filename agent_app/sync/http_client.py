@@ -29,6 +29,16 @@ MAX_IDLE = 8
 """Idle connections kept; more threads than this at once still work, on fresh ones."""
 
 
+_DROPPED = (
+    http.client.RemoteDisconnected,  # the end of the stream where the answer should start
+    BrokenPipeError,
+    ConnectionResetError,
+    ssl.SSLEOFError,  # sending on a TLS connection the server has closed
+    ssl.SSLZeroReturnError,
+)
+"""How a kept-alive connection the server closed fails a request before any answer byte."""
+
+
 class HttpError(Exception):
     """The exchange failed: no answer was received. The message names the cause's class."""
 
@@ -275,8 +285,8 @@ class Client:
         connection, reused = self._checkout()
         try:
             try:
-                answer = self._send(connection, method, target, headers, body)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                answer = _start(connection, method, target, headers, body)
+            except _DROPPED:
                 connection.close()
                 if not reused:
                     raise
@@ -284,8 +294,9 @@ class Client:
                 # (no answer byte came back): the request was not processed, send it again
                 # once on a fresh connection.
                 connection = self._connect()
-                answer = self._send(connection, method, target, headers, body)
-            status, reason, answer_headers, content, will_close = answer
+                answer = _start(connection, method, target, headers, body)
+            # From the status line on, a failure is never retried: the server has acted.
+            content = answer.read()
         except TimeoutError as exc:
             connection.close()
             raise HttpTimeout(_failure(f"{method} {target}: no answer", exc)) from exc
@@ -298,24 +309,13 @@ class Client:
         except OSError as exc:
             connection.close()
             raise ConnectionLost(_failure(f"{method} {target}", exc)) from exc
-        if will_close:
+        if answer.will_close:
             connection.close()
         else:
             self._checkin(connection)
-        return Response(status, content=content, headers=answer_headers, reason_phrase=reason)
-
-    def _send(
-        self,
-        connection: http.client.HTTPConnection,
-        method: str,
-        target: str,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
-        connection.request(method, target, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        return response.status, response.reason, response.getheaders(), content, response.will_close
+        return Response(
+            answer.status, content=content, headers=answer.getheaders(), reason_phrase=answer.reason
+        )
 
     def _checkout(self) -> tuple[http.client.HTTPConnection, bool]:
         """An idle connection the server has not closed, else a new one."""
@@ -394,6 +394,18 @@ def tls_context(verify: str | bool) -> ssl.SSLContext:
             context.verify_mode = ssl.CERT_NONE
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
+def _start(
+    connection: http.client.HTTPConnection,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes | None,
+) -> http.client.HTTPResponse:
+    """Send the request and read the answer's status line and headers."""
+    connection.request(method, target, body=body, headers=headers)
+    return connection.getresponse()
 
 
 def _still_open(connection: http.client.HTTPConnection) -> bool:

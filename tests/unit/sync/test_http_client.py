@@ -11,6 +11,7 @@ import json
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from cryptography.x509.oid import NameOID
 from agent_app.sync import http_client
 from agent_app.sync.api import ServerApi
 from agent_app.sync.errors import ServerUnreachable
-from agent_app.sync.http_client import Client, ConnectFailed, HttpTimeout
+from agent_app.sync.http_client import Client, ConnectFailed, HttpTimeout, ProtocolError
 
 PROXY_NAME = "pulse.test"
 """A server name only the test proxy knows (it connects every tunnel to loopback)."""
@@ -42,6 +43,11 @@ class _Server(ThreadingHTTPServer):
         self.connections = 0
         self.paths: list[str] = []
         self.count_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (the timeout tests) leaves the answer nowhere to go.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         request = super().get_request()
@@ -73,6 +79,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode()
         if self.path.startswith("/slow"):
             time.sleep(0.6)
+        if self.path.startswith("/cut"):
+            # Half an answer, then the connection ends.
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            self.close_connection = True
+            return
         self._answer(
             200,
             {
@@ -254,6 +268,28 @@ def test_a_request_on_a_connection_dropped_unnoticed_is_sent_again_once(
     assert answer.json()["path"] == "/echo/again"
     assert server.paths == ["/then-close", "/echo/again"]
     assert server.connections == 2
+
+
+def test_a_large_post_on_a_tls_connection_dropped_unnoticed_is_sent_again_once(
+    tls_server: _Server, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sending fails on a closed TLS connection (SSLEOFError) rather than at the answer.
+    monkeypatch.setattr(http_client, "_still_open", lambda _connection: True)
+    with Client(_url(tls_server, "https"), verify=str(pki.ca)) as client:
+        client.get("/then-close")
+        time.sleep(0.05)
+        answer = client.request("POST", "/echo/big", json={"x": "y" * 3_000_000})
+    assert answer.status_code == 200
+    assert tls_server.paths == ["/then-close", "/echo/big"]
+    assert tls_server.connections == 2
+
+
+def test_an_answer_cut_short_is_an_error_and_not_sent_again(server: _Server) -> None:
+    with Client(_url(server)) as client:
+        client.get("/echo")
+        with pytest.raises(ProtocolError, match="IncompleteRead"):
+            client.request("POST", "/cut", json={})
+    assert server.paths == ["/echo", "/cut"]
 
 
 def test_a_slow_answer_times_out_and_is_not_sent_again(server: _Server) -> None:
