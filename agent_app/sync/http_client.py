@@ -40,7 +40,7 @@ _DROPPED = (
 
 
 class HttpError(Exception):
-    """The exchange failed: no answer was received. The message names the cause's class."""
+    """The exchange failed: no whole answer came. The message names the cause's class."""
 
 
 class ConnectFailed(HttpError):
