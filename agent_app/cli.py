@@ -7,11 +7,6 @@ import sys
 
 from agent_app import __version__
 
-# httpx imports its own command line (rich, click, pygments: about 9 MiB of the desk's
-# memory) whenever they are installed, as in a development virtualenv; Pulse never runs it,
-# and the bundle leaves them out. A None entry makes httpx fall back to its stub.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse-agent", description="Pulse agent softphone")

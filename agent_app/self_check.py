@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from agent_app import __version__
 from agent_app.foundation import paths
 from agent_app.foundation.config import ConfigError, LoadedSettings, Settings, load_settings
+from agent_app.sync.http_client import Client, ConnectFailed, HttpError, HttpTimeout
 from agent_app.sync.version_policy import is_older, update_message
 
 Status = Literal["pass", "warn", "fail", "skip"]
@@ -232,10 +231,10 @@ def check_disk() -> Check:
 @dataclass
 class _Reached:
     check: Check
-    client: httpx.Client | None = None
+    client: Client | None = None
 
 
-def _describe_http_error(exc: httpx.HTTPError, url: str) -> tuple[str, str]:
+def _describe_http_error(exc: HttpError, url: str) -> tuple[str, str]:
     cause = exc.__cause__ or exc.__context__
     text = str(exc)
     if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
@@ -246,19 +245,20 @@ def _describe_http_error(exc: httpx.HTTPError, url: str) -> tuple[str, str]:
         )
     if isinstance(cause, ssl.SSLError) or "SSL" in text:
         return f"{url}: TLS handshake failed", "check that the server speaks HTTPS on this port"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, HttpTimeout):
         return (
             f"{url}: no answer (timed out)",
             "check the firewall, proxy and VPN between this workstation and the server",
         )
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, ConnectFailed):
         if "refused" in text.lower() or isinstance(cause, ConnectionRefusedError):
             return (
                 f"{url}: connection refused",
                 "the server is not running or listens on another port; check sync.server_url",
             )
         return (
-            f"{url}: cannot connect ({text or type(exc).__name__})",
+            # The cause's own words ("Name or service not known"), without the request's prefix.
+            f"{url}: cannot connect ({str(cause or '') or text or type(exc).__name__})",
             "check sync.server_url and DNS",
         )
     return f"{url}: {type(exc).__name__}", "check sync.server_url"
@@ -272,7 +272,7 @@ def _without_userinfo(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
-def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
+def check_server(settings: Settings) -> tuple[list[Check], Client | None]:
     sync = settings.sync
     base = sync.server_url.rstrip("/")
     if sync.ca_bundle and not Path(sync.ca_bundle).is_file():
@@ -284,19 +284,17 @@ def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
                 "install the CA file or correct sync.ca_bundle",
             )
         ], None
-    verify: ssl.SSLContext | bool = True
-    if sync.ca_bundle:
-        verify = ssl.create_default_context(cafile=sync.ca_bundle)
-    client = httpx.Client(
-        base_url=base,
-        timeout=httpx.Timeout(sync.timeout_s, connect=min(sync.timeout_s, 5.0)),
-        verify=verify,
+    client = Client(
+        base,
+        connect_timeout_s=min(sync.timeout_s, 5.0),
+        read_timeout_s=sync.timeout_s,
+        verify=sync.ca_bundle or True,
         headers={"User-Agent": f"pulse-agent/{__version__} self-check"},
     )
     url = f"{_without_userinfo(base)}/api/v1/health"
     try:
         response = client.get("/api/v1/health")
-    except httpx.HTTPError as exc:
+    except HttpError as exc:
         finding, action = _describe_http_error(exc, url)
         client.close()
         return [Check("server", "fail", finding, action)], None
@@ -314,12 +312,12 @@ def check_server(settings: Settings) -> tuple[list[Check], httpx.Client | None]:
     return [_ok("server", f"{url}: healthy ({trust})")], client
 
 
-def check_clock(client: httpx.Client) -> Check:
+def check_clock(client: Client) -> Check:
     name = "clock"
     sent = time.time()
     try:
         response = client.get("/api/v1/time")
-    except httpx.HTTPError as exc:
+    except HttpError as exc:
         return Check(name, "warn", f"server time not read ({type(exc).__name__})", "")
     received = time.time()
     local = datetime.fromtimestamp((sent + received) / 2, UTC)
@@ -345,11 +343,11 @@ def check_clock(client: httpx.Client) -> Check:
     return _ok(name, finding)
 
 
-def check_desk_version(client: httpx.Client) -> Check:
+def check_desk_version(client: Client) -> Check:
     name = "desk version"
     try:
         response = client.get("/api/v1/version")
-    except httpx.HTTPError as exc:
+    except HttpError as exc:
         return Check(name, "warn", f"the server's version policy not read ({type(exc).__name__})")
     if response.status_code == 404:
         return _ok(name, f"Pulse {__version__}; the server names no minimum")

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from agent_app.demo import processes
 from agent_app.demo.pbx import HOST
 from agent_app.demo.recording import write_voice
 from agent_app.demo.voicemail import install_demo_message
+from agent_app.sync.http_client import Client, HttpError
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ def fetch_patients(
     """The demo agent's patients as the demo server's sync feed gives them, signed in as
     ``device`` (id, name)."""
     try:
-        with httpx.Client(base_url=server_url, timeout=30.0) as client:
+        with Client(server_url, connect_timeout_s=30.0, read_timeout_s=30.0) as client:
             login = client.post(
                 "/api/v1/auth/login",
                 json={
@@ -78,12 +77,15 @@ def fetch_patients(
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             try:
                 feed = client.get("/api/v1/sync/patients", params={"limit": 500}, headers=headers)
-                feed.raise_for_status()
+                if feed.status_code != 200:
+                    raise PatientFeedError(
+                        f"the demo server's patients are unreadable (HTTP {feed.status_code})"
+                    )
             finally:
                 client.post("/api/v1/auth/logout", headers=headers)
             items: list[dict[str, Any]] = feed.json()["items"]
             return items
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+    except (HttpError, ValueError, KeyError) as exc:
         raise PatientFeedError(f"the demo server's patients are unreadable ({exc})") from None
 
 

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from agent_app.demo import processes
 from agent_app.demo.patient_phones import PatientFeedError, PatientPhones, start_patient_phones
 from agent_app.demo.pbx import DemoPbx, PbxUnavailable, start_demo_pbx
 from agent_app.demo.ringer import DemoCase, DemoRinger, read_cases
 from agent_app.demo.voicemail import install_demo_message
 from agent_app.foundation import paths
+from agent_app.sync.http_client import Client, HttpError
 
 if TYPE_CHECKING:
     from agent_app.foundation.config import SipSettings
@@ -137,10 +136,12 @@ def _start_server(directory: Path) -> DemoServer:
                 f"see {directory / 'server.log'}"
             )
         try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
+            with Client(url, connect_timeout_s=1.0, read_timeout_s=1.0) as client:
+                healthy = client.get("/api/v1/health").status_code == 200
+            if healthy:
                 log.info("demo server ready on port %d", port)
                 return _demo(url, process, credentials)
-        except httpx.HTTPError:
+        except HttpError:
             pass
         time.sleep(0.1)
     DemoServer(url, "", "", process).stop()

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from agent_app.foundation.config import plain_http_refusal
 from agent_app.sync.clock import ServerClock, parse_iso
 from agent_app.sync.device_key import DeviceKey
@@ -31,6 +29,7 @@ from agent_app.sync.errors import (
     RequestRejected,
     ServerUnreachable,
 )
+from agent_app.sync.http_client import Client, HttpError, HttpTimeout, Response, Transport
 from agent_app.sync.login import LoginResult
 from pulse_contract.device_proof import enrol_message, login_message, refresh_message
 
@@ -71,7 +70,7 @@ class PhoneAccountAnswer:
     password: str | None = field(default=None, repr=False)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -81,7 +80,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _detail(response: httpx.Response) -> str:
+def _detail(response: Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -91,7 +90,7 @@ def _detail(response: httpx.Response) -> str:
     return response.reason_phrase or "no detail"
 
 
-def _says(response: httpx.Response, flag: str) -> bool:
+def _says(response: Response, flag: str) -> bool:
     """True when the JSON error body carries ``flag: true``."""
     try:
         body = response.json()
@@ -123,7 +122,7 @@ def parse_login(body: Any) -> LoginResult:
 
 
 class ServerApi:
-    """One server, one connection pool; thread-safe (httpx.Client is)."""
+    """One server, one connection pool; thread-safe (the HTTP client is)."""
 
     def __init__(
         self,
@@ -133,7 +132,7 @@ class ServerApi:
         timeout_s: float = 10.0,
         verify: str | bool = True,
         clock: ServerClock | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
         device_name: str | None = None,
         device_key: DeviceKey | None = None,
     ) -> None:
@@ -146,9 +145,10 @@ class ServerApi:
         self.device_key = device_key
         """This workstation's enrolled key: sign-ins and refreshes carry its signature."""
         self.clock = clock or ServerClock()
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+        self._client = Client(
+            self.base_url,
+            connect_timeout_s=min(timeout_s, 5.0),
+            read_timeout_s=timeout_s,
             verify=verify,
             transport=transport,
             headers={"User-Agent": "pulse-agent"},
@@ -169,15 +169,15 @@ class ServerApi:
         token: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
-    ) -> httpx.Response:
+    ) -> Response:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         with self._count_lock:
             self.requests_made += 1
         try:
             response = self._client.request(method, path, headers=headers, json=json, params=params)
-        except httpx.TimeoutException:
+        except HttpTimeout:
             raise ServerUnreachable(f"{method} {path}: timed out") from None
-        except httpx.HTTPError as exc:
+        except HttpError as exc:
             raise ServerUnreachable(f"{method} {path}: {type(exc).__name__}") from None
         status = response.status_code
         if status >= 500:
@@ -207,7 +207,7 @@ class ServerApi:
         return response
 
     @staticmethod
-    def _json(response: httpx.Response, what: str) -> Any:
+    def _json(response: Response, what: str) -> Any:
         try:
             return response.json()
         except ValueError:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from agent_app import __version__
 from agent_app.foundation import paths
@@ -51,16 +48,15 @@ def test_bad_config_stops_start_up_with_a_clear_message(pulse_home: Path) -> Non
     assert "security.lock_after_idle_s = '5'" in run.stderr
 
 
-def test_the_desk_does_without_httpx_command_line() -> None:
-    """The sync client's httpx works while its command line (rich, click, pygments, which
-    the development tools install) stays unloaded."""
-    if importlib.util.find_spec("rich") is None:
-        pytest.skip("rich is not installed: httpx has no command line to load")
+def test_the_desk_talks_http_without_httpx() -> None:
+    """The desk's HTTP is the standard library's: neither httpx nor its command line (rich,
+    click, pygments, which the development tools install) is loaded."""
     probe = (
-        "import sys; import agent_app.cli; import agent_app.sync.api; import httpx; "
-        "print(callable(httpx.Client), sorted({'rich', 'click', 'pygments'} & set(sys.modules)))"
+        "import sys; import agent_app.cli, agent_app.sync.api, agent_app.self_check, "
+        "agent_app.demo.server; "
+        "print(sorted({'httpx', 'httpcore', 'rich', 'click', 'pygments'} & set(sys.modules)))"
     )
     run = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    assert run.stdout.split() == ["True", "[]"]
+    assert run.stdout.strip() == "[]"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from agent_app.foundation import paths
@@ -13,6 +12,7 @@ from agent_app.foundation.config import LoadedSettings, load_settings
 from agent_app.store.desk import PhoneAccount
 from agent_app.sync.api import ServerApi
 from agent_app.sync.errors import RequestRejected, ServerUnreachable
+from agent_app.sync.http_client import Request, Response
 from agent_app.sync.phone_account import sip_password_entry, sip_settings_for
 
 ACCOUNT = PhoneAccount("1001", "agents.example.test", "pbx.example.test:5061", "tls", 2)
@@ -81,14 +81,12 @@ GOOD = {
 
 
 def api_answering(status: int, body: Any) -> ServerApi:
-    def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/api/v1/agent/phone"
+    def handler(request: Request) -> Response:
+        assert request.path == "/api/v1/agent/phone"
         assert request.headers["Authorization"] == "Bearer tok"
-        return httpx.Response(status, content=json.dumps(body).encode())
+        return Response(status, content=json.dumps(body).encode())
 
-    return ServerApi(
-        "http://server.test", device_id="dev-1", transport=httpx.MockTransport(handler)
-    )
+    return ServerApi("http://server.test", device_id="dev-1", transport=handler)
 
 
 def test_the_answer_is_read_and_the_password_kept_out_of_its_repr() -> None:

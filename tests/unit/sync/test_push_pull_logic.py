@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from agent_app.sync.api import ServerApi
 from agent_app.sync.errors import CursorGone, DeviceRevoked, NotSignedIn, ServerUnreachable
+from agent_app.sync.http_client import ConnectFailed, Request, Response
 from agent_app.sync.login import LoginResult
 from agent_app.sync.pull import FeedPuller, PullReport
 from agent_app.sync.push import OutboxPusher
@@ -81,7 +81,7 @@ class MemoryVault:
 
 
 def session_for(handler: Any) -> tuple[AuthSession, MemoryVault]:
-    api = ServerApi("http://pulse.invalid", device_id="d", transport=httpx.MockTransport(handler))
+    api = ServerApi("http://pulse.invalid", device_id="d", transport=handler)
     vault = MemoryVault()
     return AuthSession(api, vault, "agent1"), vault  # type: ignore[arg-type]
 
@@ -93,7 +93,7 @@ def items(n: int) -> list[Item]:
 def test_batches_keep_order_and_settle_each_result() -> None:
     sent: list[list[str]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: Request) -> Response:
         body = json.loads(request.content)
         ids = [i["id"] for i in body["items"]]
         sent.append(ids)
@@ -105,7 +105,7 @@ def test_batches_keep_order_and_settle_each_result() -> None:
             }
             for i in ids
         ]
-        return httpx.Response(200, json={"results": results})
+        return Response(200, json={"results": results})
 
     session, _ = session_for(handler)
     outbox = MemoryOutbox(items(7))
@@ -117,8 +117,8 @@ def test_batches_keep_order_and_settle_each_result() -> None:
 
 
 def test_a_network_failure_puts_the_batch_back() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+    def handler(request: Request) -> Response:
+        raise ConnectFailed("refused")
 
     session, _ = session_for(handler)
     outbox = MemoryOutbox(items(4))
@@ -129,11 +129,11 @@ def test_a_network_failure_puts_the_batch_back() -> None:
 
 
 def test_a_whole_request_refused_is_bisected_to_the_bad_item() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: Request) -> Response:
         ids = [i["id"] for i in json.loads(request.content)["items"]]
         if "id-5" in ids:
-            return httpx.Response(422, json={"detail": "items.0.payload: field required"})
-        return httpx.Response(200, json={"results": [{"id": i, "status": 201} for i in ids]})
+            return Response(422, json={"detail": "items.0.payload: field required"})
+        return Response(200, json={"results": [{"id": i, "status": 201} for i in ids]})
 
     session, _ = session_for(handler)
     outbox = MemoryOutbox(items(8))
@@ -143,9 +143,9 @@ def test_a_whole_request_refused_is_bisected_to_the_bad_item() -> None:
 
 
 def test_answer_missing_an_item_sends_it_again_later() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: Request) -> Response:
         ids = [i["id"] for i in json.loads(request.content)["items"]]
-        return httpx.Response(200, json={"results": [{"id": i, "status": 201} for i in ids[:-1]]})
+        return Response(200, json={"results": [{"id": i, "status": 201} for i in ids[:-1]]})
 
     session, _ = session_for(handler)
     outbox = MemoryOutbox(items(3))
@@ -157,10 +157,10 @@ def test_answer_missing_an_item_sends_it_again_later() -> None:
 def test_401_refreshes_once_and_retries() -> None:
     calls: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request.url.path)
-        if request.url.path == "/api/v1/auth/refresh":
-            return httpx.Response(
+    def handler(request: Request) -> Response:
+        calls.append(request.path)
+        if request.path == "/api/v1/auth/refresh":
+            return Response(
                 200,
                 json={
                     "access_token": "access-2",
@@ -176,9 +176,9 @@ def test_401_refreshes_once_and_retries() -> None:
                 },
             )
         if request.headers["Authorization"] != "Bearer access-2":
-            return httpx.Response(401, json={"detail": "expired"})
+            return Response(401, json={"detail": "expired"})
         ids = [i["id"] for i in json.loads(request.content)["items"]]
-        return httpx.Response(200, json={"results": [{"id": i, "status": 201} for i in ids]})
+        return Response(200, json={"results": [{"id": i, "status": 201} for i in ids]})
 
     session, vault = session_for(handler)
     outbox = MemoryOutbox(items(2))
@@ -188,8 +188,8 @@ def test_401_refreshes_once_and_retries() -> None:
 
 
 def test_refused_refresh_means_sign_in_again() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401, json={"detail": "no"})
+    def handler(request: Request) -> Response:
+        return Response(401, json={"detail": "no"})
 
     session, _ = session_for(handler)
     with pytest.raises(NotSignedIn):
@@ -197,8 +197,8 @@ def test_refused_refresh_means_sign_in_again() -> None:
 
 
 def test_423_says_whether_to_wipe() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(423, json={"detail": "revoked", "wipe": True})
+    def handler(request: Request) -> Response:
+        return Response(423, json={"detail": "revoked", "wipe": True})
 
     session, _ = session_for(handler)
     with pytest.raises(DeviceRevoked) as caught:
@@ -260,11 +260,11 @@ def test_snapshot_pages_then_delta_and_410_restarts() -> None:
         },
     }
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        cursor = request.url.params.get("cursor")
+    def handler(request: Request) -> Response:
+        cursor = request.params.get("cursor")
         if cursor == "old":
-            return httpx.Response(410, json={"detail": "cursor too old"})
-        return httpx.Response(200, json=pages[cursor])
+            return Response(410, json={"detail": "cursor too old"})
+        return Response(200, json=pages[cursor])
 
     session, _ = session_for(handler)
     cache = MemoryCache()
@@ -285,9 +285,9 @@ def test_snapshot_pages_then_delta_and_410_restarts() -> None:
 def test_an_interrupted_snapshot_resumes_where_it_stopped() -> None:
     asked: list[str | None] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        asked.append(request.url.params.get("cursor"))
-        return httpx.Response(
+    def handler(request: Request) -> Response:
+        asked.append(request.params.get("cursor"))
+        return Response(
             200,
             json={"items": [], "deleted": [], "cursor": "d9", "has_more": False, "snapshot": True},
         )
@@ -308,7 +308,7 @@ def test_an_interrupted_snapshot_resumes_where_it_stopped() -> None:
     ],
 )
 def test_malformed_feed_pages_change_nothing(body: bytes) -> None:
-    session, _ = session_for(lambda request: httpx.Response(200, content=body))
+    session, _ = session_for(lambda request: Response(200, content=body))
     cache = MemoryCache()
     with pytest.raises(ServerUnreachable):
         FeedPuller(cache, session).pull_feed("patients", PullReport())  # type: ignore[arg-type]
@@ -316,7 +316,7 @@ def test_malformed_feed_pages_change_nothing(body: bytes) -> None:
 
 
 def test_410_twice_in_a_row_is_not_a_loop() -> None:
-    session, _ = session_for(lambda request: httpx.Response(410, json={"detail": "gone"}))
+    session, _ = session_for(lambda request: Response(410, json={"detail": "gone"}))
     cache = MemoryCache(state={"patients": Position("c", None)})
     with pytest.raises(CursorGone):
         FeedPuller(cache, session).pull_feed("patients", PullReport())  # type: ignore[arg-type]

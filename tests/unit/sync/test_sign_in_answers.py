@@ -7,22 +7,22 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
 from agent_app.sync.device_key import DeviceKey
+from agent_app.sync.http_client import Request, Response
 from agent_app.sync.login import LoginError, PasswordChangeNeeded
 from pulse_contract.device_proof import login_message
 
 
 def _refusing(body: dict[str, object]) -> ServerAuthenticator:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(403, json=body)
+    def handler(request: Request) -> Response:
+        return Response(403, json=body)
 
-    api = ServerApi("http://pulse.invalid", device_id="d", transport=httpx.MockTransport(handler))
+    api = ServerApi("http://pulse.invalid", device_id="d", transport=handler)
     return ServerAuthenticator(api)
 
 
@@ -47,16 +47,16 @@ def test_an_enrolled_workstation_signs_its_sign_in() -> None:
     key = DeviceKey.generate()
     sent: list[dict[str, object]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v1/version":  # asked first: this server names no minimum
-            return httpx.Response(404)
+    def handler(request: Request) -> Response:
+        if request.path == "/api/v1/version":  # asked first: this server names no minimum
+            return Response(404)
         sent.append(json.loads(request.content))
-        return httpx.Response(401, json={"detail": "bad username or password"})
+        return Response(401, json={"detail": "bad username or password"})
 
     api = ServerApi(
         "http://pulse.invalid",
         device_id="dev-0001",
-        transport=httpx.MockTransport(handler),
+        transport=handler,
         device_key=key,
     )
     with pytest.raises(LoginError):
