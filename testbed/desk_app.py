@@ -13,13 +13,18 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from agent_app.foundation import qt_compat
 
-from agent_app import cli
-from agent_app.views import timing_probe
-from agent_app.views.login_dialog import LoginDialog
-from agent_app.views.main_window import MainWindow
+# As pulse-agent does before it imports its views (cli.main): the views below come after it.
+qt_compat.apply()
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from agent_app import cli  # noqa: E402
+from agent_app.views import timing_probe  # noqa: E402
+from agent_app.views.login_dialog import LoginDialog  # noqa: E402
+from agent_app.views.main_window import MainWindow  # noqa: E402
 
 AGENT_ENV = "DESK_APP_AGENT"
 PASSWORD_ENV = "DESK_APP_PASSWORD"
