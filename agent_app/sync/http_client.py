@@ -2,7 +2,7 @@
 TLS against the system's trust store or a CA bundle, the environment's proxies, timeouts.
 
 It does what :class:`~agent_app.sync.api.ServerApi` needs and nothing more: no HTTP/2, no
-redirects, no cookies, no compression (docs/decisions/desk-http-client.md).
+redirects, no cookies, no compression (docs/decisions/0044-desk-http-client.md).
 """
 
 from __future__ import annotations
