@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.agent_bar: AgentStateBar | None = None
         self.disposition: DispositionPanel | None = None
         self.queue: QueuePanel | None = None
+        self._queue_working = False
         self.ring_alert: RingAlert | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None
         self._closing_confirmed = False
@@ -204,9 +205,7 @@ class MainWindow(QMainWindow):
         self._host(self.panels["dispositionPanel"], self.disposition)
         self.queue = QueuePanel(phone.session, self)
         self._host(self.panels["queuePanel"], self.queue)
-        grid = self._form.findChild(QGridLayout, "grid")
-        if grid is not None:  # a campaign at work gets the middle row's share of the column
-            self.queue.working.connect(lambda on: grid.setRowStretch(1, 8 if on else 1))
+        self.queue.working.connect(self._on_queue_working)
         self.agent_bar = AgentStateBar(phone.session, self)
         layout = QVBoxLayout(self.agent_bar_host)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -286,10 +285,25 @@ class MainWindow(QMainWindow):
     def _on_tick(self, _status: object) -> None:
         self._follow_calls()
 
+    @Slot(bool)
+    def _on_queue_working(self, working: bool) -> None:
+        self._queue_working = working
+        self._fit_middle_column()
+
+    def _fit_middle_column(self) -> None:
+        """A campaign at work gets the middle row's share of the column between calls; during
+        a call the patient's card and the script the agent reads have it."""
+        grid = self._form.findChild(QGridLayout, "grid")
+        if grid is None:
+            return
+        in_call = self.phone is not None and bool(self.phone.session.calls)
+        grid.setRowStretch(1, 8 if self._queue_working and not in_call else 1)
+
     def _follow_calls(self) -> None:
         phone = self.phone
         if phone is None:
             return
+        self._fit_middle_column()
         self.idle_lock.set_busy(phone.session.busy)
         self.lock_screen.show_incoming_call(phone.session.offered_call is not None)
         self._prompt_sign_in_if_owed()

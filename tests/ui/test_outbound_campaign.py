@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout
 from pytestqt.qtbot import QtBot
 
 from agent_app.views.script_panel import ScriptPanel
@@ -231,12 +232,16 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     rig.wait(lambda: campaign_session.phase is Phase.PREVIEW, "the first patient previewed")
     rig.wait(lambda: script.previewing, "the campaign's script shows before the call")
     assert script.preview_note.isVisible() and script.step_text.text()
+    grid = window.findChild(QGridLayout, "grid")
+    assert grid is not None
+    assert grid.rowStretch(1) == 8  # between calls the campaign has the column's middle
     rig.shot("outbound-01-preview")
     record = dial_next()
     call = session.calls[0]
     rig.wait(lambda: script.call is call, "the call placed runs its own script")
     assert not script.previewing
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
+    assert grid.rowStretch(1) == 1  # in a call the card and the script the agent reads have it
     rig.shot("outbound-02-on-call")
     rig.press("hangup")
     rig.wait(lambda: bool(session.wrap_ups), "after-call work")
