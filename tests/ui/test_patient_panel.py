@@ -121,8 +121,8 @@ def make_desk(store: AgentStore, qtbot: QtBot, audit: Any = None, **settings: An
     panel = PatientPanel(session, store)
     qtbot.addWidget(panel)
     panel.resize(560, 820)
-    panel.show()
-    qtbot.waitExposed(panel)
+    with qtbot.waitExposed(panel):
+        panel.show()
     panel.activateWindow()
     qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
     built = Desk(session, engine, store, panel, qtbot)

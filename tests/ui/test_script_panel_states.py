@@ -154,8 +154,8 @@ def desk(store: AgentStore, qtbot: QtBot, drafts: FailingDrafts) -> Iterator[Des
     panel = ScriptPanel(session, scripts)
     qtbot.addWidget(panel)
     panel.resize(520, 460)
-    panel.show()
-    qtbot.waitExposed(panel)
+    with qtbot.waitExposed(panel):
+        panel.show()
     panel.activateWindow()
     qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
     yield Desk(session, engine, scripts, panel, qtbot)
