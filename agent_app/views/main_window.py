@@ -297,7 +297,9 @@ class MainWindow(QMainWindow):
         if grid is None:
             return
         in_call = self.phone is not None and bool(self.phone.session.calls)
-        grid.setRowStretch(1, 8 if self._queue_working and not in_call else 1)
+        stretch = 8 if self._queue_working and not in_call else 1
+        if grid.rowStretch(1) != stretch:  # a new stretch lays the window out again
+            grid.setRowStretch(1, stretch)
 
     def _follow_calls(self) -> None:
         phone = self.phone
