@@ -27,14 +27,34 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout: float) -> None:
+def _wait(
+    condition: Callable[[], bool],
+    what: str,
+    timeout: float,
+    detail: Callable[[], str] = str,
+) -> None:
     # Another process is watched: there is no event loop here to wait on.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out: {what}")
+    raise AssertionError(f"timed out: {what} {detail()}".rstrip())
+
+
+def _alive(pids: list[int]) -> list[str]:
+    """The processes of ``pids`` still running, as "pid name": a zombie has ended already,
+    whoever reaps it."""
+    running = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2]
+        if state not in "ZX":
+            running.append(f"{pid} {name}")
+    return running
 
 
 def _children(root: int) -> list[int]:
@@ -166,9 +186,10 @@ def test_a_wrap_up_survives_kill_9_and_reaches_the_server_once(
     assert typed["fields"].get("callback_at"), typed
     first.kill()
     _wait(
-        lambda: not any(Path(f"/proc/{pid}").exists() for pid in first.children),
+        lambda: not _alive(first.children),
         "the app's children ended with it",
-        30,
+        60,
+        lambda: f"still running: {_alive(first.children)}",
     )
 
     second = launch("restore", peer)
