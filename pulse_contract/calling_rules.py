@@ -26,8 +26,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pulse_contract.holiday_calendar import HolidayTable, holiday_name
 
 # -- defaults -------------------------------------------------------------------------------
 
@@ -117,6 +119,9 @@ class CallContext:
     """ISO 3166 code whose public holidays are skipped; None: no holiday calendar."""
     subdivision: str | None = None
     """A state or province, for its own holidays as well (optional)."""
+    holidays: HolidayTable | None = None
+    """The holidays the server listed with the campaign; a day outside it (or no table) asks
+    the holiday library (:mod:`pulse_contract.holiday_calendar`)."""
     do_not_call: bool = False
     consent: bool = True
     campaign_id: str | None = None
@@ -219,32 +224,6 @@ def known_zone(name: str) -> bool:
     return _zone(name) is not None
 
 
-@lru_cache(maxsize=256)
-def _calendar(country: str, subdivision: str | None) -> Any:
-    # Imported with the first calendar (whose build already costs the first verdict tens of
-    # ms), not with the rules: the library's calendars hold ~10 MiB, which a desk that has
-    # judged no dial yet (idle, or answering calls) does not need.
-    import holidays
-
-    try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:
-        return None
-
-
-def holiday_name(day: date, country: str | None, subdivision: str | None = None) -> str | None:
-    """The public holiday on ``day`` in ``country`` (and its subdivision), or None.
-
-    A country the holiday library does not know has no holidays."""
-    if country is None:
-        return None
-    calendar = _calendar(country, subdivision)
-    if calendar is None:
-        return None
-    name = calendar.get(day)
-    return None if name is None else str(name)
-
-
 def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone)
 
@@ -289,18 +268,19 @@ def next_window_instant(  # noqa: PLR0917 - a pure helper, called by position
     end: time,
     country: str | None,
     subdivision: str | None = None,
+    table: HolidayTable | None = None,
 ) -> datetime:
     """The first instant at or after ``candidate`` inside the window, on a day that is not a
     public holiday (UTC). ``start`` must be before ``end``."""
     local = _wall(candidate, zone)
     day = local.date()
-    if _in_window(local, start, end) and holiday_name(day, country, subdivision) is None:
+    if _in_window(local, start, end) and holiday_name(day, country, subdivision, table) is None:
         return candidate.astimezone(UTC)
     if local.time().replace(tzinfo=None) >= end:
         day += timedelta(days=1)
     # A year of holidays in a row never happens; the bound only guards against a broken calendar.
     for _ in range(400):
-        if holiday_name(day, country, subdivision) is None:
+        if holiday_name(day, country, subdivision, table) is None:
             opens = first_instant_at(day, start, zone)
             if opens >= candidate:
                 return opens
@@ -396,7 +376,9 @@ def evaluate(ctx: CallContext, now: datetime) -> Verdict:
     start, end = effective_window(ctx.window_start, ctx.window_end)
     # Each timed rule gives the earliest instant it allows; the call waits for the latest.
     earliest, blocker = _waits(ctx, now)
-    opens = next_window_instant(earliest, zone, start, end, ctx.country, ctx.subdivision)
+    opens = next_window_instant(
+        earliest, zone, start, end, ctx.country, ctx.subdivision, ctx.holidays
+    )
     local_now = _wall(now, zone)
     params: dict[str, object] = {
         "time_zone": ctx.time_zone,
@@ -416,7 +398,7 @@ def evaluate(ctx: CallContext, now: datetime) -> Verdict:
             window_closes_at=closes,
         )
     reason: Reason = "outside_window"
-    holiday = holiday_name(local_now.date(), ctx.country, ctx.subdivision)
+    holiday = holiday_name(local_now.date(), ctx.country, ctx.subdivision, ctx.holidays)
     if blocker is not None:
         reason, extra = blocker
         params.update(extra)
@@ -455,6 +437,7 @@ __all__ = [
     "Attempt",
     "CallContext",
     "ExemptionCaps",
+    "HolidayTable",
     "Indicator",
     "Reason",
     "RetryRules",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pulse_contract.holiday_calendar import holiday_table
 from server.cursors import Cursor
 from server.db import current_seq
 from server.models import (
@@ -325,6 +327,7 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "voicemail_message": c.voicemail_message,
         "preview_s": c.preview_s,
         "recording_consent": c.recording_consent,
+        "holidays": holiday_table(c.default_region, datetime.now(UTC).date()).to_wire(),
         "version": c.version,
     }
 

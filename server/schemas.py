@@ -326,6 +326,17 @@ class CampaignIn(_In):
         return value
 
 
+class HolidaysOut(BaseModel):
+    """The public holidays of the campaign's region over the days ``first``-``last``
+    (``pulse_contract.holiday_calendar.HolidayTable``): the desk judges its dials from them."""
+
+    country: str
+    subdivision: str | None = None
+    first: str
+    last: str
+    days: dict[str, str]
+
+
 class CampaignOut(BaseModel):
     id: str
     name: str
@@ -344,6 +355,7 @@ class CampaignOut(BaseModel):
     voicemail_message: str | None = None
     preview_s: int = DEFAULT_PREVIEW_S
     recording_consent: bool = False
+    holidays: HolidaysOut | None = None
     version: int
 
 

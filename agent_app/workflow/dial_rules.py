@@ -30,6 +30,7 @@ from agent_app.store.errors import StoreError
 from agent_app.store.records import PatientRecord
 from agent_app.workflow.events import Listeners
 from pulse_contract import calling_rules as rules
+from pulse_contract.holiday_calendar import HolidayTable, HolidayTableError
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,20 @@ class DialGate:
             tree_id = campaign.get("code_tree_id")
             tree = self._reads.document("code_trees", tree_id) if isinstance(tree_id, str) else None
             campaign = {**campaign, RETRY_KEY: retry_table(tree)}
+        else:
+            campaign = self._holidays_only(patient)
         return self._rules(patient, campaign, self.history.of(patient_id), self._now())
+
+    def _holidays_only(self, patient: PatientRecord) -> dict[str, Any] | None:
+        """No campaign named (an inbound call's card): the rules judge as without one, with the
+        holidays a campaign of the patient's lists (the rules use them only for the same
+        region), so the holiday library stays unloaded."""
+        for campaign_id in patient.campaign_ids:
+            document = self._reads.document("campaigns", campaign_id)
+            listed = None if document is None else document.get("holidays")
+            if listed is not None:
+                return {"holidays": listed, HOLIDAYS_OF: campaign_id}
+        return None
 
     def check(
         self, target: str, *, patient_id: str | None = None, campaign_id: str | None = None
@@ -303,6 +317,31 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+HOLIDAYS_OF = "holidays_of"
+"""Key of the campaign whose ``holidays`` a rules document without a campaign borrowed."""
+_TABLES: dict[str, tuple[object, HolidayTable | None]] = {}
+"""The parsed holiday table of each campaign, with the document entry it was parsed from."""
+
+
+def holidays_of(campaign: Mapping[str, Any] | None) -> HolidayTable | None:
+    """The holidays the server listed with ``campaign`` (``holidays``); None when it has none
+    (a server from before them) or they are malformed: the rules then ask the holiday library."""
+    raw = None if campaign is None else campaign.get("holidays")
+    if raw is None:
+        return None
+    key = str(campaign.get("id") or campaign.get(HOLIDAYS_OF)) if campaign is not None else ""
+    cached = _TABLES.get(key)
+    if cached is not None and cached[0] is raw:
+        return cached[1]
+    try:
+        table: HolidayTable | None = HolidayTable.from_wire(raw)
+    except HolidayTableError as exc:
+        log.warning("campaign %s: its holiday table is not used: %s", key, exc)
+        table = None
+    _TABLES[key] = (raw, table)
+    return table
+
+
 def caps_of(campaign: Mapping[str, Any] | None) -> rules.ExemptionCaps:
     """The centre's exemption caps an exempt campaign's document carries (``exemption_caps``);
     the rules' defaults when it has none (a server from before them) or they are malformed."""
@@ -337,6 +376,7 @@ def context_of(
     return rules.CallContext(
         time_zone=patient.time_zone,
         country=region.upper() if isinstance(region, str) and region else "US",
+        holidays=holidays_of(campaign),
         do_not_call=patient.do_not_call,
         consent=patient.consent_calls,
         campaign_id=None if campaign is None else str(campaign.get("id") or "") or None,

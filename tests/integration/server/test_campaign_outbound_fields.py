@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from agent_app.workflow.dial_rules import (
     shared_rules,
 )
 from pulse_contract import calling_rules as rules
+from pulse_contract.holiday_calendar import HolidayTable, holiday_table, library_holiday
 from server import content, outbound, schemas
 from server.cli import announce_caps
 from server.db import make_engine, session_factory
@@ -94,6 +95,27 @@ def test_the_desk_receives_the_outbound_fields_as_saved(live: LiveServer, world:
     plain = _feed(live.as_user("agenta", PASSWORD))[world.campaign_1]
     assert plain["voicemail_message"] is None and plain["recording_consent"] is False
     assert plain["preview_s"] == 5 and plain["exemption_caps"] is None
+
+
+def test_each_campaign_carries_the_holidays_of_its_region(live: LiveServer, world: World) -> None:
+    lead = live.as_user("lead1", PASSWORD)
+    put = lead.put(
+        f"/api/v1/admin/campaigns/{world.campaign_2}", json=_campaign("Two", default_region="GB")
+    )
+    assert put.status_code == 200, put.text
+    today = datetime.now(UTC).date()
+
+    for user, campaign, country in (
+        ("agentb", world.campaign_2, "GB"),
+        ("agenta", world.campaign_1, "US"),
+    ):
+        table = HolidayTable.from_wire(_feed(live.as_user(user, PASSWORD))[campaign]["holidays"])
+        assert (table.country, table.subdivision) == (country, None)
+        assert table.first <= today and table.last >= today + timedelta(days=365)
+        # What the desk reads is what the server itself judges by.
+        assert table == holiday_table(country, today)
+        christmas = date(today.year, 12, 25)
+        assert table.names[christmas] == library_holiday(christmas, country)
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ from agent_app.workflow.outbound import (
     ServerLeases,
     run_inline,
 )
+from pulse_contract.holiday_calendar import HolidayTable
 from tests.unit.workflow.outbound_fakes import NOW, NUMBERS, dials, lease, record, rig
 
 # -- the one door --------------------------------------------------------------------------
@@ -474,3 +476,39 @@ def test_a_server_that_answers_nonsense_reads_as_offline_and_the_batch_serves() 
     assert session.skip("other")
     assert api.released == [kept.lease_id] and session.lease is None
     assert heard[-1] == SERVER_DOWN
+
+
+def test_the_desk_judges_holidays_from_the_table_its_campaign_carries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    r = rig()
+    r.cache.patients["pat-1"] = record("pat-1", zone="America/Chicago")
+    r.clock[0] = datetime(2026, 3, 4, 18, 0, tzinfo=UTC)  # a Wednesday, noon in Chicago
+    listed = HolidayTable(
+        "US", None, date(2026, 1, 1), date(2027, 12, 31), {date(2026, 3, 4): "Founders' Day"}
+    )
+    r.cache.campaigns["camp-out"] = {**r.cache.campaigns["camp-out"], "holidays": listed.to_wire()}
+    refused = r.gate.for_patient("pat-1", "camp-out")
+    assert refused.level is Level.RED and refused.template.startswith("Public holiday")
+    assert dict(refused.params)["holiday"] == "Founders' Day"
+    # An inbound call's card names no campaign: the table of the patient's campaign serves
+    # (the rules are otherwise those without a campaign), and only for the same region.
+    inbound = r.gate.for_patient("pat-1")
+    assert inbound.level is Level.RED and dict(inbound.params)["holiday"] == "Founders' Day"
+    r.cache.campaigns["camp-out"] = {
+        **r.cache.campaigns["camp-out"],
+        "holidays": {**listed.to_wire(), "country": "GB"},
+    }
+    assert r.gate.for_patient("pat-1").level is not Level.RED
+    # A table the desk cannot read is set aside with a warning naming the campaign only; the
+    # holiday library judges instead.
+    r.cache.campaigns["camp-out"] = {
+        **r.cache.campaigns["camp-out"],
+        "holidays": {**listed.to_wire(), "first": "March 4th"},
+    }
+    with caplog.at_level("WARNING", logger="agent_app.workflow.dial_rules"):
+        assert r.gate.for_patient("pat-1", "camp-out").level is not Level.RED
+    assert caplog.messages == [
+        "campaign camp-out: its holiday table is not used: "
+        "the holiday table's first is not a date (YYYY-MM-DD)"
+    ]
