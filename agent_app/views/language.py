@@ -17,7 +17,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from agent_app.foundation.qm import write_qm
 from agent_app.views.resource_paths import translations_dir
 
 log = logging.getLogger(__name__)
@@ -104,5 +103,8 @@ class Language:
             self._compiled = Path(tempfile.mkdtemp(prefix="pulse-i18n-"))
             weakref.finalize(self, shutil.rmtree, self._compiled, ignore_errors=True)
         qm = self._compiled / (ts.stem + ".qm")
+        # Only a checkout without built catalogues gets here: the XML parser stays unloaded.
+        from agent_app.foundation.qm import write_qm
+
         write_qm(ts, qm)
         return qm

@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self.softphone.problem.connect(lambda message: self.status.showMessage(message, PROBLEM_MS))
         self.status.show_agent_status(phone.session.status())
         self.status.show_line_status(phone.line_status())
+        self._fit_middle_column()
         return self.softphone
 
     def set_not_ready_reasons(self, reasons: Sequence[NotReadyReason]) -> None:
@@ -292,14 +293,18 @@ class MainWindow(QMainWindow):
 
     def _fit_middle_column(self) -> None:
         """A campaign at work gets the middle row's share of the column between calls; during
-        a call the patient's card and the script the agent reads have it."""
+        a call, or with no campaign, the patient's card and the script have it and the
+        campaign panel keeps one line."""
         grid = self._form.findChild(QGridLayout, "grid")
         if grid is None:
             return
         in_call = self.phone is not None and bool(self.phone.session.calls)
-        stretch = 8 if self._queue_working and not in_call else 1
+        working = self._queue_working and not in_call
+        stretch = 8 if working else 0
         if grid.rowStretch(1) != stretch:  # a new stretch lays the window out again
             grid.setRowStretch(1, stretch)
+        if self.queue is not None and self.queue.compact == working:
+            self.queue.set_compact(not working)
 
     def _follow_calls(self) -> None:
         phone = self.phone

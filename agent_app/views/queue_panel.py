@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -118,6 +119,8 @@ class QueuePanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
+        self._summary_text = ""
+        self.set_compact(False)
         self.show_session()
 
     def _scrolling_form(self) -> QWidget:
@@ -134,10 +137,56 @@ class QueuePanel(QWidget):
         form = load_form("queue_panel.ui", inner)
         area.setWidget(inner)
         self._area = area
+        # The one line the panel shows while it is compact (see set_compact).
+        self.summary = QLabel(self)
+        self.summary.setObjectName("campaignSummary")
+        self.summary.setAccessibleName(self.tr("Campaign"))
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(area)
+        layout.addWidget(self.summary)
         return form
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact: one line (the campaign, its mode and the callbacks due, or that there is
+        no campaign) in place of the preview and the lists, for a panel given the least room
+        (no campaign at work, or a call in progress)."""
+        self._area.setVisible(not compact)
+        self.summary.setVisible(compact)
+        self.setSizePolicy(
+            QSizePolicy.Policy.Preferred,
+            QSizePolicy.Policy.Maximum if compact else QSizePolicy.Policy.Preferred,
+        )
+        self.updateGeometry()
+
+    @property
+    def compact(self) -> bool:
+        return self.summary.isVisibleTo(self)
+
+    def _show_summary(self) -> None:
+        session = self.session
+        if session is None:
+            text = self.idle_label.text()
+        else:
+            parts = [str(session.campaign.get("name") or ""), self.mode_label.text()]
+            parts.append(self.due_badge.text())
+            text = " · ".join(part for part in parts if part)
+        self._summary_text = text
+        self.summary.setToolTip(text)
+        self._elide_summary()
+
+    def _elide_summary(self) -> None:
+        width = max(0, self.summary.contentsRect().width())
+        metrics = self.summary.fontMetrics()
+        self.summary.setText(
+            metrics.elidedText(self._summary_text, Qt.TextElideMode.ElideRight, width)
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide_summary()
 
     # -- wiring ----------------------------------------------------------------------------
 
@@ -215,11 +264,13 @@ class QueuePanel(QWidget):
             self.session.poll()
             self._show_countdown()
             self._show_callbacks()
+            self._show_summary()
 
     # -- showing ---------------------------------------------------------------------------
 
     def show_session(self) -> None:
         self._show_session()
+        self._show_summary()
         session = self.session
         lease = None if session is None else session.lease
         shown = ("", "")

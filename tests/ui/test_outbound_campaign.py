@@ -235,13 +235,21 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     grid = window.findChild(QGridLayout, "grid")
     assert grid is not None
     assert grid.rowStretch(1) == 8  # between calls the campaign has the column's middle
+    assert queue.lease_page.isVisible() and not queue.summary.isVisible()
     rig.shot("outbound-01-preview")
     record = dial_next()
     call = session.calls[0]
     rig.wait(lambda: script.call is call, "the call placed runs its own script")
     assert not script.previewing
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
-    assert grid.rowStretch(1) == 1  # in a call the card and the script the agent reads have it
+    # In a call the card and the script the agent reads have the room; the campaign keeps a
+    # line that names it.
+    assert grid.rowStretch(1) == 0
+    assert queue.summary.isVisible() and not queue.lease_page.isVisible()
+    assert queue.summary.toolTip().startswith(str(campaign_session.campaign["name"]))
+    assert (
+        queue.summary.text() and queue.summary.height() < 3 * queue.summary.fontMetrics().height()
+    )
     rig.shot("outbound-02-on-call")
     rig.press("hangup")
     rig.wait(lambda: bool(session.wrap_ups), "after-call work")
