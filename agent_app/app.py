@@ -80,11 +80,13 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
     # subcommands work on a machine without a display.
     from PySide6.QtWidgets import QApplication
 
+    from agent_app.foundation import qt_messages
     from agent_app.views.icons import icon
     from agent_app.views.language import Language
     from agent_app.views.styling import apply_theme
     from agent_app.views.termination import QuitOnSignal
 
+    qt_messages.install()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     # Before the first window: forms take their texts and colours when they are built.

@@ -34,7 +34,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
-from agent_app.foundation import qt_compat
+from agent_app.foundation import qt_compat, qt_messages
 from agent_app.foundation.child_processes import die_with_parent
 from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     die_with_parent(signal.SIGTERM)
     qt_compat.apply()
+    qt_messages.install()
     app = QCoreApplication(argv if argv is not None else sys.argv)
     # No Qt plugins: the one this process would load is Qt Multimedia's FFmpeg media
     # backend (with FFmpeg, Qt Quick and QML: ~14 MiB), which audio devices, sinks and
