@@ -1209,12 +1209,20 @@
         <translation>Se puede llamar</translation>
     </message>
     <message>
+        <source>May be called again</source>
+        <translation>Se puede volver a llamar</translation>
+    </message>
+    <message>
         <source>Calling hours closing</source>
         <translation>El horario de llamadas está por terminar</translation>
     </message>
     <message>
         <source>Not callable now</source>
         <translation>No se puede llamar ahora</translation>
+    </message>
+    <message>
+        <source>No further call now</source>
+        <translation>No volver a llamar por ahora</translation>
     </message>
     <message>
         <source>home</source>

@@ -83,18 +83,20 @@ class PatientCard(QWidget):
         self.identity.setVisible(not read_only and not visible)
         self.identity.show_status(status, max_attempts)
 
-    def show_compliance(self, verdict: Verdict | None) -> None:
+    def show_compliance(self, verdict: Verdict | None, *, again: bool = False) -> None:
         """The calling rules' indicator: may this patient be called now (None: no rules to
-        show). Always words beside the colour, and the reason once it is not green."""
+        show); ``again``: the card's call is itself an outbound attempt, so the words say
+        whether the patient may be called again. Always words beside the colour, and the
+        reason once it is not green."""
         shown = verdict is not None
         self.compliance.setVisible(shown)
         self.compliance_reason.setVisible(shown and bool(verdict and verdict.reason))
         if verdict is None:
             return
         text = {
-            Level.GREEN: self.tr("May be called"),
+            Level.GREEN: self.tr("May be called again") if again else self.tr("May be called"),
             Level.AMBER: self.tr("Calling hours closing"),
-            Level.RED: self.tr("Not callable now"),
+            Level.RED: self.tr("No further call now") if again else self.tr("Not callable now"),
         }[verdict.level]
         reason = rule_text(verdict)
         self.compliance.setText(text)

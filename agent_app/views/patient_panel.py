@@ -398,7 +398,9 @@ class PatientPanel(QWidget):
         call = self._call
         if self.page != "card" or call is None or call.patient_id != self._shown_patient:
             return
-        self.card.show_compliance(self._session.compliance(call))
+        # This call is itself an attempt: what the rules say is about calling again.
+        again = call.direction is Direction.OUTBOUND
+        self.card.show_compliance(self._session.compliance(call), again=again)
 
     def _watch_gate(self) -> None:
         """Follow the desk's calling rules (set once the outbound side starts): an opt-out or

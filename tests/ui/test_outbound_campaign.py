@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout
 from pytestqt.qtbot import QtBot
 
+from agent_app.views.patient_panel import PatientPanel
 from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
 from agent_app.workflow.call_session import CallPhase
@@ -242,6 +243,11 @@ def test_a_preview_campaign_with_answer_busy_ring_out_and_voicemail(
     rig.wait(lambda: script.call is call, "the call placed runs its own script")
     assert not script.previewing
     rig.wait(lambda: call.phase is CallPhase.TALKING, "the patient answers")
+    # The card's indicator speaks of calling the patient again: this call was the day's
+    # exempt attempt.
+    card = window.findChild(PatientPanel).card  # type: ignore[union-attr]
+    rig.wait(lambda: card.compliance.text() == "No further call now", "the card's indicator")
+    assert card.compliance_reason.text().startswith("Healthcare call limit reached")
     # In a call the card and the script the agent reads have the room; the campaign keeps a
     # line that names it.
     assert grid.rowStretch(1) == 0
