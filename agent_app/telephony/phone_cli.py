@@ -60,6 +60,13 @@ class Session:
         self.events: queue.Queue[p.Event] = queue.Queue()
         self.engine = Engine(self.events.put)
         self.stop_requested = threading.Event()
+        self.signalled = False
+        """Set by the SIGTERM / SIGINT handler, which must take no lock: a second signal
+        arriving while the first handler held the event's lock deadlocked the phone."""
+
+    def stopping(self) -> bool:
+        """Asked to stop: by a signal, or by a ``shutdown`` line on standard input."""
+        return self.signalled or self.stop_requested.is_set()
 
     def print(self, event: p.Event) -> None:
         self.out.write(json.dumps(p.to_dict(event), separators=(",", ":")) + "\n")
@@ -223,8 +230,8 @@ def _read_stdin(session: Session) -> None:
 
 def _wait_registered(session: Session, timeout: float, *, stop_on_failure: bool = False) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not session.stop_requested.is_set():
-        event = session.next_event(deadline - time.monotonic())
+    while time.monotonic() < deadline and not session.stopping():
+        event = session.next_event(min(0.1, deadline - time.monotonic()))
         if isinstance(event, p.RegistrationChanged) and event.state == "registered":
             return True
         if stop_on_failure and isinstance(event, p.RegistrationChanged) and event.state == "failed":
@@ -262,7 +269,7 @@ def run_register(args: argparse.Namespace) -> int:
     try:
         ok = _wait_registered(session, args.timeout, stop_on_failure=True)
         end = time.monotonic() + args.duration
-        while ok and time.monotonic() < end and not session.stop_requested.is_set():
+        while ok and time.monotonic() < end and not session.stopping():
             session.next_event(min(0.2, end - time.monotonic()))
     finally:
         _finish(session)
@@ -300,7 +307,7 @@ def run_call(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event loop
         deadline = time.monotonic() + args.timeout
         hangup_at: float | None = None
         dtmf_sent = False
-        while not session.stop_requested.is_set():
+        while not session.stopping():
             now = time.monotonic()
             if hangup_at is not None and now >= hangup_at:
                 session.submit(p.Hangup(call_id=call_id))
@@ -358,7 +365,7 @@ def run_listen(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event lo
         if args.register and args.registrar and not _wait_registered(session, 15.0):
             return EXIT_FAILED
         end = time.monotonic() + args.duration if args.duration else float("inf")
-        while not session.stop_requested.is_set() and time.monotonic() < end:
+        while not session.stopping() and time.monotonic() < end:
             now = time.monotonic()
             for call_id, due in list(pending.items()):
                 if now >= due:
@@ -402,7 +409,7 @@ def run_listen(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one event lo
 
 def _install_signals(session: Session) -> None:
     def handler(signum: int, frame: Any) -> None:
-        session.stop_requested.set()
+        session.signalled = True  # the loops look every 100 ms (see Session.signalled)
 
     with contextlib.suppress(ValueError):  # not the main thread (tests calling main())
         signal.signal(signal.SIGTERM, handler)

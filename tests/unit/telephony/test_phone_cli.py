@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 
 import pytest
 
@@ -65,3 +67,23 @@ def test_engine_config_from_arguments() -> None:
     assert cfg.transports == ("tls", "udp")
     assert cfg.srtp == "mandatory"
     assert cfg.codecs == ("PCMU/8000", "G722/16000")
+
+
+def test_the_signal_handler_takes_no_lock() -> None:
+    # A second SIGTERM (a parent's death signal and its clean-up's own, together) can come
+    # while the handling of the first holds the stop event's lock: the handler must not wait
+    # for it. In a process of its own, whose hang is a timeout here.
+    probe = (
+        "import argparse, signal\n"
+        "from agent_app.telephony import phone_cli\n"
+        "session = phone_cli.Session(argparse.Namespace())\n"
+        "phone_cli._install_signals(session)\n"
+        "handler = signal.getsignal(signal.SIGTERM)\n"
+        "with session.stop_requested._cond:\n"
+        "    handler(signal.SIGTERM, None)\n"
+        "print(session.stopping())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.strip() == "True"
