@@ -320,7 +320,8 @@ def _count(value: object) -> int | None:
 HOLIDAYS_OF = "holidays_of"
 """Key of the campaign whose ``holidays`` a rules document without a campaign borrowed."""
 _TABLES: dict[str, tuple[object, HolidayTable | None]] = {}
-"""The parsed holiday table of each campaign, with the document entry it was parsed from."""
+"""The parsed holiday table of each campaign, with the document entry it was parsed from: a
+table is parsed, and a malformed one reported, once rather than at every judgement."""
 
 
 def holidays_of(campaign: Mapping[str, Any] | None) -> HolidayTable | None:
@@ -331,7 +332,7 @@ def holidays_of(campaign: Mapping[str, Any] | None) -> HolidayTable | None:
         return None
     key = str(campaign.get("id") or campaign.get(HOLIDAYS_OF)) if campaign is not None else ""
     cached = _TABLES.get(key)
-    if cached is not None and cached[0] is raw:
+    if cached is not None and cached[0] == raw:  # the cache reads a new copy each time
         return cached[1]
     try:
         table: HolidayTable | None = HolidayTable.from_wire(raw)

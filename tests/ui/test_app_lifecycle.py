@@ -80,6 +80,19 @@ def _wait(condition: Callable[[], bool], what: Callable[[], str], timeout: float
     raise AssertionError(f"timed out: {what()}")
 
 
+def _with_patient_phones(proc: subprocess.Popen[bytes], started: dict[int, str]) -> None:
+    """The demo's patient phones start after the desk: wait for them, so that the checks cover
+    them too (a phone given two SIGTERMs at once once outlived the app)."""
+    if shutil.which("kamailio", path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None:
+        return  # no demo phone system, no patient phones
+
+    def up() -> bool:
+        started.update(_descendants(proc.pid))
+        return any("phone_cli listen" in c for c in started.values())
+
+    _wait(up, lambda: f"the demo's patient phones; children: {sorted(started.values())}", 60)
+
+
 @pytest.fixture
 def running_app(
     tmp_path: Path, secret_service_env: dict[str, str]
@@ -177,6 +190,7 @@ def test_sigterm_closes_the_app_and_stops_engine_and_demo_server(
     running_app: tuple[subprocess.Popen[bytes], dict[int, str]], signum: int
 ) -> None:
     proc, started = running_app
+    _with_patient_phones(proc, started)
     proc.send_signal(signum)
     assert proc.wait(60) == 128 + signum, "the app closed through its own clean-up"
     _wait(lambda: not _left(started), lambda: f"children left running: {_left(started)}", 30)
@@ -186,6 +200,7 @@ def test_sigkill_of_the_app_leaves_no_orphan(
     running_app: tuple[subprocess.Popen[bytes], dict[int, str]],
 ) -> None:
     proc, started = running_app
+    _with_patient_phones(proc, started)
     proc.kill()
     proc.wait(10)
     _wait(lambda: not _left(started), lambda: f"orphans left running: {_left(started)}", 30)

@@ -508,6 +508,7 @@ def test_the_desk_judges_holidays_from_the_table_its_campaign_carries(
     }
     with caplog.at_level("WARNING", logger="agent_app.workflow.dial_rules"):
         assert r.gate.for_patient("pat-1", "camp-out").level is not Level.RED
+        assert r.gate.for_patient("pat-1", "camp-out").level is not Level.RED  # said once
     assert caplog.messages == [
         "campaign camp-out: its holiday table is not used: "
         "the holiday table's first is not a date (YYYY-MM-DD)"
