@@ -170,19 +170,23 @@ class QueuePanel(QWidget):
         if session is None:
             text = self.idle_label.text()
         else:
-            parts = [str(session.campaign.get("name") or ""), self.mode_label.text()]
-            parts.append(self.due_badge.text())
+            parts = (
+                str(session.campaign.get("name") or ""),
+                self.mode_label.text(),
+                self.due_badge.text(),
+            )
             text = " · ".join(part for part in parts if part)
-        self._summary_text = text
-        self.summary.setToolTip(text)
-        self._elide_summary()
+        if text != self._summary_text:  # the panel's tick calls this twice a second
+            self._summary_text = text
+            self.summary.setToolTip(text)
+            self._elide_summary()
 
     def _elide_summary(self) -> None:
         width = max(0, self.summary.contentsRect().width())
         metrics = self.summary.fontMetrics()
-        self.summary.setText(
-            metrics.elidedText(self._summary_text, Qt.TextElideMode.ElideRight, width)
-        )
+        shown = metrics.elidedText(self._summary_text, Qt.TextElideMode.ElideRight, width)
+        if shown != self.summary.text():  # a new text may lay the window out again
+            self.summary.setText(shown)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

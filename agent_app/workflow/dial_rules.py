@@ -328,9 +328,9 @@ def holidays_of(campaign: Mapping[str, Any] | None) -> HolidayTable | None:
     """The holidays the server listed with ``campaign`` (``holidays``); None when it has none
     (a server from before them) or they are malformed: the rules then ask the holiday library."""
     raw = None if campaign is None else campaign.get("holidays")
-    if raw is None:
+    if campaign is None or raw is None:
         return None
-    key = str(campaign.get("id") or campaign.get(HOLIDAYS_OF)) if campaign is not None else ""
+    key = str(campaign.get("id") or campaign.get(HOLIDAYS_OF))
     cached = _TABLES.get(key)
     if cached is not None and cached[0] == raw:  # the cache reads a new copy each time
         return cached[1]
