@@ -28,7 +28,8 @@ from agent_app.foundation.device import device_id
 from agent_app.foundation.redaction import forget_phi
 from agent_app.foundation.startup import prepare
 from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.helper_client import HelperSecrets
+from agent_app.secrets.protocols import Secrets
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -61,7 +62,7 @@ def run_gui(argv: list[str], *, demo: bool = False) -> int:
         print(f"pulse-agent: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        secrets = SecretStore()
+        secrets = HelperSecrets()
     except InsecureKeyringError as exc:
         log.error("start-up refused: %s", exc)
         print(f"pulse-agent: {exc}", file=sys.stderr)
@@ -110,7 +111,7 @@ def _run_with_guard(
     app: QApplication,
     guard: QuitOnSignal,
     loaded: LoadedSettings,
-    secrets: SecretStore,
+    secrets: Secrets,
     *,
     demo: bool,
 ) -> int:
@@ -144,7 +145,7 @@ def _sign_in_and_run(
     demo_server: DemoServer | None,
     *,
     loaded: LoadedSettings | None = None,
-    secrets: SecretStore | None = None,
+    secrets: Secrets | None = None,
     guard: QuitOnSignal | None = None,
 ) -> int:
     from agent_app.foundation.config import Settings
@@ -159,7 +160,7 @@ def _sign_in_and_run(
     settings = (loaded.settings if loaded is not None else Settings()).model_copy(
         update={"sync": sync}
     )
-    secrets = secrets or SecretStore()
+    secrets = secrets or HelperSecrets()
     workstation = device_id()
     api = make_api(settings, device_id=workstation, secrets=secrets)
     vault = TokenVault(secrets)
@@ -231,7 +232,7 @@ def _run_desk(  # noqa: PLR0917  (one call site: the parts of one sign-in)
     api: ServerApi,
     vault: TokenVault,
     verifier: OfflineVerifier,
-    secrets: SecretStore,
+    secrets: Secrets,
     settings: Settings,
     result: LoginResult,
     tray: QSystemTrayIcon | None,
@@ -307,7 +308,7 @@ def server_supplied_account() -> AccountSpec | None:
 
 def _server_account(
     loaded: LoadedSettings | None,
-    secrets: SecretStore,
+    secrets: Secrets,
     desktop: DesktopSync | None,
     *,
     offline: bool,
@@ -469,7 +470,7 @@ def _tray(app: QApplication) -> QSystemTrayIcon | None:
 def _start_phone(
     window: MainWindow,
     settings: Settings,
-    secrets: SecretStore,
+    secrets: Secrets,
     desktop: DesktopSync | None,
     tray: QSystemTrayIcon | None,
     *,
@@ -643,7 +644,7 @@ def _start_sync(  # noqa: PLR0917  (one call site, all parts of one sign-in)
     api: ServerApi,
     vault: TokenVault,
     verifier: OfflineVerifier,
-    secrets: SecretStore,
+    secrets: Secrets,
     settings: Settings,
     result: LoginResult,
 ) -> DesktopSync | None:

@@ -23,7 +23,7 @@ is more than 1 % of a round and alone decides its p99; the median round says wha
 lookup costs, and the rounds beside it show how often the machine intervened.
 * ``open_ms``: median time to fetch the key from the keyring (a real gnome-keyring on a
   private bus, as in the tests) and open the cache ready for lookups; ``keyring_get_ms``
-  and ``sqlcipher_open_ms`` split it. As in the app, the keyring session is made once
+  and ``sqlcipher_open_ms`` split it. As in the secrets helper, the keyring session is made once
   (at start-up) and reused: ``keyring_session_setup_ms`` is the first, cold read of a
   fresh process-wide session (connection, collection, encrypted session, read), and
   ``keyring_backend_get_ms`` one read through keyring's own backend, which pays that

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from agent_app.secrets.device_key import DeviceKey
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault
-from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.errors import RequestRejected
 from agent_app.sync.login import LoginResult
 from agent_app.sync.offline_login import OfflineVerifier

@@ -24,7 +24,7 @@ from agent_app.foundation.config import SipSettings
 from agent_app.telephony.settings_bridge import SIP_PASSWORD_SECRET
 
 if TYPE_CHECKING:
-    from agent_app.secrets.store import SecretStore
+    from agent_app.secrets.protocols import Secrets
 
 DEMO_EXTENSION = "1001"
 """The demo agent's extension (the number a caller dials to reach the desk)."""
@@ -72,7 +72,7 @@ class DemoPbx:
         """``base`` (codecs, SRTP, local port ...) pointed at the demo PBX as extension 1001."""
         return SipSettings.model_validate({**base.model_dump(), **self.sip_overrides()})
 
-    def store_password(self, secrets: SecretStore) -> None:
+    def store_password(self, secrets: Secrets) -> None:
         """Put the demo's SIP password where the desk reads it (the keyring)."""
         secrets.set(SIP_PASSWORD_SECRET, self.password)
 

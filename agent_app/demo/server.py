@@ -30,7 +30,7 @@ from agent_app.sync.http_client import Client, HttpError
 
 if TYPE_CHECKING:
     from agent_app.foundation.config import SipSettings
-    from agent_app.secrets.store import SecretStore
+    from agent_app.secrets.protocols import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class DemoServer:
     patient_phones: PatientPhones | None = None
     """The phones of the first patients the desk dials (with the PBX only)."""
 
-    def prepare_phone(self, base: SipSettings, secrets: SecretStore) -> SipSettings:
+    def prepare_phone(self, base: SipSettings, secrets: Secrets) -> SipSettings:
         """The ``[sip]`` settings of the demo session, with the demo's SIP password put in
         the keyring entry the desk reads. ``base`` unchanged when there is no demo PBX."""
         if self.pbx is None:

@@ -25,6 +25,7 @@ import keyring.errors
 from agent_app.secrets.errors import InsecureKeyringError, SecretStoreError
 
 if TYPE_CHECKING:
+    from agent_app.secrets.protocols import Signer
     from agent_app.secrets.service_session import SecretServiceSession
 
 SERVICE = "Pulse"
@@ -139,6 +140,11 @@ class SecretStore:
             raise SecretStoreError(
                 f"keyring write of '{name}' failed ({type(exc).__name__})"
             ) from None
+
+    def device_signer(self) -> Signer | None:
+        from agent_app.secrets.device_key import DeviceKey
+
+        return DeviceKey.load(self)
 
     def delete(self, name: str) -> bool:
         """Remove a secret; False when there was none."""

@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from agent_app.foundation import heap
 from agent_app.foundation.redaction import register_phi
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 from agent_app.store import desk
 from agent_app.store.cache import PatientCache
 from agent_app.store.cache_file import CACHE_HMAC
@@ -122,7 +122,7 @@ class AgentStore:
         *,
         agent_id: str,
         workstation_id: str,
-        secrets: SecretStore,
+        secrets: Secrets,
         data_dir: Path | None = None,
         default_region: str = "US",
         max_offline_hours: float = 72.0,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 
 STORES = ("cache", "journal")
 
@@ -21,7 +21,7 @@ def new_key() -> str:
 
 
 class StoreKeys:
-    def __init__(self, secret_store: SecretStore, agent_id: str, workstation_id: str) -> None:
+    def __init__(self, secret_store: Secrets, agent_id: str, workstation_id: str) -> None:
         self._secrets = secret_store
         self._owner = f"{agent_id}@{workstation_id}"
 

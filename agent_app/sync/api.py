@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from agent_app.foundation.config import plain_http_refusal
+from agent_app.secrets.protocols import Signer
 from agent_app.sync.clock import ServerClock, parse_iso
-from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.errors import (
     AuthExpired,
     CursorGone,
@@ -134,7 +134,7 @@ class ServerApi:
         clock: ServerClock | None = None,
         transport: Transport | None = None,
         device_name: str | None = None,
-        device_key: DeviceKey | None = None,
+        device_key: Signer | None = None,
     ) -> None:
         if transport is None and (refusal := plain_http_refusal(base_url)) is not None:
             # A given transport never reaches the network (tests' mock servers).
@@ -258,7 +258,7 @@ class ServerApi:
         body["signed_at"] = signed_at
         body["device_signature"] = self.device_key.sign(message(signed_at))
 
-    def enrol(self, key: DeviceKey, *, code: str | None, name: str) -> str:
+    def enrol(self, key: Signer, *, code: str | None, name: str) -> str:
         """Register this workstation's key with IT's one-time code (or, without one, ask for an
         admin's approval); returns ``enrolled`` or ``pending``."""
         signed_at = self._signed_at()

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 from agent_app.sync.login import LoginResult
 
 _TOKENS = "sync.tokens.{agent}"
@@ -36,12 +36,12 @@ class StoredTokens:
 
 
 class TokenVault:
-    def __init__(self, secrets: SecretStore) -> None:
+    def __init__(self, secrets: Secrets) -> None:
         self._secrets = secrets
         self._lock = threading.Lock()
 
     @property
-    def secrets(self) -> SecretStore:
+    def secrets(self) -> Secrets:
         """The keyring the tokens live in (a revoke erases the agent's other secrets there)."""
         return self._secrets
 

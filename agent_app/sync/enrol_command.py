@@ -61,9 +61,9 @@ def _enrol(args: argparse.Namespace) -> str:
     from agent_app.foundation.config import ConfigError
     from agent_app.foundation.device import device_id
     from agent_app.foundation.startup import prepare
+    from agent_app.secrets.device_key import DeviceKey
     from agent_app.secrets.errors import SecretStoreError
     from agent_app.secrets.store import SecretStore
-    from agent_app.sync.device_key import DeviceKey
     from agent_app.sync.errors import RequestRejected, ServerUnreachable, SyncError
     from agent_app.sync.service import make_api
 

@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 from agent_app.sync.credentials import agent_key
 from agent_app.sync.login import LoginError, LoginResult
 
@@ -60,7 +60,7 @@ def _hash(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 class OfflineVerifier:
-    def __init__(self, secrets: SecretStore, *, hours: float) -> None:
+    def __init__(self, secrets: Secrets, *, hours: float) -> None:
         self._secrets = secrets
         self.hours = hours
         self._lock = threading.Lock()

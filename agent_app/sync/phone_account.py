@@ -15,7 +15,7 @@ import logging
 from typing import Protocol
 
 from agent_app.foundation.config import DEFAULTS, LoadedSettings, SipSettings
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 from agent_app.store.desk import PhoneAccount
 from agent_app.sync.credentials import agent_key
 from agent_app.sync.errors import ServerUnreachable
@@ -41,13 +41,13 @@ def sip_password_entry(agent_id: str) -> str:
     return f"sip-password:{agent_key(agent_id)}"
 
 
-def forget_sip_password(secrets: SecretStore, agent_id: str) -> bool:
+def forget_sip_password(secrets: Secrets, agent_id: str) -> bool:
     """Remove the agent's SIP password from the keyring (a revoke, a removed extension)."""
     return secrets.delete(sip_password_entry(agent_id))
 
 
 def fetch_phone_account(
-    session: AuthSession, secrets: SecretStore, store: PhoneAccountStore
+    session: AuthSession, secrets: Secrets, store: PhoneAccountStore
 ) -> PhoneAccount | None:
     """Ask the server for the agent's account, keep it, and return its non-secret part.
 

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.foundation import paths
 from agent_app.foundation.config import Settings
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 from agent_app.sync.api import ServerApi
 from agent_app.sync.backoff import Backoff
 from agent_app.sync.credentials import TokenVault, agent_key
-from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.engine import RoundReport, SyncEngine
 from agent_app.sync.offline_login import OfflineVerifier
 from agent_app.sync.phone_account import forget_sip_password
@@ -34,9 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def make_api(
-    settings: Settings, *, device_id: str, secrets: SecretStore | None = None
-) -> ServerApi:
+def make_api(settings: Settings, *, device_id: str, secrets: Secrets | None = None) -> ServerApi:
     """The server's client; with ``secrets``, it signs with this workstation's enrolled key
     (when it has one)."""
     sync = settings.sync
@@ -45,11 +42,11 @@ def make_api(
         device_id=device_id,
         timeout_s=sync.timeout_s,
         verify=sync.ca_bundle or True,
-        device_key=DeviceKey.load(secrets) if secrets is not None else None,
+        device_key=secrets.device_signer() if secrets is not None else None,
     )
 
 
-def make_verifier(settings: Settings, secrets: SecretStore) -> OfflineVerifier:
+def make_verifier(settings: Settings, secrets: Secrets) -> OfflineVerifier:
     return OfflineVerifier(secrets, hours=settings.security.offline_login_hours)
 
 
@@ -168,7 +165,7 @@ class SyncService:
             self.store.wipe_for_revoke()
 
 
-def wipe_agent_store(agent_id: str, *, secrets: SecretStore, workstation_id: str) -> None:
+def wipe_agent_store(agent_id: str, *, secrets: Secrets, workstation_id: str) -> None:
     """The server revoked this workstation at sign-in: erase the agent's local data.
 
     Entries the server never acknowledged are kept (the journal stays encrypted, its key in

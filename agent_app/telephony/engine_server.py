@@ -22,12 +22,14 @@ way hangs up the calls and destroys the SIP library as a shutdown does.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import os
 import signal
 import sys
+
+# hmac.compare_digest itself: importing hmac starts OpenSSL, 3.6 MiB this process never uses.
+from _operator import _compare_digest as compare_digest
 from collections.abc import Callable
 from typing import Any
 
@@ -130,7 +132,7 @@ class EngineServer(QObject):
                 token = str(hello.get("hello", "")) if isinstance(hello, dict) else ""
             except ValueError:
                 token = ""
-            if not hmac.compare_digest(token.encode(), self._token.encode()):
+            if not compare_digest(token.encode(), self._token.encode()):
                 log.warning("engine: a local client without the right token was refused")
                 if self._socket is not None:
                     self._socket.disconnectFromHost()

@@ -21,6 +21,7 @@ import pytest
 
 from agent_app import __version__
 from agent_app.foundation.config import Settings
+from agent_app.secrets.device_key import DeviceKey
 from agent_app.self_check import (
     check_audio,
     check_desk_version,
@@ -29,7 +30,6 @@ from agent_app.self_check import (
 )
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
-from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.version_policy import UpdateRequired
 from testbed.audio_server import audio_server
 from testbed.ports import free_port

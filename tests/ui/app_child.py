@@ -30,7 +30,6 @@ from agent_app import cli
 from agent_app.views.login_dialog import LoginDialog
 from agent_app.views.main_window import MainWindow
 from agent_app.workflow.call_session import CallPhase
-from server.seed import did
 
 MODE_ENV = "PULSE_TEST_WRAP_UP"
 OUT_ENV = "PULSE_TEST_WRAP_UP_OUT"
@@ -96,6 +95,10 @@ class WrapUpAgent:
         elif self.step == 2 and panel.work is not None and panel.filter_box.hasFocus():
             # The patient line has no caller id the store knows: the agent links the call
             # to a demo patient (a callback needs one), which brings the campaign's codes.
+            # Here, not at the top: the server's modules (its crypto among them) stay out of
+            # the desk's process for the tests that look at what it loaded.
+            from server.seed import did
+
             session.choose_patient(panel.work.call.record_id, did("patient", DEMO_PATIENT))
             self.step = 3
         elif self.step == 3 and panel.work is not None and panel.work.tree is not None:

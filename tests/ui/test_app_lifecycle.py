@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = "agent_app.telephony.engine_server"
 DEMO_SERVER = "server demo"
+HELPER = "agent_app.secrets.helper"
 
 
 def _processes() -> dict[int, tuple[int, str, str]]:
@@ -183,6 +184,28 @@ def test_the_demo_caller_rings_the_desk_a_few_seconds_after_sign_in(
 
     _wait(rang, lambda: f"the demo call in the log; children: {sorted(started.values())}", 90)
     assert any("phone_cli call" in c for c in started.values())
+
+
+def _maps(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text(errors="replace")
+
+
+def test_the_signed_in_desk_holds_no_keyring_and_its_secrets_helper_ends(
+    running_app: tuple[subprocess.Popen[bytes], dict[int, str]],
+) -> None:
+    """The keyring is read by the secrets helper, which has ended once the desk is idle; the
+    desk itself never loaded the keyring's crypto library (the private key's code), and
+    the engine never started OpenSSL."""
+    proc, started = running_app
+
+    def helper_gone() -> bool:
+        return not any(HELPER in c for c in _descendants(proc.pid).values())
+
+    _wait(helper_gone, lambda: f"the secrets helper ended; children: {_left(started)}", 30)
+    assert "cryptography" not in _maps(proc.pid)
+    assert "_cffi_backend" not in _maps(proc.pid)
+    engine = next(pid for pid, c in _descendants(proc.pid).items() if ENGINE in c)
+    assert "_hashlib" not in _maps(engine)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -10,8 +10,8 @@ import sys
 import httpx
 import pytest
 
+from agent_app.secrets.device_key import DeviceKey
 from agent_app.secrets.store import SecretStore
-from agent_app.sync.device_key import DeviceKey
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
 
 pytestmark = pytest.mark.integration

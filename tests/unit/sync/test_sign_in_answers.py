@@ -10,9 +10,9 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from agent_app.secrets.device_key import DeviceKey
 from agent_app.sync.api import ServerApi
 from agent_app.sync.auth_client import ServerAuthenticator
-from agent_app.sync.device_key import DeviceKey
 from agent_app.sync.http_client import Request, Response
 from agent_app.sync.login import LoginError, PasswordChangeNeeded
 from pulse_contract.device_proof import login_message

@@ -1,6 +1,9 @@
 """This workstation's enrolled key: an Ed25519 pair made at enrolment, the private half kept in
 the OS keyring. Sign-ins and refreshes carry a signature by it, so that the device-id file
-copied to another machine signs nobody in."""
+copied to another machine signs nobody in.
+
+The key itself lives only in the process that holds the keyring: the enrolment command, or
+the desk's secrets helper (:mod:`agent_app.secrets.helper`), which signs for the desk."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from agent_app.secrets.errors import SecretStoreError
-from agent_app.secrets.store import SecretStore
+from agent_app.secrets.protocols import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ class DeviceKey:
         return f"DeviceKey(public_key={self.public_key!r})"
 
     @classmethod
-    def load(cls, secrets: SecretStore) -> DeviceKey | None:
+    def load(cls, secrets: Secrets) -> DeviceKey | None:
         """The enrolled key, or None when this workstation has none (or it is unreadable)."""
         try:
             stored = secrets.get(KEYRING_ENTRY)
@@ -51,7 +54,7 @@ class DeviceKey:
         failed enrolment leaves an earlier key in place."""
         return cls(Ed25519PrivateKey.generate())
 
-    def save(self, secrets: SecretStore) -> None:
+    def save(self, secrets: Secrets) -> None:
         secrets.set(KEYRING_ENTRY, base64.b64encode(self._raw_private()).decode("ascii"))
 
     def _raw_private(self) -> bytes:
