@@ -22,7 +22,11 @@ lookups and searches never evict the phone index from the main page cache (SQLit
 cache is one LRU per attached file). The preload attaches it (on its thread, after open:
 the attach costs about as much as opening the file, and open time is the agent's wait);
 until then rows are read through ``main``."""
-ROW_CACHE_MIB = 4
+ROW_CACHE_MIB = 1
+"""The row page cache: the row table's interior pages (about 150 for a million patients) and
+the latest rows read. A row read at random is a miss in a cache of any size a desk can
+afford, so a larger one holds memory for nothing (docs/decisions/0048-row-cache-size.md)."""
+ROW_CACHE_PAGES = ROW_CACHE_MIB * 1024 * 1024 // 4096
 # The phone index holds the number as an integer (E.164 without its "+") and the
 # patient's integer key: the whole index stays in the reader's page cache. The two
 # schemas start their read transactions one after the other at the start of the

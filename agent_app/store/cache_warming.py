@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlcipher3
 
-from agent_app.store.cache_lookup import ROWS
+from agent_app.store.cache_lookup import ROW_CACHE_PAGES, ROWS
 from agent_app.store.connection import classify
 
 # Entries of the phone index read per step when it is loaded into the reader's page
@@ -48,7 +48,7 @@ def warm_row_cache(
     lock: contextlib.AbstractContextManager[Any] | None = None,
     stop: threading.Event | None = None,
     *,
-    rows: int = 1_000,
+    rows: int = ROW_CACHE_PAGES,
 ) -> int:
     """Read ``rows`` patient rows spread over the table through :data:`ROWS`.
 
