@@ -5,8 +5,9 @@ The real app signs in by itself (``testbed.desk_app``, offscreen) to a real cent
 encrypted cache at sign-in), goes Ready and answers by itself (``[desk] auto_answer``); its
 phone is a direct-call account on loopback and its audio a virtual headset on a private
 PulseAudio server (null sinks: real devices to Qt and the engine). Pulse's processes are
-the app and everything it started (the engine process); the central server, the keyring
-and sound daemons and the caller are not counted.
+the app and everything it started (the engine process, and the secrets helper while it runs:
+it ends a few seconds after sign-in); the central server, the keyring and sound daemons and
+the caller are not counted.
 
 * ``idle_pss_mb``: once the agent is Ready and Pulse's processes have been quiet together
   (under 10 % of a core for 3 s) and the server too (under 2 %): the first sync and the

@@ -103,14 +103,27 @@ def setup_logging(
     return path
 
 
+def active_log() -> tuple[Path, str] | None:
+    """The directory and level this process logs to (None before :func:`setup_logging`), so
+    that a child process it starts can write its own log beside it."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if getattr(handler, "_pulse", False) and isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename).parent, logging.getLevelName(root.level)
+    return None
+
+
 def write_crash_file(
     directory: Path,
     exc_type: type[BaseException],
     exc: BaseException,
     tb: TracebackType | None,
+    *,
+    prefix: str = "",
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{threading.get_ident()}.txt"
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{threading.get_ident()}"
+    path = directory / f"{prefix}crash-{stamp}.txt"
     text = "".join(traceback.format_exception(exc_type, exc, tb))
     descriptor = _open_private(path, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -118,8 +131,10 @@ def write_crash_file(
     return path
 
 
-def install_crash_handlers(directory: Path) -> None:
-    """Uncaught exceptions → redacted crash file + log line; native aborts → stack dump."""
+def install_crash_handlers(directory: Path, *, prefix: str = "") -> None:
+    """Uncaught exceptions → redacted crash file + log line; native aborts → stack dump.
+
+    ``prefix`` starts the files' names (a child process's own, beside the app's)."""
     directory.mkdir(parents=True, exist_ok=True)
     log = logging.getLogger("pulse.crash")
 
@@ -129,7 +144,7 @@ def install_crash_handlers(directory: Path) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
-        path = write_crash_file(directory, exc_type, exc, tb)
+        path = write_crash_file(directory, exc_type, exc, tb, prefix=prefix)
         log.critical(
             "uncaught %s; crash file %s", exc_type.__name__, path.name, exc_info=(exc_type, exc, tb)
         )
@@ -142,6 +157,7 @@ def install_crash_handlers(directory: Path) -> None:
     threading.excepthook = on_thread_exception
     if "file" not in _fault_state:
         # Kept open for the life of the process: faulthandler writes to it from a signal handler.
-        descriptor = _open_private(directory / "native-crash.txt", os.O_WRONLY | os.O_APPEND)
+        native = directory / f"{prefix}native-crash.txt"
+        descriptor = _open_private(native, os.O_WRONLY | os.O_APPEND)
         _fault_state["file"] = os.fdopen(descriptor, "a", encoding="utf-8")
         faulthandler.enable(_fault_state["file"])

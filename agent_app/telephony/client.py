@@ -23,9 +23,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import IO
 
 from agent_app.foundation.child_processes import child_environment
+from agent_app.foundation.logs import active_log
 from agent_app.telephony import protocol as p
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,14 @@ class EngineClient:
         restart: bool = True,
         max_restarts: int = 5,
         start_timeout: float = 20.0,
+        log: tuple[Path, str] | None = None,
     ) -> None:
+        """``log``: the directory and level of the engine's own log file; by default those
+        of this process's log (:func:`~agent_app.foundation.logs.active_log`), and with no
+        log here, the engine's warnings go to standard error."""
         self._on_event = on_event
         self._python = python
+        self._log = log if log is not None else active_log()
         self._env = child_environment(env)
         self._restart = restart
         self._max_restarts = max_restarts
@@ -85,8 +92,11 @@ class EngineClient:
     def _spawn(self) -> None:
         assert self._config is not None
         token = secrets.token_hex(16)
+        command = [self._python, "-m", "agent_app.telephony.engine_server", "--token-stdin"]
+        if self._log is not None:
+            command += ["--log-dir", str(self._log[0]), "--log-level", self._log[1]]
         proc = subprocess.Popen(
-            [self._python, "-m", "agent_app.telephony.engine_server", "--token-stdin"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,

@@ -31,6 +31,7 @@ import sys
 # hmac.compare_digest itself: importing hmac starts OpenSSL, 3.6 MiB this process never uses.
 from _operator import _compare_digest as compare_digest
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
@@ -42,6 +43,8 @@ from agent_app.telephony import protocol as p
 from agent_app.telephony.call_audio import CallAudio
 
 log = logging.getLogger(__name__)
+
+ENGINE_LOG = "pulse-engine.log"
 
 TOKEN_ENV = "PULSE_ENGINE_TOKEN"  # noqa: S105 - a variable name
 PORT_LINE_PREFIX = "PULSE-ENGINE "
@@ -209,6 +212,31 @@ class EngineServer(QObject):
         QCoreApplication.quit()
 
 
+def _option(args: list[str], name: str) -> str | None:
+    if name in args and args.index(name) + 1 < len(args):
+        return args[args.index(name) + 1]
+    return None
+
+
+def _start_logging(args: list[str]) -> None:
+    """The app's log directory (``--log-dir``, ``--log-level``): the engine's own redacted
+    file and crash files beside the app's. Without one (pulse-phone, a test), warnings go to
+    standard error."""
+    directory = _option(args, "--log-dir")
+    if directory is None:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        return
+    from agent_app.foundation.logs import install_crash_handlers, setup_logging
+
+    level = _option(args, "--log-level") or "WARNING"
+    try:
+        setup_logging(Path(directory), level=level, filename=ENGINE_LOG)
+        install_crash_handlers(Path(directory), prefix="engine-")
+    except (OSError, ValueError) as exc:  # a log that cannot be written must not stop calls
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        log.warning("engine: logging to standard error (%s)", type(exc).__name__)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv[1:])
     if "--token-stdin" in args:
@@ -219,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if not token:
         print(f"engine: no token (--token-stdin, or {TOKEN_ENV})", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    _start_logging(args)
     die_with_parent(signal.SIGTERM)
     qt_compat.apply()
     qt_messages.install()

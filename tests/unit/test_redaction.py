@@ -123,3 +123,11 @@ def test_log_and_crash_files_are_owner_only(tmp_path: Path) -> None:
     assert log_path.with_name(log_path.name + ".1") in written
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_a_child_process_learns_where_the_app_logs(tmp_path: Path) -> None:
+    from agent_app.foundation.logs import active_log
+
+    assert active_log() is None
+    setup_logging(tmp_path / "logs", level="INFO")
+    assert active_log() == (tmp_path / "logs", "INFO")

@@ -63,6 +63,29 @@ def test_the_bundle_runs_only_its_engine_module(frozen_app: Path) -> None:
     assert "engine: no token" in engine.stderr
 
 
+def test_the_frozen_secrets_helper_reads_and_signs_for_the_desk(
+    frozen_app: Path, secret_service_env: dict[str, str]
+) -> None:
+    # The desk starts its secrets helper as `sys.executable -m agent_app.secrets.helper`.
+    from agent_app.secrets.device_key import DeviceKey
+    from agent_app.secrets.helper_client import HelperSecrets
+    from agent_app.secrets.store import SecretStore
+
+    secrets = HelperSecrets(python=str(frozen_app), env={**os.environ, **secret_service_env})
+    try:
+        assert secrets.backend_name == "keyring.backends.SecretService.Keyring"
+        secrets.set("bundle:probe", "read-back")
+        assert secrets.get("bundle:probe") == "read-back"
+        assert secrets.delete("bundle:probe") is True
+        key = DeviceKey.generate()
+        key.save(SecretStore())
+        signer = secrets.device_signer()  # the device key's code is in the bundle too
+        assert signer is not None
+        assert signer.sign(b"bundle") == key.sign(b"bundle")
+    finally:
+        secrets.close()
+
+
 def test_the_bundle_carries_the_app_and_only_the_qt_it_uses(frozen_app: Path) -> None:
     inside = frozen_app.parent / "_internal"
     assert {p.name for p in (inside / "agent_app" / "_ui").glob("*.ui")} == {

@@ -139,3 +139,35 @@ def test_the_engine_environment_holds_no_token_and_no_secret(
     assert TOKEN_ENV not in names
     assert not names & {"PULSE_SERVER_SIP_SECRET_KEY", "PULSE_TEST_PW"}
     assert "PATH" in names  # the rest of the environment is passed on
+
+
+def test_the_engine_logs_beside_the_app_in_its_own_private_file(tmp_path: Path) -> None:
+    """With the app's log directory, the engine's warnings reach a redacted, owner-only file
+    of its own (a desk started from its shortcut has no standard error), and a native abort
+    of pjsua2 would leave its stack dump there."""
+    from agent_app.telephony.client import EngineClient
+    from tests.helpers.telephony_peers import EventLog
+
+    events = EventLog()
+    logs = tmp_path / "logs"
+    client = EngineClient(events.put, log=(logs, "INFO"), restart=False)
+    try:
+        # A codec this build lacks: the engine warns and goes on with the others.
+        config = p.EngineConfig(
+            bind_address="127.0.0.1", local_port=free_port(), codecs=("NOPE/8000", "PCMU/8000")
+        )
+        client.start(config)
+        events.wait_type(p.EngineReady)
+        engine_log = logs / "pulse-engine.log"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if engine_log.exists() and "NOPE/8000" in engine_log.read_text():
+                break
+            time.sleep(0.1)
+        text = engine_log.read_text()
+        assert "WARNING" in text and "codec NOPE/8000 is not available in this build" in text
+        assert engine_log.stat().st_mode & 0o777 == 0o600
+        native = logs / "engine-native-crash.txt"
+        assert native.exists() and native.stat().st_mode & 0o777 == 0o600
+    finally:
+        client.stop()
