@@ -19,8 +19,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QScrollArea,
@@ -186,6 +187,14 @@ class PatientPanel(QWidget):
         """Ctrl+Shift+V: to the identity form (or to the picker, which comes first)."""
         if self.page == "card" and self.card.identity.isVisible():
             self.card.identity.focus_first()
+            # The form sits below the patient's fields: on a small screen it is out of view,
+            # and a focus set by a shortcut does not scroll there (a Tab does).
+            focused = QApplication.focusWidget()
+            if focused is not None and self.card.identity.isAncestorOf(focused):
+                # The field, with as much of the form's heading above it as the view allows.
+                above = focused.mapTo(self.card.identity, QPoint(0, 0)).y()
+                room = self.card_page.viewport().height() - focused.height()
+                self.card_page.ensureWidgetVisible(focused, 0, max(0, min(above, room - 8)))
         elif self.page == "picker":
             self.picker.focus_list()
 

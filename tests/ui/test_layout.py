@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -33,6 +34,7 @@ from pytestqt.qtbot import QtBot
 from agent_app.secrets.store import SecretStore
 from agent_app.store.agent_store import AgentStore
 from agent_app.views import styling
+from agent_app.views.identity_form import IdentityForm
 from agent_app.views.language import Language
 from agent_app.views.script_panel import ScriptPanel
 from agent_app.workflow.agent_state import AgentState
@@ -177,6 +179,11 @@ def full_desk(qtbot: QtBot, store: AgentStore) -> Iterator[Callable[[], DeskRig]
         rig.phone.stop()
 
 
+def _focus_in(form: QWidget | None) -> bool:
+    focused = QApplication.focusWidget()
+    return form is not None and focused is not None and form.isAncestorOf(focused)
+
+
 def _walk_states(
     full_desk: Callable[[], DeskRig], peers: Callable[..., Phone], prefix: str
 ) -> None:
@@ -195,6 +202,19 @@ def _walk_states(
     rig.press("answer")
     rig.wait(lambda: rig.only_call().phase is CallPhase.TALKING, "talking")
     check(rig, f"{prefix}-03-on-call")
+    # Ctrl+Shift+V: the identity form is below the card's fields here; it scrolls into view,
+    # so the agent sees the field the keys go to.
+    rig.press("verify")
+    rig.wait(lambda: _focus_in(rig.window.findChild(IdentityForm)), "the keys go to the form")
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    [area] = [a for a in rig.window.findChildren(QScrollArea, "cardScroll") if a.isVisible()]
+    shown = area.viewport().rect()
+    top_left = focused.mapTo(area.viewport(), QPoint(0, 0))
+    assert shown.contains(QRect(top_left, focused.size())), (
+        f"the focused field lies outside the card's view: {_where(focused)}"
+    )
+    check(rig, f"{prefix}-03-verifying")
     rig.press("hangup")
     rig.wait(lambda: rig.session.state is AgentState.WRAP_UP, "after-call work")
     disposition = rig.window.disposition
