@@ -10,8 +10,11 @@ import sys
 import httpx
 import pytest
 
+from agent_app.foundation.config import Settings
 from agent_app.secrets.device_key import DeviceKey
+from agent_app.secrets.helper_client import HelperSecrets
 from agent_app.secrets.store import SecretStore
+from agent_app.sync.service import make_api
 from testbed.sync_server import AGENT, AGENT_PASSWORD, RealServer
 
 pytestmark = pytest.mark.integration
@@ -59,6 +62,22 @@ def test_it_enrols_a_workstation_whose_sign_ins_are_then_signed(
         server, "sync", "--once", "--login", AGENT, "--password-env", "PULSE_TEST_PW"
     )
     assert synced.returncode == 0, synced.stderr
+    # The desk's own path: its secrets helper signs the sign-in and the refresh.
+    settings = Settings().model_copy(
+        update={"sync": Settings().sync.model_copy(update={"server_url": server.url})}
+    )
+    helper = HelperSecrets()
+    try:
+        api = make_api(settings, device_id=device_id, secrets=helper)
+        try:
+            assert api.device_key is not None and api.device_key.public_key == key.public_key
+            signed_in = api.login(AGENT, AGENT_PASSWORD)
+            refreshed = api.refresh(signed_in.refresh_token)
+            assert refreshed.access_token != signed_in.access_token
+        finally:
+            api.close()
+    finally:
+        helper.close()
     # The id alone (a copied device-id file, no key) is refused.
     bare = httpx.post(
         f"{server.url}/api/v1/auth/login",
