@@ -20,10 +20,12 @@ import base64
 import binascii
 import json
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 from agent_app.secrets.errors import InsecureKeyringError, KeyringLockedError, SecretStoreError
 
+HELPER_LOG = "pulse-secrets.log"
 MAX_REQUEST_BYTES = 1 << 20
 """A request line longer than this is refused (secrets are short; the line is not kept)."""
 
@@ -119,9 +121,27 @@ def serve(store: Any, lines: IO[str], out: IO[str]) -> None:
             _write(out, {"error": "store", "message": f"keyring failure ({type(exc).__name__})"})
 
 
-def main() -> int:
+def _start_logging(args: list[str]) -> None:
+    """Beside the desk's log (``--log-dir``, ``--log-level``), redacted, in a file of its own."""
+    if "--log-dir" not in args or args.index("--log-dir") + 1 >= len(args):
+        return
+    from agent_app.foundation.logs import install_crash_handlers, setup_logging
+
+    directory = Path(args[args.index("--log-dir") + 1])
+    level = "WARNING"
+    if "--log-level" in args and args.index("--log-level") + 1 < len(args):
+        level = args[args.index("--log-level") + 1]
+    try:
+        setup_logging(directory, level=level, filename=HELPER_LOG)
+        install_crash_handlers(directory, prefix="secrets-")
+    except (OSError, ValueError):  # the keyring still answers without a log file
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
     # The protocol owns standard output: nothing else may write there.
     out, sys.stdout = sys.stdout, sys.stderr
+    _start_logging(list(sys.argv[1:] if argv is None else argv))
     from agent_app.secrets.store import SecretStore
 
     try:

@@ -176,3 +176,20 @@ def test_a_helper_that_never_says_ready_is_reported(tmp_path: Path) -> None:
     python = _fake_python(tmp_path, "exit 0\n")
     with pytest.raises(SecretStoreError, match="ended as it started"):
         HelperSecrets(python=python)
+
+
+def test_the_helper_logs_beside_the_desk(
+    secret_service_env: dict[str, str], tmp_path: Path
+) -> None:
+    """With the desk logging, the helper's own file (redacted, owner-only) sits beside it."""
+    from agent_app.foundation.logs import setup_logging
+
+    logs = tmp_path / "logs"
+    setup_logging(logs, level="INFO")
+    secrets = HelperSecrets()
+    try:
+        assert secrets.get("helper:nothing-here") is None
+    finally:
+        secrets.close()
+    for name in ("pulse-secrets.log", "secrets-native-crash.txt"):
+        assert (logs / name).stat().st_mode & 0o777 == 0o600, name
