@@ -83,7 +83,7 @@ def test_start_up_gives_the_application_the_pulse_icon(
         return 0
 
     monkeypatch.setattr(start_up, "prepare", load_settings)
-    monkeypatch.setattr(start_up, "SecretStore", QuietSecrets)
+    monkeypatch.setattr(start_up, "HelperSecrets", QuietSecrets)
     monkeypatch.setattr(start_up, "_sign_in_and_run", sign_in)
     previous = qapp.windowIcon()
     try:

@@ -64,7 +64,7 @@ def test_the_bundle_runs_only_its_engine_module(frozen_app: Path) -> None:
 
 
 def test_the_frozen_secrets_helper_reads_and_signs_for_the_desk(
-    frozen_app: Path, secret_service_env: dict[str, str]
+    frozen_app: Path, secret_service_env: dict[str, str], secret_backend: object
 ) -> None:
     # The desk starts its secrets helper as `sys.executable -m agent_app.secrets.helper`.
     from agent_app.secrets.device_key import DeviceKey
@@ -78,7 +78,7 @@ def test_the_frozen_secrets_helper_reads_and_signs_for_the_desk(
         assert secrets.get("bundle:probe") == "read-back"
         assert secrets.delete("bundle:probe") is True
         key = DeviceKey.generate()
-        key.save(SecretStore())
+        key.save(SecretStore(secret_backend))  # type: ignore[arg-type]
         signer = secrets.device_signer()  # the device key's code is in the bundle too
         assert signer is not None
         assert signer.sign(b"bundle") == key.sign(b"bundle")
