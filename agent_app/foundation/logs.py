@@ -113,6 +113,23 @@ def active_log() -> tuple[Path, str] | None:
     return None
 
 
+def log_arguments(log: tuple[Path, str] | None) -> list[str]:
+    """The options that give a child process (the engine, the secrets helper) ``log``: the
+    directory and level of :func:`active_log`."""
+    return [] if log is None else ["--log-dir", str(log[0]), "--log-level", log[1]]
+
+
+def log_from_arguments(args: list[str]) -> tuple[Path, str] | None:
+    """In the child: the directory and level :func:`log_arguments` gave (None without)."""
+
+    def option(name: str) -> str | None:
+        at = args.index(name) if name in args else -1
+        return args[at + 1] if 0 <= at < len(args) - 1 else None
+
+    directory = option("--log-dir")
+    return None if directory is None else (Path(directory), option("--log-level") or "WARNING")
+
+
 def write_crash_file(
     directory: Path,
     exc_type: type[BaseException],
@@ -122,7 +139,9 @@ def write_crash_file(
     prefix: str = "",
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{threading.get_ident()}"
+    # Digits glued to letters: the redactor leaves the name whole in the log line that
+    # points IT to the file (a bare run of seven digits or more reads as a phone number).
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-t{threading.get_ident()}"
     path = directory / f"{prefix}crash-{stamp}.txt"
     text = "".join(traceback.format_exception(exc_type, exc, tb))
     descriptor = _open_private(path, os.O_WRONLY | os.O_TRUNC)

@@ -20,7 +20,6 @@ import base64
 import binascii
 import json
 import sys
-from pathlib import Path
 from typing import IO, Any
 
 from agent_app.secrets.errors import InsecureKeyringError, KeyringLockedError, SecretStoreError
@@ -50,7 +49,8 @@ def _text(request: dict[str, Any], field: str) -> str:
 
 
 class Holder:
-    """Answers requests against one in-process keyring store; the device key is read once."""
+    """Answers requests against one in-process keyring store; the device key, once found, is
+    kept for the helper's life."""
 
     def __init__(self, store: Any) -> None:
         self._store = store
@@ -123,17 +123,14 @@ def serve(store: Any, lines: IO[str], out: IO[str]) -> None:
 
 def _start_logging(args: list[str]) -> None:
     """Beside the desk's log (``--log-dir``, ``--log-level``), redacted, in a file of its own."""
-    if "--log-dir" not in args or args.index("--log-dir") + 1 >= len(args):
-        return
-    from agent_app.foundation.logs import install_crash_handlers, setup_logging
+    from agent_app.foundation.logs import install_crash_handlers, log_from_arguments, setup_logging
 
-    directory = Path(args[args.index("--log-dir") + 1])
-    level = "WARNING"
-    if "--log-level" in args and args.index("--log-level") + 1 < len(args):
-        level = args[args.index("--log-level") + 1]
+    target = log_from_arguments(args)
+    if target is None:
+        return
     try:
-        setup_logging(directory, level=level, filename=HELPER_LOG)
-        install_crash_handlers(directory, prefix="secrets-")
+        setup_logging(target[0], level=target[1], filename=HELPER_LOG)
+        install_crash_handlers(target[0], prefix="secrets-")
     except (OSError, ValueError):  # the keyring still answers without a log file
         pass
 

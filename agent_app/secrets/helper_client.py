@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent_app.foundation.child_processes import child_environment
-from agent_app.foundation.logs import active_log
+from agent_app.foundation.logs import active_log, log_arguments
 from agent_app.secrets.errors import InsecureKeyringError, KeyringLockedError, SecretStoreError
 from agent_app.secrets.protocols import Signer
 
@@ -183,10 +183,8 @@ class HelperSecrets:
         linger: float = LINGER_S,
         timeout: float = ANSWER_TIMEOUT_S,
     ) -> None:
-        self._command = [python, "-m", HELPER_MODULE]
-        log = active_log()
-        if log is not None:  # the helper's warnings go beside the desk's, redacted
-            self._command += ["--log-dir", str(log[0]), "--log-level", log[1]]
+        # The helper's warnings go beside the desk's, redacted.
+        self._command = [python, "-m", HELPER_MODULE, *log_arguments(active_log())]
         self._env = child_environment(env)
         self._linger = linger
         self._timeout = timeout

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from agent_app.foundation.child_processes import child_environment
-from agent_app.foundation.logs import active_log
+from agent_app.foundation.logs import active_log, log_arguments
 from agent_app.telephony import protocol as p
 
 log = logging.getLogger(__name__)
@@ -92,11 +92,14 @@ class EngineClient:
     def _spawn(self) -> None:
         assert self._config is not None
         token = secrets.token_hex(16)
-        command = [self._python, "-m", "agent_app.telephony.engine_server", "--token-stdin"]
-        if self._log is not None:
-            command += ["--log-dir", str(self._log[0]), "--log-level", self._log[1]]
         proc = subprocess.Popen(
-            command,
+            [
+                self._python,
+                "-m",
+                "agent_app.telephony.engine_server",
+                "--token-stdin",
+                *log_arguments(self._log),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,

@@ -31,7 +31,6 @@ import sys
 # hmac.compare_digest itself: importing hmac starts OpenSSL, 3.6 MiB this process never uses.
 from _operator import _compare_digest as compare_digest
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
@@ -212,26 +211,19 @@ class EngineServer(QObject):
         QCoreApplication.quit()
 
 
-def _option(args: list[str], name: str) -> str | None:
-    if name in args and args.index(name) + 1 < len(args):
-        return args[args.index(name) + 1]
-    return None
-
-
 def _start_logging(args: list[str]) -> None:
     """The app's log directory (``--log-dir``, ``--log-level``): the engine's own redacted
     file and crash files beside the app's. Without one (pulse-phone, a test), warnings go to
     standard error."""
-    directory = _option(args, "--log-dir")
-    if directory is None:
+    from agent_app.foundation.logs import install_crash_handlers, log_from_arguments, setup_logging
+
+    target = log_from_arguments(args)
+    if target is None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         return
-    from agent_app.foundation.logs import install_crash_handlers, setup_logging
-
-    level = _option(args, "--log-level") or "WARNING"
     try:
-        setup_logging(Path(directory), level=level, filename=ENGINE_LOG)
-        install_crash_handlers(Path(directory), prefix="engine-")
+        setup_logging(target[0], level=target[1], filename=ENGINE_LOG)
+        install_crash_handlers(target[0], prefix="engine-")
     except (OSError, ValueError) as exc:  # a log that cannot be written must not stop calls
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         log.warning("engine: logging to standard error (%s)", type(exc).__name__)
@@ -265,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     # The audio bridge's device events join the engine's own (the same thread-safe path).
     set_event_sink(server._on_engine_event)
     port = server.listen()
-    print(f"{PORT_LINE_PREFIX}{port}", flush=True)
+    try:
+        print(f"{PORT_LINE_PREFIX}{port}", flush=True)
+    except BrokenPipeError:  # the app that started it is gone already
+        log.info("engine: the app went away before it read the port; stopping")
+        return 0
     result: Any = app.exec()
     with contextlib.suppress(Exception):
         sys.stdout.flush()

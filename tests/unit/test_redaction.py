@@ -131,3 +131,27 @@ def test_a_child_process_learns_where_the_app_logs(tmp_path: Path) -> None:
     assert active_log() is None
     setup_logging(tmp_path / "logs", level="INFO")
     assert active_log() == (tmp_path / "logs", "INFO")
+
+
+def test_the_log_options_a_child_gets_are_the_ones_it_reads(tmp_path: Path) -> None:
+    from agent_app.foundation.logs import log_arguments, log_from_arguments
+
+    given = log_arguments((tmp_path / "logs", "DEBUG"))
+    assert log_from_arguments(["--token-stdin", *given]) == (tmp_path / "logs", "DEBUG")
+    assert log_arguments(None) == []
+    assert log_from_arguments(["--token-stdin"]) is None
+    assert log_from_arguments(["--log-dir"]) is None  # a name without its value
+    assert log_from_arguments(["--log-dir", str(tmp_path)]) == (tmp_path, "WARNING")
+
+
+def test_a_crash_file_is_named_whole_in_the_log(tmp_path: Path) -> None:
+    """The log line that points IT to a crash file keeps its name: the redactor takes a bare
+    run of seven digits or more for a phone number."""
+    from agent_app.foundation.redaction import redact
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        crash = write_crash_file(tmp_path, type(exc), exc, exc.__traceback__, prefix="engine-")
+    assert crash.name.startswith("engine-crash-")
+    assert redact(f"uncaught RuntimeError; crash file {crash.name}").endswith(crash.name)
