@@ -130,6 +130,21 @@ def log_from_arguments(args: list[str]) -> tuple[Path, str] | None:
     return None if directory is None else (Path(directory), option("--log-level") or "WARNING")
 
 
+def start_child_logging(args: list[str], *, filename: str, prefix: str) -> bool:
+    """In a child process: log to ``filename`` and write crash files (``prefix``) in the
+    directory its options name (:func:`log_arguments`). False when they name none, or when
+    the directory cannot be written: the child's work goes on without a log file."""
+    target = log_from_arguments(args)
+    if target is None:
+        return False
+    try:
+        setup_logging(target[0], level=target[1], filename=filename)
+        install_crash_handlers(target[0], prefix=prefix)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def write_crash_file(
     directory: Path,
     exc_type: type[BaseException],

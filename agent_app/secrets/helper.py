@@ -121,24 +121,15 @@ def serve(store: Any, lines: IO[str], out: IO[str]) -> None:
             _write(out, {"error": "store", "message": f"keyring failure ({type(exc).__name__})"})
 
 
-def _start_logging(args: list[str]) -> None:
-    """Beside the desk's log (``--log-dir``, ``--log-level``), redacted, in a file of its own."""
-    from agent_app.foundation.logs import install_crash_handlers, log_from_arguments, setup_logging
-
-    target = log_from_arguments(args)
-    if target is None:
-        return
-    try:
-        setup_logging(target[0], level=target[1], filename=HELPER_LOG)
-        install_crash_handlers(target[0], prefix="secrets-")
-    except (OSError, ValueError):  # the keyring still answers without a log file
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
     # The protocol owns standard output: nothing else may write there.
     out, sys.stdout = sys.stdout, sys.stderr
-    _start_logging(list(sys.argv[1:] if argv is None else argv))
+    # Beside the desk's log (``--log-dir``, ``--log-level``), redacted, in a file of its own.
+    from agent_app.foundation.logs import start_child_logging
+
+    start_child_logging(
+        list(sys.argv[1:] if argv is None else argv), filename=HELPER_LOG, prefix="secrets-"
+    )
     from agent_app.secrets.store import SecretStore
 
     try:

@@ -215,18 +215,12 @@ def _start_logging(args: list[str]) -> None:
     """The app's log directory (``--log-dir``, ``--log-level``): the engine's own redacted
     file and crash files beside the app's. Without one (pulse-phone, a test), warnings go to
     standard error."""
-    from agent_app.foundation.logs import install_crash_handlers, log_from_arguments, setup_logging
+    from agent_app.foundation.logs import start_child_logging
 
-    target = log_from_arguments(args)
-    if target is None:
+    if not start_child_logging(args, filename=ENGINE_LOG, prefix="engine-"):
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-        return
-    try:
-        setup_logging(target[0], level=target[1], filename=ENGINE_LOG)
-        install_crash_handlers(target[0], prefix="engine-")
-    except (OSError, ValueError) as exc:  # a log that cannot be written must not stop calls
-        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-        log.warning("engine: logging to standard error (%s)", type(exc).__name__)
+        if "--log-dir" in args:  # named, but not writable: calls go on regardless
+            log.warning("engine: logging to standard error")
 
 
 def main(argv: list[str] | None = None) -> int:
